@@ -1,0 +1,67 @@
+//! Names and labels derived from a spec, computed once and shared by every lowering step.
+//!
+//! Owns: object names, the namespace decision, the standard labels and the selector. Must not:
+//! build objects.
+
+use crate::Options;
+use oss_spec::Spec;
+use std::collections::BTreeMap;
+
+/// Derived names and labels of one compilation.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// The spec being compiled.
+    pub spec: &'a Spec,
+    /// Instance name (every object's name or prefix).
+    pub name: String,
+    /// Namespace of every namespaced object.
+    pub namespace: String,
+    /// Whether the bundle creates the namespace (when the caller gave none).
+    pub owns_namespace: bool,
+    /// Name of the headless Service that gives replicas stable DNS names.
+    pub peers: String,
+}
+
+/// Suffix of the headless peer Service.
+pub const PEERS_SUFFIX: &str = "-peers";
+
+impl<'a> Context<'a> {
+    /// Derives names for `spec` under `options`.
+    #[must_use]
+    pub fn new(spec: &'a Spec, options: &Options) -> Self {
+        let name = spec.metadata.name.to_string();
+        let (namespace, owns_namespace) = match &options.namespace {
+            Some(ns) => (ns.clone(), false),
+            None => (name.clone(), true),
+        };
+        Self { spec, peers: format!("{name}{PEERS_SUFFIX}"), name, namespace, owns_namespace }
+    }
+
+    /// Labels that select this service's pods. They never include the version: a workload's
+    /// selector is immutable.
+    #[must_use]
+    pub fn selector(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("app.kubernetes.io/instance".to_owned(), self.name.clone()),
+            ("app.kubernetes.io/name".to_owned(), self.name.clone()),
+        ])
+    }
+
+    /// The six `app.kubernetes.io/*` labels every object carries.
+    #[must_use]
+    pub fn labels(&self, component: &str) -> BTreeMap<String, String> {
+        let mut l = self.selector();
+        l.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
+        l.insert("app.kubernetes.io/managed-by".to_owned(), "ossc".to_owned());
+        l.insert("app.kubernetes.io/part-of".to_owned(), self.name.clone());
+        l.insert("app.kubernetes.io/version".to_owned(), self.spec.metadata.version.clone());
+        l
+    }
+
+    /// DNS name of replica `i` through the headless Service (cluster-domain independent: the
+    /// pod's resolver search path completes `.svc`).
+    #[must_use]
+    pub fn replica_host(&self, i: u32) -> String {
+        format!("{}-{i}.{}.{}.svc", self.name, self.peers, self.namespace)
+    }
+}

@@ -1,0 +1,797 @@
+//! Decoding a spanned YAML tree into the typed [`Spec`], reporting every error at once.
+//!
+//! Owns: the closed schema (unknown keys with did-you-mean), types, required fields, defaults,
+//! and the path → span index that later stages use to point at what the user wrote. Checks
+//! that span several fields live in [`crate::validate`]. Must not: do Kubernetes lowering.
+
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::model::*;
+use crate::source::Span;
+use crate::values::*;
+use crate::yaml::{Node, Value};
+use indexmap::IndexMap;
+use std::collections::BTreeMap;
+
+/// Where each value of the spec was written, by dotted path (`redundancy.replicas`,
+/// `function.endpoints.0.port`). Paths of mappings point at their key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpanIndex(BTreeMap<String, Span>);
+
+impl SpanIndex {
+    /// The span of the value at `path`, if the user wrote it.
+    #[must_use]
+    pub fn get(&self, path: &str) -> Option<Span> {
+        self.0.get(path).copied()
+    }
+
+    /// The span of `path`, or of its nearest written ancestor.
+    #[must_use]
+    pub fn nearest(&self, path: &str) -> Option<Span> {
+        let mut p = path;
+        loop {
+            if let Some(s) = self.0.get(p) {
+                return Some(*s);
+            }
+            p = &p[..p.rfind('.')?];
+        }
+    }
+
+    pub(crate) fn insert(&mut self, path: String, span: Span) {
+        self.0.entry(path).or_insert(span);
+    }
+}
+
+pub(crate) struct Decoder<'a> {
+    pub diags: &'a mut Diagnostics,
+    pub spans: &'a mut SpanIndex,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+}
+
+fn describe(path: &str) -> String {
+    if path.is_empty() { "the document".to_owned() } else { format!("`{path}`") }
+}
+
+/// Reads a mapping's fields one by one; [`Fields::finish`] reports the keys nobody asked for.
+pub(crate) struct Fields<'n> {
+    entries: &'n [(Node, Node)],
+    used: Vec<bool>,
+    asked: Vec<&'static str>,
+    path: String,
+    owner: Span,
+}
+
+impl<'n> Fields<'n> {
+    fn take(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.asked.push(key);
+        let i = self.entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
+        self.used[i] = true;
+        Some(&self.entries[i].1)
+    }
+
+    pub fn opt<'d, T>(
+        &mut self,
+        d: &mut Decoder<'d>,
+        key: &'static str,
+        f: impl FnOnce(&mut Decoder<'d>, &Node, &str) -> Option<T>,
+    ) -> Option<T> {
+        let node = self.take(key)?;
+        let path = join(&self.path, key);
+        if let Some(i) = self.entries.iter().position(|(k, _)| k.as_str() == Some(key)) {
+            d.spans.insert(path.clone(), self.entries[i].0.span);
+        }
+        f(d, node, &path)
+    }
+
+    pub fn req<'d, T>(
+        &mut self,
+        d: &mut Decoder<'d>,
+        key: &'static str,
+        f: impl FnOnce(&mut Decoder<'d>, &Node, &str) -> Option<T>,
+    ) -> Option<T> {
+        if self.entries.iter().any(|(k, _)| k.as_str() == Some(key)) {
+            return self.opt(d, key, f);
+        }
+        self.asked.push(key);
+        d.diags.push(
+            Diagnostic::error(Code::MissingField, format!("missing field `{key}` in {}", describe(&self.path)))
+                .at(self.owner)
+                .label(format!("`{key}` is required here"))
+                .help(format!("add `{key}:` (see docs/spec.md#{})", self.path.split('.').next().unwrap_or("top").to_ascii_lowercase())),
+        );
+        None
+    }
+
+    pub fn finish(self, d: &mut Decoder) {
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            if self.used[i] {
+                continue;
+            }
+            let name = match &k.value {
+                Value::Str(s) => s.clone(),
+                other => format!("{other:?}"),
+            };
+            let mut diag = Diagnostic::error(Code::UnknownKey, format!("unknown key `{name}` in {}", describe(&self.path))).at(k.span);
+            diag = match did_you_mean(&name, self.asked.iter().copied()) {
+                Some(s) => diag
+                    .label(format!("did you mean `{s}`?"))
+                    .help(format!("did you mean `{s}`? Valid keys here: {}", self.asked.join(", "))),
+                None => diag.label("not a key of this section").help(format!("valid keys here: {}", self.asked.join(", "))),
+            };
+            d.diags.push(diag);
+        }
+    }
+}
+
+impl Decoder<'_> {
+    pub fn error(&mut self, code: Code, node: &Node, message: String, help: impl Into<String>) {
+        self.diags.push(Diagnostic::error(code, message).at(node.span).help(help));
+    }
+
+    fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
+        let help = match (&node.value, expected) {
+            (Value::Int(_) | Value::Float(_) | Value::Bool(_), "a string") => "quote the value, e.g. \"4.1\"".to_owned(),
+            (Value::Null, _) => format!("write {expected} after the colon, or remove the key"),
+            _ => format!("write {expected} here"),
+        };
+        self.diags.push(
+            Diagnostic::error(Code::WrongType, format!("{} must be {expected}, found {}", describe(path), node.value.type_name()))
+                .at(node.span)
+                .help(help),
+        );
+    }
+
+    pub fn fields<'n>(&mut self, node: &'n Node, path: &str, owner: Span) -> Option<Fields<'n>> {
+        match &node.value {
+            Value::Map(entries) => {
+                Some(Fields { entries, used: vec![false; entries.len()], asked: Vec::new(), path: path.to_owned(), owner })
+            }
+            _ => {
+                self.wrong_type(node, path, "a mapping");
+                None
+            }
+        }
+    }
+
+    pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            _ => {
+                self.wrong_type(node, path, "a string");
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.wrong_type(node, path, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    pub fn int<T: TryFrom<i128> + Copy + std::fmt::Display>(&mut self, node: &Node, path: &str, min: T, max: T) -> Option<T>
+    where
+        i128: From<T>,
+    {
+        let Value::Int(i) = node.value else {
+            self.wrong_type(node, path, "a whole number");
+            return None;
+        };
+        if i < i128::from(min) || i > i128::from(max) {
+            self.error(
+                Code::OutOfRange,
+                node,
+                format!("{} is {i}, outside {min}..={max}", describe(path)),
+                format!("use a value from {min} to {max}"),
+            );
+            return None;
+        }
+        T::try_from(i).ok()
+    }
+
+    /// A string-like scalar with a grammar; numbers are accepted where the grammar allows them.
+    pub fn parsed<T>(&mut self, node: &Node, path: &str, numbers_ok: bool, parse: impl FnOnce(&str) -> Result<T, ValueError>) -> Option<T> {
+        let text = match &node.value {
+            Value::Str(s) => s.clone(),
+            Value::Int(i) if numbers_ok => i.to_string(),
+            Value::Float(f) if numbers_ok => f.to_string(),
+            _ => {
+                self.wrong_type(node, path, "a string");
+                return None;
+            }
+        };
+        match parse(&text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.diags.push(Diagnostic::error(e.code, e.message).at(node.span).label(format!("in {}", describe(path))).help(e.help));
+                None
+            }
+        }
+    }
+
+    pub fn choice<T: Copy>(&mut self, node: &Node, path: &str, choices: &[(&'static str, T)]) -> Option<T> {
+        let Value::Str(s) = &node.value else {
+            let names: Vec<_> = choices.iter().map(|(n, _)| format!("`{n}`")).collect();
+            self.wrong_type(node, path, &format!("one of {}", names.join(", ")));
+            return None;
+        };
+        if let Some((_, v)) = choices.iter().find(|(n, _)| n == s) {
+            return Some(*v);
+        }
+        let names: Vec<_> = choices.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let help = match did_you_mean(s, choices.iter().map(|(n, _)| *n)) {
+            Some(m) => format!("did you mean `{m}`? Choices: {}", names.join(", ")),
+            None => format!("use one of {}", names.join(", ")),
+        };
+        self.error(Code::UnknownVariant, node, format!("`{s}` is not a valid value for {}", describe(path)), help);
+        None
+    }
+
+    pub fn list<T>(&mut self, node: &Node, path: &str, mut item: impl FnMut(&mut Self, &Node, &str) -> Option<T>) -> Option<Vec<T>> {
+        let Value::Seq(items) = &node.value else {
+            self.wrong_type(node, path, "a list");
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, n) in items.iter().enumerate() {
+            let p = join(path, &i.to_string());
+            self.spans.insert(p.clone(), n.span);
+            match item(self, n, &p) {
+                Some(v) => out.push(v),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    pub fn strings(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
+        self.list(node, path, |d, n, p| d.string(n, p))
+    }
+
+    /// A mapping with user-chosen keys (knobs, env, settings), in written order.
+    pub fn map<K: std::hash::Hash + Eq, V>(
+        &mut self,
+        node: &Node,
+        path: &str,
+        key: impl Fn(&str) -> Result<K, ValueError>,
+        mut value: impl FnMut(&mut Self, &K, &Node, &str) -> Option<V>,
+    ) -> Option<IndexMap<K, V>> {
+        let Value::Map(entries) = &node.value else {
+            self.wrong_type(node, path, "a mapping");
+            return None;
+        };
+        let mut out = IndexMap::with_capacity(entries.len());
+        let mut ok = true;
+        for (k, v) in entries {
+            let Some(name) = self.parsed(k, path, false, &key) else {
+                ok = false;
+                continue;
+            };
+            let p = join(path, k.as_str().unwrap_or_default());
+            self.spans.insert(p.clone(), k.span);
+            match value(self, &name, v, &p) {
+                Some(val) => {
+                    out.insert(name, val);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+}
+
+/// Decodes a whole document. `None` when any error was reported.
+pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
+    if root.value == Value::Null {
+        d.error(
+            Code::EmptyDocument,
+            root,
+            "the document is empty".to_owned(),
+            "start with `apiVersion: openservice.dev/v1alpha1` and `kind: Service`; see specs/ for examples",
+        );
+        return None;
+    }
+    let mut f = d.fields(root, "", root.span)?;
+    let api = f.req(d, "apiVersion", |d, n, p| {
+        let s = d.string(n, p)?;
+        if s != API_VERSION {
+            d.error(
+                Code::WrongDocument,
+                n,
+                format!("unsupported apiVersion `{s}`"),
+                format!("this version of ossc reads `apiVersion: {API_VERSION}`"),
+            );
+            return None;
+        }
+        Some(s)
+    });
+    let kind = f.req(d, "kind", |d, n, p| {
+        let s = d.string(n, p)?;
+        if s != KIND {
+            d.error(Code::WrongDocument, n, format!("unsupported kind `{s}`"), format!("an Open Service Spec has `kind: {KIND}`"));
+            return None;
+        }
+        Some(s)
+    });
+    let metadata = f.req(d, "metadata", decode_metadata);
+    let function = f.req(d, "function", decode_function);
+    let runtime = f.req(d, "runtime", decode_runtime);
+    let knobs = f.opt(d, "knobs", |d, n, p| d.map(n, p, KnobName::parse, |d, _, n, p| decode_knob(d, n, p))).unwrap_or_default();
+    let settings_node = f.take("settings");
+    let capacity = f.opt(d, "capacity", decode_capacity);
+    let redundancy = f.opt(d, "redundancy", decode_redundancy);
+    let scaling = f.opt(d, "scaling", decode_scaling);
+    let access = f.opt(d, "access", decode_access);
+    let slo = f.opt(d, "slo", decode_slo);
+    let lifecycle = f.opt(d, "lifecycle", decode_lifecycle);
+    let settings_span = f.entries.iter().find(|(k, _)| k.as_str() == Some("settings")).map(|(k, _)| k.span);
+    f.finish(d);
+    // Settings are typed by the knobs, so they are decoded after them.
+    let settings = match settings_node {
+        Some(n) => {
+            if let Some(s) = settings_span {
+                d.spans.insert("settings".to_owned(), s);
+            }
+            d.map(n, "settings", KnobName::parse, |d, name, n, p| decode_setting(d, &knobs, name, n, p))
+        }
+        None => Some(IndexMap::new()),
+    };
+    Some(Spec {
+        api_version: api?,
+        kind: kind?,
+        metadata: metadata?,
+        function: function?,
+        runtime: runtime?,
+        knobs,
+        settings: settings?,
+        capacity: capacity.unwrap_or_default(),
+        redundancy: redundancy.unwrap_or_default(),
+        scaling: scaling.unwrap_or_default(),
+        access: access.unwrap_or_default(),
+        slo: slo.unwrap_or_default(),
+        lifecycle: lifecycle.unwrap_or_default(),
+    })
+}
+
+fn owner(d: &Decoder, path: &str, node: &Node) -> Span {
+    d.spans.get(path).unwrap_or(node.span)
+}
+
+fn decode_metadata(d: &mut Decoder, n: &Node, p: &str) -> Option<Metadata> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, ServiceName::parse));
+    let title = f.opt(d, "title", Decoder::string);
+    let version = f.req(d, "version", |d, n, p| {
+        let v = d.string(n, p)?;
+        let ok = !v.is_empty()
+            && v.len() <= 63
+            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            && v.starts_with(|c: char| c.is_ascii_alphanumeric());
+        if !ok {
+            d.error(
+                Code::InvalidValue,
+                n,
+                format!("version `{v}` cannot be a label value"),
+                "use letters, digits, '.', '_' and '-' (at most 63), e.g. \"5.0.5\"",
+            );
+            return None;
+        }
+        Some(v)
+    });
+    let description = f.opt(d, "description", Decoder::string);
+    f.finish(d);
+    Some(Metadata { name: name?, title, version: version?, description })
+}
+
+fn decode_function(d: &mut Decoder, n: &Node, p: &str) -> Option<Function> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let category = f.req(d, "category", |d, n, p| d.choice(n, p, Category::ALL));
+    let stands_in_for = f.opt(d, "standsInFor", Decoder::strings);
+    let endpoints = f.opt(d, "endpoints", |d, n, p| d.list(n, p, decode_port));
+    let peer_ports = f.opt(d, "peerPorts", |d, n, p| d.list(n, p, decode_port));
+    f.finish(d);
+    Some(Function {
+        category: category?,
+        stands_in_for: stands_in_for.unwrap_or_default(),
+        endpoints: endpoints.unwrap_or_default(),
+        peer_ports: peer_ports.unwrap_or_default(),
+    })
+}
+
+fn decode_port(d: &mut Decoder, n: &Node, p: &str) -> Option<PortSpec> {
+    let mut f = d.fields(n, p, n.span)?;
+    let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, PortName::parse));
+    let port = f.req(d, "port", |d, n, p| d.int(n, p, 1u16, 65535));
+    let protocol = f.opt(d, "protocol", |d, n, p| d.choice(n, p, &[("TCP", Protocol::Tcp), ("UDP", Protocol::Udp)]));
+    let description = f.opt(d, "description", Decoder::string);
+    f.finish(d);
+    Some(PortSpec { name: name?, port: port?, protocol: protocol.unwrap_or_default(), description })
+}
+
+fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let image = f.req(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
+    let state = f.req(d, "state", |d, n, p| d.choice(n, p, &[("stateful", State::Stateful), ("stateless", State::Stateless)]));
+    let data_path = f.opt(d, "dataPath", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+    let user = f.req(d, "user", |d, n, p| {
+        if n.value == Value::Int(0) {
+            d.error(
+                Code::OutOfRange,
+                n,
+                "`runtime.user` is 0 (root)".to_owned(),
+                "run as the image's non-root user id (e.g. 999); Pod Security \"restricted\" refuses root",
+            );
+            return None;
+        }
+        d.int(n, p, 1u32, 2_147_483_647)
+    });
+    let group = f.opt(d, "group", |d, n, p| d.int(n, p, 1u32, 2_147_483_647));
+    let command = f.opt(d, "command", Decoder::strings);
+    let args = f.opt(d, "args", Decoder::strings);
+    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
+    let health = f.req(d, "health", decode_health);
+    let writable = f.opt(d, "writable", |d, n, p| d.list(n, p, decode_writable));
+    let stop = f.opt(d, "stop", decode_stop);
+    f.finish(d);
+    let user = user?;
+    Some(Runtime {
+        image: image?,
+        state: state?,
+        data_path,
+        user,
+        group: group.unwrap_or(user),
+        command: command.unwrap_or_default(),
+        args: args.unwrap_or_default(),
+        env: env.unwrap_or_default(),
+        health: health?,
+        writable: writable.unwrap_or_default(),
+        stop: stop.unwrap_or_default(),
+    })
+}
+
+fn decode_env_value(d: &mut Decoder, n: &Node, p: &str) -> Option<EnvValue> {
+    match &n.value {
+        Value::Str(s) => Some(EnvValue::Value(s.clone())),
+        Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+            d.wrong_type(n, p, "a string");
+            None
+        }
+        Value::Map(_) => {
+            let mut f = d.fields(n, p, n.span)?;
+            let r = f.req(d, "secretKeyRef", |d, n, p| {
+                let mut f = d.fields(n, p, n.span)?;
+                let name = f.req(d, "name", Decoder::string);
+                let key = f.req(d, "key", Decoder::string);
+                f.finish(d);
+                Some(SecretKeyRef { name: name?, key: key? })
+            });
+            f.finish(d);
+            Some(EnvValue::Secret { secret_key_ref: r? })
+        }
+        _ => {
+            d.wrong_type(n, p, "a string or `{secretKeyRef: {name, key}}`");
+            None
+        }
+    }
+}
+
+fn decode_health(d: &mut Decoder, n: &Node, p: &str) -> Option<Health> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let ready = f.req(d, "ready", decode_check);
+    let live = f.req(d, "live", decode_check);
+    let startup = f.opt(d, "startupTimeout", |d, n, p| d.parsed(n, p, false, Duration::parse));
+    f.finish(d);
+    Some(Health { ready: ready?, live: live?, startup_timeout: startup.unwrap_or(Duration::from_secs(300)) })
+}
+
+fn decode_check(d: &mut Decoder, n: &Node, p: &str) -> Option<Check> {
+    let own = owner(d, p, n);
+    let mut f = d.fields(n, p, own)?;
+    let exec = f.opt(d, "exec", |d, n, p| {
+        let v = d.strings(n, p)?;
+        if v.is_empty() {
+            d.error(
+                Code::InvalidValue,
+                n,
+                format!("{} is an empty command", describe(p)),
+                "give the command and its arguments, e.g. [\"pg_isready\"]",
+            );
+            return None;
+        }
+        Some(v)
+    });
+    let tcp = f.opt(d, "tcp", |d, n, p| d.parsed(n, p, false, PortName::parse));
+    let http = f.opt(d, "http", |d, n, p| {
+        let mut f = d.fields(n, p, n.span)?;
+        let port = f.req(d, "port", |d, n, p| d.parsed(n, p, false, PortName::parse));
+        let path = f.req(d, "path", |d, n, p| {
+            let s = d.string(n, p)?;
+            if !s.starts_with('/') {
+                d.error(
+                    Code::InvalidValue,
+                    n,
+                    format!("HTTP path `{s}` does not start with '/'"),
+                    "write an absolute URL path, e.g. `/healthz`",
+                );
+                return None;
+            }
+            Some(s)
+        });
+        f.finish(d);
+        Some(HttpCheck { port: port?, path: path? })
+    });
+    let period = f.opt(d, "period", |d, n, p| d.parsed(n, p, false, Duration::parse));
+    let timeout = f.opt(d, "timeout", |d, n, p| d.parsed(n, p, false, Duration::parse));
+    let failures = f.opt(d, "failures", |d, n, p| d.int(n, p, 1u32, 100));
+    f.finish(d);
+    let handlers = usize::from(exec.is_some()) + usize::from(tcp.is_some()) + usize::from(http.is_some());
+    if handlers != 1 {
+        d.diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!("{} must have exactly one of `exec`, `tcp`, `http`, it has {handlers}", describe(p)),
+            )
+            .at(own)
+            .help("keep one way of checking: a command (`exec`), a port (`tcp`), or a URL (`http`)"),
+        );
+        return None;
+    }
+    Some(Check {
+        exec,
+        tcp,
+        http,
+        period: period.unwrap_or(Duration::from_secs(10)),
+        timeout: timeout.unwrap_or(Duration::from_secs(5)),
+        failures: failures.unwrap_or(3),
+    })
+}
+
+fn decode_writable(d: &mut Decoder, n: &Node, p: &str) -> Option<Writable> {
+    if let Value::Str(_) = n.value {
+        let path = d.parsed(n, p, false, AbsPath::parse)?;
+        return Some(Writable { path, from_image: false });
+    }
+    let mut f = d.fields(n, p, n.span)?;
+    let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+    let from_image = f.opt(d, "fromImage", Decoder::boolean);
+    f.finish(d);
+    Some(Writable { path: path?, from_image: from_image.unwrap_or(false) })
+}
+
+fn decode_stop(d: &mut Decoder, n: &Node, p: &str) -> Option<Stop> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let grace = f.opt(d, "gracePeriod", |d, n, p| d.parsed(n, p, false, Duration::parse));
+    let drain = f.opt(d, "drain", Decoder::strings);
+    f.finish(d);
+    Some(Stop { grace_period: grace.unwrap_or(Duration::from_secs(30)), drain: drain.unwrap_or_default() })
+}
+
+fn decode_knob(d: &mut Decoder, n: &Node, p: &str) -> Option<Knob> {
+    let own = owner(d, p, n);
+    let mut f = d.fields(n, p, own)?;
+    let kind = f.req(d, "type", |d, n, p| d.choice(n, p, KnobType::ALL));
+    let values = f.opt(d, "values", Decoder::strings).unwrap_or_default();
+    let description = f.req(d, "description", Decoder::string);
+    let Some(kind) = kind else {
+        // Without a type the values cannot be read; mark them used and stop.
+        let _ = (f.take("default"), f.take("min"), f.take("max"));
+        f.finish(d);
+        return None;
+    };
+    let default = f.req(d, "default", |d, n, p| knob_value(d, kind, &values, n, p));
+    let min = f.opt(d, "min", |d, n, p| bound(d, kind, n, p));
+    let max = f.opt(d, "max", |d, n, p| bound(d, kind, n, p));
+    f.finish(d);
+    if kind == KnobType::Enum && values.is_empty() {
+        d.diags.push(
+            Diagnostic::error(Code::InvalidKnob, format!("enum knob {} has no `values`", describe(p)))
+                .at(own)
+                .help("list the choices: `values: [a, b]`"),
+        );
+        return None;
+    }
+    let knob = Knob { kind, default: default?, min, max, values, description: description? };
+    if let Some(span) = d.spans.get(&format!("{p}.default")) {
+        if let Some(msg) = out_of_bounds(&knob, &knob.default) {
+            d.diags.push(
+                Diagnostic::error(Code::InvalidKnob, format!("default of {} {msg}", describe(p)))
+                    .at(span)
+                    .help("make the default lie within `min` and `max`"),
+            );
+            return None;
+        }
+    }
+    Some(knob)
+}
+
+fn bound(d: &mut Decoder, kind: KnobType, n: &Node, p: &str) -> Option<KnobValue> {
+    match kind {
+        KnobType::Int | KnobType::Quantity | KnobType::Duration => knob_value(d, kind, &[], n, p),
+        _ => {
+            d.error(
+                Code::InvalidKnob,
+                n,
+                format!("{} is set, but a {kind:?} knob has no bounds", describe(p)).to_lowercase(),
+                "remove `min`/`max`; only int, quantity and duration knobs are bounded",
+            );
+            None
+        }
+    }
+}
+
+fn knob_value(d: &mut Decoder, kind: KnobType, values: &[String], n: &Node, p: &str) -> Option<KnobValue> {
+    match kind {
+        KnobType::Int => d.int(n, p, i64::MIN, i64::MAX).map(KnobValue::Int),
+        KnobType::Bool => d.boolean(n, p).map(KnobValue::Bool),
+        KnobType::Quantity => d.parsed(n, p, true, Quantity::parse).map(KnobValue::Quantity),
+        KnobType::Duration => d.parsed(n, p, false, Duration::parse).map(KnobValue::Duration),
+        KnobType::String => d.string(n, p).map(KnobValue::String),
+        KnobType::Enum => {
+            let s = d.string(n, p)?;
+            if values.contains(&s) {
+                return Some(KnobValue::String(s));
+            }
+            let help = match did_you_mean(&s, values.iter().map(String::as_str)) {
+                Some(m) => format!("did you mean `{m}`? Choices: {}", values.join(", ")),
+                None => format!("use one of: {}", values.join(", ")),
+            };
+            d.error(Code::InvalidKnob, n, format!("`{s}` is not one of the choices of {}", describe(p)), help);
+            None
+        }
+    }
+}
+
+/// Why a value is outside a knob's bounds, or `None`.
+pub(crate) fn out_of_bounds(knob: &Knob, v: &KnobValue) -> Option<String> {
+    let key = |v: &KnobValue| match v {
+        KnobValue::Int(i) => Some(i128::from(*i)),
+        KnobValue::Quantity(q) => Some(q.nanos()),
+        KnobValue::Duration(d) => Some(i128::from(d.millis())),
+        _ => None,
+    };
+    let x = key(v)?;
+    if let Some(min) = &knob.min {
+        if key(min).is_some_and(|m| x < m) {
+            return Some(format!("is {}, below the minimum {}", v.render(), min.render()));
+        }
+    }
+    if let Some(max) = &knob.max {
+        if key(max).is_some_and(|m| x > m) {
+            return Some(format!("is {}, above the maximum {}", v.render(), max.render()));
+        }
+    }
+    None
+}
+
+fn decode_setting(d: &mut Decoder, knobs: &IndexMap<KnobName, Knob>, name: &KnobName, n: &Node, p: &str) -> Option<KnobValue> {
+    let Some(knob) = knobs.get(name) else {
+        let span = d.spans.get(p).unwrap_or(n.span);
+        let help = match did_you_mean(name.as_str(), knobs.keys().map(KnobName::as_str)) {
+            Some(m) => format!("did you mean `{m}`?"),
+            None if knobs.is_empty() => "this service has no knobs".to_owned(),
+            None => format!("knobs of this service: {}", knobs.keys().map(KnobName::as_str).collect::<Vec<_>>().join(", ")),
+        };
+        d.diags.push(Diagnostic::error(Code::InvalidKnob, format!("`{name}` is not a knob of this service")).at(span).help(help));
+        return None;
+    };
+    let v = knob_value(d, knob.kind, &knob.values, n, p)?;
+    if let Some(msg) = out_of_bounds(knob, &v) {
+        d.error(Code::OutOfRange, n, format!("{} {msg}", describe(p)), format!("choose a value within the bounds of knob `{name}`"));
+        return None;
+    }
+    Some(v)
+}
+
+fn decode_capacity(d: &mut Decoder, n: &Node, p: &str) -> Option<Capacity> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let quantity = |d: &mut Decoder, n: &Node, p: &str| {
+        let q = d.parsed(n, p, true, Quantity::parse)?;
+        if q.nanos() == 0 {
+            d.error(Code::OutOfRange, n, format!("{} is zero", describe(p)), "give a positive amount");
+            return None;
+        }
+        Some(q)
+    };
+    let def = Capacity::default();
+    let cpu = f.opt(d, "cpu", quantity);
+    let memory = f.opt(d, "memory", quantity);
+    let storage = f.opt(d, "storage", quantity);
+    let storage_class = f.opt(d, "storageClass", Decoder::string);
+    f.finish(d);
+    Some(Capacity {
+        cpu: cpu.unwrap_or(def.cpu),
+        memory: memory.unwrap_or(def.memory),
+        storage: storage.unwrap_or(def.storage),
+        storage_class,
+    })
+}
+
+fn decode_redundancy(d: &mut Decoder, n: &Node, p: &str) -> Option<Redundancy> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let replicas = f.opt(d, "replicas", |d, n, p| d.int(n, p, 1u32, 1000));
+    let quorum = f.opt(d, "quorum", |d, n, p| match n.value {
+        Value::Int(_) => d.int(n, p, 1u32, 1000).map(Quorum::Count),
+        _ => d.choice(n, p, &[("majority", Quorum::Majority), ("all", Quorum::All), ("one", Quorum::One)]),
+    });
+    let spread = f.opt(d, "spread", |d, n, p| d.choice(n, p, &[("none", Spread::None), ("host", Spread::Host), ("zone", Spread::Zone)]));
+    f.finish(d);
+    let def = Redundancy::default();
+    Some(Redundancy {
+        replicas: replicas.unwrap_or(def.replicas),
+        quorum: quorum.unwrap_or(def.quorum),
+        spread: spread.unwrap_or(def.spread),
+    })
+}
+
+fn decode_scaling(d: &mut Decoder, n: &Node, p: &str) -> Option<Scaling> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let autoscale = f.opt(d, "autoscale", |d, n, p| {
+        let own = owner(d, p, n);
+        let mut f = d.fields(n, p, own)?;
+        let min = f.req(d, "min", |d, n, p| d.int(n, p, 1u32, 1000));
+        let max = f.req(d, "max", |d, n, p| d.int(n, p, 1u32, 1000));
+        let cpu = f.opt(d, "cpuUtilization", |d, n, p| d.int(n, p, 1u32, 100));
+        let mem = f.opt(d, "memoryUtilization", |d, n, p| d.int(n, p, 1u32, 100));
+        f.finish(d);
+        Some(Autoscale { min: min?, max: max?, cpu_utilization: cpu, memory_utilization: mem })
+    });
+    f.finish(d);
+    Some(Scaling { autoscale })
+}
+
+fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let clients = f.opt(d, "clients", |d, n, p| {
+        d.list(n, p, |d, n, p| {
+            let mut f = d.fields(n, p, n.span)?;
+            let namespace = f.opt(d, "namespace", |d, n, p| d.parsed(n, p, false, |s| ServiceName::parse(s).map(|n| n.to_string())));
+            let labels = f.opt(d, "podLabels", |d, n, p| d.map(n, p, |k| Ok::<_, ValueError>(k.to_owned()), |d, _, n, p| d.string(n, p)));
+            f.finish(d);
+            Some(Client { namespace, pod_labels: labels.map(|m| m.into_iter().collect()).unwrap_or_default() })
+        })
+    });
+    let operators = f.opt(d, "operators", Decoder::strings);
+    f.finish(d);
+    Some(Access { clients: clients.unwrap_or_default(), operators: operators.unwrap_or_default() })
+}
+
+fn decode_slo(d: &mut Decoder, n: &Node, p: &str) -> Option<Slo> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let availability = f.opt(d, "availability", |d, n, p| d.parsed(n, p, true, Percent::parse));
+    let latency = f.opt(d, "latency", |d, n, p| {
+        let mut f = d.fields(n, p, n.span)?;
+        let p99 = f.req(d, "p99", |d, n, p| d.parsed(n, p, false, Duration::parse));
+        f.finish(d);
+        Some(Latency { p99: p99? })
+    });
+    f.finish(d);
+    Some(Slo { availability, latency })
+}
+
+fn decode_lifecycle(d: &mut Decoder, n: &Node, p: &str) -> Option<Lifecycle> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let state = f.opt(d, "state", |d, n, p| d.choice(n, p, &[("running", RunState::Running), ("stopped", RunState::Stopped)]));
+    let generation = f.opt(d, "restartGeneration", |d, n, p| d.int(n, p, 0u64, u64::from(u32::MAX)));
+    let upgrade = f.opt(d, "upgrade", |d, n, p| {
+        let mut f = d.fields(n, p, n.span)?;
+        let strategy = f.opt(d, "strategy", |d, n, p| {
+            d.choice(
+                n,
+                p,
+                &[("rolling", UpgradeStrategy::Rolling), ("canary", UpgradeStrategy::Canary), ("onDelete", UpgradeStrategy::OnDelete)],
+            )
+        });
+        let canary = f.opt(d, "canary", |d, n, p| d.int(n, p, 0u32, 1000));
+        f.finish(d);
+        Some(Upgrade { strategy: strategy.unwrap_or_default(), canary: canary.unwrap_or(0) })
+    });
+    f.finish(d);
+    Some(Lifecycle { state: state.unwrap_or_default(), restart_generation: generation.unwrap_or(0), upgrade: upgrade.unwrap_or_default() })
+}

@@ -1,0 +1,183 @@
+//! The Open Service Spec language: types, spanned YAML parsing, validation, diagnostics and
+//! JSON Schema.
+//!
+//! The entry point is [`parse`] (or [`parse_with`] for `--set` flags and limits): bytes and a
+//! file name in, a resolved [`Spec`] with a [`SpanIndex`] out, or every [`Diagnostic`] found.
+//! This crate does no file, network, environment or clock I/O, and knows nothing of Kubernetes.
+//!
+//! ```
+//! let text = std::fs::read_to_string("../specs/cassandra.yaml").unwrap();
+//! let loaded = oss_spec::parse("specs/cassandra.yaml", &text).unwrap();
+//! assert_eq!(loaded.spec.metadata.name.as_str(), "cassandra");
+//! ```
+
+pub mod decode;
+pub mod diag;
+pub mod model;
+pub mod schema;
+pub mod set;
+pub mod source;
+pub mod template;
+pub mod validate;
+pub mod values;
+pub mod yaml;
+
+pub use decode::SpanIndex;
+pub use diag::{Code, Diagnostic, Diagnostics, Severity};
+pub use model::Spec;
+pub use source::{Source, SourceId, Sources, Span};
+pub use yaml::Limits;
+
+use std::fmt;
+
+/// What to parse besides the file itself.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `PATH=VALUE` settings applied over the file, in order (the CLI's `--set`).
+    pub sets: Vec<String>,
+    /// Resource limits for each input.
+    pub limits: Limits,
+}
+
+/// A spec that parsed and validated, with everything needed to point back at its text.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The resolved spec, defaults filled in.
+    pub spec: Spec,
+    /// Where each value was written.
+    pub spans: SpanIndex,
+    /// Every input (the file, each `--set`), for rendering later diagnostics.
+    pub sources: Sources,
+    /// Warnings (the spec is usable).
+    pub warnings: Diagnostics,
+}
+
+/// A spec that did not make it, with every finding and the inputs they point into.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Every input.
+    pub sources: Sources,
+    /// Every finding (at least one error).
+    pub diagnostics: Diagnostics,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render_plain(&self.sources, &self.diagnostics))
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Parses and validates one spec file with default options.
+///
+/// # Errors
+/// Every problem found, each with a code, a span and a fix.
+pub fn parse(name: &str, text: &str) -> Result<Loaded, Failure> {
+    parse_with(name, text, &Options::default())
+}
+
+/// Parses and validates one spec file, then applies `options.sets`.
+///
+/// # Errors
+/// Every problem found, each with a code, a span and a fix.
+pub fn parse_with(name: &str, text: &str, options: &Options) -> Result<Loaded, Failure> {
+    let mut sources = Sources::new();
+    let mut diagnostics = Diagnostics::default();
+    let file = sources.add(name, text);
+    let set_ids: Vec<SourceId> = options.sets.iter().map(|s| sources.add("--set", s.as_str())).collect();
+    let root = match yaml::parse(sources.get(file), file, &options.limits) {
+        Ok(root) => root,
+        Err(d) => {
+            diagnostics.push(d);
+            return Err(Failure { sources, diagnostics });
+        }
+    };
+    let mut root = root;
+    for id in set_ids {
+        if let Err(d) = set::apply(&mut root, sources.get(id), id, &options.limits) {
+            diagnostics.push(d);
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(Failure { sources, diagnostics });
+    }
+    let mut spans = SpanIndex::default();
+    let spec = decode::decode_spec(&mut decode::Decoder { diags: &mut diagnostics, spans: &mut spans }, &root);
+    if let Some(spec) = &spec {
+        validate::validate(spec, &spans, &mut diagnostics);
+    }
+    diagnostics.sort();
+    match spec {
+        Some(spec) if !diagnostics.has_errors() => Ok(Loaded { spec, spans, sources, warnings: diagnostics }),
+        _ => Err(Failure { sources, diagnostics }),
+    }
+}
+
+/// Renders findings as plain text, one block each:
+/// `file:line:col: error[OSS003]: message` then `  help: ...`.
+#[must_use]
+pub fn render_plain(sources: &Sources, diagnostics: &Diagnostics) -> String {
+    let mut out = String::new();
+    for d in diagnostics.iter() {
+        let sev = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        if let Some(span) = d.span {
+            out.push_str(&sources.location(span));
+            out.push_str(": ");
+        }
+        out.push_str(&format!("{sev}[{}]: {}\n", d.code, d.message));
+        if let Some(help) = &d.help {
+            out.push_str(&format!("  help: {help}\n"));
+        }
+    }
+    out
+}
+
+/// Turns raw input bytes into text: refuses input over `max_bytes`, UTF-16 and invalid UTF-8
+/// with a located diagnostic, and drops a UTF-8 byte order mark.
+///
+/// # Errors
+/// A [`Failure`] with one diagnostic locating the problem.
+pub fn decode_text(name: &str, bytes: Vec<u8>, max_bytes: usize) -> Result<String, Failure> {
+    let fail = |text: String, offset: usize, code: Code, message: String, help: &str| {
+        let mut sources = Sources::new();
+        let id = sources.add(name, text);
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.push(Diagnostic::error(code, message).at(Span { source: id, start: offset, len: 0 }).help(help));
+        Failure { sources, diagnostics }
+    };
+    if bytes.len() > max_bytes {
+        return Err(fail(
+            String::new(),
+            0,
+            Code::InputLimit,
+            format!("input is larger than the limit of {max_bytes} bytes"),
+            "a service spec is a few kilobytes; check that this is the file you meant",
+        ));
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(fail(String::new(), 0, Code::YamlSyntax, "input is UTF-16".to_owned(), "save the file as UTF-8"));
+    }
+    let bytes = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Offsets in the lossy text match up to the first bad byte.
+            Err(fail(
+                text,
+                at,
+                Code::YamlSyntax,
+                "input is not valid UTF-8".to_owned(),
+                "save the file as UTF-8; this byte is not part of any UTF-8 character",
+            ))
+        }
+    }
+}

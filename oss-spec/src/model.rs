@@ -1,0 +1,636 @@
+//! The resolved Open Service Spec: plain data, every default filled in.
+//!
+//! Owns: the shape of the language (the JSON Schema is generated from these types). Values with
+//! a grammar are newtypes from [`crate::values`]. Must not: hold spans (they live in
+//! [`crate::SpanIndex`], keyed by path) or Kubernetes types.
+
+use crate::values::{AbsPath, Duration, EnvName, ImageRef, KnobName, Percent, PortName, Quantity, ServiceName};
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The only `apiVersion` this version of ossc reads.
+pub const API_VERSION: &str = "openservice.dev/v1alpha1";
+/// The only `kind`.
+pub const KIND: &str = "Service";
+
+/// An Open Service Spec document.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(title = "Open Service Spec", extend("additionalProperties" = false))]
+pub struct Spec {
+    /// Always `openservice.dev/v1alpha1`.
+    #[schemars(extend("const" = "openservice.dev/v1alpha1"))]
+    pub api_version: String,
+    /// Always `Service`.
+    #[schemars(extend("const" = "Service"))]
+    pub kind: String,
+    /// Name, title and version.
+    pub metadata: Metadata,
+    /// What the service provides to consumers.
+    pub function: Function,
+    /// How the software runs (the packager's side).
+    pub runtime: Runtime,
+    /// Service-specific settings the packager offers, typed and bounded.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub knobs: IndexMap<KnobName, Knob>,
+    /// The consumer's values for knobs (a knob not set here takes its default).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub settings: IndexMap<KnobName, KnobValue>,
+    /// CPU, memory and storage per replica.
+    #[schemars(default)]
+    pub capacity: Capacity,
+    /// Replicas, quorum and failure-domain spread.
+    #[schemars(default)]
+    pub redundancy: Redundancy,
+    /// Autoscaling.
+    #[schemars(default)]
+    pub scaling: Scaling,
+    /// Who may connect and who may operate.
+    #[schemars(default)]
+    pub access: Access,
+    /// Service level objectives.
+    #[schemars(default)]
+    pub slo: Slo,
+    /// Running or stopped, restarts and upgrades.
+    #[schemars(default)]
+    pub lifecycle: Lifecycle,
+}
+
+/// Identity of the service.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Metadata {
+    /// Instance name: every object is named after it.
+    pub name: ServiceName,
+    /// Human-readable title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Version of the software (the `app.kubernetes.io/version` label); quote it.
+    pub version: String,
+    /// What the service is, in a sentence or two.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Kinds of service, as a catalog groups them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub enum Category {
+    Nosql,
+    KeyValue,
+    Streaming,
+    ObjectStorage,
+    Relational,
+    Queue,
+    Coordination,
+    Search,
+    Cache,
+    Functions,
+    Other,
+}
+
+impl Category {
+    /// Every category with its spelling in the spec.
+    pub const ALL: &'static [(&'static str, Category)] = &[
+        ("nosql", Category::Nosql),
+        ("key-value", Category::KeyValue),
+        ("streaming", Category::Streaming),
+        ("object-storage", Category::ObjectStorage),
+        ("relational", Category::Relational),
+        ("queue", Category::Queue),
+        ("coordination", Category::Coordination),
+        ("search", Category::Search),
+        ("cache", Category::Cache),
+        ("functions", Category::Functions),
+        ("other", Category::Other),
+    ];
+}
+
+/// The contract consumers get.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Function {
+    /// Catalog category.
+    pub category: Category,
+    /// Cloud services this one stands in for (e.g. `DynamoDB`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub stands_in_for: Vec<String>,
+    /// Client-facing ports: the client Service exposes them.
+    #[schemars(default)]
+    pub endpoints: Vec<PortSpec>,
+    /// Replica-to-replica ports: only the service's own pods reach them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub peer_ports: Vec<PortSpec>,
+}
+
+/// A named port.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct PortSpec {
+    /// Port name (IANA service name, ≤ 15 characters).
+    pub name: PortName,
+    /// Port number, 1–65535.
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u16,
+    /// `TCP` (default) or `UDP`.
+    #[schemars(default)]
+    pub protocol: Protocol,
+    /// What the port is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Transport protocol of a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, JsonSchema)]
+#[allow(missing_docs)]
+pub enum Protocol {
+    #[default]
+    #[serde(rename = "TCP")]
+    Tcp,
+    #[serde(rename = "UDP")]
+    Udp,
+}
+
+/// Whether the service keeps data on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum State {
+    /// Each replica owns a volume: a StatefulSet with a PersistentVolumeClaim per pod.
+    Stateful,
+    /// Replicas are interchangeable: a Deployment.
+    Stateless,
+}
+
+/// How the software runs.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Runtime {
+    /// Container image, pinned by tag (not `latest`) or digest.
+    pub image: ImageRef,
+    /// `stateful` or `stateless`.
+    pub state: State,
+    /// Where the data volume is mounted (required when stateful).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_path: Option<AbsPath>,
+    /// Numeric user id the container runs as (never 0).
+    #[schemars(range(min = 1))]
+    pub user: u32,
+    /// Numeric group id (default: the user id); also the volume `fsGroup`.
+    #[schemars(range(min = 1))]
+    pub group: u32,
+    /// Entrypoint override; the image's own when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub command: Vec<String>,
+    /// Arguments; may contain `${...}` references.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub args: Vec<String>,
+    /// Environment; values may contain `${...}` references or refer to a Secret.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, EnvValue>,
+    /// Health checks.
+    pub health: Health,
+    /// Paths the software writes to besides the data path (the root filesystem is read-only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub writable: Vec<Writable>,
+    /// How the software stops.
+    #[schemars(default)]
+    pub stop: Stop,
+}
+
+/// An environment variable's value.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EnvValue {
+    /// A string with optional `${...}` references.
+    Value(String),
+    /// A key of a Secret the consumer creates; the spec never holds the secret itself.
+    Secret {
+        /// `{name, key}` of the Secret.
+        #[serde(rename = "secretKeyRef")]
+        secret_key_ref: SecretKeyRef,
+    },
+}
+
+/// A key in a Secret.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SecretKeyRef {
+    /// Secret name (may contain `${service.name}`).
+    pub name: String,
+    /// Key in the Secret.
+    pub key: String,
+}
+
+/// Health checks.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Health {
+    /// When a replica can take traffic (readiness).
+    pub ready: Check,
+    /// When a replica is broken and must be restarted (liveness).
+    pub live: Check,
+    /// The longest a replica may take to start; liveness waits this long (startup probe).
+    #[schemars(default = "default_startup_timeout")]
+    pub startup_timeout: Duration,
+}
+
+fn default_startup_timeout() -> Duration {
+    Duration::from_secs(300)
+}
+
+/// One health check: exactly one of `exec`, `tcp`, `http`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Check {
+    /// Run a command; exit 0 is healthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exec: Option<Vec<String>>,
+    /// Open a TCP connection to this named port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<PortName>,
+    /// HTTP GET; 2xx and 3xx are healthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpCheck>,
+    /// How often to check (default 10s).
+    pub period: Duration,
+    /// How long one check may take (default 5s).
+    pub timeout: Duration,
+    /// Consecutive failures before acting (default 3).
+    #[schemars(range(min = 1, max = 100))]
+    pub failures: u32,
+}
+
+/// An HTTP health check.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct HttpCheck {
+    /// Named port.
+    pub port: PortName,
+    /// Path, e.g. `/healthz`.
+    pub path: String,
+}
+
+/// A writable path on the otherwise read-only root filesystem.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Writable {
+    /// Absolute path.
+    pub path: AbsPath,
+    /// Copy what the image has at this path into the volume before start (for config
+    /// directories the entrypoint edits).
+    #[schemars(default)]
+    pub from_image: bool,
+}
+
+/// How the software stops.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Stop {
+    /// Time between SIGTERM and SIGKILL (default 30s).
+    pub grace_period: Duration,
+    /// Command run before SIGTERM to drain the replica (e.g. `nodetool drain`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub drain: Vec<String>,
+}
+
+impl Default for Stop {
+    fn default() -> Self {
+        Self { grace_period: Duration::from_secs(30), drain: Vec::new() }
+    }
+}
+
+/// A knob's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub enum KnobType {
+    Int,
+    Quantity,
+    String,
+    Bool,
+    Enum,
+    Duration,
+}
+
+impl KnobType {
+    /// Every type with its spelling.
+    pub const ALL: &'static [(&'static str, KnobType)] = &[
+        ("int", KnobType::Int),
+        ("quantity", KnobType::Quantity),
+        ("string", KnobType::String),
+        ("bool", KnobType::Bool),
+        ("enum", KnobType::Enum),
+        ("duration", KnobType::Duration),
+    ];
+}
+
+/// A typed value of a knob.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(missing_docs)]
+pub enum KnobValue {
+    Int(i64),
+    Bool(bool),
+    Quantity(Quantity),
+    Duration(Duration),
+    String(String),
+}
+
+impl KnobValue {
+    /// The value as it is substituted into env and args.
+    #[must_use]
+    pub fn render(&self) -> String {
+        match self {
+            KnobValue::Int(i) => i.to_string(),
+            KnobValue::Bool(b) => b.to_string(),
+            KnobValue::Quantity(q) => q.to_string(),
+            KnobValue::Duration(d) => d.to_string(),
+            KnobValue::String(s) => s.clone(),
+        }
+    }
+}
+
+/// A knob: a typed, bounded, documented setting of this service.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Knob {
+    /// Type of the values.
+    #[serde(rename = "type")]
+    pub kind: KnobType,
+    /// Value when the consumer sets none.
+    pub default: KnobValue,
+    /// Smallest allowed value (int, quantity, duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<KnobValue>,
+    /// Largest allowed value (int, quantity, duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<KnobValue>,
+    /// The choices (enum).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub values: Vec<String>,
+    /// What the knob does.
+    pub description: String,
+}
+
+/// CPU, memory and storage of one replica.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Capacity {
+    /// CPU per replica (request and limit), default `1`.
+    pub cpu: Quantity,
+    /// Memory per replica (request and limit), default `1Gi`.
+    pub memory: Quantity,
+    /// Data volume per replica (stateful only), default `10Gi`.
+    pub storage: Quantity,
+    /// StorageClass of the data volumes; the cluster default when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+}
+
+impl Default for Capacity {
+    fn default() -> Self {
+        let q = |s| Quantity::parse(s).unwrap_or_else(|_| unreachable!("valid literal"));
+        Self { cpu: q("1"), memory: q("1Gi"), storage: q("10Gi"), storage_class: None }
+    }
+}
+
+/// How many replicas must be up for the service to work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
+#[schemars(extend("description" = "`majority`, `all`, `one`, or a number of replicas."))]
+pub enum Quorum {
+    /// More than half of the replicas.
+    #[default]
+    Majority,
+    /// Every replica.
+    All,
+    /// Any one replica.
+    One,
+    /// This many replicas.
+    Count(u32),
+}
+
+impl Serialize for Quorum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Quorum::Majority => s.serialize_str("majority"),
+            Quorum::All => s.serialize_str("all"),
+            Quorum::One => s.serialize_str("one"),
+            Quorum::Count(n) => s.serialize_u32(*n),
+        }
+    }
+}
+
+impl Quorum {
+    /// How many of `replicas` must be up.
+    #[must_use]
+    pub fn required(self, replicas: u32) -> u32 {
+        match self {
+            Quorum::Majority => replicas / 2 + 1,
+            Quorum::All => replicas,
+            Quorum::One => 1.min(replicas),
+            Quorum::Count(n) => n,
+        }
+    }
+}
+
+/// Failure domains replicas are spread over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Spread {
+    /// No constraint.
+    None,
+    /// At most one replica per node.
+    #[default]
+    Host,
+    /// Even spread over zones (and over nodes, best effort).
+    Zone,
+}
+
+/// Replicas, quorum and spread.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Redundancy {
+    /// Number of replicas (default 1).
+    #[schemars(range(min = 1, max = 1000))]
+    pub replicas: u32,
+    /// How many must be up (default `majority`).
+    pub quorum: Quorum,
+    /// `none`, `host` (default) or `zone`.
+    pub spread: Spread,
+}
+
+impl Default for Redundancy {
+    fn default() -> Self {
+        Self { replicas: 1, quorum: Quorum::Majority, spread: Spread::Host }
+    }
+}
+
+/// Scaling.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Scaling {
+    /// Horizontal autoscaling; off when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<Autoscale>,
+}
+
+/// Horizontal autoscaling bounds and targets.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Autoscale {
+    /// Fewest replicas.
+    #[schemars(range(min = 1, max = 1000))]
+    pub min: u32,
+    /// Most replicas.
+    #[schemars(range(min = 1, max = 1000))]
+    pub max: u32,
+    /// Target average CPU use, percent of the request (default 70 when no target is given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub cpu_utilization: Option<u32>,
+    /// Target average memory use, percent of the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub memory_utilization: Option<u32>,
+}
+
+/// Who may connect and who may operate.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Access {
+    /// Pods allowed to reach the endpoints.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub clients: Vec<Client>,
+    /// Groups allowed to see and roll the service's pods.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub operators: Vec<String>,
+}
+
+/// A set of client pods.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Client {
+    /// Namespace of the clients; the service's own when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Labels the client pods carry; all pods of the namespace when empty.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(default)]
+    pub pod_labels: BTreeMap<String, String>,
+}
+
+/// Service level objectives.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Slo {
+    /// Availability objective in percent over 30 days, e.g. `99.9`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Percent>,
+    /// Latency objective.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latency>,
+}
+
+/// Latency objective.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Latency {
+    /// 99th percentile bound.
+    pub p99: Duration,
+}
+
+/// Running or stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum RunState {
+    /// Replicas as configured.
+    #[default]
+    Running,
+    /// No replicas; data is kept.
+    Stopped,
+}
+
+/// How new versions roll out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum UpgradeStrategy {
+    /// Replace pods one at a time.
+    #[default]
+    Rolling,
+    /// Update only `canary` pods first.
+    Canary,
+    /// Update a pod only when it is deleted by hand.
+    OnDelete,
+}
+
+/// Upgrade settings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Upgrade {
+    /// `rolling` (default), `canary` or `onDelete`.
+    pub strategy: UpgradeStrategy,
+    /// With `canary`: how many pods take the new version first.
+    pub canary: u32,
+}
+
+/// Lifecycle control.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Lifecycle {
+    /// `running` (default) or `stopped`.
+    pub state: RunState,
+    /// Bump to restart every pod (rolling).
+    pub restart_generation: u64,
+    /// Upgrade strategy.
+    pub upgrade: Upgrade,
+}
+
+impl Spec {
+    /// The value of a knob: the consumer's setting, else its default.
+    #[must_use]
+    pub fn knob_value(&self, name: &str) -> Option<&KnobValue> {
+        self.settings
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+            .or_else(|| self.knobs.iter().find(|(k, _)| k.as_str() == name).map(|(_, k)| &k.default))
+    }
+
+    /// Every port (endpoints, then peer ports).
+    pub fn ports(&self) -> impl Iterator<Item = &PortSpec> {
+        self.function.endpoints.iter().chain(&self.function.peer_ports)
+    }
+}

@@ -1,0 +1,159 @@
+//! `${...}` references in `runtime.env` and `runtime.args`: typed substitution, not a template
+//! language. A reference names a knob or a fact about the deployment; there are no
+//! expressions, conditionals or loops.
+//!
+//! Owns: the grammar and the closed set of references. Must not: expand them — lowering does,
+//! because some facts (the namespace) are known only at compile time.
+
+use crate::values::KnobName;
+
+/// How a quantity knob is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantityFormat {
+    /// Whole mebibytes, rounded down (`1Gi` → `1024`), e.g. for JVM `-Xmx1024M`.
+    Mebibytes,
+    /// Whole bytes.
+    Bytes,
+}
+
+/// What a `${...}` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// `${knobs.NAME}` or `${knobs.NAME.mebibytes}`.
+    Knob(KnobName, Option<QuantityFormat>),
+    /// `${service.name}`: the instance name.
+    ServiceName,
+    /// `${service.peers}`: the headless Service that gives each replica a DNS name.
+    PeersService,
+    /// `${service.seed}`: the DNS name of replica 0, for seed lists.
+    Seed,
+    /// `${service.replicas}`: the configured replica count.
+    Replicas,
+    /// `${pod.name}`.
+    PodName,
+    /// `${pod.namespace}`.
+    PodNamespace,
+    /// `${pod.ip}`.
+    PodIp,
+}
+
+/// The fixed references (knob references are added per spec).
+pub const FIXED: &[(&str, Reference)] = &[
+    ("service.name", Reference::ServiceName),
+    ("service.peers", Reference::PeersService),
+    ("service.seed", Reference::Seed),
+    ("service.replicas", Reference::Replicas),
+    ("pod.name", Reference::PodName),
+    ("pod.namespace", Reference::PodNamespace),
+    ("pod.ip", Reference::PodIp),
+];
+
+/// A piece of a parsed template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Text as is.
+    Literal(String),
+    /// A reference, with its byte range in the string (for error spans).
+    Ref(Reference, std::ops::Range<usize>),
+}
+
+/// A syntax or name error inside a template: where (byte range in the string) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    /// Byte range in the template string.
+    pub range: std::ops::Range<usize>,
+    /// The reference text, or the problem.
+    pub text: String,
+    /// Whether the reference is well-formed but names nothing.
+    pub unknown: bool,
+}
+
+/// Splits a template into literals and references. `$${` is a literal `${`.
+///
+/// # Errors
+/// Every malformed or unknown reference.
+pub fn parse(s: &str) -> Result<Vec<Part>, Vec<TemplateError>> {
+    let mut parts = Vec::new();
+    let mut errors = Vec::new();
+    let mut lit = String::new();
+    let mut rest = s;
+    let mut pos = 0;
+    while let Some(i) = rest.find('$') {
+        lit.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if after.starts_with("$${") {
+            lit.push_str("${");
+            rest = &after[3..];
+            pos += i + 3;
+        } else if let Some(body) = after.strip_prefix("${") {
+            let start = pos + i;
+            match body.find('}') {
+                Some(end) => {
+                    let name = &body[..end];
+                    let range = start..start + end + 3;
+                    match resolve(name) {
+                        Some(r) => {
+                            if !lit.is_empty() {
+                                parts.push(Part::Literal(std::mem::take(&mut lit)));
+                            }
+                            parts.push(Part::Ref(r, range));
+                        }
+                        None => errors.push(TemplateError { range, text: name.to_owned(), unknown: true }),
+                    }
+                    rest = &body[end + 1..];
+                    pos = start + end + 3;
+                }
+                None => {
+                    errors.push(TemplateError { range: start..s.len(), text: "`${` without a closing `}`".to_owned(), unknown: false });
+                    rest = "";
+                }
+            }
+        } else {
+            lit.push('$');
+            rest = &after[1..];
+            pos += i + 1;
+        }
+    }
+    lit.push_str(rest);
+    if !lit.is_empty() {
+        parts.push(Part::Literal(lit));
+    }
+    if errors.is_empty() { Ok(parts) } else { Err(errors) }
+}
+
+fn resolve(name: &str) -> Option<Reference> {
+    if let Some(knob) = name.strip_prefix("knobs.") {
+        let (knob, format) = match knob.split_once('.') {
+            Some((k, "mebibytes")) => (k, Some(QuantityFormat::Mebibytes)),
+            Some((k, "bytes")) => (k, Some(QuantityFormat::Bytes)),
+            Some(_) => return None,
+            None => (knob, None),
+        };
+        return KnobName::parse(knob).ok().map(|k| Reference::Knob(k, format));
+    }
+    FIXED.iter().find(|(n, _)| *n == name).map(|(_, r)| r.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_literals_and_references() {
+        let parts = parse("-Xmx${knobs.heap.mebibytes}M on ${pod.ip}, $${not} $5").unwrap();
+        assert_eq!(parts.len(), 5);
+        assert_eq!(parts[0], Part::Literal("-Xmx".into()));
+        assert!(
+            matches!(&parts[1], Part::Ref(Reference::Knob(k, Some(QuantityFormat::Mebibytes)), r) if k.as_str() == "heap" && *r == (4..27))
+        );
+        assert_eq!(parts[4], Part::Literal(", ${not} $5".into()));
+    }
+
+    #[test]
+    fn reports_every_bad_reference() {
+        let errs = parse("${pod.nmae} ${knobs.heap.kb} ${unclosed").unwrap_err();
+        assert_eq!(errs.len(), 3);
+        assert_eq!(errs[0].range, 0..11);
+        assert!(errs[0].unknown && errs[1].unknown && !errs[2].unknown);
+    }
+}

@@ -1,0 +1,203 @@
+//! Checks that span several fields of a decoded [`Spec`]. Each check is a small function that
+//! pushes diagnostics; all run, so every problem is reported at once.
+//!
+//! Owns: consistency of the spec on its own (ports, references, required-when rules). Must not:
+//! judge Kubernetes feasibility of a topology (that is `oss-compile`'s derivations).
+
+use crate::decode::SpanIndex;
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::model::{EnvValue, KnobType, Spec, State};
+use crate::template::{self, Part, QuantityFormat, Reference};
+use std::collections::BTreeMap;
+
+/// Runs every check.
+pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    check_ports_unique(spec, spans, diags);
+    check_state_fields(spec, spans, diags);
+    check_health_ports(spec, spans, diags);
+    check_references(spec, spans, diags);
+    check_topology_numbers(spec, spans, diags);
+    check_writable_paths(spec, spans, diags);
+}
+
+fn check_ports_unique(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let mut names = BTreeMap::new();
+    let mut numbers = BTreeMap::new();
+    let lists = [("function.endpoints", &spec.function.endpoints), ("function.peerPorts", &spec.function.peer_ports)];
+    for (list, ports) in lists {
+        for (i, port) in ports.iter().enumerate() {
+            let path = format!("{list}.{i}");
+            if let Some(first) = names.insert(port.name.as_str(), path.clone()) {
+                diags.push(
+                    Diagnostic::error(Code::Duplicate, format!("port name `{}` is used twice", port.name))
+                        .at_opt(spans.get(&format!("{path}.name")))
+                        .label(format!("also at `{first}`"))
+                        .help("give every endpoint and peer port its own name"),
+                );
+            }
+            if let Some(first) = numbers.insert((port.port, port.protocol), path.clone()) {
+                diags.push(
+                    Diagnostic::error(Code::Duplicate, format!("port {} is used twice", port.port))
+                        .at_opt(spans.get(&format!("{path}.port")))
+                        .label(format!("also at `{first}`"))
+                        .help("two ports of one pod cannot share a number and protocol; change one of them"),
+                );
+            }
+        }
+    }
+}
+
+fn check_state_fields(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let rt = &spec.runtime;
+    match (rt.state, &rt.data_path) {
+        (State::Stateful, None) => diags.push(
+            Diagnostic::error(Code::MissingField, "missing field `dataPath` in `runtime`: a stateful service needs it")
+                .at_opt(spans.get("runtime.state"))
+                .help("add `dataPath:` with the directory the software keeps its data in, e.g. /var/lib/cassandra"),
+        ),
+        (State::Stateless, Some(_)) => diags.push(
+            Diagnostic::error(Code::Inconsistent, "`runtime.dataPath` is set, but the service is stateless")
+                .at_opt(spans.get("runtime.dataPath"))
+                .help("remove `dataPath`, or make the service `state: stateful` so that each replica gets a volume"),
+        ),
+        _ => {}
+    }
+}
+
+fn check_health_ports(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let names: Vec<&str> = spec.ports().map(|p| p.name.as_str()).collect();
+    for (which, check) in [("ready", &spec.runtime.health.ready), ("live", &spec.runtime.health.live)] {
+        let (port, path) = match (&check.tcp, &check.http) {
+            (Some(p), _) => (p, format!("runtime.health.{which}.tcp")),
+            (_, Some(h)) => (&h.port, format!("runtime.health.{which}.http.port")),
+            _ => continue,
+        };
+        if !names.contains(&port.as_str()) {
+            let help = match did_you_mean(port.as_str(), names.iter().copied()) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => format!("name one of the declared ports: {}", names.join(", ")),
+            };
+            diags.push(
+                Diagnostic::error(Code::UnknownReference, format!("health check refers to port `{port}`, which is not declared"))
+                    .at_opt(spans.get(&path))
+                    .help(help),
+            );
+        }
+    }
+}
+
+fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let mut templates: Vec<(String, &str)> = Vec::new();
+    for (i, a) in spec.runtime.args.iter().enumerate() {
+        templates.push((format!("runtime.args.{i}"), a));
+    }
+    for (name, v) in &spec.runtime.env {
+        match v {
+            EnvValue::Value(s) => templates.push((format!("runtime.env.{name}"), s)),
+            EnvValue::Secret { secret_key_ref } => templates.push((format!("runtime.env.{name}.secretKeyRef.name"), &secret_key_ref.name)),
+        }
+    }
+    let knob_names: Vec<&str> = spec.knobs.keys().map(|k| k.as_str()).collect();
+    let mut valid: Vec<String> = template::FIXED.iter().map(|(n, _)| (*n).to_owned()).collect();
+    valid.extend(knob_names.iter().map(|k| format!("knobs.{k}")));
+    for (path, text) in templates {
+        let span = spans.get(&path);
+        let parts = match template::parse(text) {
+            Ok(parts) => parts,
+            Err(errors) => {
+                for e in errors {
+                    let help = if e.unknown {
+                        match did_you_mean(&e.text, valid.iter().map(String::as_str)) {
+                            Some(m) => format!("did you mean `${{{m}}}`?"),
+                            None => {
+                                format!("valid references: {}", valid.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", "))
+                            }
+                        }
+                    } else {
+                        "close the reference with `}`, or write `$${` for a literal `${`".to_owned()
+                    };
+                    let msg = if e.unknown {
+                        format!("unknown reference `${{{}}}` in `{path}`", e.text)
+                    } else {
+                        format!("{} in `{path}`", e.text)
+                    };
+                    diags.push(Diagnostic::error(Code::UnknownReference, msg).at_opt(span).help(help));
+                }
+                continue;
+            }
+        };
+        for part in parts {
+            let Part::Ref(Reference::Knob(name, format), _) = part else { continue };
+            match spec.knobs.get(&name) {
+                None => {
+                    let help = match did_you_mean(name.as_str(), knob_names.iter().copied()) {
+                        Some(m) => format!("did you mean `${{knobs.{m}}}`?"),
+                        None => "declare the knob under `knobs:` first".to_owned(),
+                    };
+                    diags.push(
+                        Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to knob `{name}`, which is not declared"))
+                            .at_opt(span)
+                            .help(help),
+                    );
+                }
+                Some(k) if format.is_some() && k.kind != KnobType::Quantity => {
+                    let f = if format == Some(QuantityFormat::Mebibytes) { "mebibytes" } else { "bytes" };
+                    diags.push(
+                        Diagnostic::error(Code::UnknownReference, format!("`.{f}` applies to quantity knobs, and `{name}` is not one"))
+                            .at_opt(span)
+                            .help(format!("write `${{knobs.{name}}}`")),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn check_topology_numbers(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let replicas = spec.redundancy.replicas;
+    if let crate::model::Quorum::Count(n) = spec.redundancy.quorum {
+        if n > replicas {
+            diags.push(
+                Diagnostic::error(Code::Inconsistent, format!("quorum {n} is more than the {replicas} replicas"))
+                    .at_opt(spans.get("redundancy.quorum"))
+                    .help(format!("lower `redundancy.quorum` to at most {replicas}, or raise `redundancy.replicas` to at least {n}")),
+            );
+        }
+    }
+    if let Some(a) = &spec.scaling.autoscale {
+        if a.min > a.max {
+            diags.push(
+                Diagnostic::error(Code::Inconsistent, format!("autoscale min {} is more than max {}", a.min, a.max))
+                    .at_opt(spans.get("scaling.autoscale.min"))
+                    .help("make `min` at most `max`"),
+            );
+        }
+    }
+    let up = &spec.lifecycle.upgrade;
+    if up.canary > replicas {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, format!("canary {} is more than the {replicas} replicas", up.canary))
+                .at_opt(spans.get("lifecycle.upgrade.canary"))
+                .help(format!("use a canary from 1 to {replicas}")),
+        );
+    }
+}
+
+fn check_writable_paths(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let mut seen = BTreeMap::new();
+    if let Some(dp) = &spec.runtime.data_path {
+        seen.insert(dp.as_str(), "runtime.dataPath".to_owned());
+    }
+    for (i, w) in spec.runtime.writable.iter().enumerate() {
+        let path = format!("runtime.writable.{i}");
+        if let Some(first) = seen.insert(w.path.as_str(), path.clone()) {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, format!("path `{}` is mounted twice", w.path))
+                    .at_opt(spans.get(&path))
+                    .label(format!("also `{first}`"))
+                    .help("list each writable path once"),
+            );
+        }
+    }
+}

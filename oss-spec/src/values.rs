@@ -1,0 +1,725 @@
+//! Newtypes for values that have a grammar. Each validates on construction, so an invalid
+//! value cannot exist past decoding ("parse, don't validate").
+//!
+//! Owns: the grammar of names, quantities, ports, percentages, durations and image references,
+//! and the exact error for each. Must not: know where a value came from (the decoder adds spans).
+
+use crate::diag::Code;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Why a value was refused: a code, a message and a fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    /// Diagnostic code.
+    pub code: Code,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl ValueError {
+    fn new(code: Code, message: impl Into<String>, help: impl Into<String>) -> Self {
+        Self { code, message: message.into(), help: help.into() }
+    }
+}
+
+macro_rules! string_newtype {
+    ($(#[$meta:meta])* $name:ident, $desc:literal, $pattern:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The value as written.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                let pattern: Option<&str> = $pattern;
+                match pattern {
+                    Some(p) => json_schema!({"type": "string", "description": $desc, "pattern": p}),
+                    None => json_schema!({"type": "string", "description": $desc}),
+                }
+            }
+        }
+    };
+}
+
+/// Longest service name: the StatefulSet's `controller-revision-hash` label is
+/// `<name>-<10-char hash>` (a label value, ≤ 63) and derived objects add suffixes such as
+/// `-peers`; 40 leaves room for both.
+pub const MAX_SERVICE_NAME: usize = 40;
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+string_newtype!(
+    /// A service (instance) name: a DNS-1035 label of at most [`MAX_SERVICE_NAME`] characters.
+    ServiceName,
+    "Lowercase letters, digits and '-', starting with a letter, at most 40 characters.",
+    Some("^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
+);
+
+impl ServiceName {
+    /// Parses a service name.
+    ///
+    /// # Errors
+    /// When it is not a DNS-1035 label of at most 40 characters.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let help = "use lowercase letters, digits and '-', start with a letter and end with a letter or digit, e.g. `orders-db`";
+        if s.len() > MAX_SERVICE_NAME {
+            return Err(ValueError::new(
+                Code::InvalidName,
+                format!("name `{s}` is {} characters, more than {MAX_SERVICE_NAME}", s.len()),
+                format!(
+                    "shorten it: derived names (`{s}-peers`, pod names, revision-hash labels) must stay within Kubernetes' 63-character limit"
+                ),
+            ));
+        }
+        if !is_dns_label(s) || !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(ValueError::new(Code::InvalidName, format!("`{s}` is not a valid service name"), help));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+string_newtype!(
+    /// A port name (IANA service name): at most 15 characters, lowercase letters, digits and
+    /// '-', at least one letter, no leading, trailing or doubled '-'.
+    PortName,
+    "IANA service name: at most 15 lowercase letters, digits and '-', with at least one letter.",
+    Some("^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$")
+);
+
+impl PortName {
+    /// Parses a port name.
+    ///
+    /// # Errors
+    /// When Kubernetes would refuse it as a container port name.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let ok = s.len() <= 15 && is_dns_label(s) && s.bytes().any(|b| b.is_ascii_lowercase()) && !s.contains("--");
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValueError::new(
+                Code::InvalidName,
+                format!("`{s}` is not a valid port name"),
+                "a port name has at most 15 characters: lowercase letters, digits and single '-', with at least one letter (e.g. `cql`, `http-admin`)",
+            ))
+        }
+    }
+}
+
+string_newtype!(
+    /// A knob name: an identifier such as `heap` or `maxConnections`.
+    KnobName,
+    "A camelCase identifier: a lowercase letter, then letters and digits, at most 63 characters.",
+    Some("^[a-z][a-zA-Z0-9]{0,62}$")
+);
+
+impl KnobName {
+    /// Parses a knob name.
+    ///
+    /// # Errors
+    /// When it is not a camelCase identifier.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let ok = s.len() <= 63 && s.starts_with(|c: char| c.is_ascii_lowercase()) && s.bytes().all(|b| b.is_ascii_alphanumeric());
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValueError::new(
+                Code::InvalidName,
+                format!("`{s}` is not a valid knob name"),
+                "a knob name is camelCase: a lowercase letter, then letters and digits (e.g. `heap`, `maxConnections`)",
+            ))
+        }
+    }
+}
+
+string_newtype!(
+    /// An environment variable name (Kubernetes' C identifier rule, relaxed for `.` and `-`).
+    EnvName,
+    "Letters, digits, '_', '-' and '.', not starting with a digit.",
+    Some("^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+);
+
+impl EnvName {
+    /// Parses an environment variable name.
+    ///
+    /// # Errors
+    /// When Kubernetes would refuse it.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let ok = !s.is_empty()
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValueError::new(
+                Code::InvalidName,
+                format!("`{s}` is not a valid environment variable name"),
+                "use letters, digits and '_' (e.g. `MAX_HEAP_SIZE`), not starting with a digit",
+            ))
+        }
+    }
+}
+
+string_newtype!(
+    /// An absolute, normalised path inside a container.
+    AbsPath,
+    "An absolute path such as /var/lib/data, without '..' or '//'.",
+    Some("^/")
+);
+
+impl AbsPath {
+    /// Parses a path.
+    ///
+    /// # Errors
+    /// When it is relative, not normalised or contains ':'.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let ok = s.starts_with('/')
+            && (s == "/" || !s.ends_with('/'))
+            && !s.contains("//")
+            && !s.contains(':')
+            && s.split('/').all(|seg| seg != ".." && seg != ".")
+            && !s.chars().any(char::is_control);
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValueError::new(
+                Code::InvalidValue,
+                format!("`{s}` is not an absolute, normalised path"),
+                "write an absolute path without '..', '.', '//', ':' or a trailing '/', e.g. `/var/lib/cassandra`",
+            ))
+        }
+    }
+}
+
+string_newtype!(
+    /// A container image reference pinned to a tag (not `latest`) or a digest.
+    ImageRef,
+    "registry/repository:tag or registry/repository@sha256:digest; the tag must not be 'latest'.",
+    None
+);
+
+impl ImageRef {
+    /// Parses an image reference.
+    ///
+    /// # Errors
+    /// When it is malformed, has no tag or digest, or uses `latest`.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let bad = |why: &str| {
+            ValueError::new(
+                Code::InvalidImage,
+                format!("image `{s}` {why}"),
+                "pin a release, e.g. `docker.io/library/cassandra:5.0.5`, or a digest `...@sha256:<64 hex digits>`",
+            )
+        };
+        if s.len() > 512 {
+            return Err(bad("is longer than 512 characters"));
+        }
+        let (name_tag, digest) = match s.split_once('@') {
+            Some((n, d)) => (n, Some(d)),
+            None => (s, None),
+        };
+        if let Some(d) = digest {
+            let hex = d.strip_prefix("sha256:").ok_or_else(|| bad("has a digest that is not sha256"))?;
+            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                return Err(bad("has a malformed sha256 digest"));
+            }
+        }
+        let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match name_tag[last_slash..].rfind(':') {
+            Some(i) => (&name_tag[..last_slash + i], Some(&name_tag[last_slash + i + 1..])),
+            None => (name_tag, None),
+        };
+        let mut parts: Vec<&str> = name.split('/').collect();
+        if parts.len() > 1 && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost") {
+            let host = parts.remove(0);
+            let (h, port) = host.split_once(':').unwrap_or((host, "1"));
+            let host_ok = !h.is_empty() && h.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+            if !host_ok || port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad("has a malformed registry host"));
+            }
+        }
+        let component_ok = |c: &str| {
+            !c.is_empty()
+                && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                && c.starts_with(|ch: char| ch.is_ascii_alphanumeric())
+                && c.ends_with(|ch: char| ch.is_ascii_alphanumeric())
+        };
+        if parts.is_empty() || !parts.iter().all(|c| component_ok(c)) {
+            return Err(bad("has a malformed repository name (lowercase letters, digits, '.', '_', '-')"));
+        }
+        match (tag, digest) {
+            (None, None) => return Err(bad("has no tag; an unpinned image changes under you")),
+            (Some("latest"), _) => return Err(bad("uses the `latest` tag; an unpinned image changes under you")),
+            (Some(t), _) => {
+                let ok = !t.is_empty()
+                    && t.len() <= 128
+                    && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+                if !ok {
+                    return Err(bad("has a malformed tag"));
+                }
+            }
+            (None, Some(_)) => {}
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The tag, if any (`5.0.5` in `cassandra:5.0.5`).
+    #[must_use]
+    pub fn tag(&self) -> Option<&str> {
+        let name_tag = self.0.split('@').next().unwrap_or(&self.0);
+        let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+        name_tag[last_slash..].rfind(':').map(|i| &name_tag[last_slash + i + 1..])
+    }
+
+    /// Whether the image is pinned by digest.
+    #[must_use]
+    pub fn has_digest(&self) -> bool {
+        self.0.contains('@')
+    }
+}
+
+/// A Kubernetes resource quantity (`500m`, `4Gi`, `1e3`), kept as written and as a number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quantity {
+    /// The value in nano-units (10⁻⁹), rounded up like Kubernetes does. First, so that the
+    /// derived order compares values.
+    nanos: i128,
+    text: String,
+}
+
+impl Quantity {
+    /// Parses Kubernetes quantity syntax: a signed decimal, then a binary (`Ki`..`Ei`),
+    /// decimal (`n u m k M G T P E`) or exponent (`e3`, `E-2`) suffix.
+    ///
+    /// # Errors
+    /// When the syntax is wrong, the value is negative, or it is out of range.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let bad = |why: String| {
+            ValueError::new(
+                Code::InvalidQuantity,
+                why,
+                "write a Kubernetes quantity: a number with an optional suffix, e.g. `500m`, `2`, `512Mi`, `4Gi`, `10G`",
+            )
+        };
+        let num_end = s
+            .char_indices()
+            .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '+' || c == '-'))))
+            .map_or(s.len(), |(i, _)| i);
+        let (num, suffix) = s.split_at(num_end);
+        let num = num.strip_prefix('+').unwrap_or(num);
+        if num.starts_with('-') {
+            return Err(bad(format!("quantity `{s}` is negative")));
+        }
+        let (int_part, frac_part) = num.split_once('.').unwrap_or((num, ""));
+        if (int_part.is_empty() && frac_part.is_empty()) || frac_part.contains('.') || !int_part.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(format!("`{s}` is not a valid quantity")));
+        }
+        // (multiplier numerator as 10^exp10 or 2^exp2)
+        let (exp10, exp2): (i32, u32) = match suffix {
+            "" => (0, 0),
+            "Ki" => (0, 10),
+            "Mi" => (0, 20),
+            "Gi" => (0, 30),
+            "Ti" => (0, 40),
+            "Pi" => (0, 50),
+            "Ei" => (0, 60),
+            "n" => (-9, 0),
+            "u" => (-6, 0),
+            "m" => (-3, 0),
+            "k" => (3, 0),
+            "M" => (6, 0),
+            "G" => (9, 0),
+            "T" => (12, 0),
+            "P" => (15, 0),
+            "E" => (18, 0),
+            other => {
+                let exp = other
+                    .strip_prefix('e')
+                    .or_else(|| other.strip_prefix('E'))
+                    .and_then(|e| e.parse::<i32>().ok())
+                    .filter(|e| (-18..=18).contains(e));
+                match exp {
+                    Some(e) if !other[1..].starts_with('+') => (e, 0),
+                    _ => return Err(bad(format!("`{other}` is not a quantity suffix in `{s}`"))),
+                }
+            }
+        };
+        if int_part.len() + frac_part.len() > 24 {
+            return Err(bad(format!("quantity `{s}` has too many digits")));
+        }
+        let digits: i128 = format!("{int_part}{frac_part}").parse().unwrap_or(0);
+        // value = digits * 10^(exp10 - frac_len) * 2^exp2, in nanos: * 10^9
+        let scale = exp10 - i32::try_from(frac_part.len()).unwrap_or(0) + 9;
+        let too_big = || bad(format!("quantity `{s}` is too large"));
+        let mut nanos = digits.checked_mul(1i128 << exp2).ok_or_else(too_big)?;
+        if scale >= 0 {
+            nanos = nanos.checked_mul(10i128.checked_pow(scale.unsigned_abs()).ok_or_else(too_big)?).ok_or_else(too_big)?;
+        } else {
+            let div = 10i128.checked_pow(scale.unsigned_abs()).ok_or_else(too_big)?;
+            nanos = (nanos + div - 1) / div;
+        }
+        if nanos > i128::from(i64::MAX) * 1_000_000_000 {
+            return Err(too_big());
+        }
+        Ok(Self { text: s.to_owned(), nanos })
+    }
+
+    /// The value in nano-units.
+    #[must_use]
+    pub fn nanos(&self) -> i128 {
+        self.nanos
+    }
+
+    /// The value in whole units, rounded up (bytes for memory).
+    #[must_use]
+    pub fn units_ceil(&self) -> i128 {
+        (self.nanos + 999_999_999) / 1_000_000_000
+    }
+
+    /// The quantity as written.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl JsonSchema for Quantity {
+    fn schema_name() -> Cow<'static, str> {
+        "Quantity".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A Kubernetes quantity, e.g. 500m, 2, 512Mi, 4Gi.",
+            "anyOf": [
+                {"type": "string", "pattern": "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE]-?[0-9]+)?$"},
+                {"type": "number", "minimum": 0}
+            ]
+        })
+    }
+}
+
+/// A percentage with at most four decimals (`99.9`, `99.95`), kept exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Percent {
+    /// The fraction in millionths: 99.9% is 999 000.
+    millionths: u32,
+}
+
+impl Percent {
+    /// Parses the decimal text of a percentage (as written, or the shortest form of a float).
+    ///
+    /// # Errors
+    /// When it is not a decimal in `0..=100` with at most four decimals.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let bad = |why: String| {
+            ValueError::new(Code::OutOfRange, why, "write a percentage from 0 to 100 with at most four decimals, e.g. `99.9`")
+        };
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        if int.is_empty() || int.len() > 3 || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(format!("`{s}` is not a percentage")));
+        }
+        let frac = frac.trim_end_matches('0');
+        if frac.len() > 4 {
+            return Err(bad(format!("`{s}` has more than four decimals")));
+        }
+        let int: u32 = int.parse().unwrap_or(u32::MAX);
+        let frac_val: u32 = format!("{frac:0<4}").parse().unwrap_or(0);
+        let millionths = int.saturating_mul(10_000).saturating_add(frac_val);
+        if millionths > 1_000_000 {
+            return Err(bad(format!("{s}% is more than 100%")));
+        }
+        Ok(Self { millionths })
+    }
+
+    /// The fraction in millionths (99.9% → 999 000).
+    #[must_use]
+    pub fn millionths(self) -> u32 {
+        self.millionths
+    }
+
+    /// The fraction as an exact decimal string (99.9% → `0.999`).
+    #[must_use]
+    pub fn fraction_str(self) -> String {
+        decimal_millionths(self.millionths)
+    }
+
+    /// The complement as an exact decimal string (99.9% → `0.001`).
+    #[must_use]
+    pub fn complement_str(self) -> String {
+        decimal_millionths(1_000_000 - self.millionths)
+    }
+}
+
+/// Renders `m / 1 000 000` as the shortest exact decimal.
+fn decimal_millionths(m: u32) -> String {
+    let int = m / 1_000_000;
+    let frac = m % 1_000_000;
+    if frac == 0 {
+        return int.to_string();
+    }
+    let digits = format!("{frac:06}");
+    format!("{int}.{}", digits.trim_end_matches('0'))
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let int = self.millionths / 10_000;
+        let frac = self.millionths % 10_000;
+        if frac == 0 {
+            write!(f, "{int}")
+        } else {
+            let digits = format!("{frac:04}");
+            write!(f, "{int}.{}", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Serialised as a number, formatted exactly (no binary float noise).
+        let text = self.to_string();
+        let n: serde_json::Number = text.parse().map_err(serde::ser::Error::custom)?;
+        n.serialize(s)
+    }
+}
+
+impl JsonSchema for Percent {
+    fn schema_name() -> Cow<'static, str> {
+        "Percent".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "number", "minimum": 0, "maximum": 100, "description": "A percentage, e.g. 99.9 (at most four decimals)."})
+    }
+}
+
+/// A duration such as `30s`, `5m`, `1h30m` or `250ms`, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration {
+    millis: u64,
+}
+
+impl Duration {
+    /// Parses `<number><unit>` groups, units `ms`, `s`, `m`, `h`, `d`.
+    ///
+    /// # Errors
+    /// When the syntax is wrong or the value exceeds a year.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let bad = || {
+            ValueError::new(
+                Code::InvalidDuration,
+                format!("`{s}` is not a duration"),
+                "write a number and a unit (ms, s, m, h, d), e.g. `30s`, `5m`, `1h30m`",
+            )
+        };
+        if s.is_empty() {
+            return Err(bad());
+        }
+        let mut total: u64 = 0;
+        let mut rest = s;
+        while !rest.is_empty() {
+            let n_end = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+            if n_end == 0 || n_end > 12 {
+                return Err(bad());
+            }
+            let n: u64 = rest[..n_end].parse().map_err(|_| bad())?;
+            rest = &rest[n_end..];
+            let (unit, len) = if rest.starts_with("ms") {
+                (1, 2)
+            } else {
+                match rest.as_bytes().first() {
+                    Some(b's') => (1000, 1),
+                    Some(b'm') => (60_000, 1),
+                    Some(b'h') => (3_600_000, 1),
+                    Some(b'd') => (86_400_000, 1),
+                    _ => return Err(bad()),
+                }
+            };
+            rest = &rest[len..];
+            total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
+        }
+        if total > 366 * 86_400_000 {
+            return Err(ValueError::new(Code::InvalidDuration, format!("duration `{s}` is longer than a year"), "use a shorter duration"));
+        }
+        Ok(Self { millis: total })
+    }
+
+    /// A duration of whole seconds.
+    #[must_use]
+    pub const fn from_secs(secs: u64) -> Self {
+        Self { millis: secs * 1000 }
+    }
+
+    /// Milliseconds.
+    #[must_use]
+    pub fn millis(self) -> u64 {
+        self.millis
+    }
+
+    /// Whole seconds, rounded up.
+    #[must_use]
+    pub fn secs_ceil(self) -> u64 {
+        self.millis.div_ceil(1000)
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.millis == 0 {
+            return f.write_str("0s");
+        }
+        let mut rest = self.millis;
+        for (unit, name) in [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")] {
+            if rest >= unit {
+                write!(f, "{}{name}", rest / unit)?;
+                rest %= unit;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl JsonSchema for Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "pattern": "^([0-9]+(ms|s|m|h|d))+$", "description": "A duration, e.g. 30s, 5m, 1h30m."})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names() {
+        assert!(ServiceName::parse("cassandra").is_ok());
+        assert!(ServiceName::parse("orders-db2").is_ok());
+        for bad in ["", "Cassandra", "2db", "db-", "a_b", &"a".repeat(41)] {
+            assert_eq!(ServiceName::parse(bad).unwrap_err().code, Code::InvalidName, "{bad}");
+        }
+    }
+
+    #[test]
+    fn port_names() {
+        assert!(PortName::parse("cql").is_ok());
+        assert!(PortName::parse("http-admin").is_ok());
+        for bad in ["", "1234", "a--b", "-a", "abcdefghijklmnop", "CQL"] {
+            assert!(PortName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn quantities() {
+        let q = |s: &str| Quantity::parse(s).map(|q| q.nanos());
+        assert_eq!(q("1"), Ok(1_000_000_000));
+        assert_eq!(q("500m"), Ok(500_000_000));
+        assert_eq!(q("1Ki"), Ok(1024 * 1_000_000_000));
+        assert_eq!(q("1.5Gi"), Ok(1_610_612_736 * 1_000_000_000));
+        assert_eq!(q("1e3"), Ok(1_000 * 1_000_000_000));
+        assert_eq!(q("1E-3"), Ok(1_000_000));
+        assert_eq!(q(".5"), Ok(500_000_000));
+        for bad in ["", "-1", "1Gb", "1.2.3", "Gi", "1 Gi", "99999999999Ei", "1e+3"] {
+            assert_eq!(Quantity::parse(bad).unwrap_err().code, Code::InvalidQuantity, "{bad}");
+        }
+        assert!(Quantity::parse("512Mi").unwrap() < Quantity::parse("1Gi").unwrap());
+    }
+
+    #[test]
+    fn percents_are_exact() {
+        let p = Percent::parse("99.9").unwrap();
+        assert_eq!(p.millionths(), 999_000);
+        assert_eq!(p.complement_str(), "0.001");
+        assert_eq!(p.fraction_str(), "0.999");
+        assert_eq!(p.to_string(), "99.9");
+        assert_eq!(Percent::parse("99.99").unwrap().complement_str(), "0.0001");
+        assert_eq!(Percent::parse("100").unwrap().complement_str(), "0");
+        assert!(Percent::parse("100.1").is_err());
+        assert!(Percent::parse("99.99999").is_err());
+        assert!(Percent::parse("-1").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(Duration::parse("1h30m").unwrap().millis(), 5_400_000);
+        assert_eq!(Duration::parse("250ms").unwrap().to_string(), "250ms");
+        assert_eq!(Duration::parse("90s").unwrap().to_string(), "1m30s");
+        for bad in ["", "5", "s", "1x", "-1s", "1.5s"] {
+            assert!(Duration::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn images_must_be_pinned() {
+        for ok in [
+            "docker.io/library/cassandra:5.0.5",
+            "cassandra:5.0.5",
+            "localhost:5000/a/b:v1",
+            "quay.io/x/y@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(ImageRef::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["cassandra", "cassandra:latest", "Cassandra:1", "a:b:c", "x@sha1:00", "reg.io:/a:1", ""] {
+            assert_eq!(ImageRef::parse(bad).unwrap_err().code, Code::InvalidImage, "{bad}");
+        }
+        assert_eq!(ImageRef::parse("localhost:5000/a:v1").unwrap().tag(), Some("v1"));
+    }
+
+    #[test]
+    fn paths() {
+        assert!(AbsPath::parse("/var/lib/cassandra").is_ok());
+        for bad in ["var", "/a/../b", "/a/", "//a", "/a:b"] {
+            assert!(AbsPath::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
