@@ -91,7 +91,7 @@ fn main() -> ExitCode {
         Outcome::Ok => ExitCode::SUCCESS,
         Outcome::Findings => ExitCode::from(1),
         Outcome::Failed(msg) => {
-            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            let _ = writeln!(std::io::stderr(), "error[{}]: {msg}", oss_spec::Code::IoError);
             ExitCode::from(2)
         }
     }
@@ -186,7 +186,7 @@ fn read_input(path: &std::path::Path) -> Result<Input, String> {
 
 fn validate(files: &[PathBuf]) -> Outcome {
     let mut errors = 0usize;
-    let mut io_failed = false;
+    let mut unread = 0usize;
     for path in files {
         let name = path.display().to_string();
         let text = match read_input(path) {
@@ -197,8 +197,8 @@ fn validate(files: &[PathBuf]) -> Outcome {
                 continue;
             }
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "error: {e}");
-                io_failed = true;
+                let _ = writeln!(std::io::stderr(), "error[{}]: {e}", oss_spec::Code::IoError);
+                unread += 1;
                 continue;
             }
         };
@@ -210,10 +210,10 @@ fn validate(files: &[PathBuf]) -> Outcome {
             }
         }
     }
-    let ok = files.len() - errors;
-    let _ = writeln!(std::io::stderr(), "{} file(s) checked: {ok} valid, {errors} with errors", files.len());
-    if io_failed {
-        Outcome::Failed("some files could not be read".to_owned())
+    let ok = files.len() - errors - unread;
+    let _ = writeln!(std::io::stderr(), "{} file(s) checked: {ok} valid, {errors} with errors, {unread} unreadable", files.len());
+    if unread > 0 {
+        Outcome::Failed(format!("{unread} file(s) could not be read"))
     } else if errors > 0 {
         Outcome::Findings
     } else {

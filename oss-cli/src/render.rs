@@ -10,7 +10,6 @@ use std::io::{IsTerminal, Write};
 struct Report {
     diag: Diagnostic,
     source: Option<NamedSource<String>>,
-    location: Option<String>,
 }
 
 impl fmt::Display for Report {
@@ -22,9 +21,7 @@ impl fmt::Display for Report {
 impl std::error::Error for Report {}
 
 impl miette::Diagnostic for Report {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(format!("{}", self.diag.code)))
-    }
+    // No `code()`: the plain first line already carries it, as `error[OSS003]`.
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diag.severity {
             Severity::Error => miette::Severity::Error,
@@ -33,9 +30,6 @@ impl miette::Diagnostic for Report {
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.location.as_ref().map(|l| Box::new(l) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -69,7 +63,7 @@ pub fn report(sources: &Sources, diags: &Diagnostics) {
             let src = sources.get(s.source);
             NamedSource::new(src.name(), src.text().to_owned())
         });
-        let report = Report { diag: d.clone(), source, location: None };
+        let report = Report { diag: d.clone(), source };
         let _ = handler.render_report(&mut out, &report);
         out.push('\n');
     }

@@ -290,9 +290,10 @@ impl Decoder<'_> {
 /// Decodes a whole document. `None` when any error was reported.
 pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
     if root.value == Value::Null {
+        let start = Node::new(Value::Null, Span { start: 0, len: 0, ..root.span });
         d.error(
             Code::EmptyDocument,
-            root,
+            &start,
             "the document is empty".to_owned(),
             "start with `apiVersion: openservice.dev/v1alpha1` and `kind: Service`; see specs/ for examples",
         );
@@ -343,6 +344,11 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
         }
         None => Some(IndexMap::new()),
     };
+    // Cross-field checks run only on a fully decoded spec: a defaulted stand-in for a field that
+    // failed would produce follow-on errors about values the user never wrote.
+    if d.diags.has_errors() {
+        return None;
+    }
     Some(Spec {
         api_version: api?,
         kind: kind?,

@@ -188,6 +188,7 @@ pub struct Runtime {
     pub user: u32,
     /// Numeric group id (default: the user id); also the volume `fsGroup`.
     #[schemars(range(min = 1))]
+    #[schemars(with = "Option<u32>")]
     pub group: u32,
     /// Entrypoint override; the image's own when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -206,6 +207,7 @@ pub struct Runtime {
     /// Paths the software writes to besides the data path (the root filesystem is read-only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
+    #[schemars(with = "Vec<WritableInput>")]
     pub writable: Vec<Writable>,
     /// How the software stops.
     #[schemars(default)]
@@ -219,6 +221,7 @@ pub enum EnvValue {
     /// A string with optional `${...}` references.
     Value(String),
     /// A key of a Secret the consumer creates; the spec never holds the secret itself.
+    #[schemars(extend("additionalProperties" = false))]
     Secret {
         /// `{name, key}` of the Secret.
         #[serde(rename = "secretKeyRef")]
@@ -254,6 +257,35 @@ fn default_startup_timeout() -> Duration {
     Duration::from_secs(300)
 }
 
+/// Defaults the decoder fills in, shown in the JSON Schema.
+mod defaults {
+    use super::{Duration, Quantity};
+    pub fn period() -> Duration {
+        Duration::from_secs(10)
+    }
+    pub fn timeout() -> Duration {
+        Duration::from_secs(5)
+    }
+    pub fn failures() -> u32 {
+        3
+    }
+    pub fn grace_period() -> Duration {
+        Duration::from_secs(30)
+    }
+    pub fn replicas() -> u32 {
+        1
+    }
+    pub fn cpu() -> Quantity {
+        super::Capacity::default().cpu
+    }
+    pub fn memory() -> Quantity {
+        super::Capacity::default().memory
+    }
+    pub fn storage() -> Quantity {
+        super::Capacity::default().storage
+    }
+}
+
 /// One health check: exactly one of `exec`, `tcp`, `http`.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -269,11 +301,14 @@ pub struct Check {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpCheck>,
     /// How often to check (default 10s).
+    #[schemars(default = "defaults::period")]
     pub period: Duration,
     /// How long one check may take (default 5s).
+    #[schemars(default = "defaults::timeout")]
     pub timeout: Duration,
     /// Consecutive failures before acting (default 3).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(default = "defaults::failures")]
     pub failures: u32,
 }
 
@@ -300,12 +335,22 @@ pub struct Writable {
     pub from_image: bool,
 }
 
+/// A writable path as written: a bare path, or the full form.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum WritableInput {
+    Path(AbsPath),
+    Full(Writable),
+}
+
 /// How the software stops.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Stop {
     /// Time between SIGTERM and SIGKILL (default 30s).
+    #[schemars(default = "defaults::grace_period")]
     pub grace_period: Duration,
     /// Command run before SIGTERM to drain the replica (e.g. `nodetool drain`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -400,10 +445,13 @@ pub struct Knob {
 #[schemars(extend("additionalProperties" = false))]
 pub struct Capacity {
     /// CPU per replica (request and limit), default `1`.
+    #[schemars(default = "defaults::cpu")]
     pub cpu: Quantity,
     /// Memory per replica (request and limit), default `1Gi`.
+    #[schemars(default = "defaults::memory")]
     pub memory: Quantity,
     /// Data volume per replica (stateful only), default `10Gi`.
+    #[schemars(default = "defaults::storage")]
     pub storage: Quantity,
     /// StorageClass of the data volumes; the cluster default when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -418,8 +466,7 @@ impl Default for Capacity {
 }
 
 /// How many replicas must be up for the service to work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, JsonSchema)]
-#[schemars(extend("description" = "`majority`, `all`, `one`, or a number of replicas."))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Quorum {
     /// More than half of the replicas.
     #[default]
@@ -440,6 +487,21 @@ impl Serialize for Quorum {
             Quorum::One => s.serialize_str("one"),
             Quorum::Count(n) => s.serialize_u32(*n),
         }
+    }
+}
+
+impl JsonSchema for Quorum {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quorum".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How many replicas must be up: `majority` (default), `all`, `one`, or a number.",
+            "anyOf": [
+                {"type": "string", "enum": ["majority", "all", "one"]},
+                {"type": "integer", "minimum": 1, "maximum": 1000}
+            ]
+        })
     }
 }
 
@@ -476,10 +538,13 @@ pub enum Spread {
 pub struct Redundancy {
     /// Number of replicas (default 1).
     #[schemars(range(min = 1, max = 1000))]
+    #[schemars(default = "defaults::replicas")]
     pub replicas: u32,
     /// How many must be up (default `majority`).
+    #[schemars(default)]
     pub quorum: Quorum,
     /// `none`, `host` (default) or `zone`.
+    #[schemars(default)]
     pub spread: Spread,
 }
 
@@ -600,8 +665,10 @@ pub enum UpgradeStrategy {
 #[schemars(extend("additionalProperties" = false))]
 pub struct Upgrade {
     /// `rolling` (default), `canary` or `onDelete`.
+    #[schemars(default)]
     pub strategy: UpgradeStrategy,
     /// With `canary`: how many pods take the new version first.
+    #[schemars(default)]
     pub canary: u32,
 }
 
@@ -611,10 +678,13 @@ pub struct Upgrade {
 #[schemars(extend("additionalProperties" = false))]
 pub struct Lifecycle {
     /// `running` (default) or `stopped`.
+    #[schemars(default)]
     pub state: RunState,
     /// Bump to restart every pod (rolling).
+    #[schemars(default)]
     pub restart_generation: u64,
     /// Upgrade strategy.
+    #[schemars(default)]
     pub upgrade: Upgrade,
 }
 

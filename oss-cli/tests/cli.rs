@@ -1,0 +1,173 @@
+//! The real `ossc` binary, run as a user would.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn ossc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ossc")).args(args).current_dir(repo()).env("NO_COLOR", "1").output().expect("run ossc")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ossc-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn cassandra() -> String {
+    std::fs::read_to_string(repo().join("specs/cassandra.yaml")).unwrap()
+}
+
+#[test]
+fn build_writes_the_golden_bundle_and_is_deterministic() {
+    let a = ossc(&["build", "specs/cassandra.yaml"]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert!(a.stderr.is_empty(), "{}", stderr(&a));
+    let golden = std::fs::read_to_string(repo().join("golden/cassandra/bundle.yaml")).unwrap();
+    assert_eq!(stdout(&a), golden);
+    let b = ossc(&["build", "specs/cassandra.yaml"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn misspelt_key_fails_with_location_and_suggestion() {
+    let path = scratch("misspelt.yaml", &cassandra().replacen("  replicas: 3", "  replcas: 3", 1));
+    let o = ossc(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let line = cassandra().lines().position(|l| l == "  replicas: 3").unwrap() + 1;
+    assert!(err.contains(&format!("misspelt.yaml:{line}:3: error[OSS003]: unknown key `replcas` in `redundancy`")), "{err}");
+    assert!(err.contains("did you mean `replicas`?"), "{err}");
+    let build = ossc(&["build", path.to_str().unwrap()]);
+    assert_eq!(build.status.code(), Some(1));
+    assert!(build.stdout.is_empty());
+}
+
+#[test]
+fn error_rendering_snapshot() {
+    let path = scratch("render.yaml", &cassandra().replacen("  replicas: 3", "  replcas: 3", 1).replacen("memory: 4Gi", "memory: 4GB", 1));
+    let o = ossc(&["validate", path.to_str().unwrap()]);
+    let text = stderr(&o).replace(path.to_str().unwrap(), "render.yaml");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn set_changes_the_statefulset_replicas() {
+    let o = ossc(&["build", "specs/cassandra.yaml", "--set", "redundancy.replicas=5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let sts = out.split("---\n").find(|d| d.contains("kind: StatefulSet")).unwrap();
+    assert!(sts.contains("\n  replicas: 5\n"), "{sts}");
+}
+
+#[test]
+fn set_errors_point_at_the_flag() {
+    let o = ossc(&["build", "specs/cassandra.yaml", "--set", "redundancy.replicas=lots"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--set:1:21: error[OSS004]"), "{}", stderr(&o));
+    let o = ossc(&["build", "specs/cassandra.yaml", "--set", "redundancy.nope=1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--set:1:12: error[OSS003]"), "{}", stderr(&o));
+}
+
+#[test]
+fn namespace_flag_sets_every_namespaced_object() {
+    let o = ossc(&["build", "specs/cassandra.yaml", "--namespace", "shop"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(!out.contains("kind: Namespace"));
+    assert_eq!(out.matches("\n  namespace: shop\n").count(), out.matches("---\n").count());
+    let bad = ossc(&["build", "specs/cassandra.yaml", "--namespace", "Not_A_Label"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn exit_codes_for_io_and_usage() {
+    let o = ossc(&["build", "no/such/file.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error[OSS020]: cannot read `no/such/file.yaml`"), "{}", stderr(&o));
+    assert_eq!(ossc(&["build", "specs"]).status.code(), Some(2));
+    assert_eq!(ossc(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(ossc(&[]).status.code(), Some(2));
+    assert_eq!(ossc(&["--help"]).status.code(), Some(0));
+    assert!(stdout(&ossc(&["--help"])).contains("Exit codes:"));
+}
+
+#[test]
+fn validate_reports_every_file_and_reads_stdin() {
+    let good = repo().join("specs/cassandra.yaml");
+    let bad = scratch("bad.yaml", "apiVersion: v1\n");
+    let o = ossc(&["validate", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("2 file(s) checked: 1 valid, 1 with errors"), "{}", stderr(&o));
+    let mut child =
+        Command::new(env!("CARGO_BIN_EXE_ossc")).args(["validate", "-"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(cassandra().as_bytes()).unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ossc"))
+        .args(["build", "specs/cassandra.yaml"])
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn schema_and_explain() {
+    let o = ossc(&["schema"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), std::fs::read_to_string(repo().join("schema/openservice.schema.json")).unwrap());
+    let o = ossc(&["explain", "specs/cassandra.yaml", "--set", "redundancy.replicas=5"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("redundancy:\n  replicas: 5\n  quorum: majority\n  spread: zone\n"), "{out}");
+    assert!(out.contains("lifecycle:\n  state: running\n  restartGeneration: 0\n"), "{out}");
+}
+
+#[test]
+fn hostile_inputs_end_in_1_or_2_with_a_location() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", b"".to_vec()),
+        ("binary", vec![0, 159, 146, 150, 255, 0, 1]),
+        ("utf16", vec![0xFF, 0xFE, b'a', 0, b':', 0]),
+        ("deep", "[".repeat(100_000).into_bytes()),
+        ("bomb", b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n".to_vec()),
+        ("huge", vec![b'a'; 2 << 20]),
+        ("tabs", b"\tapiVersion: x\n".to_vec()),
+        ("crlf", cassandra().replace('\n', "\r\n").replacen("replicas: 3", "replicas: x", 1).into_bytes()),
+        ("docs", "a: 1\n---\n".repeat(10_000).into_bytes()),
+        ("bignum", b"apiVersion: openservice.dev/v1alpha1\nkind: Service\nredundancy: {replicas: 1e999999}\n".to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let path = scratch(&format!("hostile-{name}.yaml"), "");
+        std::fs::write(&path, &bytes).unwrap();
+        let started = std::time::Instant::now();
+        let o = ossc(&["validate", path.to_str().unwrap()]);
+        let code = o.status.code();
+        assert!(matches!(code, Some(1 | 2)), "{name}: exit {code:?}\n{}", stderr(&o));
+        assert!(stderr(&o).contains(&format!("hostile-{name}.yaml:")), "{name}: no location\n{}", stderr(&o));
+        assert!(started.elapsed().as_secs() < 10, "{name} took {:?}", started.elapsed());
+    }
+}

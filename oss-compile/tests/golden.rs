@@ -1,0 +1,57 @@
+//! Golden bundles: every spec in `specs/` compiles to exactly the bytes checked in under
+//! `golden/<name>/bundle.yaml`. Goldens change only through `UPDATE_GOLDEN=1 cargo test`, and
+//! the diff is reviewed like code.
+
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn specs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("specs"))
+        .expect("specs/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no specs found");
+    v
+}
+
+fn build(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("read spec");
+    let name = format!("specs/{}", path.file_name().unwrap().to_string_lossy());
+    let loaded = oss_spec::parse(&name, &text).unwrap_or_else(|f| panic!("{f}"));
+    let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).expect("compiles");
+    bundle.to_yaml()
+}
+
+#[test]
+fn every_spec_matches_its_golden_bundle() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for spec in specs() {
+        let stem = spec.file_stem().unwrap().to_string_lossy().into_owned();
+        let golden = repo().join("golden").join(&stem).join("bundle.yaml");
+        let actual = build(&spec);
+        if update {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        if expected != actual {
+            let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).map_or(0, |i| i + 1);
+            stale.push(format!("{} (first difference at line {line})", golden.display()));
+        }
+    }
+    assert!(stale.is_empty(), "golden bundles out of date; review and run `UPDATE_GOLDEN=1 cargo test`:\n{}", stale.join("\n"));
+}
+
+#[test]
+fn compiling_twice_gives_identical_bytes() {
+    for spec in specs() {
+        assert_eq!(build(&spec), build(&spec));
+    }
+}

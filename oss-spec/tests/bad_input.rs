@@ -1,0 +1,198 @@
+//! Every kind of bad input gets a located diagnostic with a code and a fix, and several errors
+//! in one file are all reported.
+
+use oss_spec::{Code, Failure, Options, parse, parse_with};
+
+const GOOD: &str = include_str!("../../specs/cassandra.yaml");
+
+fn fail(text: &str) -> Failure {
+    parse("t.yaml", text).expect_err("input should be refused")
+}
+
+/// (code, "line:col") of every finding.
+fn found(f: &Failure) -> Vec<(Code, String)> {
+    f.diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.span.expect("every finding is located");
+            let loc = f.sources.location(span);
+            assert!(d.help.as_deref().is_some_and(|h| !h.is_empty()), "no help for {d:?}");
+            assert!(d.message.chars().next().is_some_and(|c| !c.is_uppercase()), "message not lowercase: {}", d.message);
+            (d.code, loc.split_once(':').map(|(_, lc)| lc.to_owned()).unwrap_or_default())
+        })
+        .collect()
+}
+
+fn replace(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "fixture drifted: {from}");
+    GOOD.replacen(from, to, 1)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).expect("needle") + 1
+}
+
+#[test]
+fn the_catalog_spec_is_valid() {
+    let loaded = parse("specs/cassandra.yaml", GOOD).unwrap_or_else(|f| panic!("{f}"));
+    assert_eq!(loaded.spec.redundancy.replicas, 3);
+    assert!(loaded.warnings.is_empty());
+}
+
+#[test]
+fn empty_file() {
+    for text in ["", "\n\n", "# only a comment\n", "---\n"] {
+        assert_eq!(found(&fail(text)), vec![(Code::EmptyDocument, "1:1".to_owned())], "{text:?}");
+    }
+}
+
+#[test]
+fn root_not_a_mapping() {
+    assert_eq!(found(&fail("- a\n- b\n"))[0].0, Code::WrongType);
+    assert_eq!(found(&fail("just a string\n"))[0].0, Code::WrongType);
+}
+
+#[test]
+fn wrong_api_version_and_kind() {
+    let text =
+        replace("apiVersion: openservice.dev/v1alpha1", "apiVersion: openservice.dev/v2").replacen("kind: Service", "kind: Deployment", 1);
+    let f = found(&fail(&text));
+    let line = line_of(&text, "apiVersion:");
+    assert_eq!(f, vec![(Code::WrongDocument, format!("{line}:13")), (Code::WrongDocument, format!("{}:7", line + 1))]);
+}
+
+#[test]
+fn unknown_key_suggests_the_nearest() {
+    let text = replace("  replicas: 3", "  replcas: 3");
+    let f = fail(&text);
+    let line = line_of(&text, "replcas");
+    assert_eq!(found(&f), vec![(Code::UnknownKey, format!("{line}:3"))]);
+    let d = &f.diagnostics.0[0];
+    assert!(d.help.as_deref().unwrap().contains("did you mean `replicas`?"), "{d:?}");
+}
+
+#[test]
+fn wrong_type() {
+    let text = replace("  replicas: 3", "  replicas: [3]");
+    assert_eq!(found(&fail(&text))[0].0, Code::WrongType);
+    let text = replace("  version: \"5.0.5\"", "  version: 5.0");
+    let f = fail(&text);
+    assert_eq!(found(&f)[0].0, Code::WrongType);
+    assert!(f.diagnostics.0[0].help.as_deref().unwrap().contains("quote"));
+}
+
+#[test]
+fn value_out_of_bounds() {
+    let text = replace("  replicas: 3", "  replicas: 0");
+    assert_eq!(found(&fail(&text))[0].0, Code::OutOfRange);
+    let text = replace("      port: 9042", "      port: 70000");
+    assert_eq!(found(&fail(&text))[0].0, Code::OutOfRange);
+    let text = replace("default: 2Gi", "default: 64Gi");
+    assert_eq!(found(&fail(&text))[0].0, Code::InvalidKnob);
+}
+
+#[test]
+fn invalid_names() {
+    let text = replace("  name: cassandra", "  name: Cassandra_DB");
+    let line = line_of(&text, "Cassandra_DB");
+    assert_eq!(found(&fail(&text)), vec![(Code::InvalidName, format!("{line}:9"))]);
+    let text = replace("    - name: intra", "    - name: intra-node-gossip-port");
+    assert_eq!(found(&fail(&text))[0].0, Code::InvalidName);
+}
+
+#[test]
+fn invalid_quantity_image_and_duration() {
+    assert_eq!(found(&fail(&replace("memory: 4Gi", "memory: 4GB")))[0].0, Code::InvalidQuantity);
+    assert_eq!(found(&fail(&replace("cassandra:5.0.5", "cassandra:latest")))[0].0, Code::InvalidImage);
+    assert_eq!(found(&fail(&replace("cassandra:5.0.5", "cassandra")))[0].0, Code::InvalidImage);
+    assert_eq!(found(&fail(&replace("gracePeriod: 2m", "gracePeriod: 2 minutes")))[0].0, Code::InvalidDuration);
+}
+
+#[test]
+fn duplicate_port() {
+    let text = replace("      port: 7000", "      port: 9042");
+    let line = line_of(&text, "name: intra") + 1;
+    assert_eq!(found(&fail(&text)), vec![(Code::Duplicate, format!("{line}:7"))]);
+}
+
+#[test]
+fn unknown_knob_reference() {
+    let text = replace("${knobs.datacenter}", "${knobs.datacentre}");
+    let f = fail(&text);
+    assert_eq!(found(&f)[0].0, Code::UnknownReference);
+    assert!(f.diagnostics.0[0].help.as_deref().unwrap().contains("${knobs.datacenter}"));
+    let text = replace("CASSANDRA_SEEDS: ${service.seed}", "CASSANDRA_SEEDS: ${service.sead}");
+    assert_eq!(found(&fail(&text))[0].0, Code::UnknownReference);
+}
+
+#[test]
+fn missing_required_field() {
+    let text = replace("  image: docker.io/library/cassandra:5.0.5\n", "");
+    let f = fail(&text);
+    let line = line_of(&text, "runtime:");
+    assert_eq!(found(&f), vec![(Code::MissingField, format!("{line}:1"))]);
+    assert!(f.diagnostics.0[0].message.contains("`image`"));
+}
+
+#[test]
+fn duplicate_yaml_key() {
+    let text = replace("  quorum: majority", "  quorum: majority\n  quorum: all");
+    assert_eq!(found(&fail(&text))[0].0, Code::YamlSyntax);
+}
+
+#[test]
+fn set_path_that_does_not_exist() {
+    let options = Options { sets: vec!["redundancy.replicaz=5".to_owned()], ..Options::default() };
+    let f = parse_with("t.yaml", GOOD, &options).unwrap_err();
+    assert_eq!(found(&f), vec![(Code::UnknownKey, "1:12".to_owned())]);
+    assert_eq!(f.sources.get(f.diagnostics.0[0].span.unwrap().source).name(), "--set");
+    for bad in ["redundancy.replicas", "redundancy..replicas=1", "redundancy.replicas.x=1", "function.endpoints.9.port=1"] {
+        let options = Options { sets: vec![bad.to_owned()], ..Options::default() };
+        let f = parse_with("t.yaml", GOOD, &options).unwrap_err();
+        assert_eq!(found(&f)[0].0, Code::InvalidSet, "{bad}");
+    }
+}
+
+#[test]
+fn set_values_are_typed_like_the_file() {
+    let ok = |s: &str| parse_with("t.yaml", GOOD, &Options { sets: vec![s.to_owned()], ..Options::default() });
+    assert_eq!(ok("redundancy.replicas=5").unwrap().spec.redundancy.replicas, 5);
+    assert_eq!(ok("settings.heap=3Gi").unwrap().spec.knob_value("heap").unwrap().render(), "3Gi");
+    assert_eq!(ok("function.endpoints.0.port=9043").unwrap().spec.function.endpoints[0].port, 9043);
+    assert_eq!(found(&ok("redundancy.replicas=five").unwrap_err())[0], (Code::WrongType, "1:21".to_owned()));
+    assert_eq!(found(&ok("settings.heap=64Gi").unwrap_err())[0].0, Code::OutOfRange);
+    assert_eq!(found(&ok("settings.hep=1Gi").unwrap_err())[0].0, Code::InvalidKnob);
+}
+
+#[test]
+fn several_errors_are_all_reported() {
+    let text = replace("  replicas: 3", "  replcas: 3")
+        .replacen("memory: 4Gi", "memory: lots", 1)
+        .replacen("  state: stateful", "  state: statefull", 1)
+        .replacen("      port: 7000", "      port: 9042", 1);
+    let f = fail(&text);
+    let codes: Vec<Code> = found(&f).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(codes, vec![Code::UnknownVariant, Code::InvalidQuantity, Code::UnknownKey], "{f}");
+}
+
+#[test]
+fn hostile_yaml_is_refused_with_a_location() {
+    let cases: Vec<String> = vec![
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n".to_owned(),
+        "[".repeat(10_000),
+        "a:\n".to_owned() + &(1..200).map(|i| format!("{}b:\n", " ".repeat(i))).collect::<String>(),
+        "a: \"unterminated\n".to_owned(),
+        "a: *nope\n".to_owned(),
+        "<<: {a: 1}\n".to_owned(),
+        "\tkey: value\n".to_owned(),
+        "a: 1\n---\nb: 2\n".to_owned(),
+        "apiVersion: 99999999999999999999999999999999999999999\n".to_owned(),
+    ];
+    for text in cases {
+        let f = fail(&text);
+        assert!(!f.diagnostics.is_empty());
+        for d in f.diagnostics.iter() {
+            assert!(d.span.is_some(), "unlocated: {d:?}");
+        }
+    }
+}

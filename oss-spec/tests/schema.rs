@@ -1,0 +1,46 @@
+//! The checked-in JSON Schema is exactly what the types generate.
+
+use std::path::Path;
+
+#[test]
+fn checked_in_schema_is_fresh() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/openservice.schema.json");
+    let generated = oss_spec::schema::json_schema();
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(checked_in == generated, "schema/openservice.schema.json is stale; run `UPDATE_GOLDEN=1 cargo test`");
+}
+
+#[test]
+fn schema_is_closed_and_names_the_fixed_paths() {
+    let schema: serde_json::Value = serde_json::from_str(&oss_spec::schema::json_schema()).unwrap();
+    assert_eq!(schema["additionalProperties"], false);
+    let defs = &schema["$defs"];
+    for (def, field) in [
+        ("Capacity", "cpu"),
+        ("Capacity", "memory"),
+        ("Capacity", "storage"),
+        ("Redundancy", "replicas"),
+        ("Redundancy", "quorum"),
+        ("Redundancy", "spread"),
+        ("Autoscale", "min"),
+        ("Autoscale", "max"),
+        ("Slo", "availability"),
+        ("Lifecycle", "state"),
+        ("Lifecycle", "restartGeneration"),
+    ] {
+        assert!(defs[def]["properties"][field].is_object(), "{def}.{field} missing from the schema");
+        assert_eq!(defs[def]["additionalProperties"], false, "{def} is not closed");
+    }
+}
+
+#[test]
+fn every_diagnostic_code_is_documented() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md")).unwrap_or_default();
+    for code in oss_spec::Code::ALL {
+        assert!(doc.contains(&format!("## {code} ")), "docs/diagnostics.md has no section `## {code} {}`", code.slug());
+    }
+}
