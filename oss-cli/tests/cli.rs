@@ -1,5 +1,7 @@
 //! The real `ossc` binary, run as a user would.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -170,4 +172,15 @@ fn hostile_inputs_end_in_1_or_2_with_a_location() {
         assert!(stderr(&o).contains(&format!("hostile-{name}.yaml:")), "{name}: no location\n{}", stderr(&o));
         assert!(started.elapsed().as_secs() < 10, "{name} took {:?}", started.elapsed());
     }
+}
+
+#[test]
+fn the_readme_example_spec_builds() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme.split("## A small spec").nth(1).unwrap();
+    let block = section.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
+    let path = scratch("readme.yaml", block);
+    let o = ossc(&["build", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("kind: Deployment"));
 }

@@ -2,6 +2,8 @@
 //! `golden/<name>/bundle.yaml`. Goldens change only through `UPDATE_GOLDEN=1 cargo test`, and
 //! the diff is reviewed like code.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 fn repo() -> PathBuf {

@@ -604,15 +604,15 @@ fn decode_knob(d: &mut Decoder, n: &Node, p: &str) -> Option<Knob> {
         return None;
     }
     let knob = Knob { kind, default: default?, min, max, values, description: description? };
-    if let Some(span) = d.spans.get(&format!("{p}.default")) {
-        if let Some(msg) = out_of_bounds(&knob, &knob.default) {
-            d.diags.push(
-                Diagnostic::error(Code::InvalidKnob, format!("default of {} {msg}", describe(p)))
-                    .at(span)
-                    .help("make the default lie within `min` and `max`"),
-            );
-            return None;
-        }
+    if let Some(span) = d.spans.get(&format!("{p}.default"))
+        && let Some(msg) = out_of_bounds(&knob, &knob.default)
+    {
+        d.diags.push(
+            Diagnostic::error(Code::InvalidKnob, format!("default of {} {msg}", describe(p)))
+                .at(span)
+                .help("make the default lie within `min` and `max`"),
+        );
+        return None;
     }
     Some(knob)
 }
@@ -663,15 +663,15 @@ pub(crate) fn out_of_bounds(knob: &Knob, v: &KnobValue) -> Option<String> {
         _ => None,
     };
     let x = key(v)?;
-    if let Some(min) = &knob.min {
-        if key(min).is_some_and(|m| x < m) {
-            return Some(format!("is {}, below the minimum {}", v.render(), min.render()));
-        }
+    if let Some(min) = &knob.min
+        && key(min).is_some_and(|m| x < m)
+    {
+        return Some(format!("is {}, below the minimum {}", v.render(), min.render()));
     }
-    if let Some(max) = &knob.max {
-        if key(max).is_some_and(|m| x > m) {
-            return Some(format!("is {}, above the maximum {}", v.render(), max.render()));
-        }
+    if let Some(max) = &knob.max
+        && key(max).is_some_and(|m| x > m)
+    {
+        return Some(format!("is {}, above the maximum {}", v.render(), max.render()));
     }
     None
 }

@@ -81,9 +81,9 @@ pub fn parse(s: &str) -> Result<Vec<Part>, Vec<TemplateError>> {
     while let Some(i) = rest.find('$') {
         lit.push_str(&rest[..i]);
         let after = &rest[i..];
-        if after.starts_with("$${") {
+        if let Some(after_escape) = after.strip_prefix("$${") {
             lit.push_str("${");
-            rest = &after[3..];
+            rest = after_escape;
             pos += i + 3;
         } else if let Some(body) = after.strip_prefix("${") {
             let start = pos + i;

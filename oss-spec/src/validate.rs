@@ -156,23 +156,23 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
 
 fn check_topology_numbers(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     let replicas = spec.redundancy.replicas;
-    if let crate::model::Quorum::Count(n) = spec.redundancy.quorum {
-        if n > replicas {
-            diags.push(
-                Diagnostic::error(Code::Inconsistent, format!("quorum {n} is more than the {replicas} replicas"))
-                    .at_opt(spans.get("redundancy.quorum"))
-                    .help(format!("lower `redundancy.quorum` to at most {replicas}, or raise `redundancy.replicas` to at least {n}")),
-            );
-        }
+    if let crate::model::Quorum::Count(n) = spec.redundancy.quorum
+        && n > replicas
+    {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, format!("quorum {n} is more than the {replicas} replicas"))
+                .at_opt(spans.get("redundancy.quorum"))
+                .help(format!("lower `redundancy.quorum` to at most {replicas}, or raise `redundancy.replicas` to at least {n}")),
+        );
     }
-    if let Some(a) = &spec.scaling.autoscale {
-        if a.min > a.max {
-            diags.push(
-                Diagnostic::error(Code::Inconsistent, format!("autoscale min {} is more than max {}", a.min, a.max))
-                    .at_opt(spans.get("scaling.autoscale.min"))
-                    .help("make `min` at most `max`"),
-            );
-        }
+    if let Some(a) = &spec.scaling.autoscale
+        && a.min > a.max
+    {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, format!("autoscale min {} is more than max {}", a.min, a.max))
+                .at_opt(spans.get("scaling.autoscale.min"))
+                .help("make `min` at most `max`"),
+        );
     }
     let up = &spec.lifecycle.upgrade;
     if up.canary > replicas {

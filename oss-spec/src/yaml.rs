@@ -234,12 +234,11 @@ fn budget_message(lower: &str, limits: &Limits) -> String {
 
 fn strip_location_prefix(line: &str) -> &str {
     // serde-saphyr prefixes "line N column M: "; our renderer prints the location itself.
-    if let Some(rest) = line.strip_prefix("line ") {
-        if let Some(idx) = rest.find(": ") {
-            if rest[..idx].split(' ').all(|w| w == "column" || w.chars().all(|c| c.is_ascii_digit())) {
-                return &rest[idx + 2..];
-            }
-        }
+    if let Some(rest) = line.strip_prefix("line ")
+        && let Some(idx) = rest.find(": ")
+        && rest[..idx].split(' ').all(|w| w == "column" || w.chars().all(|c| c.is_ascii_digit()))
+    {
+        return &rest[idx + 2..];
     }
     line.strip_prefix("error: ").unwrap_or(line)
 }

@@ -1,6 +1,8 @@
 //! Every kind of bad input gets a located diagnostic with a code and a fix, and several errors
 //! in one file are all reported.
 
+#![allow(clippy::unwrap_used)]
+
 use oss_spec::{Code, Failure, Options, parse, parse_with};
 
 const GOOD: &str = include_str!("../../specs/cassandra.yaml");

@@ -1,5 +1,7 @@
 //! The checked-in JSON Schema is exactly what the types generate.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 #[test]
