@@ -34,6 +34,10 @@ enum Command {
         /// after it, created by the bundle with Pod Security "restricted" enforced.
         #[arg(long, short = 'n', value_parser = parse_namespace)]
         namespace: Option<String>,
+        /// Leave out ServiceMonitor and PrometheusRule, for clusters without the
+        /// prometheus-operator CRDs.
+        #[arg(long)]
+        no_monitoring: bool,
     },
     /// Check spec files and report every problem in each.
     #[command(after_help = EXIT_HELP)]
@@ -99,12 +103,15 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Outcome {
     match command {
-        Command::Build { spec, common, namespace } => {
+        Command::Build { spec, common, namespace, no_monitoring } => {
             let Some(loaded) = load(&spec, &common) else { return Outcome::Findings };
             let Ok(loaded) = loaded else { return loaded.err().map_or(Outcome::Findings, Outcome::Failed) };
-            let options = oss_compile::Options { namespace };
+            let options = oss_compile::Options { namespace, no_monitoring };
             match oss_compile::compile(&loaded, &options) {
-                Ok(bundle) => write_stdout(bundle.to_yaml().as_bytes()),
+                Ok(bundle) => {
+                    render::report(&loaded.sources, &bundle.warnings);
+                    write_stdout(bundle.to_yaml().as_bytes())
+                }
                 Err(diags) => {
                     render::report(&loaded.sources, &diags);
                     Outcome::Findings

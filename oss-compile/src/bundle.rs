@@ -3,9 +3,13 @@
 //! Owns: [`Kind`] (whose declaration order IS the install order: do not reorder without a
 //! changelog entry), [`Object`], and sorting. Must not: build objects.
 
+use crate::monitoring::{PrometheusRule, ServiceMonitor};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Namespace, Service, ServiceAccount};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use serde_json::Value;
 
 /// Kinds ossc emits, in install order: what others depend on comes first (the namespace, the
@@ -15,16 +19,30 @@ use serde_json::Value;
 pub enum Kind {
     /// `v1/Namespace`.
     Namespace,
+    /// `v1/ResourceQuota`: in force before anything counts against it.
+    ResourceQuota,
     /// `networking.k8s.io/v1/NetworkPolicy`.
     NetworkPolicy,
     /// `v1/ServiceAccount`.
     ServiceAccount,
+    /// `rbac.authorization.k8s.io/v1/Role`.
+    Role,
+    /// `rbac.authorization.k8s.io/v1/RoleBinding`.
+    RoleBinding,
     /// `v1/Service`.
     Service,
     /// `apps/v1/StatefulSet`.
     StatefulSet,
     /// `apps/v1/Deployment`.
     Deployment,
+    /// `policy/v1/PodDisruptionBudget`.
+    PodDisruptionBudget,
+    /// `autoscaling/v2/HorizontalPodAutoscaler`.
+    HorizontalPodAutoscaler,
+    /// `monitoring.coreos.com/v1/ServiceMonitor`.
+    ServiceMonitor,
+    /// `monitoring.coreos.com/v1/PrometheusRule`.
+    PrometheusRule,
 }
 
 /// One Kubernetes object, typed.
@@ -32,11 +50,39 @@ pub enum Kind {
 #[allow(missing_docs, clippy::large_enum_variant)]
 pub enum Object {
     Namespace(Namespace),
+    ResourceQuota(ResourceQuota),
     NetworkPolicy(NetworkPolicy),
     ServiceAccount(ServiceAccount),
+    Role(Role),
+    RoleBinding(RoleBinding),
     Service(Service),
     StatefulSet(StatefulSet),
     Deployment(Deployment),
+    PodDisruptionBudget(PodDisruptionBudget),
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    ServiceMonitor(ServiceMonitor),
+    PrometheusRule(PrometheusRule),
+}
+
+/// Evaluates `$e` with `$x` bound to the inner object, whatever the variant: one place lists them.
+macro_rules! each_object {
+    ($o:expr, $x:ident => $e:expr) => {
+        match $o {
+            Object::Namespace($x) => $e,
+            Object::ResourceQuota($x) => $e,
+            Object::NetworkPolicy($x) => $e,
+            Object::ServiceAccount($x) => $e,
+            Object::Role($x) => $e,
+            Object::RoleBinding($x) => $e,
+            Object::Service($x) => $e,
+            Object::StatefulSet($x) => $e,
+            Object::Deployment($x) => $e,
+            Object::PodDisruptionBudget($x) => $e,
+            Object::HorizontalPodAutoscaler($x) => $e,
+            Object::ServiceMonitor($x) => $e,
+            Object::PrometheusRule($x) => $e,
+        }
+    };
 }
 
 impl Object {
@@ -45,25 +91,25 @@ impl Object {
     pub fn kind(&self) -> Kind {
         match self {
             Object::Namespace(_) => Kind::Namespace,
+            Object::ResourceQuota(_) => Kind::ResourceQuota,
             Object::NetworkPolicy(_) => Kind::NetworkPolicy,
             Object::ServiceAccount(_) => Kind::ServiceAccount,
+            Object::Role(_) => Kind::Role,
+            Object::RoleBinding(_) => Kind::RoleBinding,
             Object::Service(_) => Kind::Service,
             Object::StatefulSet(_) => Kind::StatefulSet,
             Object::Deployment(_) => Kind::Deployment,
+            Object::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
+            Object::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
+            Object::ServiceMonitor(_) => Kind::ServiceMonitor,
+            Object::PrometheusRule(_) => Kind::PrometheusRule,
         }
     }
 
     /// The object's metadata.
     #[must_use]
     pub fn metadata(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-        match self {
-            Object::Namespace(o) => &o.metadata,
-            Object::NetworkPolicy(o) => &o.metadata,
-            Object::ServiceAccount(o) => &o.metadata,
-            Object::Service(o) => &o.metadata,
-            Object::StatefulSet(o) => &o.metadata,
-            Object::Deployment(o) => &o.metadata,
-        }
+        each_object!(self, o => &o.metadata)
     }
 
     /// The object's name.
@@ -75,22 +121,16 @@ impl Object {
     /// The object as JSON (field order as Kubernetes' own types serialise it).
     #[must_use]
     pub fn to_value(&self) -> Value {
-        let v = match self {
-            Object::Namespace(o) => serde_json::to_value(o),
-            Object::NetworkPolicy(o) => serde_json::to_value(o),
-            Object::ServiceAccount(o) => serde_json::to_value(o),
-            Object::Service(o) => serde_json::to_value(o),
-            Object::StatefulSet(o) => serde_json::to_value(o),
-            Object::Deployment(o) => serde_json::to_value(o),
-        };
-        v.unwrap_or(Value::Null)
+        each_object!(self, o => serde_json::to_value(o)).unwrap_or(Value::Null)
     }
 }
 
-/// Every object of one compiled service, in install order.
+/// Every object of one compiled service, in install order, and the warnings of compiling it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bundle {
     objects: Vec<Object>,
+    /// Warnings (not emitted; the CLI prints them).
+    pub warnings: oss_spec::Diagnostics,
 }
 
 impl Bundle {
@@ -98,7 +138,7 @@ impl Bundle {
     #[must_use]
     pub fn new(mut objects: Vec<Object>) -> Self {
         objects.sort_by(|a, b| (a.kind(), a.name()).cmp(&(b.kind(), b.name())));
-        Self { objects }
+        Self { objects, warnings: oss_spec::Diagnostics::default() }
     }
 
     /// The objects in install order.
@@ -130,6 +170,12 @@ impl Bundle {
             Object::StatefulSet(s) => Some(s),
             _ => None,
         })
+    }
+
+    /// The first object of a kind.
+    #[must_use]
+    pub fn first(&self, kind: Kind) -> Option<&Object> {
+        self.objects.iter().find(|o| o.kind() == kind)
     }
 
     /// The Deployment, if the service is stateless.

@@ -20,6 +20,8 @@ pub struct Context<'a> {
     pub owns_namespace: bool,
     /// Name of the headless Service that gives replicas stable DNS names.
     pub peers: String,
+    /// Whether to emit prometheus-operator objects.
+    pub monitoring: bool,
 }
 
 /// Suffix of the headless peer Service.
@@ -34,7 +36,7 @@ impl<'a> Context<'a> {
             Some(ns) => (ns.clone(), false),
             None => (name.clone(), true),
         };
-        Self { spec, peers: format!("{name}{PEERS_SUFFIX}"), name, namespace, owns_namespace }
+        Self { spec, peers: format!("{name}{PEERS_SUFFIX}"), name, namespace, owns_namespace, monitoring: !options.no_monitoring }
     }
 
     /// Labels that select this service's pods. They never include the version: a workload's

@@ -1,16 +1,24 @@
 //! Lowering: a resolved Open Service Spec to typed Kubernetes objects, emitted deterministically.
 //!
-//! Entry point: [`compile`]. Pure: no file, network, environment or clock access; the same
+//! Entry point: [`compile`]. First the derivations judge whether the topology can work (an
+//! availability objective it cannot meet, an autoscaling floor below the quorum, ...), then
+//! lowering builds the objects. Pure: no file, network, environment or clock access; the same
 //! spec and options give the same bytes on every machine.
 
 pub mod bundle;
 pub mod context;
+pub mod derive;
 pub mod emit;
 pub mod lower;
+pub mod monitoring;
 pub mod security;
 
 pub use bundle::{Bundle, Kind, Object};
-use oss_spec::{Diagnostics, Loaded};
+use derive::Finding;
+use derive::availability::{estimate_availability, percent, smallest_change};
+use derive::disruption::{Budget, derive_disruption_budget};
+use oss_spec::model::{RunState, Spread, State, UpgradeStrategy};
+use oss_spec::{Code, Diagnostic, Diagnostics, Loaded};
 
 /// How to compile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,14 +26,136 @@ pub struct Options {
     /// Namespace of every namespaced object. When `None`, the service gets a namespace of its
     /// own, named after it, which the bundle creates with Pod Security "restricted" enforced.
     pub namespace: Option<String>,
+    /// Leave out the prometheus-operator objects (ServiceMonitor, PrometheusRule), for clusters
+    /// without their CRDs.
+    pub no_monitoring: bool,
 }
 
-/// Compiles a loaded spec into a bundle.
+/// Compiles a loaded spec into a bundle; warnings travel in [`Bundle::warnings`].
 ///
 /// # Errors
-/// Findings that make the service impossible to deploy as specified (none yet: every decoded
-/// spec lowers; derivations that can refuse a topology report here).
+/// Every finding that makes the service impossible to run as specified.
 pub fn compile(loaded: &Loaded, options: &Options) -> Result<Bundle, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    for f in judge(&loaded.spec) {
+        let severity_warning = matches!(f.code, Code::NoDisruptionBudget | Code::SloNotEnforced);
+        let d = if severity_warning { Diagnostic::warning(f.code, f.message) } else { Diagnostic::error(f.code, f.message) };
+        diags.push(d.at_opt(loaded.spans.nearest(f.path)).help(f.help));
+    }
+    diags.sort();
+    if diags.has_errors() {
+        return Err(diags);
+    }
     let cx = context::Context::new(&loaded.spec, options);
-    Ok(Bundle::new(lower::lower(&cx)))
+    let mut bundle = Bundle::new(lower::lower(&cx));
+    bundle.warnings = diags;
+    Ok(bundle)
+}
+
+/// Every judgement of the spec as a whole: can this topology deliver what is asked?
+#[must_use]
+pub fn judge(spec: &oss_spec::Spec) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let running = spec.lifecycle.state == RunState::Running;
+    let r = &spec.redundancy;
+    // The topology at its smallest: the autoscaling floor (when it is valid; a refused floor
+    // would only cause follow-on findings), or the configured replicas.
+    let mut replicas = r.replicas;
+    if let Some(a) = &spec.scaling.autoscale {
+        match derive::autoscaling::check_autoscale(a, r, &spec.runtime.scaling) {
+            Ok(()) => replicas = a.min,
+            Err(f) => out.push(f),
+        }
+    }
+    if let Some(target) = spec.slo.availability {
+        let want = f64::from(target.millionths()) / 1e6;
+        let have = estimate_availability(replicas, r.quorum, r.spread);
+        if have < want {
+            let spread_name = |s: Spread| match s {
+                Spread::None => "anywhere (spread: none)",
+                Spread::Host => "on distinct nodes (spread: host)",
+                Spread::Zone => "across zones (spread: zone)",
+            };
+            let help = match smallest_change(replicas, r.quorum, r.spread, want) {
+                Some((n, s)) => format!(
+                    "{target}% needs at least {n} replicas {} with quorum {}; or lower `slo.availability` to at most {}%",
+                    spread_name(s),
+                    quorum_name(r.quorum),
+                    percent(have)
+                ),
+                None => format!(
+                    "no topology with quorum {} reaches {target}%; relax `redundancy.quorum` or lower `slo.availability`",
+                    quorum_name(r.quorum)
+                ),
+            };
+            out.push(Finding::new(
+                Code::InfeasibleSlo,
+                "slo.availability",
+                format!(
+                    "availability objective {target}% is more than {replicas} replica(s) {} can deliver (about {}%)",
+                    spread_name(r.spread),
+                    percent(have)
+                ),
+                format!("{help} (model and assumptions: docs/availability.md)"),
+            ));
+        }
+    }
+    if running
+        && r.replicas > 0
+        && let Budget::NoneSpare { required } = derive_disruption_budget(replicas, r.quorum)
+    {
+        out.push(Finding::new(
+            Code::NoDisruptionBudget,
+            "redundancy.replicas",
+            format!(
+                "no PodDisruptionBudget: all {required} replica(s) are needed for the quorum, so any node drain takes the service down"
+            ),
+            format!("add a replica (`redundancy.replicas: {}`) to let drains and upgrades proceed one replica at a time", replicas + 1),
+        ));
+    }
+    let up = &spec.lifecycle.upgrade;
+    if spec.runtime.state == State::Stateless && up.strategy != UpgradeStrategy::Rolling {
+        out.push(Finding::new(
+            Code::UnsupportedUpgrade,
+            "lifecycle.upgrade.strategy",
+            "`canary` and `onDelete` need a stateful service (a StatefulSet); this one is a Deployment".to_owned(),
+            "use `strategy: rolling`; a Deployment replaces pods with one extra pod at a time and never goes below its replica count"
+                .to_owned(),
+        ));
+    }
+    if up.strategy == UpgradeStrategy::Canary && up.canary == 0 {
+        out.push(Finding::new(
+            Code::UnsupportedUpgrade,
+            "lifecycle.upgrade.canary",
+            "`strategy: canary` with `canary: 0` would update no pod".to_owned(),
+            "set `lifecycle.upgrade.canary` to the number of pods that take the new version first, e.g. 1".to_owned(),
+        ));
+    }
+    if spec.slo.latency.is_some() {
+        out.push(Finding::new(
+            Code::SloNotEnforced,
+            "slo.latency",
+            "`slo.latency` is recorded but not alerted on yet: ossc has no latency SLI for services".to_owned(),
+            "watch the latency with the service's own metrics; ossc will derive latency alerts once specs can declare a latency SLI"
+                .to_owned(),
+        ));
+    }
+    if spec.slo.availability.is_some() && spec.runtime.metrics.is_none() {
+        out.push(Finding::new(
+            Code::SloNotEnforced,
+            "slo.availability",
+            "`slo.availability` is not measured: the service declares no `runtime.metrics`".to_owned(),
+            "the packager can add `runtime.metrics` (a port, or an exporter sidecar); service alerts are emitted regardless".to_owned(),
+        ));
+    }
+    out
+}
+
+fn quorum_name(q: oss_spec::model::Quorum) -> String {
+    match q {
+        oss_spec::model::Quorum::Majority => "majority".to_owned(),
+        oss_spec::model::Quorum::All => "all".to_owned(),
+        oss_spec::model::Quorum::One => "one".to_owned(),
+        oss_spec::model::Quorum::Count(n) => n.to_string(),
+    }
 }

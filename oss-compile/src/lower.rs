@@ -6,11 +6,19 @@
 
 use crate::bundle::Object;
 use crate::context::Context;
+use crate::derive::autoscaling::derive_autoscaler;
+use crate::derive::disruption::{Budget, derive_disruption_budget};
+use crate::derive::placement::derive_placement;
+use crate::derive::quota::derive_quota;
+use crate::derive::slo::{SliQueries, SloTarget, Workload, default_sli, derive_service_alerts, derive_slo_rules};
+use crate::monitoring::{self, Endpoint, NamespaceSelector, PrometheusRule, PrometheusRuleSpec, ServiceMonitor, ServiceMonitorSpec};
 use crate::security;
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment, RollingUpdateStatefulSetStrategy, StatefulSet,
     StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec, StatefulSetUpdateStrategy,
 };
+use k8s_openapi::api::autoscaling::v2::{CrossVersionObjectReference, HorizontalPodAutoscaler};
+use k8s_openapi::api::core::v1::ResourceQuota;
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction, Lifecycle, LifecycleHandler,
     Namespace, ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe,
@@ -20,11 +28,14 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
 };
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use oss_spec::model::{Check, EnvValue, PortSpec, Protocol, RunState, State, UpgradeStrategy};
+use oss_spec::model::{Check, EnvValue, PortSpec, Protocol, RunState, StartOrder, State, UpgradeStrategy};
 use oss_spec::template::{self, Part, QuantityFormat, Reference};
+use oss_spec::validate::METRICS_PORT_NAME;
 use std::collections::BTreeMap;
 
 /// Pod-template annotation whose change restarts every pod (`lifecycle.restartGeneration`).
@@ -35,23 +46,220 @@ pub const DATA_VOLUME: &str = "data";
 /// Every object of the service, unordered.
 #[must_use]
 pub fn lower(cx: &Context) -> Vec<Object> {
+    let spec = cx.spec;
+    let running = spec.lifecycle.state == RunState::Running;
     let mut objects = Vec::new();
     if cx.owns_namespace {
         objects.push(Object::Namespace(namespace(cx)));
     }
+    if spec.capacity.quota {
+        objects.push(Object::ResourceQuota(ResourceQuota {
+            metadata: meta(cx, &cx.name, "server"),
+            spec: Some(derive_quota(spec)),
+            ..ResourceQuota::default()
+        }));
+    }
     objects.push(Object::NetworkPolicy(network_policy(cx)));
     objects.push(Object::ServiceAccount(service_account(cx)));
+    if !spec.access.operators.is_empty() {
+        let (role, binding) = operator_rbac(cx);
+        objects.push(Object::Role(role));
+        objects.push(Object::RoleBinding(binding));
+    }
     if let Some(s) = client_service(cx) {
         objects.push(Object::Service(s));
     }
-    match cx.spec.runtime.state {
+    if let Some(s) = metrics_service(cx) {
+        objects.push(Object::Service(s));
+    }
+    match spec.runtime.state {
         State::Stateful => {
             objects.push(Object::Service(peer_service(cx)));
             objects.push(Object::StatefulSet(statefulset(cx)));
         }
         State::Stateless => objects.push(Object::Deployment(deployment(cx))),
     }
+    // A stopped service keeps its data and nothing that would block node drains or alert on
+    // the absence of pods it was asked not to run.
+    if running {
+        if let Some(pdb) = disruption_budget(cx) {
+            objects.push(Object::PodDisruptionBudget(pdb));
+        }
+        if let Some(hpa) = autoscaler(cx) {
+            objects.push(Object::HorizontalPodAutoscaler(hpa));
+        }
+        if cx.monitoring {
+            if let Some(sm) = service_monitor(cx) {
+                objects.push(Object::ServiceMonitor(sm));
+            }
+            objects.push(Object::PrometheusRule(prometheus_rule(cx)));
+        }
+    }
     objects
+}
+
+/// Whether an autoscaler owns the replica count.
+fn autoscaled(cx: &Context) -> bool {
+    cx.spec.scaling.autoscale.is_some() && cx.spec.lifecycle.state == RunState::Running
+}
+
+/// The replica count the disruption budget and canary are computed from: the autoscaling
+/// floor when an autoscaler owns the count (the worst case), else the configured replicas.
+fn baseline_replicas(cx: &Context) -> u32 {
+    match (&cx.spec.scaling.autoscale, autoscaled(cx)) {
+        (Some(a), true) => a.min,
+        _ => cx.spec.redundancy.replicas,
+    }
+}
+
+fn disruption_budget(cx: &Context) -> Option<PodDisruptionBudget> {
+    let Budget::MaxUnavailable(n) = derive_disruption_budget(baseline_replicas(cx), cx.spec.redundancy.quorum) else { return None };
+    Some(PodDisruptionBudget {
+        metadata: meta(cx, &cx.name, "server"),
+        spec: Some(PodDisruptionBudgetSpec {
+            max_unavailable: Some(IntOrString::Int(i32::try_from(n).unwrap_or(i32::MAX))),
+            selector: Some(selector(cx)),
+            // Not-ready pods do not count towards the quorum; evicting them never hurts it, and
+            // a crash-looping pod must not block node drains.
+            unhealthy_pod_eviction_policy: Some("AlwaysAllow".to_owned()),
+            ..PodDisruptionBudgetSpec::default()
+        }),
+        ..PodDisruptionBudget::default()
+    })
+}
+
+fn autoscaler(cx: &Context) -> Option<HorizontalPodAutoscaler> {
+    let a = cx.spec.scaling.autoscale.as_ref()?;
+    let stateful = cx.spec.runtime.state == State::Stateful;
+    let mut spec = derive_autoscaler(a, stateful, &cx.spec.runtime.scaling);
+    spec.scale_target_ref = CrossVersionObjectReference {
+        api_version: Some("apps/v1".to_owned()),
+        kind: if stateful { "StatefulSet" } else { "Deployment" }.to_owned(),
+        name: cx.name.clone(),
+    };
+    Some(HorizontalPodAutoscaler { metadata: meta(cx, &cx.name, "server"), spec: Some(spec), ..HorizontalPodAutoscaler::default() })
+}
+
+fn operator_rbac(cx: &Context) -> (Role, RoleBinding) {
+    let name = format!("{}-operators", cx.name);
+    let workload = if cx.spec.runtime.state == State::Stateful { "statefulsets" } else { "deployments" };
+    let rule = |groups: &[&str], resources: &[&str], verbs: &[&str], names: Option<&str>| PolicyRule {
+        api_groups: Some(groups.iter().map(|s| (*s).to_owned()).collect()),
+        resources: Some(resources.iter().map(|s| (*s).to_owned()).collect()),
+        verbs: verbs.iter().map(|s| (*s).to_owned()).collect(),
+        resource_names: names.map(|n| vec![n.to_owned()]),
+        ..PolicyRule::default()
+    };
+    let role = Role {
+        metadata: meta(cx, &name, "access"),
+        rules: Some(vec![
+            // See the service: pods, their logs, events, services and volumes.
+            rule(
+                &[""],
+                &["pods", "pods/log", "events", "services", "endpoints", "persistentvolumeclaims"],
+                &["get", "list", "watch"],
+                None,
+            ),
+            rule(&["apps"], &[workload], &["get", "list", "watch"], None),
+            // Roll it: `kubectl rollout restart` patches the pod template of this workload only.
+            rule(&["apps"], &[workload], &["patch"], Some(&cx.name)),
+        ]),
+    };
+    let binding = RoleBinding {
+        metadata: meta(cx, &name, "access"),
+        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".to_owned(), kind: "Role".to_owned(), name: name.clone() },
+        subjects: Some(
+            cx.spec
+                .access
+                .operators
+                .iter()
+                .map(|g| Subject {
+                    api_group: Some("rbac.authorization.k8s.io".to_owned()),
+                    kind: "Group".to_owned(),
+                    name: g.clone(),
+                    namespace: None,
+                })
+                .collect(),
+        ),
+    };
+    (role, binding)
+}
+
+/// Name of the Service Prometheus scrapes.
+fn metrics_service_name(cx: &Context) -> String {
+    format!("{}-metrics", cx.name)
+}
+
+/// A headless Service for scraping every replica, ready or not (so that a replica's trouble
+/// shows in its metrics). Clients never see the metrics port.
+fn metrics_service(cx: &Context) -> Option<Service> {
+    let m = cx.spec.runtime.metrics.as_ref()?;
+    Some(Service {
+        metadata: meta(cx, &metrics_service_name(cx), "metrics"),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".to_owned()),
+            publish_not_ready_addresses: Some(true),
+            selector: Some(cx.selector()),
+            ports: Some(vec![ServicePort {
+                name: Some(METRICS_PORT_NAME.to_owned()),
+                port: i32::from(m.port),
+                target_port: Some(IntOrString::String(METRICS_PORT_NAME.to_owned())),
+                protocol: Some("TCP".to_owned()),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    })
+}
+
+fn service_monitor(cx: &Context) -> Option<ServiceMonitor> {
+    let m = cx.spec.runtime.metrics.as_ref()?;
+    let mut labels = cx.selector();
+    labels.insert("app.kubernetes.io/component".to_owned(), "metrics".to_owned());
+    Some(ServiceMonitor {
+        api_version: monitoring::API_VERSION,
+        kind: "ServiceMonitor",
+        metadata: meta(cx, &cx.name, "metrics"),
+        spec: ServiceMonitorSpec {
+            endpoints: vec![Endpoint {
+                interval: "30s".to_owned(),
+                path: m.path.clone(),
+                port: METRICS_PORT_NAME.to_owned(),
+                scheme: "http".to_owned(),
+                scrape_timeout: "10s".to_owned(),
+            }],
+            namespace_selector: NamespaceSelector { match_names: vec![cx.namespace.clone()] },
+            selector: LabelSelector { match_labels: Some(labels), ..LabelSelector::default() },
+        },
+    })
+}
+
+fn prometheus_rule(cx: &Context) -> PrometheusRule {
+    let spec = cx.spec;
+    let mut groups = Vec::new();
+    if let (Some(objective), Some(m)) = (spec.slo.availability, &spec.runtime.metrics) {
+        let sli = m.sli.as_ref().map_or_else(default_sli, |s| SliQueries { errors: s.errors.clone(), total: s.total.clone() });
+        let target = SloTarget {
+            service: &cx.name,
+            selector: format!("namespace=\"{}\", job=\"{}\"", cx.namespace, metrics_service_name(cx)),
+            objective,
+            sli,
+        };
+        groups.extend(derive_slo_rules(&target));
+    }
+    groups.push(derive_service_alerts(&Workload {
+        namespace: &cx.namespace,
+        name: &cx.name,
+        stateful: spec.runtime.state == State::Stateful,
+        quorum: spec.redundancy.quorum,
+    }));
+    PrometheusRule {
+        api_version: monitoring::API_VERSION,
+        kind: "PrometheusRule",
+        metadata: meta(cx, &cx.name, "monitoring"),
+        spec: PrometheusRuleSpec { groups },
+    }
 }
 
 fn meta(cx: &Context, name: &str, component: &str) -> ObjectMeta {
@@ -177,6 +385,25 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
         };
         ingress.push(NetworkPolicyIngressRule { from: Some(from), ports: Some(endpoints) });
     }
+    if let Some(m) = &cx.spec.runtime.metrics {
+        ingress.push(NetworkPolicyIngressRule {
+            from: Some(vec![NetworkPolicyPeer {
+                namespace_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([(
+                        "kubernetes.io/metadata.name".to_owned(),
+                        cx.spec.access.monitoring_namespace.clone(),
+                    )])),
+                    ..LabelSelector::default()
+                }),
+                ..NetworkPolicyPeer::default()
+            }]),
+            ports: Some(vec![NetworkPolicyPort {
+                port: Some(IntOrString::Int(i32::from(m.port))),
+                protocol: Some("TCP".to_owned()),
+                ..NetworkPolicyPort::default()
+            }]),
+        });
+    }
     let dns = ["UDP", "TCP"]
         .into_iter()
         .map(|p| NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some(p.to_owned()), ..NetworkPolicyPort::default() })
@@ -196,11 +423,13 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
     }
 }
 
-/// Replicas the workload runs: none when stopped.
-fn replicas(cx: &Context) -> i32 {
+/// Replicas the workload runs: none when stopped; unset when an autoscaler owns the count, so
+/// that re-applying the bundle never fights the autoscaler.
+fn replicas(cx: &Context) -> Option<i32> {
     match cx.spec.lifecycle.state {
-        RunState::Stopped => 0,
-        RunState::Running => i32::try_from(cx.spec.redundancy.replicas).unwrap_or(i32::MAX),
+        RunState::Stopped => Some(0),
+        RunState::Running if autoscaled(cx) => None,
+        RunState::Running => Some(i32::try_from(cx.spec.redundancy.replicas).unwrap_or(i32::MAX)),
     }
 }
 
@@ -222,10 +451,20 @@ fn statefulset(cx: &Context) -> StatefulSet {
     let spec = cx.spec;
     let update_strategy = match spec.lifecycle.upgrade.strategy {
         UpgradeStrategy::OnDelete => StatefulSetUpdateStrategy { type_: Some("OnDelete".to_owned()), rolling_update: None },
-        _ => StatefulSetUpdateStrategy {
-            type_: Some("RollingUpdate".to_owned()),
-            rolling_update: Some(RollingUpdateStatefulSetStrategy { partition: Some(0), ..RollingUpdateStatefulSetStrategy::default() }),
-        },
+        strategy => {
+            // Canary: only the pods with ordinal >= partition take the new template.
+            let partition = match strategy {
+                UpgradeStrategy::Canary => baseline_replicas(cx).saturating_sub(spec.lifecycle.upgrade.canary),
+                _ => 0,
+            };
+            StatefulSetUpdateStrategy {
+                type_: Some("RollingUpdate".to_owned()),
+                rolling_update: Some(RollingUpdateStatefulSetStrategy {
+                    partition: Some(i32::try_from(partition).unwrap_or(0)),
+                    ..RollingUpdateStatefulSetStrategy::default()
+                }),
+            }
+        }
     };
     let claim = PersistentVolumeClaim {
         metadata: ObjectMeta { name: Some(DATA_VOLUME.to_owned()), labels: Some(cx.labels("server")), ..ObjectMeta::default() },
@@ -243,10 +482,16 @@ fn statefulset(cx: &Context) -> StatefulSet {
     StatefulSet {
         metadata: workload_meta(cx),
         spec: Some(StatefulSetSpec {
-            replicas: Some(replicas(cx)),
+            replicas: replicas(cx),
             service_name: Some(cx.peers.clone()),
             selector: selector(cx),
-            pod_management_policy: Some("OrderedReady".to_owned()),
+            pod_management_policy: Some(
+                match spec.runtime.start_order {
+                    StartOrder::Ordered => "OrderedReady",
+                    StartOrder::Parallel => "Parallel",
+                }
+                .to_owned(),
+            ),
             update_strategy: Some(update_strategy),
             persistent_volume_claim_retention_policy: Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
                 when_deleted: Some("Retain".to_owned()),
@@ -264,7 +509,7 @@ fn deployment(cx: &Context) -> Deployment {
     Deployment {
         metadata: workload_meta(cx),
         spec: Some(DeploymentSpec {
-            replicas: Some(replicas(cx)),
+            replicas: replicas(cx),
             selector: selector(cx),
             strategy: Some(DeploymentStrategy {
                 type_: Some("RollingUpdate".to_owned()),
@@ -332,7 +577,13 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             ..Container::default()
         }]
     });
-    let ports: Vec<ContainerPort> = spec
+    let metrics_port = |port: u16| ContainerPort {
+        name: Some(METRICS_PORT_NAME.to_owned()),
+        container_port: i32::from(port),
+        protocol: Some("TCP".to_owned()),
+        ..ContainerPort::default()
+    };
+    let mut ports: Vec<ContainerPort> = spec
         .ports()
         .map(|p| ContainerPort {
             name: Some(p.name.to_string()),
@@ -341,6 +592,52 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             ..ContainerPort::default()
         })
         .collect();
+    let mut sidecars = Vec::new();
+    if let Some(m) = &rt.metrics {
+        match &m.exporter {
+            None => ports.push(metrics_port(m.port)),
+            Some(e) => {
+                let r = BTreeMap::from([
+                    ("cpu".to_owned(), Quantity(e.cpu.to_string())),
+                    ("memory".to_owned(), Quantity(e.memory.to_string())),
+                ]);
+                let check = probe(&Check {
+                    exec: None,
+                    tcp: oss_spec::values::PortName::parse(METRICS_PORT_NAME).ok(),
+                    http: None,
+                    period: oss_spec::values::Duration::from_secs(10),
+                    timeout: oss_spec::values::Duration::from_secs(5),
+                    failures: 3,
+                });
+                volumes.push(Volume {
+                    name: "exporter-tmp".to_owned(),
+                    empty_dir: Some(EmptyDirVolumeSource::default()),
+                    ..Volume::default()
+                });
+                sidecars.push(Container {
+                    name: "exporter".to_owned(),
+                    image: Some(e.image.to_string()),
+                    image_pull_policy: Some("IfNotPresent".to_owned()),
+                    args: (!e.args.is_empty()).then(|| e.args.clone()),
+                    env: (!e.env.is_empty()).then(|| {
+                        e.env.iter().map(|(k, v)| EnvVar { name: k.to_string(), value: Some(v.clone()), value_from: None }).collect()
+                    }),
+                    ports: Some(vec![metrics_port(m.port)]),
+                    resources: Some(ResourceRequirements { limits: Some(r.clone()), requests: Some(r), ..ResourceRequirements::default() }),
+                    readiness_probe: Some(check.clone()),
+                    liveness_probe: Some(check),
+                    security_context: Some(security::container_security_context()),
+                    volume_mounts: Some(vec![VolumeMount {
+                        name: "exporter-tmp".to_owned(),
+                        mount_path: "/tmp".to_owned(),
+                        ..VolumeMount::default()
+                    }]),
+                    termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
+                    ..Container::default()
+                });
+            }
+        }
+    }
     let (env, args) = expand_env_and_args(cx);
     let live = probe(&rt.health.live);
     let startup = Probe {
@@ -372,6 +669,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         ..Container::default()
     };
+    let placement = derive_placement(spec.redundancy.spread, rt.state == State::Stateful, &cx.selector());
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(cx.labels("server")),
@@ -385,7 +683,9 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             security_context: Some(security::pod_security_context(rt.user, rt.group, rt.state == State::Stateful)),
             termination_grace_period_seconds: Some(i64::try_from(rt.stop.grace_period.secs_ceil()).unwrap_or(i64::MAX)),
             init_containers,
-            containers: vec![container],
+            containers: std::iter::once(container).chain(sidecars).collect(),
+            affinity: placement.affinity,
+            topology_spread_constraints: placement.spread,
             volumes: (!volumes.is_empty()).then_some(volumes),
             ..PodSpec::default()
         }),

@@ -445,6 +445,10 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
     let health = f.req(d, "health", decode_health);
     let writable = f.opt(d, "writable", |d, n, p| d.list(n, p, decode_writable));
     let stop = f.opt(d, "stop", decode_stop);
+    let start_order =
+        f.opt(d, "startOrder", |d, n, p| d.choice(n, p, &[("ordered", StartOrder::Ordered), ("parallel", StartOrder::Parallel)]));
+    let scaling = f.opt(d, "scaling", decode_runtime_scaling);
+    let metrics = f.opt(d, "metrics", decode_metrics);
     f.finish(d);
     let user = user?;
     Some(Runtime {
@@ -459,7 +463,72 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         health: health?,
         writable: writable.unwrap_or_default(),
         stop: stop.unwrap_or_default(),
+        start_order: start_order.unwrap_or_default(),
+        scaling: scaling.unwrap_or_default(),
+        metrics,
     })
+}
+
+fn decode_runtime_scaling(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeScaling> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let automatic = f.opt(d, "automatic", Decoder::boolean);
+    let scale_down = f.opt(d, "scaleDown", |d, n, p| d.choice(n, p, &[("automatic", ScaleDown::Automatic), ("manual", ScaleDown::Manual)]));
+    let reason = f.opt(d, "reason", Decoder::string);
+    f.finish(d);
+    let s = RuntimeScaling { automatic: automatic.unwrap_or(true), scale_down: scale_down.unwrap_or_default(), reason };
+    if (!s.automatic || s.scale_down == ScaleDown::Manual) && s.reason.is_none() {
+        d.diags.push(
+            Diagnostic::error(Code::MissingField, "missing field `reason` in `runtime.scaling`: say why scaling is limited")
+                .at(owner(d, p, n))
+                .help("add `reason:`, e.g. \"a node must be decommissioned before it is removed\"; consumers see it when autoscaling is refused"),
+        );
+        return None;
+    }
+    Some(s)
+}
+
+fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let port = f.req(d, "port", |d, n, p| d.int(n, p, 1u16, 65535));
+    let path = f.opt(d, "path", |d, n, p| {
+        let s = d.string(n, p)?;
+        if !s.starts_with('/') {
+            d.error(
+                Code::InvalidValue,
+                n,
+                format!("metrics path `{s}` does not start with '/'"),
+                "write an absolute URL path, e.g. `/metrics`",
+            );
+            return None;
+        }
+        Some(s)
+    });
+    let exporter = f.opt(d, "exporter", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let image = f.req(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
+        let args = f.opt(d, "args", Decoder::strings);
+        let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
+        let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+        let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+        f.finish(d);
+        let q = |s| Quantity::parse(s).ok();
+        Some(Exporter {
+            image: image?,
+            args: args.unwrap_or_default(),
+            env: env.unwrap_or_default(),
+            cpu: cpu.or_else(|| q("100m"))?,
+            memory: memory.or_else(|| q("128Mi"))?,
+        })
+    });
+    let sli = f.opt(d, "sli", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let errors = f.req(d, "errors", Decoder::string);
+        let total = f.req(d, "total", Decoder::string);
+        f.finish(d);
+        Some(Sli { errors: errors?, total: total? })
+    });
+    f.finish(d);
+    Some(Metrics { port: port?, path: path.unwrap_or_else(|| "/metrics".to_owned()), exporter, sli })
 }
 
 fn decode_env_value(d: &mut Decoder, n: &Node, p: &str) -> Option<EnvValue> {
@@ -710,12 +779,14 @@ fn decode_capacity(d: &mut Decoder, n: &Node, p: &str) -> Option<Capacity> {
     let memory = f.opt(d, "memory", quantity);
     let storage = f.opt(d, "storage", quantity);
     let storage_class = f.opt(d, "storageClass", Decoder::string);
+    let quota = f.opt(d, "quota", Decoder::boolean);
     f.finish(d);
     Some(Capacity {
         cpu: cpu.unwrap_or(def.cpu),
         memory: memory.unwrap_or(def.memory),
         storage: storage.unwrap_or(def.storage),
         storage_class,
+        quota: quota.unwrap_or(false),
     })
 }
 
@@ -764,8 +835,13 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         })
     });
     let operators = f.opt(d, "operators", Decoder::strings);
+    let monitoring = f.opt(d, "monitoringNamespace", |d, n, p| d.parsed(n, p, false, |s| ServiceName::parse(s).map(|n| n.to_string())));
     f.finish(d);
-    Some(Access { clients: clients.unwrap_or_default(), operators: operators.unwrap_or_default() })
+    Some(Access {
+        clients: clients.unwrap_or_default(),
+        operators: operators.unwrap_or_default(),
+        monitoring_namespace: monitoring.unwrap_or_else(|| "monitoring".to_owned()),
+    })
 }
 
 fn decode_slo(d: &mut Decoder, n: &Node, p: &str) -> Option<Slo> {

@@ -60,6 +60,12 @@ codes! {
     InvalidValue = "OSS018", "invalid-value", "A value that breaks a rule of its field (a relative path, an empty list, ...).";
     Inconsistent = "OSS019", "inconsistent", "Fields that contradict each other.";
     IoError = "OSS020", "io-error", "A file could not be read (reported by the CLI, exit code 2).";
+    InfeasibleSlo = "OSS021", "infeasible-slo", "The availability objective is more than the topology can deliver.";
+    NoDisruptionBudget = "OSS022", "no-disruption-budget", "No replica can be spared, so no PodDisruptionBudget is emitted (warning).";
+    AutoscaleBelowQuorum = "OSS023", "autoscale-below-quorum", "The autoscaling floor would break the quorum.";
+    AutoscaleUnsupported = "OSS024", "autoscale-unsupported", "The software cannot be scaled automatically.";
+    UnsupportedUpgrade = "OSS025", "unsupported-upgrade", "An upgrade strategy the workload kind cannot carry out.";
+    SloNotEnforced = "OSS026", "slo-not-enforced", "An objective ossc cannot measure for this service (warning).";
 }
 
 impl fmt::Display for Code {

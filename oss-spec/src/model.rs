@@ -212,6 +212,113 @@ pub struct Runtime {
     /// How the software stops.
     #[schemars(default)]
     pub stop: Stop,
+    /// Whether replicas start one after another (`ordered`, default) or together (`parallel`).
+    #[schemars(default)]
+    pub start_order: StartOrder,
+    /// What the software lets an autoscaler do.
+    #[schemars(default)]
+    pub scaling: RuntimeScaling,
+    /// Prometheus metrics, and the SLI computed from them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics>,
+}
+
+/// Start order of replicas (StatefulSet `podManagementPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum StartOrder {
+    /// One at a time, each after the previous is ready (joining a ring or an ensemble).
+    #[default]
+    Ordered,
+    /// All at once (peers that find each other by DNS and need no order).
+    Parallel,
+}
+
+/// What the software lets an autoscaler do.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct RuntimeScaling {
+    /// Whether replicas may be added and removed automatically at all (default true).
+    #[schemars(default = "defaults::yes")]
+    pub automatic: bool,
+    /// `automatic` (default), or `manual` when removing a replica needs a step first (e.g.
+    /// `nodetool decommission`): the autoscaler then only adds replicas.
+    #[schemars(default)]
+    pub scale_down: ScaleDown,
+    /// Why scaling is limited; shown in errors and the catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Default for RuntimeScaling {
+    fn default() -> Self {
+        Self { automatic: true, scale_down: ScaleDown::Automatic, reason: None }
+    }
+}
+
+/// Whether an autoscaler may remove replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ScaleDown {
+    /// Yes.
+    #[default]
+    Automatic,
+    /// No: an operator removes replicas after a preparation step.
+    Manual,
+}
+
+/// Prometheus metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Metrics {
+    /// Port Prometheus scrapes (named `metrics`), in the main container or the exporter.
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u16,
+    /// HTTP path (default `/metrics`).
+    #[schemars(default = "defaults::metrics_path")]
+    pub path: String,
+    /// A sidecar that exposes the metrics, for software without a Prometheus endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exporter: Option<Exporter>,
+    /// The availability SLI as PromQL; without it ossc uses its default SLI (docs/slo.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sli: Option<Sli>,
+}
+
+/// An exporter sidecar.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Exporter {
+    /// Image, pinned like `runtime.image`.
+    pub image: ImageRef,
+    /// Arguments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub args: Vec<String>,
+    /// Environment (plain values).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, String>,
+    /// CPU of the sidecar (default `100m`).
+    #[schemars(default = "defaults::exporter_cpu")]
+    pub cpu: Quantity,
+    /// Memory of the sidecar (default `128Mi`).
+    #[schemars(default = "defaults::exporter_memory")]
+    pub memory: Quantity,
+}
+
+/// An availability SLI: PromQL for bad events and all events over `${window}`, with
+/// `${selector}` standing for this service's label matchers.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Sli {
+    /// Bad events over the window, e.g. `sum(rate(http_requests_total{${selector},code=~"5.."}[${window}]))`.
+    pub errors: String,
+    /// All events over the window.
+    pub total: String,
 }
 
 /// An environment variable's value.
@@ -274,6 +381,21 @@ mod defaults {
     }
     pub fn replicas() -> u32 {
         1
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn metrics_path() -> String {
+        "/metrics".to_owned()
+    }
+    pub fn exporter_cpu() -> Quantity {
+        Quantity::parse("100m").unwrap_or_else(|_| unreachable!())
+    }
+    pub fn exporter_memory() -> Quantity {
+        Quantity::parse("128Mi").unwrap_or_else(|_| unreachable!())
+    }
+    pub fn monitoring_namespace() -> String {
+        "monitoring".to_owned()
     }
     pub fn cpu() -> Quantity {
         super::Capacity::default().cpu
@@ -456,12 +578,15 @@ pub struct Capacity {
     /// StorageClass of the data volumes; the cluster default when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
+    /// Emit a ResourceQuota sized to the most the service can grow to (default false).
+    #[schemars(default)]
+    pub quota: bool,
 }
 
 impl Default for Capacity {
     fn default() -> Self {
         let q = |s| Quantity::parse(s).unwrap_or_else(|_| unreachable!("valid literal"));
-        Self { cpu: q("1"), memory: q("1Gi"), storage: q("10Gi"), storage_class: None }
+        Self { cpu: q("1"), memory: q("1Gi"), storage: q("10Gi"), storage_class: None, quota: false }
     }
 }
 
@@ -586,7 +711,7 @@ pub struct Autoscale {
 }
 
 /// Who may connect and who may operate.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
 pub struct Access {
@@ -598,6 +723,15 @@ pub struct Access {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub operators: Vec<String>,
+    /// Namespace Prometheus scrapes from (default `monitoring`).
+    #[schemars(default = "defaults::monitoring_namespace")]
+    pub monitoring_namespace: String,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Self { clients: Vec::new(), operators: Vec::new(), monitoring_namespace: defaults::monitoring_namespace() }
+    }
 }
 
 /// A set of client pods.

@@ -18,6 +18,63 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     check_references(spec, spans, diags);
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
+    check_metrics(spec, spans, diags);
+}
+
+/// The name of the metrics port; it may not be used by another port.
+pub const METRICS_PORT_NAME: &str = "metrics";
+
+fn check_metrics(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let Some(m) = &spec.runtime.metrics else { return };
+    for p in spec.ports() {
+        if p.name.as_str() == METRICS_PORT_NAME {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, "port name `metrics` is reserved for `runtime.metrics`")
+                    .at_opt(spans.get("runtime.metrics"))
+                    .help("rename the other port; ossc names the scrape port `metrics`"),
+            );
+        }
+        if p.port == m.port {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, format!("metrics port {} is also port `{}`", m.port, p.name))
+                    .at_opt(spans.get("runtime.metrics.port"))
+                    .help("serve metrics on a port of their own"),
+            );
+        }
+    }
+    if let Some(sli) = &m.sli {
+        for (field, q) in [("errors", &sli.errors), ("total", &sli.total)] {
+            let path = format!("runtime.metrics.sli.{field}");
+            let mut rest = q.as_str();
+            while let Some(i) = rest.find("${") {
+                let body = &rest[i + 2..];
+                let Some(end) = body.find('}') else {
+                    diags.push(
+                        Diagnostic::error(Code::UnknownReference, format!("`${{` without a closing `}}` in `{path}`"))
+                            .at_opt(spans.get(&path))
+                            .help("close the placeholder"),
+                    );
+                    break;
+                };
+                let name = &body[..end];
+                if name != "window" && name != "selector" {
+                    diags.push(
+                        Diagnostic::error(Code::UnknownReference, format!("unknown placeholder `${{{name}}}` in `{path}`"))
+                            .at_opt(spans.get(&path))
+                            .help("an SLI may use `${window}` (the range, e.g. 5m) and `${selector}` (this service's label matchers)"),
+                    );
+                }
+                rest = &body[end + 1..];
+            }
+            if !q.contains("${window}") {
+                diags.push(
+                    Diagnostic::error(Code::InvalidValue, format!("`{path}` does not use `${{window}}`"))
+                        .at_opt(spans.get(&path))
+                        .help("write the range as `[${window}]` so that ossc can compute the SLI over 5m, 30m, 1h, 2h, 6h, 1d and 3d"),
+                );
+            }
+        }
+    }
 }
 
 fn check_ports_unique(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {

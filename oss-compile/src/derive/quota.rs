@@ -1,0 +1,39 @@
+//! A ResourceQuota sized to the most the service can grow to: the largest replica count
+//! (autoscaling `max`, else `replicas`), plus the extra pod a Deployment surges during a rollout.
+
+use super::quantity::{format_bytes, format_decimal};
+use k8s_openapi::api::core::v1::ResourceQuotaSpec;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use oss_spec::Spec;
+use oss_spec::model::State;
+use std::collections::BTreeMap;
+
+/// Per-pod CPU and memory (nano-units): the main container plus an exporter sidecar.
+#[must_use]
+pub fn pod_totals(spec: &Spec) -> (i128, i128) {
+    let exporter = spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref());
+    let cpu = spec.capacity.cpu.nanos() + exporter.map_or(0, |e| e.cpu.nanos());
+    let mem = spec.capacity.memory.nanos() + exporter.map_or(0, |e| e.memory.nanos());
+    (cpu, mem)
+}
+
+/// The quota's hard limits.
+#[must_use]
+pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
+    let stateful = spec.runtime.state == State::Stateful;
+    let most = spec.scaling.autoscale.as_ref().map_or(spec.redundancy.replicas, |a| a.max.max(spec.redundancy.replicas));
+    let pods = i128::from(most) + i128::from(!stateful);
+    let (cpu, mem) = pod_totals(spec);
+    let mut hard = BTreeMap::from([
+        ("pods".to_owned(), Quantity(pods.to_string())),
+        ("requests.cpu".to_owned(), Quantity(format_decimal(cpu * pods))),
+        ("limits.cpu".to_owned(), Quantity(format_decimal(cpu * pods))),
+        ("requests.memory".to_owned(), Quantity(format_bytes(mem * pods))),
+        ("limits.memory".to_owned(), Quantity(format_bytes(mem * pods))),
+    ]);
+    if stateful {
+        hard.insert("persistentvolumeclaims".to_owned(), Quantity(most.to_string()));
+        hard.insert("requests.storage".to_owned(), Quantity(format_bytes(spec.capacity.storage.nanos() * i128::from(most))));
+    }
+    ResourceQuotaSpec { hard: Some(hard), ..ResourceQuotaSpec::default() }
+}

@@ -1,0 +1,153 @@
+//! Service semantics: what the consumer's intent compiles to, and what is refused.
+
+#![allow(clippy::unwrap_used)]
+
+use oss_compile::{Kind, Object, Options, compile};
+use oss_spec::{Code, Options as ParseOptions, parse_with};
+
+const CASSANDRA: &str = include_str!("../../specs/cassandra.yaml");
+const CHECKOUT: &str = include_str!("../../tests/promtool/checkout.yaml");
+
+fn build_with(text: &str, sets: &[&str], options: &Options) -> Result<oss_compile::Bundle, Vec<(Code, String)>> {
+    let loaded =
+        parse_with("t.yaml", text, &ParseOptions { sets: sets.iter().map(|s| (*s).to_owned()).collect(), ..ParseOptions::default() })
+            .map_err(|f| f.diagnostics.iter().map(|d| (d.code, d.message.clone())).collect::<Vec<_>>())?;
+    compile(&loaded, options)
+        .map_err(|d| d.iter().map(|d| (d.code, format!("{} | {}", d.message, d.help.clone().unwrap_or_default()))).collect())
+}
+
+fn build(sets: &[&str]) -> oss_compile::Bundle {
+    build_with(CASSANDRA, sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn refused(text: &str, sets: &[&str]) -> Vec<(Code, String)> {
+    build_with(text, sets, &Options::default()).expect_err("should be refused")
+}
+
+fn kinds(b: &oss_compile::Bundle) -> Vec<Kind> {
+    b.objects().iter().map(Object::kind).collect()
+}
+
+#[test]
+fn defaults_give_a_highly_available_monitored_service() {
+    let b = build(&[]);
+    assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+    let sts = b.statefulset().unwrap().spec.as_ref().unwrap();
+    assert_eq!(sts.replicas, Some(3));
+    let pod = sts.template.spec.as_ref().unwrap();
+    let spread = pod.topology_spread_constraints.as_ref().unwrap();
+    assert_eq!((spread[0].topology_key.as_str(), spread[0].when_unsatisfiable.as_str()), ("topology.kubernetes.io/zone", "DoNotSchedule"));
+    let main = &pod.containers[0];
+    assert!(main.readiness_probe.is_some() && main.liveness_probe.is_some() && main.startup_probe.is_some());
+    let Some(Object::PodDisruptionBudget(pdb)) = b.first(Kind::PodDisruptionBudget) else { panic!("no PDB") };
+    let pdb = pdb.spec.as_ref().unwrap();
+    assert_eq!(pdb.max_unavailable, Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1)));
+    assert_eq!(pdb.unhealthy_pod_eviction_policy.as_deref(), Some("AlwaysAllow"));
+    for k in [Kind::NetworkPolicy, Kind::ServiceMonitor, Kind::PrometheusRule] {
+        assert!(kinds(&b).contains(&k), "no {k:?}");
+    }
+    assert!(!kinds(&b).contains(&Kind::HorizontalPodAutoscaler));
+    let retention = sts.persistent_volume_claim_retention_policy.as_ref().unwrap();
+    assert_eq!((retention.when_deleted.as_deref(), retention.when_scaled.as_deref()), (Some("Retain"), Some("Retain")));
+}
+
+#[test]
+fn stopped_keeps_data_and_nothing_that_blocks_drains() {
+    let b = build(&["lifecycle.state=stopped"]);
+    assert_eq!(b.statefulset().unwrap().spec.as_ref().unwrap().replicas, Some(0));
+    for k in [Kind::HorizontalPodAutoscaler, Kind::PodDisruptionBudget, Kind::PrometheusRule, Kind::ServiceMonitor] {
+        assert!(!kinds(&b).contains(&k), "{k:?} emitted for a stopped service");
+    }
+    let b = build(&["lifecycle.state=stopped", "scaling.autoscale.min=3", "scaling.autoscale.max=9"]);
+    assert!(!kinds(&b).contains(&Kind::HorizontalPodAutoscaler));
+    assert_eq!(b.statefulset().unwrap().spec.as_ref().unwrap().replicas, Some(0));
+}
+
+#[test]
+fn autoscaling_owns_the_replica_count_and_keeps_the_quorum() {
+    let b = build(&["scaling.autoscale.min=3", "scaling.autoscale.max=9"]);
+    let Some(Object::HorizontalPodAutoscaler(hpa)) = b.first(Kind::HorizontalPodAutoscaler) else { panic!("no HPA") };
+    let spec = hpa.spec.as_ref().unwrap();
+    assert_eq!((spec.min_replicas, spec.max_replicas), (Some(3), 9));
+    assert_eq!(spec.scale_target_ref.kind, "StatefulSet");
+    // Cassandra declares manual scale-down: the autoscaler only adds nodes.
+    assert_eq!(spec.behavior.as_ref().unwrap().scale_down.as_ref().unwrap().select_policy.as_deref(), Some("Disabled"));
+    assert_eq!(b.statefulset().unwrap().spec.as_ref().unwrap().replicas, None);
+    let e = refused(CASSANDRA, &["scaling.autoscale.min=1", "scaling.autoscale.max=9"]);
+    assert_eq!(e.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [Code::AutoscaleBelowQuorum], "{e:?}");
+    let e = refused(CASSANDRA, &["runtime.scaling.automatic=false", "scaling.autoscale.min=3", "scaling.autoscale.max=9"]);
+    assert_eq!(e[0].0, Code::AutoscaleUnsupported, "{e:?}");
+    assert!(e[0].1.contains("decommission"), "{e:?}");
+}
+
+#[test]
+fn infeasible_availability_is_refused_with_the_smallest_fix() {
+    let e = refused(CASSANDRA, &["slo.availability=99.99", "redundancy.replicas=1"]);
+    let e: Vec<_> = e.into_iter().filter(|(c, _)| *c == Code::InfeasibleSlo).collect();
+    assert_eq!(e.len(), 1);
+    assert!(e[0].1.contains("99.99% needs at least 3 replicas across zones (spread: zone)"), "{e:?}");
+    let e = refused(CASSANDRA, &["slo.availability=99.999"]);
+    assert!(e[0].1.contains("99.999% needs at least 9 replicas across zones"), "{e:?}");
+    let e = refused(CASSANDRA, &["slo.availability=99.9", "redundancy.spread=none"]);
+    assert!(e[0].1.contains("on distinct nodes (spread: host)"), "{e:?}");
+    build(&["slo.availability=99.99"]);
+}
+
+#[test]
+fn disruption_budget_never_blocks_drains() {
+    for sets in [&["redundancy.replicas=1"][..], &["redundancy.quorum=all"][..]] {
+        let b = build_with(CASSANDRA, &[sets, &["slo.availability=90"]].concat(), &Options::default()).unwrap();
+        assert!(!kinds(&b).contains(&Kind::PodDisruptionBudget), "{sets:?}");
+        assert_eq!(b.warnings.iter().next().unwrap().code, Code::NoDisruptionBudget);
+    }
+    let b = build(&["redundancy.replicas=5"]);
+    let Some(Object::PodDisruptionBudget(pdb)) = b.first(Kind::PodDisruptionBudget) else { panic!() };
+    assert_eq!(pdb.spec.as_ref().unwrap().max_unavailable, Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(2)));
+}
+
+#[test]
+fn lifecycle_controls() {
+    let b = build(&["lifecycle.restartGeneration=5", "lifecycle.upgrade.strategy=canary", "lifecycle.upgrade.canary=1"]);
+    let sts = b.statefulset().unwrap().spec.as_ref().unwrap();
+    let ann = sts.template.metadata.as_ref().unwrap().annotations.as_ref().unwrap();
+    assert_eq!(ann["openservice.dev/restart-generation"], "5");
+    assert_eq!(sts.update_strategy.as_ref().unwrap().rolling_update.as_ref().unwrap().partition, Some(2));
+    let b = build(&["lifecycle.upgrade.strategy=onDelete"]);
+    assert_eq!(b.statefulset().unwrap().spec.as_ref().unwrap().update_strategy.as_ref().unwrap().type_.as_deref(), Some("OnDelete"));
+    assert_eq!(refused(CHECKOUT, &["lifecycle.upgrade.strategy=canary", "lifecycle.upgrade.canary=1"])[0].0, Code::UnsupportedUpgrade);
+    assert_eq!(refused(CASSANDRA, &["lifecycle.upgrade.strategy=canary"])[0].0, Code::UnsupportedUpgrade);
+}
+
+#[test]
+fn quota_is_sized_to_the_largest_the_service_grows_to() {
+    let b = build(&["capacity.quota=true", "scaling.autoscale.min=3", "scaling.autoscale.max=5"]);
+    let Some(Object::ResourceQuota(q)) = b.first(Kind::ResourceQuota) else { panic!("no quota") };
+    let hard = q.spec.as_ref().unwrap().hard.as_ref().unwrap();
+    let get = |k: &str| hard[k].0.clone();
+    // 5 pods of cassandra (2 CPU, 4Gi) plus the exporter (200m, 384Mi).
+    assert_eq!(get("pods"), "5");
+    assert_eq!(get("limits.cpu"), "11");
+    assert_eq!(get("requests.memory"), "22400Mi");
+    assert_eq!(get("requests.storage"), "250Gi");
+    assert_eq!(get("persistentvolumeclaims"), "5");
+}
+
+#[test]
+fn operators_get_a_namespaced_role() {
+    let b = build(&["access.operators=[dba]"]);
+    assert!(kinds(&b).contains(&Kind::Role));
+    let text = CASSANDRA.replace("slo:\n", "access:\n  operators: [dba-team]\nslo:\n");
+    let b = build_with(&text, &[], &Options::default()).unwrap();
+    let Some(Object::Role(role)) = b.first(Kind::Role) else { panic!("no role") };
+    let rules = role.rules.as_ref().unwrap();
+    assert!(rules.iter().any(|r| r.verbs == ["patch"] && r.resource_names.as_deref() == Some(&["cassandra".to_owned()][..])));
+    assert!(rules.iter().all(|r| !r.verbs.contains(&"*".to_owned()) && !r.verbs.contains(&"delete".to_owned())));
+    let Some(Object::RoleBinding(rb)) = b.first(Kind::RoleBinding) else { panic!("no binding") };
+    assert_eq!(rb.subjects.as_ref().unwrap()[0].name, "dba-team");
+}
+
+#[test]
+fn monitoring_can_be_left_out() {
+    let b = build_with(CASSANDRA, &[], &Options { no_monitoring: true, ..Options::default() }).unwrap();
+    assert!(!kinds(&b).contains(&Kind::ServiceMonitor) && !kinds(&b).contains(&Kind::PrometheusRule));
+}
