@@ -26,7 +26,7 @@ enum Command {
     /// Compile a spec into a Kubernetes bundle (multi-document YAML on stdout).
     #[command(after_help = EXIT_HELP)]
     Build {
-        /// The spec file.
+        /// A spec file, or the name of a catalog service (a path that exists wins).
         spec: PathBuf,
         #[command(flatten)]
         common: SpecArgs,
@@ -49,13 +49,31 @@ enum Command {
     /// Print the fully resolved spec, defaults filled in.
     #[command(after_help = EXIT_HELP)]
     Explain {
-        /// The spec file.
+        /// A spec file, or the name of a catalog service (a path that exists wins).
         spec: PathBuf,
         #[command(flatten)]
         common: SpecArgs,
     },
     /// Print the JSON Schema of the Open Service Spec.
     Schema,
+    /// Browse the built-in catalog of services.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// List every service: name, category, what it stands in for, version.
+    List {
+        /// `table` (default) or `json`.
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Describe one service: endpoints, knobs with type, default and bounds, HA notes.
+    Show {
+        /// Catalog name, e.g. `cassandra`.
+        name: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -126,6 +144,48 @@ fn run(command: Command) -> Outcome {
         }
         Command::Validate { files } => validate(&files),
         Command::Schema => write_stdout(oss_spec::schema::json_schema().as_bytes()),
+        Command::Catalog(c) => catalog(c),
+    }
+}
+
+fn catalog(command: CatalogCommand) -> Outcome {
+    let all = match oss_catalog::load_all() {
+        Ok(all) => all,
+        Err((entry, failure)) => return Outcome::Failed(format!("catalog entry `{}` is broken:\n{failure}", entry.name)),
+    };
+    match command {
+        CatalogCommand::List { format } if format == "json" => {
+            let items: Vec<serde_json::Value> = all
+                .iter()
+                .map(|(e, l)| {
+                    let s = &l.spec;
+                    serde_json::json!({
+                        "name": e.name,
+                        "title": s.metadata.title,
+                        "category": oss_catalog::category_name(s.function.category),
+                        "standsInFor": s.function.stands_in_for,
+                        "version": s.metadata.version,
+                        "image": s.runtime.image.as_str(),
+                        "description": s.metadata.description,
+                    })
+                })
+                .collect();
+            let mut text = serde_json::to_string_pretty(&items).unwrap_or_default();
+            text.push('\n');
+            write_stdout(text.as_bytes())
+        }
+        CatalogCommand::List { .. } => write_stdout(oss_catalog::list_table(&all).as_bytes()),
+        CatalogCommand::Show { name } => match all.iter().find(|(e, _)| e.name == name) {
+            Some((e, l)) => write_stdout(oss_catalog::show(e, l).as_bytes()),
+            None => Outcome::Failed(unknown_service(&name)),
+        },
+    }
+}
+
+fn unknown_service(name: &str) -> String {
+    match oss_catalog::suggest(name) {
+        Some(s) => format!("no catalog service `{name}`; did you mean `{s}`? (`ossc catalog list` lists them)"),
+        None => format!("no catalog service `{name}` (`ossc catalog list` lists them)"),
     }
 }
 
@@ -135,8 +195,20 @@ fn serde_json_value(spec: &oss_spec::Spec) -> serde_json::Value {
 
 /// Reads and parses a spec; `None` when it had errors (already printed), `Some(Err)` on I/O.
 fn load(path: &std::path::Path, common: &SpecArgs) -> Option<Result<oss_spec::Loaded, String>> {
-    let name = path.display().to_string();
-    let text = match read_input(path) {
+    let mut name = path.display().to_string();
+    // A path that exists wins; otherwise a bare name is looked up in the catalog.
+    let catalog_entry = (!path.exists() && path.components().count() == 1).then(|| oss_catalog::get(&name)).flatten();
+    if catalog_entry.is_none() && !path.exists() && path.components().count() == 1 && path.extension().is_none() {
+        return Some(Err(format!("cannot read `{name}`: no such file, and {}", unknown_service(&name))));
+    }
+    let read = match catalog_entry {
+        Some(entry) => {
+            name = format!("catalog:{}", entry.name);
+            Ok(Input::Text(entry.text.to_owned()))
+        }
+        None => read_input(path),
+    };
+    let text = match read {
         Ok(Input::Text(t)) => t,
         Ok(Input::Refused(failure)) => {
             render::report(&failure.sources, &failure.diagnostics);

@@ -717,6 +717,7 @@ const POD_FIELDS: &[(Reference, &str, &str)] = &[
     (Reference::PodName, "OSS_POD_NAME", "metadata.name"),
     (Reference::PodNamespace, "OSS_POD_NAMESPACE", "metadata.namespace"),
     (Reference::PodIp, "OSS_POD_IP", "status.podIP"),
+    (Reference::PodIndex, "OSS_POD_INDEX", "metadata.labels['apps.kubernetes.io/pod-index']"),
 ];
 
 /// Expands `${...}` in env and args. References to the pod become `$(OSS_POD_*)` (Kubernetes
@@ -793,7 +794,16 @@ fn resolve(cx: &Context, r: &Reference) -> String {
         Reference::PeersService => cx.peers.clone(),
         Reference::Seed => cx.replica_host(0),
         Reference::Replicas => cx.spec.redundancy.replicas.to_string(),
-        Reference::PodName | Reference::PodNamespace | Reference::PodIp => String::new(),
+        Reference::Hosts => (0..cx.spec.redundancy.replicas).map(|i| cx.replica_host(i)).collect::<Vec<_>>().join(","),
+        Reference::Domain => format!("{}.{}.svc", cx.peers, cx.namespace),
+        Reference::MemberUrls(port) => {
+            let number = cx.spec.ports().find(|p| p.name == *port).map_or(0, |p| p.port);
+            (0..cx.spec.redundancy.replicas)
+                .map(|i| format!("{}-{i}=http://{}:{number}", cx.name, cx.replica_host(i)))
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+        Reference::PodName | Reference::PodNamespace | Reference::PodIp | Reference::PodIndex => String::new(),
     }
 }
 

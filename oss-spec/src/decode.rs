@@ -402,12 +402,14 @@ fn decode_function(d: &mut Decoder, n: &Node, p: &str) -> Option<Function> {
     let stands_in_for = f.opt(d, "standsInFor", Decoder::strings);
     let endpoints = f.opt(d, "endpoints", |d, n, p| d.list(n, p, decode_port));
     let peer_ports = f.opt(d, "peerPorts", |d, n, p| d.list(n, p, decode_port));
+    let high_availability = f.opt(d, "highAvailability", Decoder::string);
     f.finish(d);
     Some(Function {
         category: category?,
         stands_in_for: stands_in_for.unwrap_or_default(),
         endpoints: endpoints.unwrap_or_default(),
         peer_ports: peer_ports.unwrap_or_default(),
+        high_availability,
     })
 }
 
@@ -449,6 +451,15 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         f.opt(d, "startOrder", |d, n, p| d.choice(n, p, &[("ordered", StartOrder::Ordered), ("parallel", StartOrder::Parallel)]));
     let scaling = f.opt(d, "scaling", decode_runtime_scaling);
     let metrics = f.opt(d, "metrics", decode_metrics);
+    let replicas = f.opt(d, "replicas", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let min = f.opt(d, "min", |d, n, p| d.int(n, p, 1u32, 1000));
+        let max = f.opt(d, "max", |d, n, p| d.int(n, p, 1u32, 1000));
+        let odd = f.opt(d, "odd", Decoder::boolean);
+        let reason = f.req(d, "reason", Decoder::string);
+        f.finish(d);
+        Some(ReplicaRule { min: min.unwrap_or(1), max: max.unwrap_or(1000), odd: odd.unwrap_or(false), reason: reason? })
+    });
     f.finish(d);
     let user = user?;
     Some(Runtime {
@@ -466,6 +477,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         start_order: start_order.unwrap_or_default(),
         scaling: scaling.unwrap_or_default(),
         metrics,
+        replicas,
     })
 }
 

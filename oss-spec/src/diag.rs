@@ -66,6 +66,7 @@ codes! {
     AutoscaleUnsupported = "OSS024", "autoscale-unsupported", "The software cannot be scaled automatically.";
     UnsupportedUpgrade = "OSS025", "unsupported-upgrade", "An upgrade strategy the workload kind cannot carry out.";
     SloNotEnforced = "OSS026", "slo-not-enforced", "An objective ossc cannot measure for this service (warning).";
+    InvalidReplicas = "OSS027", "invalid-replicas", "A replica count the software does not support (e.g. an even ensemble).";
 }
 
 impl fmt::Display for Code {

@@ -130,6 +130,10 @@ pub struct Function {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub peer_ports: Vec<PortSpec>,
+    /// What high availability this service really gives (failover, quorum, what is lost), in
+    /// prose, for the catalog. Be honest: say when it does not fail over by itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high_availability: Option<String>,
 }
 
 /// A named port.
@@ -221,6 +225,43 @@ pub struct Runtime {
     /// Prometheus metrics, and the SLI computed from them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
+    /// Which replica counts the software supports (e.g. odd ensembles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<ReplicaRule>,
+}
+
+/// The replica counts a service supports.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct ReplicaRule {
+    /// Fewest replicas (default 1).
+    #[schemars(default = "defaults::replicas", range(min = 1, max = 1000))]
+    pub min: u32,
+    /// Most replicas (default 1000).
+    #[schemars(default = "defaults::max_replicas", range(min = 1, max = 1000))]
+    pub max: u32,
+    /// Only odd counts (quorum ensembles, where an even member adds no fault tolerance).
+    #[schemars(default)]
+    pub odd: bool,
+    /// Why; quoted when a count is refused.
+    pub reason: String,
+}
+
+impl ReplicaRule {
+    /// Whether `n` replicas are allowed.
+    #[must_use]
+    pub fn allows(&self, n: u32) -> bool {
+        n >= self.min && n <= self.max && (!self.odd || n % 2 == 1)
+    }
+
+    /// The allowed counts nearest to `n` (one below, one above), for help messages.
+    #[must_use]
+    pub fn nearest(&self, n: u32) -> Vec<u32> {
+        let below = (self.min..n).rev().find(|&k| self.allows(k));
+        let above = (n + 1..=self.max).find(|&k| self.allows(k));
+        below.into_iter().chain(above).collect()
+    }
 }
 
 /// Start order of replicas (StatefulSet `podManagementPolicy`).
@@ -381,6 +422,9 @@ mod defaults {
     }
     pub fn replicas() -> u32 {
         1
+    }
+    pub fn max_replicas() -> u32 {
+        1000
     }
     pub fn yes() -> bool {
         true

@@ -29,6 +29,15 @@ pub enum Reference {
     Seed,
     /// `${service.replicas}`: the configured replica count.
     Replicas,
+    /// `${service.hosts}`: every replica's DNS name, comma-separated, in ordinal order.
+    Hosts,
+    /// `${service.domain}`: the peers' DNS domain, `<name>-peers.<namespace>.svc`.
+    Domain,
+    /// `${pod.index}`: this replica's ordinal (StatefulSet pods only).
+    PodIndex,
+    /// `${service.memberUrls.PORT}`: `name-0=http://host-0:port,name-1=...`, every replica's
+    /// name and peer URL on a named port, comma-separated (etcd's `initial-cluster` form).
+    MemberUrls(crate::values::PortName),
     /// `${pod.name}`.
     PodName,
     /// `${pod.namespace}`.
@@ -43,6 +52,9 @@ pub const FIXED: &[(&str, Reference)] = &[
     ("service.peers", Reference::PeersService),
     ("service.seed", Reference::Seed),
     ("service.replicas", Reference::Replicas),
+    ("service.hosts", Reference::Hosts),
+    ("service.domain", Reference::Domain),
+    ("pod.index", Reference::PodIndex),
     ("pod.name", Reference::PodName),
     ("pod.namespace", Reference::PodNamespace),
     ("pod.ip", Reference::PodIp),
@@ -122,6 +134,9 @@ pub fn parse(s: &str) -> Result<Vec<Part>, Vec<TemplateError>> {
 }
 
 fn resolve(name: &str) -> Option<Reference> {
+    if let Some(port) = name.strip_prefix("service.memberUrls.") {
+        return crate::values::PortName::parse(port).ok().map(Reference::MemberUrls);
+    }
     if let Some(knob) = name.strip_prefix("knobs.") {
         let (knob, format) = match knob.split_once('.') {
             Some((k, "mebibytes")) => (k, Some(QuantityFormat::Mebibytes)),

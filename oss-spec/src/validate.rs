@@ -19,6 +19,35 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
     check_metrics(spec, spans, diags);
+    check_replica_rule(spec, spans, diags);
+}
+
+fn check_replica_rule(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let Some(rule) = &spec.runtime.replicas else { return };
+    let mut counts = vec![("redundancy.replicas", spec.redundancy.replicas)];
+    if let Some(a) = &spec.scaling.autoscale {
+        counts.push(("scaling.autoscale.min", a.min));
+        counts.push(("scaling.autoscale.max", a.max));
+    }
+    for (path, n) in counts {
+        if rule.allows(n) {
+            continue;
+        }
+        let nearest: Vec<String> = rule.nearest(n).iter().map(u32::to_string).collect();
+        let what = match (rule.odd, rule.min, rule.max) {
+            (true, min, max) => format!("an odd number of replicas from {min} to {max}"),
+            (false, min, max) => format!("from {min} to {max} replicas"),
+        };
+        diags.push(
+            Diagnostic::error(Code::InvalidReplicas, format!("`{path}` is {n}, but this service runs with {what}"))
+                .at_opt(spans.nearest(path))
+                .help(format!(
+                    "{}: use {}",
+                    rule.reason,
+                    if nearest.is_empty() { "a supported count".to_owned() } else { nearest.join(" or ") }
+                )),
+        );
+    }
 }
 
 /// The name of the metrics port; it may not be used by another port.
@@ -122,7 +151,11 @@ fn check_state_fields(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
 }
 
 fn check_health_ports(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
-    let names: Vec<&str> = spec.ports().map(|p| p.name.as_str()).collect();
+    let mut names: Vec<&str> = spec.ports().map(|p| p.name.as_str()).collect();
+    if spec.runtime.metrics.as_ref().is_some_and(|m| m.exporter.is_none()) {
+        // The main container serves metrics itself: its `metrics` port may carry health checks.
+        names.push(METRICS_PORT_NAME);
+    }
     for (which, check) in [("ready", &spec.runtime.health.ready), ("live", &spec.runtime.health.live)] {
         let (port, path) = match (&check.tcp, &check.http) {
             (Some(p), _) => (p, format!("runtime.health.{which}.tcp")),
@@ -183,6 +216,34 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                 continue;
             }
         };
+        for part in &parts {
+            let Part::Ref(r, _) = part else { continue };
+            let stateful_only = matches!(
+                r,
+                Reference::PeersService
+                    | Reference::Seed
+                    | Reference::Hosts
+                    | Reference::Domain
+                    | Reference::PodIndex
+                    | Reference::MemberUrls(_)
+            );
+            if let Reference::MemberUrls(port) = r
+                && !spec.ports().any(|p| p.name == *port)
+            {
+                diags.push(
+                    Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to port `{port}`, which is not declared"))
+                        .at_opt(span)
+                        .help("name one of `function.peerPorts` or `function.endpoints`"),
+                );
+            }
+            if stateful_only && spec.runtime.state == State::Stateless {
+                diags.push(
+                    Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to replica identities, which a stateless service does not have"))
+                        .at_opt(span)
+                        .help("`${service.peers}`, `${service.seed}`, `${service.hosts}`, `${service.domain}` and `${pod.index}` need `runtime.state: stateful`"),
+                );
+            }
+        }
         for part in parts {
             let Part::Ref(Reference::Knob(name, format), _) = part else { continue };
             match spec.knobs.get(&name) {

@@ -1,0 +1,263 @@
+//! The built-in catalog — the "app store": every spec of the repository's `specs/`, embedded in
+//! the binary, so `ossc build cassandra` works anywhere.
+//!
+//! Owns: the list of entries, lookup by name, and the catalog page (`docs/catalog.md`, kept
+//! fresh by a test). Must not: read files at run time (the build script embeds them).
+
+use oss_spec::model::{Category, Knob, KnobValue};
+use oss_spec::{Failure, Loaded};
+use std::fmt::Write as _;
+
+/// One embedded spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// Catalog name (the file stem, also `metadata.name`).
+    pub name: &'static str,
+    /// Where it lives in the repository.
+    pub path: &'static str,
+    /// The spec text.
+    pub text: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/entries.rs"));
+
+impl Entry {
+    /// Parses the entry (the name shown in diagnostics is `catalog:<name>`).
+    ///
+    /// # Errors
+    /// Never for a shipped entry (a test parses them all).
+    pub fn load(&self, options: &oss_spec::Options) -> Result<Loaded, Failure> {
+        oss_spec::parse_with(&format!("catalog:{}", self.name), self.text, options)
+    }
+}
+
+/// Every entry, sorted by name.
+#[must_use]
+pub fn entries() -> &'static [Entry] {
+    ENTRIES
+}
+
+/// The entry called `name`.
+#[must_use]
+pub fn get(name: &str) -> Option<&'static Entry> {
+    ENTRIES.iter().find(|e| e.name == name)
+}
+
+/// The nearest entry name, for "did you mean".
+#[must_use]
+pub fn suggest(name: &str) -> Option<&'static str> {
+    oss_spec::diag::did_you_mean(name, ENTRIES.iter().map(|e| e.name))
+}
+
+/// Spelling of a category in specs and pages.
+#[must_use]
+pub fn category_name(c: Category) -> &'static str {
+    Category::ALL.iter().find(|(_, k)| *k == c).map_or("other", |(n, _)| n)
+}
+
+/// A knob's type, default and bounds in one line, e.g. `quantity, default 2Gi, 1Gi..31Gi`.
+#[must_use]
+pub fn knob_line(knob: &Knob) -> String {
+    let kind = oss_spec::model::KnobType::ALL.iter().find(|(_, k)| *k == knob.kind).map_or("?", |(n, _)| n);
+    let mut s = format!("{kind}, default {}", knob.default.render());
+    match (&knob.min, &knob.max) {
+        (Some(a), Some(b)) => write!(s, ", {}..{}", a.render(), b.render()).unwrap_or(()),
+        (Some(a), None) => write!(s, ", at least {}", a.render()).unwrap_or(()),
+        (None, Some(b)) => write!(s, ", at most {}", b.render()).unwrap_or(()),
+        (None, None) => {}
+    }
+    if !knob.values.is_empty() {
+        write!(s, ", one of {}", knob.values.join(" | ")).unwrap_or(());
+    }
+    s
+}
+
+/// One line per entry: name, category, what it stands in for, version.
+#[must_use]
+pub fn list_table(loaded: &[(Entry, Loaded)]) -> String {
+    let mut rows = vec![["NAME".to_owned(), "CATEGORY".to_owned(), "STANDS IN FOR".to_owned(), "VERSION".to_owned()]];
+    for (e, l) in loaded {
+        let s = &l.spec;
+        rows.push([
+            e.name.to_owned(),
+            category_name(s.function.category).to_owned(),
+            s.function.stands_in_for.join(", "),
+            s.metadata.version.clone(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..4).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in rows {
+        let line = format!("{:w0$}  {:w1$}  {:w2$}  {}", r[0], r[1], r[2], r[3], w0 = widths[0], w1 = widths[1], w2 = widths[2]);
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Everything a consumer needs to decide: description, endpoints, knobs, HA notes.
+#[must_use]
+pub fn show(entry: &Entry, loaded: &Loaded) -> String {
+    let s = &loaded.spec;
+    let mut o = String::new();
+    let title = s.metadata.title.as_deref().unwrap_or(entry.name);
+    let _ = writeln!(o, "{} ({}) {}", title, entry.name, s.metadata.version);
+    let _ = writeln!(o, "category: {}", category_name(s.function.category));
+    if !s.function.stands_in_for.is_empty() {
+        let _ = writeln!(o, "stands in for: {}", s.function.stands_in_for.join(", "));
+    }
+    if let Some(d) = &s.metadata.description {
+        let _ = writeln!(o, "\n{d}");
+    }
+    let _ = writeln!(o, "\nimage: {}", s.runtime.image);
+    let _ = writeln!(o, "\nendpoints:");
+    for p in &s.function.endpoints {
+        let _ = writeln!(o, "  {} {}/{:?}  {}", p.name, p.port, p.protocol, p.description.as_deref().unwrap_or("")).map(|()| ());
+    }
+    if !s.function.peer_ports.is_empty() {
+        let _ = writeln!(o, "peer ports:");
+        for p in &s.function.peer_ports {
+            let _ = writeln!(o, "  {} {}  {}", p.name, p.port, p.description.as_deref().unwrap_or(""));
+        }
+    }
+    if !s.knobs.is_empty() {
+        let _ = writeln!(o, "\nknobs (set with --set settings.NAME=VALUE):");
+        for (name, k) in &s.knobs {
+            let _ = writeln!(o, "  {name}: {}\n      {}", knob_line(k), k.description);
+        }
+    }
+    let r = &s.redundancy;
+    let _ = writeln!(
+        o,
+        "\ndefaults: {} replicas, quorum {:?}, spread {:?}; cpu {}, memory {}, storage {}",
+        r.replicas, r.quorum, r.spread, s.capacity.cpu, s.capacity.memory, s.capacity.storage
+    );
+    if let Some(rule) = &s.runtime.replicas {
+        let _ = writeln!(o, "replica counts: {}..{}{} ({})", rule.min, rule.max, if rule.odd { ", odd only" } else { "" }, rule.reason);
+    }
+    if let Some(reason) = &s.runtime.scaling.reason {
+        let _ = writeln!(o, "scaling: {reason}");
+    }
+    if let Some(ha) = &s.function.high_availability {
+        let _ = writeln!(o, "\nhigh availability:\n  {}", ha.trim());
+    }
+    o.replace("Majority", "majority").replace("Zone", "zone").replace("Host", "host").replace("Tcp", "TCP").replace("Udp", "UDP")
+}
+
+/// The catalog page, `docs/catalog.md`.
+#[must_use]
+pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
+    let mut o = String::from(
+        "# The catalog\n\n<!-- Generated from specs/ by `UPDATE_GOLDEN=1 cargo test -p oss-catalog`; do not edit by hand. -->\n\n\
+         Every service builds by name: `ossc build NAME [--set ...]` (a path that exists on disk wins over a catalog name).\n\n\
+         | service | category | stands in for | version | image |\n|---|---|---|---|---|\n",
+    );
+    for (e, l) in loaded {
+        let s = &l.spec;
+        let _ = writeln!(
+            o,
+            "| [{}](#{}) | {} | {} | {} | `{}` |",
+            e.name,
+            e.name,
+            category_name(s.function.category),
+            s.function.stands_in_for.join(", "),
+            s.metadata.version,
+            s.runtime.image
+        );
+    }
+    for (e, l) in loaded {
+        let s = &l.spec;
+        let _ = writeln!(o, "\n## {}\n", e.name);
+        let _ = writeln!(
+            o,
+            "**{}** — {}\n",
+            s.metadata.title.as_deref().unwrap_or(e.name),
+            s.metadata.description.as_deref().unwrap_or("").trim()
+        );
+        let ports: Vec<String> = s.function.endpoints.iter().map(|p| format!("`{}` {}", p.name, p.port)).collect();
+        let _ = writeln!(o, "- endpoints: {}", if ports.is_empty() { "none".to_owned() } else { ports.join(", ") });
+        let r = &s.redundancy;
+        let quorum = match r.quorum {
+            oss_spec::model::Quorum::Majority => "majority".to_owned(),
+            oss_spec::model::Quorum::All => "all".to_owned(),
+            oss_spec::model::Quorum::One => "one".to_owned(),
+            oss_spec::model::Quorum::Count(n) => n.to_string(),
+        };
+        let spread = match r.spread {
+            oss_spec::model::Spread::None => "none",
+            oss_spec::model::Spread::Host => "host",
+            oss_spec::model::Spread::Zone => "zone",
+        };
+        let _ = writeln!(o, "- defaults: {} replicas, quorum {quorum}, spread {spread}", r.replicas);
+        if let Some(rule) = &s.runtime.replicas {
+            let _ =
+                writeln!(o, "- replica counts: {} to {}{} — {}", rule.min, rule.max, if rule.odd { ", odd only" } else { "" }, rule.reason);
+        }
+        if let Some(reason) = &s.runtime.scaling.reason {
+            let _ = writeln!(o, "- scaling: {}", reason.trim());
+        }
+        for (name, k) in &s.knobs {
+            let _ = writeln!(o, "- knob `{name}` ({}): {}", knob_line(k), k.description);
+        }
+        if let Some(ha) = &s.function.high_availability {
+            let _ = writeln!(o, "\n*High availability:* {}", ha.trim());
+        }
+    }
+    o
+}
+
+/// Parses every entry (for list, the page and tests).
+///
+/// # Errors
+/// The first entry that does not parse, with its diagnostics.
+pub fn load_all() -> Result<Vec<(Entry, Loaded)>, (Entry, Failure)> {
+    ENTRIES.iter().map(|e| e.load(&oss_spec::Options::default()).map(|l| (*e, l)).map_err(|f| (*e, f))).collect()
+}
+
+/// A knob value's text (re-exported for callers that print settings).
+#[must_use]
+pub fn render(v: &KnobValue) -> String {
+    v.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_parses_and_is_named_after_its_file() {
+        let all = load_all().unwrap_or_else(|(e, f)| panic!("{}: {f}", e.name));
+        assert!(!all.is_empty());
+        for (e, l) in &all {
+            assert_eq!(l.spec.metadata.name.as_str(), e.name, "{} must be named after its file", e.path);
+            assert!(l.spec.function.high_availability.is_some(), "{}: say what HA it gives (function.highAvailability)", e.name);
+            assert!(l.spec.metadata.description.is_some(), "{}: needs a description", e.name);
+        }
+        let names: Vec<_> = all.iter().map(|(e, _)| e.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn catalog_page_is_fresh() {
+        let all = load_all().unwrap_or_else(|(e, f)| panic!("{}: {f}", e.name));
+        let page = markdown(&all);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/catalog.md");
+        if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+            std::fs::write(path, &page).unwrap();
+            return;
+        }
+        assert!(
+            std::fs::read_to_string(path).unwrap_or_default() == page,
+            "docs/catalog.md is stale; run `UPDATE_GOLDEN=1 cargo test -p oss-catalog`"
+        );
+    }
+
+    #[test]
+    fn lookup_and_suggestions() {
+        assert!(get("cassandra").is_some());
+        assert_eq!(suggest("casandra"), Some("cassandra"));
+        assert!(get("nope").is_none());
+    }
+}
