@@ -185,3 +185,45 @@ fn the_readme_example_spec_builds() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("kind: Deployment"));
 }
+
+#[test]
+fn catalog_lists_at_least_twelve_services_and_each_builds_by_name() {
+    let o = ossc(&["catalog", "list", "--format", "json"]);
+    assert!(o.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<String> = list.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_owned()).collect();
+    assert!(names.len() >= 12, "{names:?}");
+    for name in &names {
+        let b = ossc(&["build", name, "--namespace", "shop"]);
+        assert!(b.status.success(), "{name}: {}", stderr(&b));
+        assert!(stdout(&b).contains("kind: NetworkPolicy"), "{name}");
+        let show = ossc(&["catalog", "show", name]);
+        assert!(stdout(&show).contains("high availability:"), "{name}");
+    }
+    let table = stdout(&ossc(&["catalog", "list"]));
+    assert!(table.starts_with("NAME") && table.contains("Amazon Kinesis"), "{table}");
+    let missing = ossc(&["catalog", "show", "kafak"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("did you mean `kafka`?"));
+}
+
+#[test]
+fn a_path_on_disk_wins_over_a_catalog_name() {
+    let dir = std::env::temp_dir().join(format!("ossc-cli-wins-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("etcd"), cassandra()).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_ossc")).args(["build", "etcd"]).current_dir(&dir).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("kind: StatefulSet\nmetadata:\n  annotations:"));
+    assert!(stdout(&o).contains("name: cassandra\n"));
+}
+
+#[test]
+fn quorum_systems_refuse_invalid_replica_counts_with_help() {
+    for (name, n, want) in [("etcd", "4", "use 3 or 5"), ("zookeeper", "2", "use 1 or 3"), ("kafka", "1", "use 3"), ("minio", "3", "use 4")] {
+        let o = ossc(&["build", name, "--set", &format!("redundancy.replicas={n}")]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let err = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(err.contains("--set:1:") && err.contains("error[OSS027]") && err.contains(want), "{name}: {err}");
+    }
+}

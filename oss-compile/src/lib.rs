@@ -110,7 +110,15 @@ pub fn judge(spec: &oss_spec::Spec) -> Vec<Finding> {
             format!(
                 "no PodDisruptionBudget: all {required} replica(s) are needed for the quorum, so any node drain takes the service down"
             ),
-            format!("add a replica (`redundancy.replicas: {}`) to let drains and upgrades proceed one replica at a time", replicas + 1),
+            match &spec.runtime.replicas {
+                Some(rule) if !rule.allows(replicas + 1) => {
+                    format!("this service runs with at most {} replica(s) ({}); a drain or upgrade restarts it", rule.max, rule.reason)
+                }
+                _ => format!(
+                    "add a replica (`redundancy.replicas: {}`) to let drains and upgrades proceed one replica at a time",
+                    replicas + 1
+                ),
+            },
         ));
     }
     let up = &spec.lifecycle.upgrade;

@@ -22,8 +22,8 @@ use k8s_openapi::api::core::v1::ResourceQuota;
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction, Lifecycle, LifecycleHandler,
     Namespace, ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SecretKeySelector, Service, ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
-    VolumeResourceRequirements,
+    ResourceRequirements, SecretKeySelector, SecretVolumeSource, Service, ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction,
+    Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
@@ -547,13 +547,31 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     }
     for (i, w) in rt.writable.iter().enumerate() {
         let name = volume_name(w.path.as_str(), i);
-        volumes.push(Volume { name: name.clone(), empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() });
+        let medium = w.memory.then(|| "Memory".to_owned());
+        volumes.push(Volume {
+            name: name.clone(),
+            empty_dir: Some(EmptyDirVolumeSource { medium, ..EmptyDirVolumeSource::default() }),
+            ..Volume::default()
+        });
         mounts.push(VolumeMount { name: name.clone(), mount_path: w.path.to_string(), ..VolumeMount::default() });
         if w.from_image {
             let target = format!("/ossc-seed/{name}");
             seed_script.push(format!("cp -a {}/. {target}/", w.path));
             seed_mounts.push(VolumeMount { name, mount_path: target, ..VolumeMount::default() });
         }
+    }
+    for (i, m) in rt.secret_mounts.iter().enumerate() {
+        let name = format!("secret{i}");
+        volumes.push(Volume {
+            name: name.clone(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(expand_plain(cx, &m.secret)),
+                default_mode: Some(0o440),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+        mounts.push(VolumeMount { name, mount_path: m.path.to_string(), read_only: Some(true), ..VolumeMount::default() });
     }
     let resources = {
         let r = BTreeMap::from([
@@ -780,6 +798,20 @@ fn expand_env_and_args(cx: &Context) -> (Vec<EnvVar>, Vec<String>) {
     (env, args)
 }
 
+/// Expands references that need no pod field (secret names).
+fn expand_plain(cx: &Context, s: &str) -> String {
+    match template::parse(s) {
+        Ok(parts) => parts
+            .into_iter()
+            .map(|p| match p {
+                Part::Literal(l) => l,
+                Part::Ref(r, _) => resolve(cx, &r),
+            })
+            .collect(),
+        Err(_) => s.to_owned(),
+    }
+}
+
 fn resolve(cx: &Context, r: &Reference) -> String {
     match r {
         Reference::Knob(name, format) => {
@@ -796,6 +828,8 @@ fn resolve(cx: &Context, r: &Reference) -> String {
         Reference::Replicas => cx.spec.redundancy.replicas.to_string(),
         Reference::Hosts => (0..cx.spec.redundancy.replicas).map(|i| cx.replica_host(i)).collect::<Vec<_>>().join(","),
         Reference::Domain => format!("{}.{}.svc", cx.peers, cx.namespace),
+        Reference::ReplicaNames => (0..cx.spec.redundancy.replicas).map(|i| format!("{}-{i}", cx.name)).collect::<Vec<_>>().join(","),
+        Reference::LastIndex => cx.spec.redundancy.replicas.saturating_sub(1).to_string(),
         Reference::MemberUrls(port) => {
             let number = cx.spec.ports().find(|p| p.name == *port).map_or(0, |p| p.port);
             (0..cx.spec.redundancy.replicas)

@@ -80,7 +80,11 @@ impl<'n> Fields<'n> {
         let node = self.take(key)?;
         let path = join(&self.path, key);
         if let Some(i) = self.entries.iter().position(|(k, _)| k.as_str() == Some(key)) {
-            d.spans.insert(path.clone(), self.entries[i].0.span);
+            // A single value is located at the value (which may come from a `--set` flag); a
+            // section at its key.
+            let (k, v) = &self.entries[i];
+            let span = if matches!(v.value, Value::Map(_) | Value::Seq(_)) { k.span } else { v.span };
+            d.spans.insert(path.clone(), span);
         }
         f(d, node, &path)
     }
@@ -460,6 +464,15 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         f.finish(d);
         Some(ReplicaRule { min: min.unwrap_or(1), max: max.unwrap_or(1000), odd: odd.unwrap_or(false), reason: reason? })
     });
+    let secret_mounts = f.opt(d, "secretMounts", |d, n, p| {
+        d.list(n, p, |d, n, p| {
+            let mut f = d.fields(n, p, n.span)?;
+            let secret = f.req(d, "secret", Decoder::string);
+            let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+            f.finish(d);
+            Some(SecretMount { secret: secret?, path: path? })
+        })
+    });
     f.finish(d);
     let user = user?;
     Some(Runtime {
@@ -478,6 +491,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         scaling: scaling.unwrap_or_default(),
         metrics,
         replicas,
+        secret_mounts: secret_mounts.unwrap_or_default(),
     })
 }
 
@@ -643,13 +657,14 @@ fn decode_check(d: &mut Decoder, n: &Node, p: &str) -> Option<Check> {
 fn decode_writable(d: &mut Decoder, n: &Node, p: &str) -> Option<Writable> {
     if let Value::Str(_) = n.value {
         let path = d.parsed(n, p, false, AbsPath::parse)?;
-        return Some(Writable { path, from_image: false });
+        return Some(Writable { path, from_image: false, memory: false });
     }
     let mut f = d.fields(n, p, n.span)?;
     let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
     let from_image = f.opt(d, "fromImage", Decoder::boolean);
+    let memory = f.opt(d, "memory", Decoder::boolean);
     f.finish(d);
-    Some(Writable { path: path?, from_image: from_image.unwrap_or(false) })
+    Some(Writable { path: path?, from_image: from_image.unwrap_or(false), memory: memory.unwrap_or(false) })
 }
 
 fn decode_stop(d: &mut Decoder, n: &Node, p: &str) -> Option<Stop> {

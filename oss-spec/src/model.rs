@@ -228,6 +228,10 @@ pub struct Runtime {
     /// Which replica counts the software supports (e.g. odd ensembles).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<ReplicaRule>,
+    /// Secrets mounted as files (credentials, cookies, keys).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub secret_mounts: Vec<SecretMount>,
 }
 
 /// The replica counts a service supports.
@@ -499,6 +503,21 @@ pub struct Writable {
     /// directories the entrypoint edits).
     #[schemars(default)]
     pub from_image: bool,
+    /// Back the path with memory (tmpfs), e.g. `/dev/shm` for PostgreSQL.
+    #[schemars(default)]
+    pub memory: bool,
+}
+
+/// A Secret the consumer creates, mounted read-only as files (safer than variables: not in
+/// `kubectl describe`, not inherited by child processes).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SecretMount {
+    /// Secret name; may contain `${service.name}`.
+    pub secret: String,
+    /// Directory the Secret's keys appear in, one file per key.
+    pub path: AbsPath,
 }
 
 /// A writable path as written: a bare path, or the full form.

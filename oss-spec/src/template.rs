@@ -35,6 +35,10 @@ pub enum Reference {
     Domain,
     /// `${pod.index}`: this replica's ordinal (StatefulSet pods only).
     PodIndex,
+    /// `${service.replicaNames}`: every replica's pod name, comma-separated.
+    ReplicaNames,
+    /// `${service.lastIndex}`: the highest ordinal, `replicas - 1` (for `{0...N}` ranges).
+    LastIndex,
     /// `${service.memberUrls.PORT}`: `name-0=http://host-0:port,name-1=...`, every replica's
     /// name and peer URL on a named port, comma-separated (etcd's `initial-cluster` form).
     MemberUrls(crate::values::PortName),
@@ -55,6 +59,8 @@ pub const FIXED: &[(&str, Reference)] = &[
     ("service.hosts", Reference::Hosts),
     ("service.domain", Reference::Domain),
     ("pod.index", Reference::PodIndex),
+    ("service.replicaNames", Reference::ReplicaNames),
+    ("service.lastIndex", Reference::LastIndex),
     ("pod.name", Reference::PodName),
     ("pod.namespace", Reference::PodNamespace),
     ("pod.ip", Reference::PodIp),

@@ -181,6 +181,9 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     for (i, a) in spec.runtime.args.iter().enumerate() {
         templates.push((format!("runtime.args.{i}"), a));
     }
+    for (i, m) in spec.runtime.secret_mounts.iter().enumerate() {
+        templates.push((format!("runtime.secretMounts.{i}.secret"), &m.secret));
+    }
     for (name, v) in &spec.runtime.env {
         match v {
             EnvValue::Value(s) => templates.push((format!("runtime.env.{name}"), s)),
@@ -307,11 +310,12 @@ fn check_writable_paths(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics)
     if let Some(dp) = &spec.runtime.data_path {
         seen.insert(dp.as_str(), "runtime.dataPath".to_owned());
     }
-    for (i, w) in spec.runtime.writable.iter().enumerate() {
-        let path = format!("runtime.writable.{i}");
-        if let Some(first) = seen.insert(w.path.as_str(), path.clone()) {
+    let mounts = spec.runtime.secret_mounts.iter().enumerate().map(|(i, m)| (format!("runtime.secretMounts.{i}"), &m.path));
+    let writable = spec.runtime.writable.iter().enumerate().map(|(i, w)| (format!("runtime.writable.{i}"), &w.path));
+    for (path, dir) in writable.chain(mounts) {
+        if let Some(first) = seen.insert(dir.as_str(), path.clone()) {
             diags.push(
-                Diagnostic::error(Code::Duplicate, format!("path `{}` is mounted twice", w.path))
+                Diagnostic::error(Code::Duplicate, format!("path `{dir}` is mounted twice"))
                     .at_opt(spans.get(&path))
                     .label(format!("also `{first}`"))
                     .help("list each writable path once"),

@@ -114,7 +114,8 @@ fn invalid_quantity_image_and_duration() {
 fn duplicate_port() {
     let text = replace("      port: 7000", "      port: 9042");
     let line = line_of(&text, "name: intra") + 1;
-    assert_eq!(found(&fail(&text)), vec![(Code::Duplicate, format!("{line}:7"))]);
+    // Located at the duplicate value.
+    assert_eq!(found(&fail(&text)), vec![(Code::Duplicate, format!("{line}:13"))]);
 }
 
 #[test]
