@@ -206,6 +206,64 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
     o
 }
 
+/// A commented consumer overlay for `entry`: `extends`, every knob with its default and
+/// bounds, and the common consumer sections at their current values, commented out.
+#[must_use]
+pub fn init_overlay(entry: &Entry, loaded: &Loaded) -> String {
+    let s = &loaded.spec;
+    let mut o = String::new();
+    let title = s.metadata.title.as_deref().unwrap_or(entry.name);
+    let _ = writeln!(o, "# An overlay for the catalog service `{}` ({title} {}).", entry.name, s.metadata.version);
+    let _ = writeln!(o, "# Uncomment and change what you need; build with `ossc build THIS_FILE`.");
+    let _ = writeln!(o, "# Merge rules: docs/overlays.md. Every field: docs/spec.md.");
+    let _ = writeln!(o, "apiVersion: openservice.dev/v1alpha1");
+    let _ = writeln!(o, "kind: Service");
+    let _ = writeln!(o, "extends: {}", entry.name);
+    let _ = writeln!(o, "# metadata:\n#   name: {}            # the instance name (and default namespace)", entry.name);
+    if !s.knobs.is_empty() {
+        let _ = writeln!(o, "# settings:");
+        for (name, k) in &s.knobs {
+            let _ = writeln!(o, "#   {name}: {}    # {}; {}", k.default.render(), knob_line(k), k.description);
+        }
+    }
+    let c = &s.capacity;
+    let _ = writeln!(o, "# capacity:\n#   cpu: \"{}\"\n#   memory: {}", c.cpu, c.memory);
+    if s.runtime.state == oss_spec::model::State::Stateful {
+        let _ = writeln!(o, "#   storage: {}\n#   storageClass: fast-ssd", c.storage);
+    }
+    let r = &s.redundancy;
+    let quorum = match r.quorum {
+        oss_spec::model::Quorum::Majority => "majority".to_owned(),
+        oss_spec::model::Quorum::All => "all".to_owned(),
+        oss_spec::model::Quorum::One => "one".to_owned(),
+        oss_spec::model::Quorum::Count(n) => n.to_string(),
+    };
+    let spread = match r.spread {
+        oss_spec::model::Spread::None => "none",
+        oss_spec::model::Spread::Host => "host",
+        oss_spec::model::Spread::Zone => "zone",
+    };
+    let _ = writeln!(o, "# redundancy:\n#   replicas: {}\n#   quorum: {quorum}\n#   spread: {spread}", r.replicas);
+    if let Some(rule) = &s.runtime.replicas {
+        let _ = writeln!(o, "#   # replica counts: {} to {}{} ({})", rule.min, rule.max, if rule.odd { ", odd" } else { "" }, rule.reason);
+    }
+    let _ =
+        writeln!(o, "# access:\n#   clients:\n#     - namespace: shop\n#       podLabels: {{app: orders}}\n#   operators: [platform-team]");
+    match s.slo.availability {
+        Some(a) => {
+            let _ = writeln!(o, "# slo:\n#   availability: {a}");
+        }
+        None => {
+            let _ = writeln!(o, "# slo:\n#   availability: 99.9");
+        }
+    }
+    let _ = writeln!(
+        o,
+        "# lifecycle:\n#   state: running      # or stopped: no pods, data kept\n#   restartGeneration: 0 # bump to restart every pod"
+    );
+    o
+}
+
 /// Parses every entry (for list, the page and tests).
 ///
 /// # Errors

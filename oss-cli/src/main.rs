@@ -1,14 +1,16 @@
-//! `ossc`, the thin command line over `oss-spec` and `oss-compile`.
+//! `ossc`, the thin command line over `oss-spec`, `oss-compile` and `oss-catalog`.
 //!
-//! Owns: flags, reading files, writing stdout, rendering diagnostics, exit codes. Holds no
-//! compiler logic. Exit codes: 0 success, 1 the input has errors (diagnostics printed), 2 usage
-//! or I/O error. A closed stdout (`ossc build x | head -1`) is not an error.
+//! Owns: flags, reading and writing files (through `input`), rendering diagnostics, exit codes.
+//! Holds no compiler logic. Exit codes: 0 success, 1 the input has errors (diagnostics
+//! printed), 2 usage or I/O error. A closed stdout (`ossc build x | head -1`) is not an error.
 
+mod input;
 mod render;
 
 use clap::{Parser, Subcommand};
+use input::InputError;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const EXIT_HELP: &str = "Exit codes:\n  0  success\n  1  the input has errors (diagnostics are printed)\n  2  usage or I/O error";
@@ -26,10 +28,8 @@ enum Command {
     /// Compile a spec into a Kubernetes bundle (multi-document YAML on stdout).
     #[command(after_help = EXIT_HELP)]
     Build {
-        /// A spec file, or the name of a catalog service (a path that exists wins).
-        spec: PathBuf,
         #[command(flatten)]
-        common: SpecArgs,
+        spec: SpecArgs,
         /// Namespace of every object. Without it the service gets a namespace of its own, named
         /// after it, created by the bundle with Pod Security "restricted" enforced.
         #[arg(long, short = 'n', value_parser = parse_namespace)]
@@ -38,6 +38,15 @@ enum Command {
         /// prometheus-operator CRDs.
         #[arg(long)]
         no_monitoring: bool,
+        /// Cluster flavour: what must differ between clusters (docs/targets.md).
+        #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind"])]
+        target: String,
+        /// Output format on stdout: `yaml` (a multi-document stream) or `json` (a v1 List).
+        #[arg(long, default_value = "yaml", value_parser = ["yaml", "json"])]
+        format: String,
+        /// Write one file per object and a kustomization.yaml into this directory instead.
+        #[arg(long, short = 'o', value_name = "DIR")]
+        output: Option<PathBuf>,
     },
     /// Check spec files and report every problem in each.
     #[command(after_help = EXIT_HELP)]
@@ -49,16 +58,22 @@ enum Command {
     /// Print the fully resolved spec, defaults filled in.
     #[command(after_help = EXIT_HELP)]
     Explain {
-        /// A spec file, or the name of a catalog service (a path that exists wins).
-        spec: PathBuf,
         #[command(flatten)]
-        common: SpecArgs,
+        spec: SpecArgs,
+        /// Instead, list every value the inputs set and where (file:line:col, or the flag).
+        #[arg(long)]
+        origins: bool,
     },
     /// Print the JSON Schema of the Open Service Spec.
     Schema,
     /// Browse the built-in catalog of services.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Print a commented overlay for a catalog service, to edit and build.
+    Init {
+        /// Catalog name, e.g. `cassandra`.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,8 +93,13 @@ enum CatalogCommand {
 
 #[derive(Debug, clap::Args)]
 struct SpecArgs {
+    /// A spec file, or the name of a catalog service (a path that exists wins).
+    spec: Option<PathBuf>,
+    /// Overlay files, applied in order (the first may be the spec itself when SPEC is omitted).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<PathBuf>,
     /// Set a spec value by its dotted path, typed and checked like the file
-    /// (e.g. `--set redundancy.replicas=5`). Repeatable; applied in order after the file.
+    /// (e.g. `--set redundancy.replicas=5`). Repeatable; applied in order, after every file.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
 }
@@ -121,14 +141,21 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Outcome {
     match command {
-        Command::Build { spec, common, namespace, no_monitoring } => {
-            let Some(loaded) = load(&spec, &common) else { return Outcome::Findings };
-            let Ok(loaded) = loaded else { return loaded.err().map_or(Outcome::Findings, Outcome::Failed) };
-            let options = oss_compile::Options { namespace, no_monitoring };
+        Command::Build { spec, namespace, no_monitoring, target, format, output } => {
+            let loaded = match load(&spec) {
+                Ok(l) => l,
+                Err(o) => return o,
+            };
+            let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
+            let options = oss_compile::Options { namespace, no_monitoring, target };
             match oss_compile::compile(&loaded, &options) {
                 Ok(bundle) => {
                     render::report(&loaded.sources, &bundle.warnings);
-                    write_stdout(bundle.to_yaml().as_bytes())
+                    match (output, format.as_str()) {
+                        (Some(dir), _) => write_dir(&dir, &bundle.to_files()),
+                        (None, "json") => write_stdout(bundle.to_json().as_bytes()),
+                        (None, _) => write_stdout(bundle.to_yaml().as_bytes()),
+                    }
                 }
                 Err(diags) => {
                     render::report(&loaded.sources, &diags);
@@ -136,15 +163,66 @@ fn run(command: Command) -> Outcome {
                 }
             }
         }
-        Command::Explain { spec, common } => {
-            let Some(loaded) = load(&spec, &common) else { return Outcome::Findings };
-            let Ok(loaded) = loaded else { return loaded.err().map_or(Outcome::Findings, Outcome::Failed) };
-            let value = serde_json_value(&loaded.spec);
+        Command::Explain { spec, origins } => {
+            let loaded = match load(&spec) {
+                Ok(l) => l,
+                Err(o) => return o,
+            };
+            if origins {
+                let mut out = String::new();
+                for (path, span) in loaded.spans.iter() {
+                    out.push_str(&format!("{path}\t{}\n", loaded.sources.location(span)));
+                }
+                return write_stdout(out.as_bytes());
+            }
+            let value = serde_json::to_value(&loaded.spec).unwrap_or(serde_json::Value::Null);
             write_stdout(oss_compile::emit::to_yaml(&value).as_bytes())
         }
         Command::Validate { files } => validate(&files),
         Command::Schema => write_stdout(oss_spec::schema::json_schema().as_bytes()),
         Command::Catalog(c) => catalog(c),
+        Command::Init { name } => match oss_catalog::get(&name) {
+            Some(entry) => match entry.load(&oss_spec::Options::default()) {
+                Ok(loaded) => write_stdout(oss_catalog::init_overlay(entry, &loaded).as_bytes()),
+                Err(f) => Outcome::Failed(format!("catalog entry `{name}` is broken:\n{f}")),
+            },
+            None => Outcome::Failed(input::unknown_service(&name)),
+        },
+    }
+}
+
+/// Reads the spec and overlays and loads them; on failure the outcome to return (diagnostics
+/// already printed).
+fn load(args: &SpecArgs) -> Result<oss_spec::Loaded, Outcome> {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    let mut paths: Vec<&Path> = args.spec.iter().map(PathBuf::as_path).collect();
+    paths.extend(args.files.iter().map(PathBuf::as_path));
+    if paths.is_empty() {
+        return Err(Outcome::Failed("name a spec: `ossc build SPEC` or `ossc build -f FILE`".to_owned()));
+    }
+    for (i, p) in paths.iter().enumerate() {
+        // The first input may be a catalog name; overlays are files.
+        let read = if i == 0 { input::read_spec(p) } else { input::read_file(p).map(|t| (p.display().to_string(), t)) };
+        match read {
+            Ok(t) => texts.push(t),
+            Err(InputError::Io(e)) => return Err(Outcome::Failed(e)),
+            Err(InputError::Refused(f)) => {
+                render::report(&f.sources, &f.diagnostics);
+                return Err(Outcome::Findings);
+            }
+        }
+    }
+    let inputs: Vec<oss_spec::Input> = texts.iter().map(|(name, text)| oss_spec::Input { name, text }).collect();
+    let options = oss_spec::Options { sets: args.sets.clone(), ..oss_spec::Options::default() };
+    match oss_spec::load(&inputs, &options, &input::FsResolver) {
+        Ok(loaded) => {
+            render::report(&loaded.sources, &loaded.warnings);
+            Ok(loaded)
+        }
+        Err(failure) => {
+            render::report(&failure.sources, &failure.diagnostics);
+            Err(Outcome::Findings)
+        }
     }
 }
 
@@ -177,89 +255,8 @@ fn catalog(command: CatalogCommand) -> Outcome {
         CatalogCommand::List { .. } => write_stdout(oss_catalog::list_table(&all).as_bytes()),
         CatalogCommand::Show { name } => match all.iter().find(|(e, _)| e.name == name) {
             Some((e, l)) => write_stdout(oss_catalog::show(e, l).as_bytes()),
-            None => Outcome::Failed(unknown_service(&name)),
+            None => Outcome::Failed(input::unknown_service(&name)),
         },
-    }
-}
-
-fn unknown_service(name: &str) -> String {
-    match oss_catalog::suggest(name) {
-        Some(s) => format!("no catalog service `{name}`; did you mean `{s}`? (`ossc catalog list` lists them)"),
-        None => format!("no catalog service `{name}` (`ossc catalog list` lists them)"),
-    }
-}
-
-fn serde_json_value(spec: &oss_spec::Spec) -> serde_json::Value {
-    serde_json::to_value(spec).unwrap_or(serde_json::Value::Null)
-}
-
-/// Reads and parses a spec; `None` when it had errors (already printed), `Some(Err)` on I/O.
-fn load(path: &std::path::Path, common: &SpecArgs) -> Option<Result<oss_spec::Loaded, String>> {
-    let mut name = path.display().to_string();
-    // A path that exists wins; otherwise a bare name is looked up in the catalog.
-    let catalog_entry = (!path.exists() && path.components().count() == 1).then(|| oss_catalog::get(&name)).flatten();
-    if catalog_entry.is_none() && !path.exists() && path.components().count() == 1 && path.extension().is_none() {
-        return Some(Err(format!("cannot read `{name}`: no such file, and {}", unknown_service(&name))));
-    }
-    let read = match catalog_entry {
-        Some(entry) => {
-            name = format!("catalog:{}", entry.name);
-            Ok(Input::Text(entry.text.to_owned()))
-        }
-        None => read_input(path),
-    };
-    let text = match read {
-        Ok(Input::Text(t)) => t,
-        Ok(Input::Refused(failure)) => {
-            render::report(&failure.sources, &failure.diagnostics);
-            return None;
-        }
-        Err(e) => return Some(Err(e)),
-    };
-    let options = oss_spec::Options { sets: common.sets.clone(), ..oss_spec::Options::default() };
-    match oss_spec::parse_with(&name, &text, &options) {
-        Ok(loaded) => {
-            if !loaded.warnings.is_empty() {
-                render::report(&loaded.sources, &loaded.warnings);
-            }
-            Some(Ok(loaded))
-        }
-        Err(failure) => {
-            render::report(&failure.sources, &failure.diagnostics);
-            None
-        }
-    }
-}
-
-enum Input {
-    Text(String),
-    Refused(oss_spec::Failure),
-}
-
-/// Reads a file (or stdin for `-`), refusing what is too large or not UTF-8 with a located
-/// diagnostic rather than an I/O error.
-fn read_input(path: &std::path::Path) -> Result<Input, String> {
-    use std::io::Read;
-    let limit = oss_spec::Limits::default().max_bytes;
-    let name = path.display().to_string();
-    let mut bytes = Vec::new();
-    let read = if path.as_os_str() == "-" {
-        std::io::stdin().lock().take(limit as u64 + 1).read_to_end(&mut bytes)
-    } else {
-        match std::fs::File::open(path) {
-            Ok(f) => {
-                if f.metadata().is_ok_and(|m| m.is_dir()) {
-                    return Err(format!("cannot read `{name}`: it is a directory"));
-                }
-                f.take(limit as u64 + 1).read_to_end(&mut bytes)
-            }
-            Err(e) => return Err(format!("cannot read `{name}`: {e}")),
-        }
-    };
-    read.map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    match oss_spec::decode_text(&name, bytes, limit) {
-        Ok(text) => Ok(Input::Text(text)),
-        Err(failure) => Ok(Input::Refused(failure)),
     }
 }
 
@@ -267,21 +264,22 @@ fn validate(files: &[PathBuf]) -> Outcome {
     let mut errors = 0usize;
     let mut unread = 0usize;
     for path in files {
-        let name = path.display().to_string();
-        let text = match read_input(path) {
-            Ok(Input::Text(t)) => t,
-            Ok(Input::Refused(failure)) => {
+        let text = match input::read_file(path) {
+            Ok(t) => t,
+            Err(InputError::Refused(failure)) => {
                 render::report(&failure.sources, &failure.diagnostics);
                 errors += 1;
                 continue;
             }
-            Err(e) => {
+            Err(InputError::Io(e)) => {
                 let _ = writeln!(std::io::stderr(), "error[{}]: {e}", oss_spec::Code::IoError);
                 unread += 1;
                 continue;
             }
         };
-        match oss_spec::parse(&name, &text) {
+        let name = path.display().to_string();
+        let inputs = [oss_spec::Input { name: &name, text: &text }];
+        match oss_spec::load(&inputs, &oss_spec::Options::default(), &input::FsResolver) {
             Ok(loaded) => render::report(&loaded.sources, &loaded.warnings),
             Err(failure) => {
                 render::report(&failure.sources, &failure.diagnostics);
@@ -298,6 +296,31 @@ fn validate(files: &[PathBuf]) -> Outcome {
     } else {
         Outcome::Ok
     }
+}
+
+/// Writes a bundle directory, replacing what an earlier build wrote there (numbered object
+/// files and kustomization.yaml) and leaving anything else alone.
+fn write_dir(dir: &Path, files: &[(String, String)]) -> Outcome {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return Outcome::Failed(format!("cannot create `{}`: {e}", dir.display()));
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let generated = name == "kustomization.yaml"
+                || (name.ends_with(".yaml")
+                    && name.split('-').next().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())));
+            if generated {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    for (name, text) in files {
+        if let Err(e) = std::fs::write(dir.join(name), text) {
+            return Outcome::Failed(format!("cannot write `{}`: {e}", dir.join(name).display()));
+        }
+    }
+    Outcome::Ok
 }
 
 fn write_stdout(bytes: &[u8]) -> Outcome {

@@ -220,10 +220,61 @@ fn a_path_on_disk_wins_over_a_catalog_name() {
 
 #[test]
 fn quorum_systems_refuse_invalid_replica_counts_with_help() {
-    for (name, n, want) in [("etcd", "4", "use 3 or 5"), ("zookeeper", "2", "use 1 or 3"), ("kafka", "1", "use 3"), ("minio", "3", "use 4")] {
+    for (name, n, want) in [("etcd", "4", "use 3 or 5"), ("zookeeper", "2", "use 1 or 3"), ("kafka", "1", "use 3"), ("minio", "3", "use 4")]
+    {
         let o = ossc(&["build", name, "--set", &format!("redundancy.replicas={n}")]);
         assert_eq!(o.status.code(), Some(1), "{name}");
         let err = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(err.contains("--set:1:") && err.contains("error[OSS027]") && err.contains(want), "{name}: {err}");
     }
+}
+
+#[test]
+fn output_formats_json_and_directory() {
+    let o = ossc(&["build", "cassandra", "--format", "json"]);
+    assert!(o.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list["kind"], "List");
+    let yaml = stdout(&ossc(&["build", "cassandra"]));
+    assert_eq!(list["items"].as_array().unwrap().len(), yaml.matches("---\n").count());
+    let dir = std::env::temp_dir().join(format!("ossc-cli-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("99-stale-object.yaml"), "stale").unwrap();
+    std::fs::write(dir.join("README.md"), "mine").unwrap();
+    let o = ossc(&["build", "cassandra", "-o", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let k = std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap();
+    assert!(k.contains("sortOptions:\n  order: fifo\n"));
+    let listed: Vec<&str> = k.lines().filter_map(|l| l.strip_prefix("- ")).collect();
+    assert_eq!(listed.first(), Some(&"00-namespace-cassandra.yaml"));
+    let joined: String = listed.iter().map(|f| std::fs::read_to_string(dir.join(f)).unwrap()).collect();
+    assert_eq!(joined, yaml, "the files, in kustomization order, are the stdout bundle");
+    assert!(!dir.join("99-stale-object.yaml").exists(), "files of an earlier build are replaced");
+    assert!(dir.join("README.md").exists(), "other files are left alone");
+}
+
+#[test]
+fn overlays_from_files_and_init() {
+    let init = stdout(&ossc(&["init", "cassandra"]));
+    assert!(init.contains("extends: cassandra\n") && init.contains("#   heap: 2Gi"));
+    let base = scratch("ov-init.yaml", &init);
+    assert_eq!(stdout(&ossc(&["build", base.to_str().unwrap()])), stdout(&ossc(&["build", "cassandra"])));
+    let prod = scratch("ov-prod.yaml", "extends: cassandra\nredundancy:\n  replicas: 5\n");
+    let a = ossc(&["build", prod.to_str().unwrap()]);
+    let b = ossc(&["build", "cassandra", "--set", "redundancy.replicas=5"]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert_eq!(a.stdout, b.stdout);
+    let zone = scratch("ov-zone.yaml", "redundancy:\n  replicas: 7\n");
+    let c = ossc(&["build", "-f", prod.to_str().unwrap(), "-f", zone.to_str().unwrap(), "--set", "redundancy.replicas=9"]);
+    assert!(stdout(&c).contains("\n  replicas: 9\n"));
+    let origins = stdout(&ossc(&["explain", "-f", prod.to_str().unwrap(), "-f", zone.to_str().unwrap(), "--origins"]));
+    assert!(origins.lines().any(|l| l.starts_with("redundancy.replicas\t") && l.contains("ov-zone.yaml:2:")), "{origins}");
+    assert!(origins.lines().any(|l| l.starts_with("redundancy.spread\tcatalog:cassandra:")), "{origins}");
+    let relative = scratch("ov-rel.yaml", "extends: ./ov-prod.yaml\nslo: {availability: 99.9}\n");
+    assert!(ossc(&["build", relative.to_str().unwrap()]).status.success());
+    let cycle = scratch("ov-cycle.yaml", "extends: ./ov-cycle.yaml\n");
+    let o = ossc(&["build", cycle.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[OSS029]") && stderr(&o).contains("cycle"), "{}", stderr(&o));
 }

@@ -22,6 +22,8 @@ pub struct Context<'a> {
     pub peers: String,
     /// Whether to emit prometheus-operator objects.
     pub monitoring: bool,
+    /// The cluster flavour.
+    pub target: crate::target::Target,
 }
 
 /// Suffix of the headless peer Service.
@@ -36,7 +38,15 @@ impl<'a> Context<'a> {
             Some(ns) => (ns.clone(), false),
             None => (name.clone(), true),
         };
-        Self { spec, peers: format!("{name}{PEERS_SUFFIX}"), name, namespace, owns_namespace, monitoring: !options.no_monitoring }
+        Self {
+            spec,
+            peers: format!("{name}{PEERS_SUFFIX}"),
+            name,
+            namespace,
+            owns_namespace,
+            monitoring: !options.no_monitoring,
+            target: options.target,
+        }
     }
 
     /// Labels that select this service's pods. They never include the version: a workload's

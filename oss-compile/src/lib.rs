@@ -12,6 +12,7 @@ pub mod emit;
 pub mod lower;
 pub mod monitoring;
 pub mod security;
+pub mod target;
 
 pub use bundle::{Bundle, Kind, Object};
 use derive::Finding;
@@ -19,6 +20,7 @@ use derive::availability::{estimate_availability, percent, smallest_change};
 use derive::disruption::{Budget, derive_disruption_budget};
 use oss_spec::model::{RunState, Spread, State, UpgradeStrategy};
 use oss_spec::{Code, Diagnostic, Diagnostics, Loaded};
+pub use target::Target;
 
 /// How to compile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub struct Options {
     /// Leave out the prometheus-operator objects (ServiceMonitor, PrometheusRule), for clusters
     /// without their CRDs.
     pub no_monitoring: bool,
+    /// The cluster flavour (docs/targets.md).
+    pub target: Target,
 }
 
 /// Compiles a loaded spec into a bundle; warnings travel in [`Bundle::warnings`].
@@ -37,8 +41,18 @@ pub struct Options {
 /// Every finding that makes the service impossible to run as specified.
 pub fn compile(loaded: &Loaded, options: &Options) -> Result<Bundle, Diagnostics> {
     let mut diags = Diagnostics::default();
-    for f in judge(&loaded.spec) {
-        let severity_warning = matches!(f.code, Code::NoDisruptionBudget | Code::SloNotEnforced);
+    let mut findings = judge(&loaded.spec);
+    if options.target.soft_spread(loaded.spec.redundancy.spread) {
+        findings.push(Finding::new(
+            Code::TargetDowngrade,
+            "redundancy.spread",
+            format!("target `{}` cannot satisfy hard spread: `spread` becomes a scheduling preference", options.target.name()),
+            "fine for development on a single node; use the `generic` (or a cloud) target for clusters with several nodes and zones"
+                .to_owned(),
+        ));
+    }
+    for f in findings {
+        let severity_warning = matches!(f.code, Code::NoDisruptionBudget | Code::SloNotEnforced | Code::TargetDowngrade);
         let d = if severity_warning { Diagnostic::warning(f.code, f.message) } else { Diagnostic::error(f.code, f.message) };
         diags.push(d.at_opt(loaded.spans.nearest(f.path)).help(f.help));
     }

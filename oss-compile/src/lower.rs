@@ -435,7 +435,7 @@ fn replicas(cx: &Context) -> Option<i32> {
 
 fn workload_meta(cx: &Context) -> ObjectMeta {
     let mut m = meta(cx, &cx.name, "server");
-    let skips = security::checkov_skips(cx.spec);
+    let skips = security::checkov_skips(cx.spec, cx.target);
     if !skips.is_empty() {
         m.annotations =
             Some(skips.iter().enumerate().map(|(i, s)| (format!("checkov.io/skip{}", i + 1), format!("{}={}", s.id, s.reason))).collect());
@@ -470,7 +470,7 @@ fn statefulset(cx: &Context) -> StatefulSet {
         metadata: ObjectMeta { name: Some(DATA_VOLUME.to_owned()), labels: Some(cx.labels("server")), ..ObjectMeta::default() },
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
-            storage_class_name: spec.capacity.storage_class.clone(),
+            storage_class_name: spec.capacity.storage_class.clone().or_else(|| cx.target.default_storage_class().map(str::to_owned)),
             resources: Some(VolumeResourceRequirements {
                 requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(spec.capacity.storage.to_string()))])),
                 ..VolumeResourceRequirements::default()
@@ -687,7 +687,10 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         ..Container::default()
     };
-    let placement = derive_placement(spec.redundancy.spread, rt.state == State::Stateful, &cx.selector());
+    let mut placement = derive_placement(spec.redundancy.spread, rt.state == State::Stateful, &cx.selector());
+    if cx.target.soft_spread(spec.redundancy.spread) {
+        placement = soften(placement);
+    }
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(cx.labels("server")),
@@ -698,7 +701,10 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             service_account_name: Some(cx.name.clone()),
             automount_service_account_token: Some(false),
             enable_service_links: Some(false),
-            security_context: Some(security::pod_security_context(rt.user, rt.group, rt.state == State::Stateful)),
+            security_context: Some(security::pod_security_context(
+                cx.target.fixed_ids().then_some((rt.user, rt.group)),
+                rt.state == State::Stateful || !rt.secret_mounts.is_empty(),
+            )),
             termination_grace_period_seconds: Some(i64::try_from(rt.stop.grace_period.secs_ceil()).unwrap_or(i64::MAX)),
             init_containers,
             containers: std::iter::once(container).chain(sidecars).collect(),
@@ -708,6 +714,36 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             ..PodSpec::default()
         }),
     }
+}
+
+/// The same placement as preferences: hard topology spread becomes `ScheduleAnyway`, required
+/// anti-affinity becomes preferred (weight 100).
+fn soften(p: crate::derive::placement::Placement) -> crate::derive::placement::Placement {
+    use k8s_openapi::api::core::v1::{PodAntiAffinity, WeightedPodAffinityTerm};
+    let affinity = p.affinity.map(|mut a| {
+        if let Some(anti) = a.pod_anti_affinity.take() {
+            let preferred = anti
+                .required_during_scheduling_ignored_during_execution
+                .unwrap_or_default()
+                .into_iter()
+                .map(|term| WeightedPodAffinityTerm { weight: 100, pod_affinity_term: term })
+                .collect();
+            a.pod_anti_affinity = Some(PodAntiAffinity {
+                preferred_during_scheduling_ignored_during_execution: Some(preferred),
+                ..PodAntiAffinity::default()
+            });
+        }
+        a
+    });
+    let spread = p.spread.map(|v| {
+        v.into_iter()
+            .map(|mut c| {
+                c.when_unsatisfiable = "ScheduleAnyway".to_owned();
+                c
+            })
+            .collect()
+    });
+    crate::derive::placement::Placement { affinity, spread }
 }
 
 /// A Kubernetes probe from a health check. Ports are referred to by name.

@@ -7,17 +7,18 @@
 use k8s_openapi::api::core::v1::{Capabilities, PodSecurityContext, SeccompProfile, SecurityContext};
 use oss_spec::Spec;
 
-/// Pod-level security context: non-root with the image's user and group, `RuntimeDefault`
-/// seccomp, and (for volumes) `fsGroup` with `OnRootMismatch` so large volumes are not
-/// re-chowned at every start.
+/// Pod-level security context: non-root with the image's user and group (`ids`; `None` where
+/// the platform assigns them, as on OpenShift), `RuntimeDefault` seccomp, and (for volumes)
+/// `fsGroup` with `OnRootMismatch` so large volumes are not re-chowned at every start.
 #[must_use]
-pub fn pod_security_context(user: u32, group: u32, has_volumes: bool) -> PodSecurityContext {
+pub fn pod_security_context(ids: Option<(u32, u32)>, has_volumes: bool) -> PodSecurityContext {
+    let (user, group) = ids.map_or((None, None), |(u, g)| (Some(i64::from(u)), Some(i64::from(g))));
     PodSecurityContext {
         run_as_non_root: Some(true),
-        run_as_user: Some(i64::from(user)),
-        run_as_group: Some(i64::from(group)),
-        fs_group: has_volumes.then_some(i64::from(group)),
-        fs_group_change_policy: has_volumes.then(|| "OnRootMismatch".to_owned()),
+        run_as_user: user,
+        run_as_group: group,
+        fs_group: group.filter(|_| has_volumes),
+        fs_group_change_policy: (has_volumes && group.is_some()).then(|| "OnRootMismatch".to_owned()),
         seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".to_owned(), localhost_profile: None }),
         ..PodSecurityContext::default()
     }
@@ -51,20 +52,23 @@ pub struct Skip {
 pub const ALL_SKIPS: &[Skip] = &[
     Skip { id: "CKV_K8S_40", reason: "runs as the image's own non-root user; a uid above 10000 would not own the image's files" },
     Skip { id: "CKV_K8S_43", reason: "image pinned to a release tag; pin a digest in runtime.image to drop this skip" },
+    Skip { id: "CKV_K8S_40", reason: "OpenShift's SCC assigns a non-root uid from the namespace range at admission" },
     Skip {
         id: "CKV_K8S_15",
         reason: "pinned image with IfNotPresent so restarts do not depend on the registry; pin a digest to drop this skip",
     },
 ];
 
-/// The skips that apply to this spec's workload.
+/// The skips that apply to this spec's workload on `target`.
 #[must_use]
-pub fn checkov_skips(spec: &Spec) -> Vec<&'static Skip> {
+pub fn checkov_skips(spec: &Spec, target: crate::target::Target) -> Vec<&'static Skip> {
+    let fixed = target.fixed_ids();
     ALL_SKIPS
         .iter()
-        .filter(|s| match s.id {
-            "CKV_K8S_40" => spec.runtime.user < 10_000,
-            "CKV_K8S_43" | "CKV_K8S_15" => !spec.runtime.image.has_digest(),
+        .filter(|s| match (s.id, s.reason.starts_with("OpenShift")) {
+            ("CKV_K8S_40", false) => fixed && spec.runtime.user < 10_000,
+            ("CKV_K8S_40", true) => !fixed,
+            ("CKV_K8S_43" | "CKV_K8S_15", _) => !spec.runtime.image.has_digest(),
             _ => false,
         })
         .collect()

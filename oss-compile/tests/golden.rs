@@ -21,22 +21,39 @@ fn specs() -> Vec<PathBuf> {
     v
 }
 
-fn build(path: &Path) -> String {
+fn build_for(path: &Path, target: oss_compile::Target) -> String {
     let text = std::fs::read_to_string(path).expect("read spec");
     let name = format!("specs/{}", path.file_name().unwrap().to_string_lossy());
     let loaded = oss_spec::parse(&name, &text).unwrap_or_else(|f| panic!("{f}"));
-    let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).expect("compiles");
+    let bundle = oss_compile::compile(&loaded, &oss_compile::Options { target, ..oss_compile::Options::default() }).expect("compiles");
     bundle.to_yaml()
+}
+
+fn build(path: &Path) -> String {
+    build_for(path, oss_compile::Target::Generic)
+}
+
+/// `golden/<name>/bundle.yaml` for every spec; for cassandra also `golden/cassandra/<target>.yaml`
+/// for every other target profile.
+fn goldens() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for spec in specs() {
+        let stem = spec.file_stem().unwrap().to_string_lossy().into_owned();
+        out.push((repo().join("golden").join(&stem).join("bundle.yaml"), build(&spec)));
+        if stem == "cassandra" {
+            for (name, target) in oss_compile::Target::ALL.iter().skip(1) {
+                out.push((repo().join("golden").join(&stem).join(format!("{name}.yaml")), build_for(&spec, *target)));
+            }
+        }
+    }
+    out
 }
 
 #[test]
 fn every_spec_matches_its_golden_bundle() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
-    for spec in specs() {
-        let stem = spec.file_stem().unwrap().to_string_lossy().into_owned();
-        let golden = repo().join("golden").join(&stem).join("bundle.yaml");
-        let actual = build(&spec);
+    for (golden, actual) in goldens() {
         if update {
             std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
             std::fs::write(&golden, &actual).unwrap();

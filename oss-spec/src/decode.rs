@@ -36,6 +36,11 @@ impl SpanIndex {
         }
     }
 
+    /// Every recorded path and its span, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Span)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
     pub(crate) fn insert(&mut self, path: String, span: Span) {
         self.0.entry(path).or_insert(span);
     }
@@ -356,6 +361,7 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
     Some(Spec {
         api_version: api?,
         kind: kind?,
+        extends: None,
         metadata: metadata?,
         function: function?,
         runtime: runtime?,

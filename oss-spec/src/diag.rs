@@ -67,6 +67,9 @@ codes! {
     UnsupportedUpgrade = "OSS025", "unsupported-upgrade", "An upgrade strategy the workload kind cannot carry out.";
     SloNotEnforced = "OSS026", "slo-not-enforced", "An objective ossc cannot measure for this service (warning).";
     InvalidReplicas = "OSS027", "invalid-replicas", "A replica count the software does not support (e.g. an even ensemble).";
+    OverlayTypeClash = "OSS028", "overlay-type-clash", "An overlay gives a value of another shape than its base (a mapping against a scalar).";
+    ExtendsError = "OSS029", "extends-error", "An `extends` that cannot be followed: missing base, cycle, too long a chain.";
+    TargetDowngrade = "OSS030", "target-downgrade", "The target profile softens a rule its cluster cannot satisfy (warning).";
 }
 
 impl fmt::Display for Code {

@@ -14,6 +14,7 @@
 pub mod decode;
 pub mod diag;
 pub mod model;
+pub mod overlay;
 pub mod schema;
 pub mod set;
 pub mod source;
@@ -25,10 +26,12 @@ pub mod yaml;
 pub use decode::SpanIndex;
 pub use diag::{Code, Diagnostic, Diagnostics, Severity};
 pub use model::Spec;
+pub use overlay::{NoResolver, Resolver};
 pub use source::{Source, SourceId, Sources, Span};
 pub use yaml::Limits;
 
 use std::fmt;
+use yaml::Node;
 
 /// What to parse besides the file itself.
 #[derive(Debug, Clone, Default)]
@@ -77,23 +80,75 @@ pub fn parse(name: &str, text: &str) -> Result<Loaded, Failure> {
     parse_with(name, text, &Options::default())
 }
 
-/// Parses and validates one spec file, then applies `options.sets`.
+/// Parses and validates one spec file, then applies `options.sets`. An `extends:` in it is
+/// refused (no resolver); use [`load`] for overlays.
 ///
 /// # Errors
 /// Every problem found, each with a code, a span and a fix.
 pub fn parse_with(name: &str, text: &str, options: &Options) -> Result<Loaded, Failure> {
+    load(&[Input { name, text }], options, &NoResolver)
+}
+
+/// One input document: a display name (a path, `catalog:NAME`) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// Display name.
+    pub name: &'a str,
+    /// Text.
+    pub text: &'a str,
+}
+
+/// Loads a spec from layered inputs: the first may `extends` a base (resolved by `resolver`,
+/// chains allowed); each further input is an overlay merged on top, in order; `options.sets`
+/// apply last. Merge rules: [`overlay`].
+///
+/// # Errors
+/// Every problem found, each with a code, a span (in whichever file it is) and a fix.
+pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Result<Loaded, Failure> {
     let mut sources = Sources::new();
     let mut diagnostics = Diagnostics::default();
-    let file = sources.add(name, text);
-    let set_ids: Vec<SourceId> = options.sets.iter().map(|s| sources.add("--set", s.as_str())).collect();
-    let root = match yaml::parse(sources.get(file), file, &options.limits) {
-        Ok(root) => root,
-        Err(d) => {
-            diagnostics.push(d);
-            return Err(Failure { sources, diagnostics });
+    let mut root: Option<Node> = None;
+    for (i, input) in inputs.iter().enumerate() {
+        let id = sources.add(input.name, input.text);
+        let node = if i == 0 {
+            let mut chain = vec![(input.name.to_owned(), None)];
+            overlay::expand(&mut sources, id, resolver, &options.limits, &mut chain, &mut diagnostics)
+        } else {
+            match yaml::parse(sources.get(id), id, &options.limits) {
+                Ok(node) => {
+                    if let Some(e) = node.get("extends") {
+                        diagnostics.push(
+                            Diagnostic::error(Code::ExtendsError, "only the first file may use `extends`")
+                                .at(e.span)
+                                .help("layer files in order with repeated `-f`; the first one names the base"),
+                        );
+                        None
+                    } else {
+                        Some(node)
+                    }
+                }
+                Err(d) => {
+                    diagnostics.push(d);
+                    None
+                }
+            }
+        };
+        root = match (root, node) {
+            (None, n) if i == 0 => n,
+            (Some(base), Some(over)) => overlay::merge(base, over, "", &sources, &mut diagnostics),
+            _ => None,
+        };
+        if root.is_none() {
+            break;
         }
+    }
+    let Some(mut root) = root else {
+        if diagnostics.is_empty() {
+            diagnostics.push(Diagnostic::error(Code::EmptyDocument, "no input was given").help("name at least one spec"));
+        }
+        return Err(Failure { sources, diagnostics });
     };
-    let mut root = root;
+    let set_ids: Vec<SourceId> = options.sets.iter().map(|s| sources.add("--set", s.as_str())).collect();
     for id in set_ids {
         if let Err(d) = set::apply(&mut root, sources.get(id), id, &options.limits) {
             diagnostics.push(d);

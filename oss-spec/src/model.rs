@@ -26,6 +26,10 @@ pub struct Spec {
     /// Always `Service`.
     #[schemars(extend("const" = "Service"))]
     pub kind: String,
+    /// In an overlay: the spec it builds on, a catalog name or a path relative to this file
+    /// (`./base.yaml`). Resolved away before anything else; never set in a resolved spec.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
     /// Name, title and version.
     pub metadata: Metadata,
     /// What the service provides to consumers.

@@ -1,0 +1,89 @@
+//! Reading inputs: spec files, catalog names, `-` for stdin, and the file-system resolver for
+//! `extends:`. All file access of ossc happens here.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Why an input could not be had.
+pub enum InputError {
+    /// I/O or usage (exit 2).
+    Io(String),
+    /// The bytes were refused with a located diagnostic (exit 1).
+    Refused(oss_spec::Failure),
+}
+
+/// Reads a file (or stdin for `-`), size-limited and UTF-8 checked.
+pub fn read_file(path: &Path) -> Result<String, InputError> {
+    let limit = oss_spec::Limits::default().max_bytes;
+    let name = path.display().to_string();
+    let mut bytes = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().lock().take(limit as u64 + 1).read_to_end(&mut bytes)
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => {
+                if f.metadata().is_ok_and(|m| m.is_dir()) {
+                    return Err(InputError::Io(format!("cannot read `{name}`: it is a directory")));
+                }
+                f.take(limit as u64 + 1).read_to_end(&mut bytes)
+            }
+            Err(e) => return Err(InputError::Io(format!("cannot read `{name}`: {e}"))),
+        }
+    };
+    read.map_err(|e| InputError::Io(format!("cannot read `{name}`: {e}")))?;
+    oss_spec::decode_text(&name, bytes, limit).map_err(InputError::Refused)
+}
+
+/// "no catalog service" with a suggestion.
+pub fn unknown_service(name: &str) -> String {
+    match oss_catalog::suggest(name) {
+        Some(s) => format!("no catalog service `{name}`; did you mean `{s}`? (`ossc catalog list` lists them)"),
+        None => format!("no catalog service `{name}` (`ossc catalog list` lists them)"),
+    }
+}
+
+/// A spec argument: a path that exists wins; else a bare name is a catalog entry.
+pub fn read_spec(path: &Path) -> Result<(String, String), InputError> {
+    let name = path.display().to_string();
+    let bare = path.components().count() == 1 && path.extension().is_none() && name != "-";
+    if bare && !path.exists() {
+        return match oss_catalog::get(&name) {
+            Some(entry) => Ok((format!("catalog:{}", entry.name), entry.text.to_owned())),
+            None => Err(InputError::Io(format!("cannot read `{name}`: no such file, and {}", unknown_service(&name)))),
+        };
+    }
+    read_file(path).map(|t| (name, t))
+}
+
+/// Resolves `extends:` against the file system (paths relative to the extending file) and the
+/// catalog (bare names).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FsResolver;
+
+/// Whether an `extends` value names a file rather than a catalog entry.
+fn is_path(reference: &str) -> bool {
+    reference.starts_with("./")
+        || reference.starts_with("../")
+        || reference.starts_with('/')
+        || reference.ends_with(".yaml")
+        || reference.ends_with(".yml")
+}
+
+impl oss_spec::Resolver for FsResolver {
+    fn resolve(&self, from: &str, reference: &str) -> Result<(String, String), String> {
+        if !is_path(reference) {
+            return oss_catalog::get(reference)
+                .map(|e| (format!("catalog:{}", e.name), e.text.to_owned()))
+                .ok_or_else(|| format!("{}; a file must be written as a path, e.g. `./{reference}.yaml`", unknown_service(reference)));
+        }
+        if from.starts_with("catalog:") || from == "-" {
+            return Err(format!("`{from}` has no directory to resolve a relative path against"));
+        }
+        let base: PathBuf = Path::new(from).parent().unwrap_or(Path::new("")).join(reference);
+        match read_file(&base) {
+            Ok(text) => Ok((base.display().to_string(), text)),
+            Err(InputError::Io(e)) => Err(e),
+            Err(InputError::Refused(f)) => Err(format!("`{}` is not a valid UTF-8 text file under the size limit: {f}", base.display())),
+        }
+    }
+}
