@@ -45,6 +45,25 @@ pub enum Kind {
     PrometheusRule,
 }
 
+impl Kind {
+    /// Every kind, in install order.
+    pub const ALL: &'static [Kind] = &[
+        Kind::Namespace,
+        Kind::ResourceQuota,
+        Kind::NetworkPolicy,
+        Kind::ServiceAccount,
+        Kind::Role,
+        Kind::RoleBinding,
+        Kind::Service,
+        Kind::StatefulSet,
+        Kind::Deployment,
+        Kind::PodDisruptionBudget,
+        Kind::HorizontalPodAutoscaler,
+        Kind::ServiceMonitor,
+        Kind::PrometheusRule,
+    ];
+}
+
 /// One Kubernetes object, typed.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs, clippy::large_enum_variant)]
@@ -116,6 +135,28 @@ impl Object {
     #[must_use]
     pub fn name(&self) -> &str {
         self.metadata().name.as_deref().unwrap_or_default()
+    }
+
+    /// A typed object of `kind` from JSON.
+    ///
+    /// # Errors
+    /// When the JSON is not a valid object of that kind.
+    pub fn from_value(kind: Kind, v: Value) -> Result<Object, serde_json::Error> {
+        Ok(match kind {
+            Kind::Namespace => Object::Namespace(serde_json::from_value(v)?),
+            Kind::ResourceQuota => Object::ResourceQuota(serde_json::from_value(v)?),
+            Kind::NetworkPolicy => Object::NetworkPolicy(serde_json::from_value(v)?),
+            Kind::ServiceAccount => Object::ServiceAccount(serde_json::from_value(v)?),
+            Kind::Role => Object::Role(serde_json::from_value(v)?),
+            Kind::RoleBinding => Object::RoleBinding(serde_json::from_value(v)?),
+            Kind::Service => Object::Service(serde_json::from_value(v)?),
+            Kind::StatefulSet => Object::StatefulSet(serde_json::from_value(v)?),
+            Kind::Deployment => Object::Deployment(serde_json::from_value(v)?),
+            Kind::PodDisruptionBudget => Object::PodDisruptionBudget(serde_json::from_value(v)?),
+            Kind::HorizontalPodAutoscaler => Object::HorizontalPodAutoscaler(serde_json::from_value(v)?),
+            Kind::ServiceMonitor => Object::ServiceMonitor(serde_json::from_value(v)?),
+            Kind::PrometheusRule => Object::PrometheusRule(serde_json::from_value(v)?),
+        })
     }
 
     /// The object as JSON (field order as Kubernetes' own types serialise it).

@@ -11,6 +11,7 @@ pub mod derive;
 pub mod emit;
 pub mod lower;
 pub mod monitoring;
+pub mod patch;
 pub mod security;
 pub mod target;
 
@@ -61,7 +62,17 @@ pub fn compile(loaded: &Loaded, options: &Options) -> Result<Bundle, Diagnostics
         return Err(diags);
     }
     let cx = context::Context::new(&loaded.spec, options);
-    let mut bundle = Bundle::new(lower::lower(&cx));
+    let objects = match patch::apply(lower::lower(&cx), &loaded.spec.patches) {
+        Ok(objects) => objects,
+        Err(errors) => {
+            for e in errors {
+                let path = format!("patches.{}.{}", e.index, if e.target { "target" } else { "patch" });
+                diags.push(Diagnostic::error(Code::PatchFailed, e.message).at_opt(loaded.spans.nearest(&path)).help(e.help));
+            }
+            return Err(diags);
+        }
+    };
+    let mut bundle = Bundle::new(objects);
     bundle.warnings = diags;
     Ok(bundle)
 }

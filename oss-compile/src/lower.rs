@@ -218,8 +218,8 @@ fn service_monitor(cx: &Context) -> Option<ServiceMonitor> {
     let mut labels = cx.selector();
     labels.insert("app.kubernetes.io/component".to_owned(), "metrics".to_owned());
     Some(ServiceMonitor {
-        api_version: monitoring::API_VERSION,
-        kind: "ServiceMonitor",
+        api_version: monitoring::API_VERSION.to_owned(),
+        kind: "ServiceMonitor".to_owned(),
         metadata: meta(cx, &cx.name, "metrics"),
         spec: ServiceMonitorSpec {
             endpoints: vec![Endpoint {
@@ -255,8 +255,8 @@ fn prometheus_rule(cx: &Context) -> PrometheusRule {
         quorum: spec.redundancy.quorum,
     }));
     PrometheusRule {
-        api_version: monitoring::API_VERSION,
-        kind: "PrometheusRule",
+        api_version: monitoring::API_VERSION.to_owned(),
+        kind: "PrometheusRule".to_owned(),
         metadata: meta(cx, &cx.name, "monitoring"),
         spec: PrometheusRuleSpec { groups },
     }

@@ -3,20 +3,20 @@
 //! in the test suite against the prometheus-operator models and a real API server).
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The CRD group version.
 pub const API_VERSION: &str = "monitoring.coreos.com/v1";
 
 /// A ServiceMonitor: which Services Prometheus scrapes, and how.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceMonitor {
     /// `monitoring.coreos.com/v1`.
-    pub api_version: &'static str,
+    pub api_version: String,
     /// `ServiceMonitor`.
-    pub kind: &'static str,
+    pub kind: String,
     /// Metadata.
     pub metadata: ObjectMeta,
     /// Spec.
@@ -24,7 +24,7 @@ pub struct ServiceMonitor {
 }
 
 /// ServiceMonitor spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceMonitorSpec {
     /// Scrape endpoints (by Service port name).
@@ -36,7 +36,7 @@ pub struct ServiceMonitorSpec {
 }
 
 /// Namespaces a ServiceMonitor looks in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceSelector {
     /// Namespace names.
@@ -44,7 +44,7 @@ pub struct NamespaceSelector {
 }
 
 /// One scrape endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     /// Scrape interval.
@@ -60,13 +60,13 @@ pub struct Endpoint {
 }
 
 /// A PrometheusRule: recording and alerting rules.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PrometheusRule {
     /// `monitoring.coreos.com/v1`.
-    pub api_version: &'static str,
+    pub api_version: String,
     /// `PrometheusRule`.
-    pub kind: &'static str,
+    pub kind: String,
     /// Metadata.
     pub metadata: ObjectMeta,
     /// Spec.
@@ -74,14 +74,14 @@ pub struct PrometheusRule {
 }
 
 /// PrometheusRule spec.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrometheusRuleSpec {
     /// Rule groups.
     pub groups: Vec<RuleGroup>,
 }
 
 /// A named group of rules, evaluated together.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleGroup {
     /// Group name (unique in the object).
     pub name: String,
@@ -90,23 +90,23 @@ pub struct RuleGroup {
 }
 
 /// One recording or alerting rule.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Rule {
     /// Recorded series name (recording rule).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
     /// Alert name (alerting rule).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert: Option<String>,
     /// PromQL.
     pub expr: String,
     /// How long the condition must hold before the alert fires.
-    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
     pub for_: Option<String>,
     /// Labels.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     /// Annotations (alerts).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 }

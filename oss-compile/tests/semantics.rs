@@ -151,3 +151,26 @@ fn monitoring_can_be_left_out() {
     let b = build_with(CASSANDRA, &[], &Options { no_monitoring: true, ..Options::default() }).unwrap();
     assert!(!kinds(&b).contains(&Kind::ServiceMonitor) && !kinds(&b).contains(&Kind::PrometheusRule));
 }
+
+#[test]
+fn patches_apply_and_are_checked() {
+    let text = format!(
+        "{CASSANDRA}patches:\n  - target: {{kind: StatefulSet, name: cassandra}}\n    patch: {{spec: {{template: {{spec: {{priorityClassName: db-critical}}}}}}}}\n  - target: {{kind: Service, name: cassandra}}\n    type: json\n    patch:\n      - {{op: add, path: /metadata/annotations, value: {{team: data}}}}\n"
+    );
+    let b = build_with(&text, &[], &Options::default()).unwrap();
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    assert_eq!(pod.priority_class_name.as_deref(), Some("db-critical"));
+    let Some(Object::Service(svc)) = b.get(Kind::Service, "cassandra") else { panic!() };
+    assert_eq!(svc.metadata.annotations.as_ref().unwrap()["team"], "data");
+    for (patch, want) in [
+        ("  - target: {kind: StatefulSet, name: nope}\n    patch: {spec: {}}\n", "no StatefulSet named `nope`"),
+        ("  - target: {kind: Deployment}\n    patch: {spec: {}}\n", "no Deployment in the bundle"),
+        ("  - target: {kind: StatefulSet}\n    patch: {spec: {replicaz: 4}}\n", "does not define: spec.replicaz"),
+        ("  - target: {kind: StatefulSet}\n    patch: {spec: {replicas: many}}\n", "not a valid StatefulSet"),
+        ("  - target: {kind: Service}\n    type: json\n    patch: [{op: remove, path: /spec/nope}]\n", "JSON patch"),
+        ("  - target: {kind: Pod}\n    patch: {spec: {}}\n", "ossc emits no `Pod` objects"),
+    ] {
+        let e = refused(&format!("{CASSANDRA}patches:\n{patch}"), &[]);
+        assert!(e.iter().any(|(c, m)| *c == Code::PatchFailed && m.contains(want)), "{want}: {e:?}");
+    }
+}

@@ -260,6 +260,47 @@ impl Decoder<'_> {
         ok.then_some(out)
     }
 
+    /// Any YAML value as JSON (patches carry Kubernetes fragments ossc does not type).
+    pub fn json(&mut self, node: &Node, path: &str) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        Some(match &node.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => match i64::try_from(*i) {
+                Ok(v) => J::from(v),
+                Err(_) => {
+                    self.error(
+                        Code::OutOfRange,
+                        node,
+                        format!("{i} in {} is too large", describe(path)),
+                        "use a number that fits in 64 bits",
+                    );
+                    return None;
+                }
+            },
+            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    out.push(self.json(item, &join(path, &i.to_string()))?);
+                }
+                J::Array(out)
+            }
+            Value::Map(entries) => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in entries {
+                    let Some(key) = k.as_str() else {
+                        self.wrong_type(k, path, "a string key");
+                        return None;
+                    };
+                    out.insert(key.to_owned(), self.json(v, &join(path, key))?);
+                }
+                J::Object(out)
+            }
+        })
+    }
+
     pub fn strings(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
         self.list(node, path, |d, n, p| d.string(n, p))
     }
@@ -341,6 +382,7 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
     let access = f.opt(d, "access", decode_access);
     let slo = f.opt(d, "slo", decode_slo);
     let lifecycle = f.opt(d, "lifecycle", decode_lifecycle);
+    let patches = f.opt(d, "patches", |d, n, p| d.list(n, p, decode_patch));
     let settings_span = f.entries.iter().find(|(k, _)| k.as_str() == Some("settings")).map(|(k, _)| k.span);
     f.finish(d);
     // Settings are typed by the knobs, so they are decoded after them.
@@ -373,6 +415,7 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
         access: access.unwrap_or_default(),
         slo: slo.unwrap_or_default(),
         lifecycle: lifecycle.unwrap_or_default(),
+        patches: patches.unwrap_or_default(),
     })
 }
 
@@ -888,6 +931,32 @@ fn decode_slo(d: &mut Decoder, n: &Node, p: &str) -> Option<Slo> {
     });
     f.finish(d);
     Some(Slo { availability, latency })
+}
+
+fn decode_patch(d: &mut Decoder, n: &Node, p: &str) -> Option<Patch> {
+    let mut f = d.fields(n, p, n.span)?;
+    let target = f.req(d, "target", |d, n, p| {
+        let mut f = d.fields(n, p, n.span)?;
+        let kind = f.req(d, "kind", Decoder::string);
+        let name = f.opt(d, "name", Decoder::string);
+        f.finish(d);
+        Some(PatchTarget { kind: kind?, name })
+    });
+    let kind = f.opt(d, "type", |d, n, p| d.choice(n, p, &[("strategic", PatchType::Strategic), ("json", PatchType::Json)]));
+    let patch = f.req(d, "patch", |d, n, p| d.json(n, p));
+    f.finish(d);
+    let kind = kind.unwrap_or_default();
+    let patch = patch?;
+    let shape_ok = match kind {
+        PatchType::Strategic => patch.is_object(),
+        PatchType::Json => patch.is_array(),
+    };
+    if !shape_ok {
+        let want = if kind == PatchType::Json { "a list of operations ({op, path, value})" } else { "a mapping (a partial object)" };
+        d.error(Code::WrongType, n, format!("`{p}.patch` must be {want}"), "see docs/patches.md for both forms");
+        return None;
+    }
+    Some(Patch { target: target?, kind, patch })
 }
 
 fn decode_lifecycle(d: &mut Decoder, n: &Node, p: &str) -> Option<Lifecycle> {

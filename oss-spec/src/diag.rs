@@ -70,6 +70,7 @@ codes! {
     OverlayTypeClash = "OSS028", "overlay-type-clash", "An overlay gives a value of another shape than its base (a mapping against a scalar).";
     ExtendsError = "OSS029", "extends-error", "An `extends` that cannot be followed: missing base, cycle, too long a chain.";
     TargetDowngrade = "OSS030", "target-downgrade", "The target profile softens a rule its cluster cannot satisfy (warning).";
+    PatchFailed = "OSS031", "patch-failed", "A patch whose target does not exist, that fails, or whose result is not a valid object.";
 }
 
 impl fmt::Display for Code {

@@ -62,6 +62,47 @@ pub struct Spec {
     /// Running or stopped, restarts and upgrades.
     #[schemars(default)]
     pub lifecycle: Lifecycle,
+    /// The escape hatch: patches on emitted objects, for what the spec cannot express.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub patches: Vec<Patch>,
+}
+
+/// A patch on emitted objects (docs/patches.md).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Patch {
+    /// Which objects: a kind, and a name (all objects of the kind when absent).
+    pub target: PatchTarget,
+    /// `strategic` (default: a partial object merged in) or `json` (RFC 6902 operations).
+    #[serde(rename = "type")]
+    #[schemars(default)]
+    pub kind: PatchType,
+    /// The partial object (strategic) or the list of operations (json).
+    pub patch: serde_json::Value,
+}
+
+/// The objects a patch applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct PatchTarget {
+    /// Object kind, e.g. `StatefulSet`.
+    pub kind: String,
+    /// Object name; every object of the kind when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// How a patch is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PatchType {
+    /// A partial object, merged like `kubectl patch --type strategic`: maps merge, `null`
+    /// deletes, lists of named items merge by name, other lists are replaced.
+    #[default]
+    Strategic,
+    /// RFC 6902 JSON Patch operations.
+    Json,
 }
 
 /// Identity of the service.
