@@ -39,7 +39,8 @@ enum Command {
         #[arg(long)]
         no_monitoring: bool,
         /// Cluster flavour: what must differ between clusters (docs/targets.md).
-        #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind"])]
+        /// `compose` emits a Docker Compose file instead of Kubernetes objects.
+        #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind", "compose"])]
         target: String,
         /// Output format on stdout: `yaml` (a multi-document stream) or `json` (a v1 List).
         #[arg(long, default_value = "yaml", value_parser = ["yaml", "json"])]
@@ -146,8 +147,24 @@ fn run(command: Command) -> Outcome {
                 Ok(l) => l,
                 Err(o) => return o,
             };
+            let compose = target == "compose";
             let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
             let options = oss_compile::Options { namespace, no_monitoring, target };
+            if compose {
+                if output.is_some() || format != "yaml" {
+                    return Outcome::Failed("`--target compose` writes one YAML file to stdout; drop `-o` and `--format`".to_owned());
+                }
+                return match oss_compile::compile_compose(&loaded, &options) {
+                    Ok(file) => {
+                        render::report(&loaded.sources, &file.warnings);
+                        write_stdout(file.yaml.as_bytes())
+                    }
+                    Err(diags) => {
+                        render::report(&loaded.sources, &diags);
+                        Outcome::Findings
+                    }
+                };
+            }
             match oss_compile::compile(&loaded, &options) {
                 Ok(bundle) => {
                     render::report(&loaded.sources, &bundle.warnings);

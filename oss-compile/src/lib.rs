@@ -6,6 +6,7 @@
 //! spec and options give the same bytes on every machine.
 
 pub mod bundle;
+pub mod compose;
 pub mod context;
 pub mod derive;
 pub mod emit;
@@ -75,6 +76,20 @@ pub fn compile(loaded: &Loaded, options: &Options) -> Result<Bundle, Diagnostics
     let mut bundle = Bundle::new(objects);
     bundle.warnings = diags;
     Ok(bundle)
+}
+
+/// Compiles a loaded spec into a Docker Compose file (`--target compose`).
+///
+/// # Errors
+/// The same refusals as [`compile`].
+pub fn compile_compose(loaded: &Loaded, options: &Options) -> Result<compose::ComposeFile, Diagnostics> {
+    let bundle = compile(loaded, options)?;
+    let cx = context::Context::new(&loaded.spec, options);
+    let mut file = compose::compose(loaded, &cx);
+    let mut warnings = bundle.warnings;
+    warnings.extend(file.warnings.0);
+    file.warnings = warnings;
+    Ok(file)
 }
 
 /// Every judgement of the spec as a whole: can this topology deliver what is asked?

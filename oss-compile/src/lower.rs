@@ -848,6 +848,12 @@ fn expand_plain(cx: &Context, s: &str) -> String {
     }
 }
 
+/// The value of a reference that names a fact of the deployment (not a pod field).
+#[must_use]
+pub fn resolve_fact(cx: &Context, r: &Reference) -> String {
+    resolve(cx, r)
+}
+
 fn resolve(cx: &Context, r: &Reference) -> String {
     match r {
         Reference::Knob(name, format) => {

@@ -45,6 +45,11 @@ fn goldens() -> Vec<(PathBuf, String)> {
                 out.push((repo().join("golden").join(&stem).join(format!("{name}.yaml")), build_for(&spec, *target)));
             }
         }
+        // Every service as a Compose file (a level deeper: it is not a Kubernetes bundle).
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let loaded = oss_spec::parse("spec.yaml", &text).unwrap();
+        let file = oss_compile::compile_compose(&loaded, &oss_compile::Options::default()).unwrap();
+        out.push((repo().join("golden").join(&stem).join("compose").join("compose.yaml"), file.yaml));
     }
     out
 }

@@ -71,6 +71,7 @@ codes! {
     ExtendsError = "OSS029", "extends-error", "An `extends` that cannot be followed: missing base, cycle, too long a chain.";
     TargetDowngrade = "OSS030", "target-downgrade", "The target profile softens a rule its cluster cannot satisfy (warning).";
     PatchFailed = "OSS031", "patch-failed", "A patch whose target does not exist, that fails, or whose result is not a valid object.";
+    NotExpressible = "OSS032", "not-expressible", "Part of the service that the output format cannot express (warning).";
 }
 
 impl fmt::Display for Code {

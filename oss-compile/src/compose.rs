@@ -1,0 +1,220 @@
+//! `--target compose`: the same spec as a Docker Compose file, for local development and
+//! `docker stack deploy` on swarm.
+//!
+//! Owns: the mapping to the Compose specification (validated in the test suite against the
+//! Compose JSON Schema shipped in PyPI's `docker-compose` package) and the list of what Compose
+//! cannot express. Kubernetes DNS names keep working: every replica service carries network
+//! aliases for its pod DNS name, the headless peers Service and the client Service.
+
+use crate::context::Context;
+use oss_spec::model::{EnvValue, RunState, State};
+use oss_spec::template::{self, Part, QuantityFormat, Reference};
+use oss_spec::{Code, Diagnostic, Diagnostics, Loaded};
+use serde_json::{Map, Value, json};
+
+/// A compose file and the warnings of making it.
+#[derive(Debug, Clone)]
+pub struct ComposeFile {
+    /// The YAML text.
+    pub yaml: String,
+    /// What Compose cannot express, and other compromises.
+    pub warnings: Diagnostics,
+}
+
+fn mebibytes(q: &oss_spec::values::Quantity) -> String {
+    format!("{}m", (q.units_ceil() + (1 << 20) - 1) / (1 << 20))
+}
+
+fn cpus(q: &oss_spec::values::Quantity) -> String {
+    let milli = (q.nanos() + 999_999) / 1_000_000;
+    if milli % 1000 == 0 { (milli / 1000).to_string() } else { format!("{}.{:03}", milli / 1000, milli % 1000).trim_end_matches('0').to_owned() }
+}
+
+/// Expands `${...}` for replica `index` (Compose has no downward API: pod facts are literals).
+fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> String {
+    let Ok(parts) = template::parse(s) else { return s.to_owned() };
+    parts
+        .into_iter()
+        .map(|p| match p {
+            Part::Literal(l) => l,
+            Part::Ref(r, _) => match r {
+                Reference::PodName => format!("{}-{index}", cx.name),
+                Reference::PodIndex => index.to_string(),
+                Reference::PodNamespace => cx.namespace.clone(),
+                Reference::PodIp => {
+                    unsupported.push("`${pod.ip}` (Compose cannot name a container's address in advance; the value is empty)".to_owned());
+                    String::new()
+                }
+                Reference::Knob(ref name, format) => match (cx.spec.knob_value(name.as_str()), format) {
+                    (Some(oss_spec::model::KnobValue::Quantity(q)), Some(QuantityFormat::Mebibytes)) => (q.units_ceil() / (1 << 20)).to_string(),
+                    (Some(oss_spec::model::KnobValue::Quantity(q)), Some(QuantityFormat::Bytes)) => q.units_ceil().to_string(),
+                    (Some(v), _) => v.render(),
+                    (None, _) => String::new(),
+                },
+                other => crate::lower::resolve_fact(cx, &other),
+            },
+        })
+        .collect()
+}
+
+/// Compiles the spec to a Compose file.
+#[must_use]
+pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
+    let spec = cx.spec;
+    let rt = &spec.runtime;
+    let stateful = rt.state == State::Stateful;
+    let mut unsupported: Vec<String> = Vec::new();
+    let mut services = Map::new();
+    let mut volumes = Map::new();
+    let running = spec.lifecycle.state == RunState::Running;
+    let instances: Vec<Option<u32>> = if stateful { (0..spec.redundancy.replicas).map(Some).collect() } else { vec![None] };
+    for instance in instances {
+        let index = instance.unwrap_or(0);
+        let svc_name = instance.map_or_else(|| cx.name.clone(), |i| format!("{}-{i}", cx.name));
+        let mut s = Map::new();
+        s.insert("image".into(), json!(rt.image.as_str()));
+        if !rt.command.is_empty() {
+            s.insert("entrypoint".into(), json!(rt.command));
+        }
+        if !rt.args.is_empty() {
+            let args: Vec<String> = rt.args.iter().map(|a| expand(cx, a, index, &mut unsupported)).collect();
+            s.insert("command".into(), json!(args));
+        }
+        let mut env = Map::new();
+        for (k, v) in &rt.env {
+            match v {
+                EnvValue::Value(t) => {
+                    env.insert(k.to_string(), json!(expand(cx, t, index, &mut unsupported)));
+                }
+                EnvValue::Secret { secret_key_ref } => {
+                    unsupported.push(format!("env `{k}` from Secret `{}` (set it in an env file)", secret_key_ref.name));
+                }
+            }
+        }
+        if !env.is_empty() {
+            s.insert("environment".into(), Value::Object(env));
+        }
+        s.insert("user".into(), json!(format!("{}:{}", rt.user, rt.group)));
+        s.insert("read_only".into(), json!(true));
+        s.insert("cap_drop".into(), json!(["ALL"]));
+        s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+        s.insert("restart".into(), json!("unless-stopped"));
+        if instance.is_some() {
+            s.insert("hostname".into(), json!(svc_name));
+        }
+        let ports: Vec<String> = spec.function.endpoints.iter().map(|p| p.port.to_string()).collect();
+        if !ports.is_empty() {
+            s.insert("ports".into(), json!(ports));
+        }
+        let mut mounts: Vec<String> = Vec::new();
+        let mut tmpfs: Vec<String> = Vec::new();
+        if let (true, Some(path)) = (stateful, &rt.data_path) {
+            let vol = format!("{svc_name}-data");
+            mounts.push(format!("{vol}:{path}"));
+            volumes.insert(vol, json!({}));
+        }
+        for (i, w) in rt.writable.iter().enumerate() {
+            if w.from_image {
+                // A fresh named volume is filled with the image's content at first mount.
+                let vol = format!("{svc_name}-rw{i}");
+                mounts.push(format!("{vol}:{}", w.path));
+                volumes.insert(vol, json!({}));
+            } else {
+                tmpfs.push(w.path.to_string());
+            }
+        }
+        for m in &rt.secret_mounts {
+            let secret = expand(cx, &m.secret, index, &mut unsupported);
+            mounts.push(format!("./secrets/{secret}:{}:ro", m.path));
+        }
+        if !mounts.is_empty() {
+            s.insert("volumes".into(), json!(mounts));
+        }
+        if !tmpfs.is_empty() {
+            s.insert("tmpfs".into(), json!(tmpfs));
+        }
+        if let Some(cmd) = &rt.health.ready.exec {
+            let mut test = vec!["CMD".to_owned()];
+            test.extend(cmd.iter().cloned());
+            let r = &rt.health.ready;
+            s.insert(
+                "healthcheck".into(),
+                json!({"test": test, "interval": format!("{}s", r.period.secs_ceil()), "timeout": format!("{}s", r.timeout.secs_ceil()), "retries": r.failures, "start_period": format!("{}s", rt.health.startup_timeout.secs_ceil())}),
+            );
+        } else {
+            unsupported.push("the readiness check (Compose checks run a command; TCP and HTTP checks need a client tool in the image)".to_owned());
+        }
+        s.insert("stop_grace_period".into(), json!(format!("{}s", rt.stop.grace_period.secs_ceil())));
+        let mut deploy = Map::new();
+        if !stateful {
+            deploy.insert("replicas".into(), json!(if running { spec.redundancy.replicas } else { 0 }));
+        } else if !running {
+            deploy.insert("replicas".into(), json!(0));
+        }
+        deploy.insert(
+            "resources".into(),
+            json!({"limits": {"cpus": cpus(&spec.capacity.cpu), "memory": mebibytes(&spec.capacity.memory)},
+                   "reservations": {"cpus": cpus(&spec.capacity.cpu), "memory": mebibytes(&spec.capacity.memory)}}),
+        );
+        s.insert("deploy".into(), Value::Object(deploy));
+        let mut aliases = vec![cx.name.clone()];
+        if let Some(i) = instance {
+            aliases.push(cx.peers.clone());
+            aliases.push(cx.replica_host(i));
+        }
+        aliases.retain(|a| *a != svc_name);
+        s.insert("networks".into(), json!({"default": {"aliases": aliases}}));
+        services.insert(svc_name.clone(), Value::Object(s));
+        if let Some(e) = rt.metrics.as_ref().and_then(|m| m.exporter.as_ref()) {
+            let mut x = Map::new();
+            x.insert("image".into(), json!(e.image.as_str()));
+            if !e.args.is_empty() {
+                x.insert("command".into(), json!(e.args));
+            }
+            if !e.env.is_empty() {
+                x.insert("environment".into(), json!(e.env.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect::<Map<String, Value>>()));
+            }
+            x.insert("network_mode".into(), json!(format!("service:{svc_name}")));
+            x.insert("read_only".into(), json!(true));
+            x.insert("tmpfs".into(), json!(["/tmp"]));
+            x.insert("cap_drop".into(), json!(["ALL"]));
+            x.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+            x.insert("restart".into(), json!("unless-stopped"));
+            x.insert("depends_on".into(), json!([svc_name]));
+            services.insert(format!("{svc_name}-exporter"), Value::Object(x));
+        }
+    }
+    let mut not_expressed = vec!["PodDisruptionBudget", "NetworkPolicy (every service on the network can connect)", "spread over nodes and zones"];
+    if spec.scaling.autoscale.is_some() {
+        not_expressed.push("HorizontalPodAutoscaler");
+    }
+    if spec.runtime.metrics.is_some() || spec.slo.availability.is_some() {
+        not_expressed.push("ServiceMonitor and PrometheusRule (SLO and service alerts)");
+    }
+    if !spec.access.operators.is_empty() {
+        not_expressed.push("operator RBAC");
+    }
+    if spec.capacity.quota {
+        not_expressed.push("ResourceQuota");
+    }
+    if !spec.patches.is_empty() {
+        not_expressed.push("patches (they target Kubernetes objects)");
+    }
+    let mut warnings = Diagnostics::default();
+    warnings.push(
+        Diagnostic::warning(Code::NotExpressible, format!("Compose cannot express: {}", not_expressed.join(", ")))
+            .help("fine for local development; use a Kubernetes target for production"),
+    );
+    unsupported.sort();
+    unsupported.dedup();
+    for u in unsupported {
+        warnings.push(Diagnostic::warning(Code::NotExpressible, format!("Compose leaves out {u}")).help("set it by hand in the compose file if you need it"));
+    }
+    let _ = loaded;
+    let mut file = Map::new();
+    file.insert("services".into(), Value::Object(services));
+    if !volumes.is_empty() {
+        file.insert("volumes".into(), Value::Object(volumes));
+    }
+    ComposeFile { yaml: crate::emit::to_yaml(&Value::Object(file)), warnings }
+}
