@@ -48,6 +48,10 @@ enum Command {
         /// Write one file per object and a kustomization.yaml into this directory instead.
         #[arg(long, short = 'o', value_name = "DIR")]
         output: Option<PathBuf>,
+        /// Build for a cluster, `NAME=active|standby` (repeatable): one bundle each, in
+        /// `DIR/NAME/` with `-o` (overrides the spec's `clusters:`).
+        #[arg(long = "cluster", value_name = "NAME=ROLE", value_parser = parse_cluster)]
+        clusters: Vec<oss_spec::model::ClusterSpec>,
     },
     /// Check spec files and report every problem in each.
     #[command(after_help = EXIT_HELP)]
@@ -105,6 +109,17 @@ struct SpecArgs {
     sets: Vec<String>,
 }
 
+fn parse_cluster(s: &str) -> Result<oss_spec::model::ClusterSpec, String> {
+    let (name, role) = s.split_once('=').ok_or("write NAME=active or NAME=standby")?;
+    let name = parse_namespace(name).map_err(|_| "a cluster name is a DNS label".to_owned())?;
+    let role = match role {
+        "active" => oss_spec::model::ClusterRole::Active,
+        "standby" => oss_spec::model::ClusterRole::Standby,
+        _ => return Err("the role is `active` or `standby`".to_owned()),
+    };
+    Ok(oss_spec::model::ClusterSpec { name, role, seed_address: None, pod_cidr: None })
+}
+
 fn parse_namespace(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 63
@@ -142,14 +157,51 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Outcome {
     match command {
-        Command::Build { spec, namespace, no_monitoring, target, format, output } => {
+        Command::Build { spec, namespace, no_monitoring, target, format, output, clusters } => {
             let loaded = match load(&spec) {
                 Ok(l) => l,
                 Err(o) => return o,
             };
             let compose = target == "compose";
             let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
-            let options = oss_compile::Options { namespace, no_monitoring, target };
+            let options = oss_compile::Options { namespace, no_monitoring, target, peer_cidrs: Vec::new() };
+            if !clusters.is_empty() || !loaded.spec.clusters.is_empty() {
+                if compose || format != "yaml" {
+                    return Outcome::Failed(
+                        "multi-cluster builds write YAML bundles (use `-o DIR` for one directory per cluster)".to_owned(),
+                    );
+                }
+                return match oss_compile::multicluster::compile_clusters(&loaded, &clusters, &options) {
+                    Ok(bundles) => {
+                        for b in &bundles {
+                            render::report(&loaded.sources, &b.bundle.warnings);
+                        }
+                        match output {
+                            Some(dir) => {
+                                for b in &bundles {
+                                    if let Outcome::Failed(e) = write_dir(&dir.join(&b.cluster), &b.bundle.to_files()) {
+                                        return Outcome::Failed(e);
+                                    }
+                                }
+                                Outcome::Ok
+                            }
+                            None => {
+                                let mut text = String::new();
+                                for b in &bundles {
+                                    let role = if b.role == oss_spec::model::ClusterRole::Active { "active" } else { "standby" };
+                                    text.push_str(&format!("# cluster: {} ({role})\n", b.cluster));
+                                    text.push_str(&b.bundle.to_yaml());
+                                }
+                                write_stdout(text.as_bytes())
+                            }
+                        }
+                    }
+                    Err(diags) => {
+                        render::report(&loaded.sources, &diags);
+                        Outcome::Findings
+                    }
+                };
+            }
             if compose {
                 if output.is_some() || format != "yaml" {
                     return Outcome::Failed("`--target compose` writes one YAML file to stdout; drop `-o` and `--format`".to_owned());

@@ -278,3 +278,31 @@ fn overlays_from_files_and_init() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("error[OSS029]") && stderr(&o).contains("cycle"), "{}", stderr(&o));
 }
+
+#[test]
+fn compose_and_multi_cluster_outputs() {
+    let o = ossc(&["build", "cassandra", "--target", "compose"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("services:\n  cassandra-0:\n") && text.contains("cassandra-0.cassandra-peers.cassandra.svc"));
+    assert!(stderr(&o).contains("warning[OSS032]: Compose cannot express: PodDisruptionBudget, NetworkPolicy"), "{}", stderr(&o));
+    let dir = std::env::temp_dir().join(format!("ossc-cli-mc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = ossc(&["build", "cassandra", "--cluster", "eu=active", "--cluster", "us=active", "-o", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for c in ["eu", "us"] {
+        let sts: String = std::fs::read_dir(dir.join(c))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains("statefulset"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        assert!(sts.contains(&format!("- name: CASSANDRA_DC\n          value: {c}\n")), "{c}");
+    }
+    let o = ossc(&["build", "kafka", "--cluster", "a=active", "--cluster", "b=active"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[OSS033]"), "{}", stderr(&o));
+    let o = ossc(&["build", "kafka", "--cluster", "a=active", "--cluster", "b=standby"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("# cluster: b (standby)"));
+}

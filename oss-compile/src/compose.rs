@@ -27,7 +27,11 @@ fn mebibytes(q: &oss_spec::values::Quantity) -> String {
 
 fn cpus(q: &oss_spec::values::Quantity) -> String {
     let milli = (q.nanos() + 999_999) / 1_000_000;
-    if milli % 1000 == 0 { (milli / 1000).to_string() } else { format!("{}.{:03}", milli / 1000, milli % 1000).trim_end_matches('0').to_owned() }
+    if milli % 1000 == 0 {
+        (milli / 1000).to_string()
+    } else {
+        format!("{}.{:03}", milli / 1000, milli % 1000).trim_end_matches('0').to_owned()
+    }
 }
 
 /// Expands `${...}` for replica `index` (Compose has no downward API: pod facts are literals).
@@ -46,7 +50,9 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
                     String::new()
                 }
                 Reference::Knob(ref name, format) => match (cx.spec.knob_value(name.as_str()), format) {
-                    (Some(oss_spec::model::KnobValue::Quantity(q)), Some(QuantityFormat::Mebibytes)) => (q.units_ceil() / (1 << 20)).to_string(),
+                    (Some(oss_spec::model::KnobValue::Quantity(q)), Some(QuantityFormat::Mebibytes)) => {
+                        (q.units_ceil() / (1 << 20)).to_string()
+                    }
                     (Some(oss_spec::model::KnobValue::Quantity(q)), Some(QuantityFormat::Bytes)) => q.units_ceil().to_string(),
                     (Some(v), _) => v.render(),
                     (None, _) => String::new(),
@@ -142,7 +148,8 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                 json!({"test": test, "interval": format!("{}s", r.period.secs_ceil()), "timeout": format!("{}s", r.timeout.secs_ceil()), "retries": r.failures, "start_period": format!("{}s", rt.health.startup_timeout.secs_ceil())}),
             );
         } else {
-            unsupported.push("the readiness check (Compose checks run a command; TCP and HTTP checks need a client tool in the image)".to_owned());
+            unsupported
+                .push("the readiness check (Compose checks run a command; TCP and HTTP checks need a client tool in the image)".to_owned());
         }
         s.insert("stop_grace_period".into(), json!(format!("{}s", rt.stop.grace_period.secs_ceil())));
         let mut deploy = Map::new();
@@ -172,7 +179,10 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                 x.insert("command".into(), json!(e.args));
             }
             if !e.env.is_empty() {
-                x.insert("environment".into(), json!(e.env.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect::<Map<String, Value>>()));
+                x.insert(
+                    "environment".into(),
+                    json!(e.env.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect::<Map<String, Value>>()),
+                );
             }
             x.insert("network_mode".into(), json!(format!("service:{svc_name}")));
             x.insert("read_only".into(), json!(true));
@@ -184,7 +194,8 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
             services.insert(format!("{svc_name}-exporter"), Value::Object(x));
         }
     }
-    let mut not_expressed = vec!["PodDisruptionBudget", "NetworkPolicy (every service on the network can connect)", "spread over nodes and zones"];
+    let mut not_expressed =
+        vec!["PodDisruptionBudget", "NetworkPolicy (every service on the network can connect)", "spread over nodes and zones"];
     if spec.scaling.autoscale.is_some() {
         not_expressed.push("HorizontalPodAutoscaler");
     }
@@ -208,7 +219,10 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     unsupported.sort();
     unsupported.dedup();
     for u in unsupported {
-        warnings.push(Diagnostic::warning(Code::NotExpressible, format!("Compose leaves out {u}")).help("set it by hand in the compose file if you need it"));
+        warnings.push(
+            Diagnostic::warning(Code::NotExpressible, format!("Compose leaves out {u}"))
+                .help("set it by hand in the compose file if you need it"),
+        );
     }
     let _ = loaded;
     let mut file = Map::new();

@@ -24,6 +24,8 @@ pub struct Context<'a> {
     pub monitoring: bool,
     /// The cluster flavour.
     pub target: crate::target::Target,
+    /// Pod CIDRs of other clusters admitted on the peer ports.
+    pub peer_cidrs: Vec<String>,
 }
 
 /// Suffix of the headless peer Service.
@@ -46,6 +48,7 @@ impl<'a> Context<'a> {
             owns_namespace,
             monitoring: !options.no_monitoring,
             target: options.target,
+            peer_cidrs: options.peer_cidrs.clone(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod derive;
 pub mod emit;
 pub mod lower;
 pub mod monitoring;
+pub mod multicluster;
 pub mod patch;
 pub mod security;
 pub mod target;
@@ -35,6 +36,8 @@ pub struct Options {
     pub no_monitoring: bool,
     /// The cluster flavour (docs/targets.md).
     pub target: Target,
+    /// Pod CIDRs of other clusters admitted on the peer ports (multi-cluster active-active).
+    pub peer_cidrs: Vec<String>,
 }
 
 /// Compiles a loaded spec into a bundle; warnings travel in [`Bundle::warnings`].

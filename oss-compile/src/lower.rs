@@ -26,7 +26,7 @@ use k8s_openapi::api::core::v1::{
     Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
@@ -404,6 +404,16 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
             }]),
         });
     }
+    let peer_ports = np_ports(cx.spec.function.peer_ports.iter());
+    let remote: Vec<NetworkPolicyPeer> = cx
+        .peer_cidrs
+        .iter()
+        .map(|cidr| NetworkPolicyPeer { ip_block: Some(IPBlock { cidr: cidr.clone(), except: None }), ..NetworkPolicyPeer::default() })
+        .collect();
+    if !remote.is_empty() && !peer_ports.is_empty() {
+        // Replicas of the other active clusters (multi-cluster active-active).
+        ingress.push(NetworkPolicyIngressRule { from: Some(remote.clone()), ports: Some(peer_ports.clone()) });
+    }
     let dns = ["UDP", "TCP"]
         .into_iter()
         .map(|p| NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some(p.to_owned()), ..NetworkPolicyPort::default() })
@@ -411,6 +421,9 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
     let mut egress = vec![NetworkPolicyEgressRule { ports: Some(dns), to: None }];
     if !all_ports.is_empty() {
         egress.push(NetworkPolicyEgressRule { to: Some(vec![own]), ports: Some(all_ports) });
+    }
+    if !remote.is_empty() && !peer_ports.is_empty() {
+        egress.push(NetworkPolicyEgressRule { to: Some(remote), ports: Some(peer_ports) });
     }
     NetworkPolicy {
         metadata: meta(cx, &cx.name, "server"),

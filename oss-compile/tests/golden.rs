@@ -45,6 +45,19 @@ fn goldens() -> Vec<(PathBuf, String)> {
                 out.push((repo().join("golden").join(&stem).join(format!("{name}.yaml")), build_for(&spec, *target)));
             }
         }
+        if stem == "cassandra" {
+            // A two-cluster active-active layout: one bundle per cluster.
+            let overlay = std::fs::read_to_string(repo().join("tests/multicluster/cassandra-two-datacenters.yaml")).unwrap();
+            let base = std::fs::read_to_string(&spec).unwrap();
+            let inputs = [
+                oss_spec::Input { name: "cassandra.yaml", text: &base },
+                oss_spec::Input { name: "two.yaml", text: &overlay.replace("extends: cassandra\n", "") },
+            ];
+            let loaded = oss_spec::load(&inputs, &oss_spec::Options::default(), &oss_spec::NoResolver).unwrap_or_else(|f| panic!("{f}"));
+            for c in oss_compile::multicluster::compile_clusters(&loaded, &[], &oss_compile::Options::default()).unwrap() {
+                out.push((repo().join("golden").join(&stem).join(format!("cluster-{}.yaml", c.cluster)), c.bundle.to_yaml()));
+            }
+        }
         // Every service as a Compose file (a level deeper: it is not a Kubernetes bundle).
         let text = std::fs::read_to_string(&spec).unwrap();
         let loaded = oss_spec::parse("spec.yaml", &text).unwrap();

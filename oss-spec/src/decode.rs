@@ -383,6 +383,27 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
     let slo = f.opt(d, "slo", decode_slo);
     let lifecycle = f.opt(d, "lifecycle", decode_lifecycle);
     let patches = f.opt(d, "patches", |d, n, p| d.list(n, p, decode_patch));
+    let clusters = f.opt(d, "clusters", |d, n, p| {
+        d.list(n, p, |d, n, p| {
+            let mut f = d.fields(n, p, n.span)?;
+            let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, |s| ServiceName::parse(s).map(|n| n.to_string())));
+            let role = f.req(d, "role", |d, n, p| d.choice(n, p, &[("active", ClusterRole::Active), ("standby", ClusterRole::Standby)]));
+            let seed = f.opt(d, "seedAddress", Decoder::string);
+            let cidr = f.opt(d, "podCidr", |d, n, p| {
+                let s = d.string(n, p)?;
+                let ok = s
+                    .split_once('/')
+                    .is_some_and(|(ip, bits)| bits.parse::<u8>().is_ok_and(|b| b <= 128) && (ip.parse::<std::net::IpAddr>().is_ok()));
+                if !ok {
+                    d.error(Code::InvalidValue, n, format!("`{s}` is not a CIDR"), "write an address range such as `10.8.0.0/14`");
+                    return None;
+                }
+                Some(s)
+            });
+            f.finish(d);
+            Some(ClusterSpec { name: name?, role: role?, seed_address: seed, pod_cidr: cidr })
+        })
+    });
     let settings_span = f.entries.iter().find(|(k, _)| k.as_str() == Some("settings")).map(|(k, _)| k.span);
     f.finish(d);
     // Settings are typed by the knobs, so they are decoded after them.
@@ -416,6 +437,7 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
         slo: slo.unwrap_or_default(),
         lifecycle: lifecycle.unwrap_or_default(),
         patches: patches.unwrap_or_default(),
+        clusters: clusters.unwrap_or_default(),
     })
 }
 
@@ -513,6 +535,19 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         f.finish(d);
         Some(ReplicaRule { min: min.unwrap_or(1), max: max.unwrap_or(1000), odd: odd.unwrap_or(false), reason: reason? })
     });
+    let multi_cluster = f.opt(d, "multiCluster", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let aa = f.opt(d, "activeActive", |d, n, p| {
+            let mut f = d.fields(n, p, owner(d, p, n))?;
+            let description = f.req(d, "description", Decoder::string);
+            let settings = f.opt(d, "settings", |d, n, p| d.map(n, p, KnobName::parse, |d, _, n, p| d.string(n, p)));
+            let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
+            f.finish(d);
+            Some(ClusterMode { description: description?, settings: settings.unwrap_or_default(), env: env.unwrap_or_default() })
+        });
+        f.finish(d);
+        Some(MultiCluster { active_active: aa })
+    });
     let secret_mounts = f.opt(d, "secretMounts", |d, n, p| {
         d.list(n, p, |d, n, p| {
             let mut f = d.fields(n, p, n.span)?;
@@ -541,6 +576,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         metrics,
         replicas,
         secret_mounts: secret_mounts.unwrap_or_default(),
+        multi_cluster,
     })
 }
 

@@ -72,6 +72,7 @@ codes! {
     TargetDowngrade = "OSS030", "target-downgrade", "The target profile softens a rule its cluster cannot satisfy (warning).";
     PatchFailed = "OSS031", "patch-failed", "A patch whose target does not exist, that fails, or whose result is not a valid object.";
     NotExpressible = "OSS032", "not-expressible", "Part of the service that the output format cannot express (warning).";
+    MultiClusterUnsupported = "OSS033", "multi-cluster", "A multi-cluster layout the service does not support, or an incomplete one.";
 }
 
 impl fmt::Display for Code {

@@ -66,6 +66,10 @@ pub struct Spec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub patches: Vec<Patch>,
+    /// Clusters to build for: one bundle each (docs/multicluster.md).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub clusters: Vec<ClusterSpec>,
 }
 
 /// A patch on emitted objects (docs/patches.md).
@@ -277,6 +281,65 @@ pub struct Runtime {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub secret_mounts: Vec<SecretMount>,
+    /// How the service runs across several clusters (docs/multicluster.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_cluster: Option<MultiCluster>,
+}
+
+/// What the software supports across clusters. Active-standby as a cold copy (the standby
+/// cluster keeps the service installed and stopped) needs no declaration.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct MultiCluster {
+    /// Every cluster serves: how each cluster's copy differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_active: Option<ClusterMode>,
+}
+
+/// How one cluster's copy differs in a multi-cluster mode.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct ClusterMode {
+    /// What the mode gives and what the consumer must provide.
+    pub description: String,
+    /// Knob values per cluster (string knobs); may use `${cluster.name}`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub settings: IndexMap<KnobName, String>,
+    /// Environment values replaced per cluster; may use `${cluster.name}` and
+    /// `${cluster.remoteSeeds}` besides the usual references.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, String>,
+}
+
+/// One cluster the consumer deploys to.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct ClusterSpec {
+    /// Cluster name (a DNS label; also the subdirectory with `-o`).
+    pub name: String,
+    /// `active` (serves) or `standby` (installed, stopped: a cold copy).
+    pub role: ClusterRole,
+    /// How the other clusters reach this cluster's seed replica (routable between clusters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed_address: Option<String>,
+    /// This cluster's pod CIDR, admitted by the other clusters' NetworkPolicies on peer ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_cidr: Option<String>,
+}
+
+/// A cluster's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ClusterRole {
+    /// Serves traffic.
+    Active,
+    /// Holds the service installed and stopped, to be started on failover.
+    Standby,
 }
 
 /// The replica counts a service supports.

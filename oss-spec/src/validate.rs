@@ -184,6 +184,25 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     for (i, m) in spec.runtime.secret_mounts.iter().enumerate() {
         templates.push((format!("runtime.secretMounts.{i}.secret"), &m.secret));
     }
+    // Per-cluster templates: `${cluster.*}` is filled in first, then the usual references.
+    let mut cluster_templates: Vec<(String, String)> = Vec::new();
+    if let Some(aa) = spec.runtime.multi_cluster.as_ref().and_then(|m| m.active_active.as_ref()) {
+        for (k, v) in &aa.env {
+            cluster_templates.push((
+                format!("runtime.multiCluster.activeActive.env.{k}"),
+                v.replace("${cluster.name}", "x").replace("${cluster.seeds}", "x"),
+            ));
+        }
+        for (k, v) in &aa.settings {
+            cluster_templates.push((
+                format!("runtime.multiCluster.activeActive.settings.{k}"),
+                v.replace("${cluster.name}", "x").replace("${cluster.seeds}", "x"),
+            ));
+        }
+    }
+    for (path, text) in &cluster_templates {
+        templates.push((path.clone(), text));
+    }
     for (name, v) in &spec.runtime.env {
         match v {
             EnvValue::Value(s) => templates.push((format!("runtime.env.{name}"), s)),
