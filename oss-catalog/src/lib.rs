@@ -112,7 +112,8 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
     let _ = writeln!(o, "\nimage: {}", s.runtime.image);
     let _ = writeln!(o, "\nendpoints:");
     for p in &s.function.endpoints {
-        let _ = writeln!(o, "  {} {}/{:?}  {}", p.name, p.port, p.protocol, p.description.as_deref().unwrap_or("")).map(|()| ());
+        let protocol = if p.protocol == oss_spec::model::Protocol::Udp { "UDP" } else { "TCP" };
+        let _ = writeln!(o, "  {} {}/{protocol}  {}", p.name, p.port, p.description.as_deref().unwrap_or(""));
     }
     if !s.function.peer_ports.is_empty() {
         let _ = writeln!(o, "peer ports:");
@@ -129,7 +130,7 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
     let r = &s.redundancy;
     let _ = writeln!(
         o,
-        "\ndefaults: {} replicas, quorum {:?}, spread {:?}; cpu {}, memory {}, storage {}",
+        "\ndefaults: {} replicas, quorum {}, spread {}; cpu {}, memory {}, storage {}",
         r.replicas, r.quorum, r.spread, s.capacity.cpu, s.capacity.memory, s.capacity.storage
     );
     if let Some(rule) = &s.runtime.replicas {
@@ -141,7 +142,7 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
     if let Some(ha) = &s.function.high_availability {
         let _ = writeln!(o, "\nhigh availability:\n  {}", ha.trim());
     }
-    o.replace("Majority", "majority").replace("Zone", "zone").replace("Host", "host").replace("Tcp", "TCP").replace("Udp", "UDP")
+    o
 }
 
 /// The catalog page, `docs/catalog.md`.
@@ -177,17 +178,7 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         let ports: Vec<String> = s.function.endpoints.iter().map(|p| format!("`{}` {}", p.name, p.port)).collect();
         let _ = writeln!(o, "- endpoints: {}", if ports.is_empty() { "none".to_owned() } else { ports.join(", ") });
         let r = &s.redundancy;
-        let quorum = match r.quorum {
-            oss_spec::model::Quorum::Majority => "majority".to_owned(),
-            oss_spec::model::Quorum::All => "all".to_owned(),
-            oss_spec::model::Quorum::One => "one".to_owned(),
-            oss_spec::model::Quorum::Count(n) => n.to_string(),
-        };
-        let spread = match r.spread {
-            oss_spec::model::Spread::None => "none",
-            oss_spec::model::Spread::Host => "host",
-            oss_spec::model::Spread::Zone => "zone",
-        };
+        let (quorum, spread) = (r.quorum, r.spread);
         let _ = writeln!(o, "- defaults: {} replicas, quorum {quorum}, spread {spread}", r.replicas);
         if let Some(rule) = &s.runtime.replicas {
             let _ =
@@ -232,17 +223,7 @@ pub fn init_overlay(entry: &Entry, loaded: &Loaded) -> String {
         let _ = writeln!(o, "#   storage: {}\n#   storageClass: fast-ssd", c.storage);
     }
     let r = &s.redundancy;
-    let quorum = match r.quorum {
-        oss_spec::model::Quorum::Majority => "majority".to_owned(),
-        oss_spec::model::Quorum::All => "all".to_owned(),
-        oss_spec::model::Quorum::One => "one".to_owned(),
-        oss_spec::model::Quorum::Count(n) => n.to_string(),
-    };
-    let spread = match r.spread {
-        oss_spec::model::Spread::None => "none",
-        oss_spec::model::Spread::Host => "host",
-        oss_spec::model::Spread::Zone => "zone",
-    };
+    let (quorum, spread) = (r.quorum, r.spread);
     let _ = writeln!(o, "# redundancy:\n#   replicas: {}\n#   quorum: {quorum}\n#   spread: {spread}", r.replicas);
     if let Some(rule) = &s.runtime.replicas {
         let _ = writeln!(o, "#   # replica counts: {} to {}{} ({})", rule.min, rule.max, if rule.odd { ", odd" } else { "" }, rule.reason);

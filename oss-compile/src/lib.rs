@@ -123,13 +123,12 @@ pub fn judge(spec: &oss_spec::Spec) -> Vec<Finding> {
                 Some((n, s)) => format!(
                     "{target}% needs at least {n} replicas {} with quorum {}; or lower `slo.availability` to at most {}%",
                     spread_name(s),
-                    quorum_name(r.quorum),
+                    r.quorum,
                     percent(have)
                 ),
-                None => format!(
-                    "no topology with quorum {} reaches {target}%; relax `redundancy.quorum` or lower `slo.availability`",
-                    quorum_name(r.quorum)
-                ),
+                None => {
+                    format!("no topology with quorum {} reaches {target}%; relax `redundancy.quorum` or lower `slo.availability`", r.quorum)
+                }
             };
             out.push(Finding::new(
                 Code::InfeasibleSlo,
@@ -200,13 +199,4 @@ pub fn judge(spec: &oss_spec::Spec) -> Vec<Finding> {
         ));
     }
     out
-}
-
-fn quorum_name(q: oss_spec::model::Quorum) -> String {
-    match q {
-        oss_spec::model::Quorum::Majority => "majority".to_owned(),
-        oss_spec::model::Quorum::All => "all".to_owned(),
-        oss_spec::model::Quorum::One => "one".to_owned(),
-        oss_spec::model::Quorum::Count(n) => n.to_string(),
-    }
 }

@@ -801,6 +801,29 @@ impl JsonSchema for Quorum {
     }
 }
 
+/// The spelling in specs: `majority`, `all`, `one` or the number.
+impl std::fmt::Display for Quorum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Quorum::Majority => f.write_str("majority"),
+            Quorum::All => f.write_str("all"),
+            Quorum::One => f.write_str("one"),
+            Quorum::Count(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// The spelling in specs: `none`, `host` or `zone`.
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Spread::None => "none",
+            Spread::Host => "host",
+            Spread::Zone => "zone",
+        })
+    }
+}
+
 impl Quorum {
     /// How many of `replicas` must be up.
     #[must_use]
