@@ -14,7 +14,11 @@ pub enum InputError {
 
 /// Reads a file (or stdin for `-`), size-limited and UTF-8 checked.
 pub fn read_file(path: &Path) -> Result<String, InputError> {
-    let limit = oss_spec::Limits::default().max_bytes;
+    read_file_limited(path, oss_spec::Limits::default().max_bytes)
+}
+
+/// [`read_file`] with another size limit.
+pub fn read_file_limited(path: &Path, limit: usize) -> Result<String, InputError> {
     let name = path.display().to_string();
     let mut bytes = Vec::new();
     let read = if path.as_os_str() == "-" {

@@ -6,6 +6,7 @@
 
 mod input;
 mod render;
+mod report;
 
 use clap::{Parser, Subcommand};
 use input::InputError;
@@ -59,6 +60,12 @@ enum Command {
         /// Files to check (`-` reads standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// `human` (default, on stderr), `json` or `sarif` (on stdout).
+        #[arg(long, default_value = "human", value_parser = ["human", "json", "sarif"])]
+        format: String,
+        /// Largest input file in bytes (default 1 MiB).
+        #[arg(long, value_name = "BYTES")]
+        max_bytes: Option<usize>,
     },
     /// Print the fully resolved spec, defaults filled in.
     #[command(after_help = EXIT_HELP)]
@@ -68,6 +75,24 @@ enum Command {
         /// Instead, list every value the inputs set and where (file:line:col, or the flag).
         #[arg(long)]
         origins: bool,
+    },
+    /// Check that a checked-in bundle (a YAML file or an `-o` directory) is what the spec
+    /// builds to now; exit 1 with a diff when it is out of date.
+    #[command(after_help = EXIT_HELP)]
+    Check {
+        /// The checked-in bundle: a YAML file, or a directory written by `build -o`.
+        bundle: PathBuf,
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Namespace the bundle was built with.
+        #[arg(long, short = 'n', value_parser = parse_namespace)]
+        namespace: Option<String>,
+        /// Target the bundle was built for.
+        #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind"])]
+        target: String,
+        /// The bundle was built without monitoring objects.
+        #[arg(long)]
+        no_monitoring: bool,
     },
     /// Print the JSON Schema of the Open Service Spec.
     Schema,
@@ -134,6 +159,8 @@ enum Outcome {
     Ok,
     Findings,
     Failed(String),
+    /// An exit code whose message was already written.
+    Exit(u8),
 }
 
 fn main() -> ExitCode {
@@ -148,6 +175,7 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Outcome::Ok => ExitCode::SUCCESS,
         Outcome::Findings => ExitCode::from(1),
+        Outcome::Exit(code) => ExitCode::from(code),
         Outcome::Failed(msg) => {
             let _ = writeln!(std::io::stderr(), "error[{}]: {msg}", oss_spec::Code::IoError);
             ExitCode::from(2)
@@ -247,8 +275,23 @@ fn run(command: Command) -> Outcome {
             let value = serde_json::to_value(&loaded.spec).unwrap_or(serde_json::Value::Null);
             write_stdout(oss_compile::emit::to_yaml(&value).as_bytes())
         }
-        Command::Validate { files } => validate(&files),
+        Command::Validate { files, format, max_bytes } => validate(&files, &format, max_bytes),
         Command::Schema => write_stdout(oss_spec::schema::json_schema().as_bytes()),
+        Command::Check { bundle, spec, namespace, target, no_monitoring } => {
+            let loaded = match load(&spec) {
+                Ok(l) => l,
+                Err(o) => return o,
+            };
+            let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
+            let options = oss_compile::Options { namespace, no_monitoring, target, peer_cidrs: Vec::new() };
+            match oss_compile::compile(&loaded, &options) {
+                Ok(fresh) => check(&bundle, &fresh),
+                Err(diags) => {
+                    render::report(&loaded.sources, &diags);
+                    Outcome::Findings
+                }
+            }
+        }
         Command::Catalog(c) => catalog(c),
         Command::Init { name } => match oss_catalog::get(&name) {
             Some(entry) => match entry.load(&oss_spec::Options::default()) {
@@ -329,42 +372,117 @@ fn catalog(command: CatalogCommand) -> Outcome {
     }
 }
 
-fn validate(files: &[PathBuf]) -> Outcome {
-    let mut errors = 0usize;
-    let mut unread = 0usize;
+fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>) -> Outcome {
+    let mut limits = oss_spec::Limits::default();
+    if let Some(m) = max_bytes {
+        limits.max_bytes = m;
+        limits.max_scalar_bytes = limits.max_scalar_bytes.max(m);
+    }
+    let human = format == "human";
+    let mut reports = Vec::with_capacity(files.len());
     for path in files {
-        let text = match input::read_file(path) {
-            Ok(t) => t,
-            Err(InputError::Refused(failure)) => {
-                render::report(&failure.sources, &failure.diagnostics);
-                errors += 1;
-                continue;
+        let name = path.display().to_string();
+        let report = match input::read_file_limited(path, limits.max_bytes) {
+            Ok(text) => {
+                let inputs = [oss_spec::Input { name: &name, text: &text }];
+                let options = oss_spec::Options { limits, ..oss_spec::Options::default() };
+                match oss_spec::load(&inputs, &options, &input::FsResolver) {
+                    Ok(l) => report::FileReport { file: name, sources: l.sources, diagnostics: l.warnings.0, readable: true },
+                    Err(f) => report::FileReport { file: name, sources: f.sources, diagnostics: f.diagnostics.0, readable: true },
+                }
+            }
+            Err(InputError::Refused(f)) => {
+                report::FileReport { file: name, sources: f.sources, diagnostics: f.diagnostics.0, readable: true }
             }
             Err(InputError::Io(e)) => {
-                let _ = writeln!(std::io::stderr(), "error[{}]: {e}", oss_spec::Code::IoError);
-                unread += 1;
-                continue;
+                if human {
+                    let _ = writeln!(std::io::stderr(), "error[{}]: {e}", oss_spec::Code::IoError);
+                }
+                let d = oss_spec::Diagnostic::error(oss_spec::Code::IoError, e).help("check the path and its permissions");
+                report::FileReport { file: name, sources: oss_spec::Sources::new(), diagnostics: vec![d], readable: false }
             }
         };
-        let name = path.display().to_string();
-        let inputs = [oss_spec::Input { name: &name, text: &text }];
-        match oss_spec::load(&inputs, &oss_spec::Options::default(), &input::FsResolver) {
-            Ok(loaded) => render::report(&loaded.sources, &loaded.warnings),
-            Err(failure) => {
-                render::report(&failure.sources, &failure.diagnostics);
-                errors += 1;
-            }
+        if human && report.readable {
+            render::report(&report.sources, &oss_spec::Diagnostics(report.diagnostics.clone()));
         }
+        reports.push(report);
     }
+    let unread = reports.iter().filter(|r| !r.readable).count();
+    let errors = reports.iter().filter(|r| r.readable && r.diagnostics.iter().any(oss_spec::Diagnostic::is_error)).count();
     let ok = files.len() - errors - unread;
-    let _ = writeln!(std::io::stderr(), "{} file(s) checked: {ok} valid, {errors} with errors, {unread} unreadable", files.len());
+    let written = match format {
+        "json" => write_stdout(report::json(&reports).as_bytes()),
+        "sarif" => write_stdout(report::sarif(&reports).as_bytes()),
+        _ => {
+            let _ = writeln!(std::io::stderr(), "{} file(s) checked: {ok} valid, {errors} with errors, {unread} unreadable", files.len());
+            Outcome::Ok
+        }
+    };
+    if let Outcome::Failed(e) = written {
+        return Outcome::Failed(e);
+    }
     if unread > 0 {
-        Outcome::Failed(format!("{unread} file(s) could not be read"))
+        if human { Outcome::Failed(format!("{unread} file(s) could not be read")) } else { Outcome::Exit(2) }
     } else if errors > 0 {
         Outcome::Findings
     } else {
         Outcome::Ok
     }
+}
+
+/// Compares a checked-in bundle with a fresh build; prints a unified diff per differing file.
+fn check(path: &Path, fresh: &oss_compile::Bundle) -> Outcome {
+    let mut pairs: Vec<(String, String, String)> = Vec::new(); // (name, checked in, fresh)
+    if path.is_dir() {
+        let want = fresh.to_files();
+        let mut names: Vec<String> = want.iter().map(|(n, _)| n.clone()).collect();
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for e in entries.flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n.ends_with(".yaml") && !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+        names.sort();
+        for n in names {
+            let have = std::fs::read_to_string(path.join(&n)).unwrap_or_default();
+            let new = want.iter().find(|(w, _)| *w == n).map(|(_, t)| t.clone()).unwrap_or_default();
+            pairs.push((path.join(&n).display().to_string(), have, new));
+        }
+    } else {
+        match input::read_file(path) {
+            Ok(have) => pairs.push((path.display().to_string(), have, fresh.to_yaml())),
+            Err(InputError::Io(e)) => return Outcome::Failed(e),
+            Err(InputError::Refused(f)) => {
+                render::report(&f.sources, &f.diagnostics);
+                return Outcome::Findings;
+            }
+        }
+    }
+    let mut stale = 0;
+    let mut out = String::new();
+    for (name, have, new) in &pairs {
+        if have != new {
+            stale += 1;
+            let diff = similar::TextDiff::from_lines(have, new);
+            out.push_str(
+                &diff.unified_diff().context_radius(3).header(&format!("{name} (checked in)"), &format!("{name} (built now)")).to_string(),
+            );
+        }
+    }
+    if stale == 0 {
+        let _ = writeln!(std::io::stderr(), "{}: up to date", path.display());
+        return Outcome::Ok;
+    }
+    let _ = write_stdout(out.as_bytes());
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: {} is out of date with its spec ({stale} file(s) differ); rebuild it with `ossc build ... {}`",
+        path.display(),
+        if path.is_dir() { format!("-o {}", path.display()) } else { format!("> {}", path.display()) }
+    );
+    Outcome::Findings
 }
 
 /// Writes a bundle directory, replacing what an earlier build wrote there (numbered object

@@ -306,3 +306,35 @@ fn compose_and_multi_cluster_outputs() {
     assert!(o.status.success());
     assert!(stdout(&o).contains("# cluster: b (standby)"));
 }
+
+#[test]
+fn machine_readable_findings_and_check() {
+    let bad = scratch(
+        "json-bad.yaml",
+        "apiVersion: openservice.dev/v1alpha1\nkind: Service\nmetadata: {name: x, version: \"1\"}\nredundancy: {replcas: 2}\n",
+    );
+    let o = ossc(&["validate", "--format", "json", bad.to_str().unwrap(), "specs/etcd.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["summary"]["withErrors"], 1);
+    assert_eq!(v["files"][1]["valid"], true);
+    let codes: Vec<&str> = v["files"][0]["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"OSS003") && codes.contains(&"OSS005"), "{codes:?}");
+    let d = v["files"][0]["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "OSS003").unwrap();
+    assert_eq!((d["location"]["line"].as_u64(), d["location"]["column"].as_u64()), (Some(4), Some(14)));
+    let o = ossc(&["validate", "--format", "sarif", bad.to_str().unwrap()]);
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["version"], "2.1.0");
+    assert!(s["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["ruleId"] == "OSS003"));
+    let o = ossc(&["validate", "--format", "json", "no/such.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["summary"]["unreadable"], 1);
+    assert!(ossc(&["check", "golden/cassandra/bundle.yaml", "cassandra"]).status.success());
+    let o = ossc(&["check", "golden/cassandra/bundle.yaml", "cassandra", "--set", "redundancy.replicas=5"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("-  replicas: 3\n+  replicas: 5\n"), "{}", stdout(&o));
+    let big = scratch("big.yaml", &format!("apiVersion: openservice.dev/v1alpha1\n# {}\n", "x".repeat(2 << 20)));
+    assert_eq!(ossc(&["validate", big.to_str().unwrap()]).status.code(), Some(1));
+    assert_ne!(ossc(&["validate", "--max-bytes", "4000000", big.to_str().unwrap()]).status.code(), Some(101));
+}

@@ -108,7 +108,10 @@ impl<'n> Fields<'n> {
             Diagnostic::error(Code::MissingField, format!("missing field `{key}` in {}", describe(&self.path)))
                 .at(self.owner)
                 .label(format!("`{key}` is required here"))
-                .help(format!("add `{key}:` (see docs/spec.md#{})", self.path.split('.').next().unwrap_or("top").to_ascii_lowercase())),
+                .help(match self.path.split('.').next().filter(|s| !s.is_empty()) {
+                    Some(section) => format!("add `{key}:` (see docs/spec.md, section `{section}`)"),
+                    None => format!("add `{key}:` (see docs/spec.md)"),
+                }),
         );
         None
     }
