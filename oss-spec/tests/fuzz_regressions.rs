@@ -14,10 +14,10 @@ fn fuzz_reproducers_stay_fixed() {
                 continue;
             }
             let bytes = std::fs::read(e.path()).unwrap_or_default();
-            if let Ok(text) = oss_spec::decode_text("repro.yaml", bytes, 1 << 20) {
-                if let Err(f) = oss_spec::parse("repro.yaml", &text) {
-                    assert!(f.diagnostics.iter().all(|d| d.span.is_some()), "{}: unlocated diagnostic", e.path().display());
-                }
+            if let Ok(text) = oss_spec::decode_text("repro.yaml", bytes, 1 << 20)
+                && let Err(f) = oss_spec::parse("repro.yaml", &text)
+            {
+                assert!(f.diagnostics.iter().all(|d| d.span.is_some()), "{}: unlocated diagnostic", e.path().display());
             }
             n += 1;
         }
