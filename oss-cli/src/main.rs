@@ -94,6 +94,30 @@ enum Command {
         #[arg(long)]
         no_monitoring: bool,
     },
+    /// Say, before anything is applied, what building SPEC over an earlier bundle will do:
+    /// exit 0 when every change is safe, 3 when one is rejected, destructive or unsafe.
+    #[command(
+        after_help = "Exit codes:\n  0  every change is safe (or only rolls pods)\n  1  the input has errors\n  2  usage or I/O error\n  3  a change is rejected by the API server, destructive or unsafe for the quorum"
+    )]
+    Diff {
+        /// The earlier bundle: a YAML file or a directory written by `build -o`.
+        #[arg(long, value_name = "OLD")]
+        against: PathBuf,
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Namespace of the build.
+        #[arg(long, short = 'n', value_parser = parse_namespace)]
+        namespace: Option<String>,
+        /// Target of the build.
+        #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind"])]
+        target: String,
+        /// Build without monitoring objects.
+        #[arg(long)]
+        no_monitoring: bool,
+        /// `human` (default) or `json`.
+        #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+        format: String,
+    },
     /// Print the JSON Schema of the Open Service Spec.
     Schema,
     /// Browse the built-in catalog of services.
@@ -277,6 +301,56 @@ fn run(command: Command) -> Outcome {
         }
         Command::Validate { files, format, max_bytes } => validate(&files, &format, max_bytes),
         Command::Schema => write_stdout(oss_spec::schema::json_schema().as_bytes()),
+        Command::Diff { against, spec, namespace, target, no_monitoring, format } => {
+            let old = match read_bundle(&against) {
+                Ok(old) => old,
+                Err(e) => return Outcome::Failed(e),
+            };
+            let loaded = match load(&spec) {
+                Ok(l) => l,
+                Err(o) => return o,
+            };
+            let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
+            let options = oss_compile::Options { namespace, no_monitoring, target, peer_cidrs: Vec::new() };
+            let new = match oss_compile::compile(&loaded, &options) {
+                Ok(b) => b,
+                Err(diags) => {
+                    render::report(&loaded.sources, &diags);
+                    return Outcome::Findings;
+                }
+            };
+            let changes = oss_compile::diff::diff(&old, &new);
+            let blocking = changes.iter().any(|c| c.class.blocks());
+            let text = if format == "json" {
+                let items: Vec<serde_json::Value> = changes
+                    .iter()
+                    .map(|c| serde_json::json!({"object": c.object, "path": c.path, "old": c.old, "new": c.new, "class": c.class.name(), "note": c.note}))
+                    .collect();
+                let mut t = serde_json::to_string_pretty(&serde_json::json!({"version": 1, "safe": !blocking, "changes": items}))
+                    .unwrap_or_default();
+                t.push('\n');
+                t
+            } else {
+                let mut t = String::new();
+                for c in &changes {
+                    let values = match (&c.old, &c.new) {
+                        (Some(a), Some(b)) => format!(": {a} -> {b}"),
+                        (None, Some(b)) => format!(": (none) -> {b}"),
+                        (Some(a), None) => format!(": {a} -> (none)"),
+                        (None, None) => String::new(),
+                    };
+                    t.push_str(&format!("[{}] {} {}{values}\n    {}\n", c.class.name(), c.object, c.path, c.note));
+                }
+                if changes.is_empty() {
+                    t.push_str("no changes\n");
+                }
+                t
+            };
+            if let Outcome::Failed(e) = write_stdout(text.as_bytes()) {
+                return Outcome::Failed(e);
+            }
+            if blocking { Outcome::Exit(3) } else { Outcome::Ok }
+        }
         Command::Check { bundle, spec, namespace, target, no_monitoring } => {
             let loaded = match load(&spec) {
                 Ok(l) => l,
@@ -428,6 +502,37 @@ fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>) -> Outcom
     } else {
         Outcome::Ok
     }
+}
+
+/// Reads an earlier bundle: a YAML stream, or the object files of a `build -o` directory.
+fn read_bundle(path: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let mut texts = Vec::new();
+    if path.is_dir() {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml") && p.file_name().is_some_and(|n| n != "kustomization.yaml"))
+            .collect();
+        names.sort();
+        for n in names {
+            texts.push((n.display().to_string(), std::fs::read_to_string(&n).map_err(|e| format!("cannot read `{}`: {e}", n.display()))?));
+        }
+    } else {
+        let text = input::read_file_limited(path, 64 << 20).map_err(|e| match e {
+            InputError::Io(e) => e,
+            InputError::Refused(f) => f.to_string(),
+        })?;
+        texts.push((path.display().to_string(), text));
+    }
+    let mut out = Vec::new();
+    for (name, text) in texts {
+        out.extend(
+            oss_spec::yaml::parse_objects(&text, &oss_spec::Limits::default())
+                .map_err(|e| format!("`{name}` is not a YAML bundle: {e}"))?,
+        );
+    }
+    Ok(out)
 }
 
 /// Compares a checked-in bundle with a fresh build; prints a unified diff per differing file.

@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod compose;
 pub mod context;
 pub mod derive;
+pub mod diff;
 pub mod emit;
 pub mod lower;
 pub mod monitoring;

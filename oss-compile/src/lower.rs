@@ -480,7 +480,17 @@ fn statefulset(cx: &Context) -> StatefulSet {
         }
     };
     let claim = PersistentVolumeClaim {
-        metadata: ObjectMeta { name: Some(DATA_VOLUME.to_owned()), labels: Some(cx.labels("server")), ..ObjectMeta::default() },
+        // No version label: claim templates are immutable, so a label that changes with every
+        // release would make every upgrade a rejected update.
+        metadata: ObjectMeta {
+            name: Some(DATA_VOLUME.to_owned()),
+            labels: Some({
+                let mut l = cx.labels("server");
+                l.remove("app.kubernetes.io/version");
+                l
+            }),
+            ..ObjectMeta::default()
+        },
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
             storage_class_name: spec.capacity.storage_class.clone().or_else(|| cx.target.default_storage_class().map(str::to_owned)),

@@ -43,6 +43,11 @@ pub fn apply(root: &mut Node, source: &Source, id: SourceId, limits: &Limits) ->
             node.value = Value::Map(Vec::new());
         }
         let next = match &mut node.value {
+            Value::Map(entries) if last && value.value == Value::Null => {
+                // `--set a.b=null` removes the value, as `null` does in an overlay.
+                entries.retain(|(k, _)| k.as_str() != Some(seg));
+                return Ok(());
+            }
             Value::Map(entries) => {
                 let pos = match entries.iter().position(|(k, _)| k.as_str() == Some(seg)) {
                     Some(p) => p,

@@ -251,6 +251,25 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
+/// Parses a multi-document stream of Kubernetes objects (an earlier bundle) into JSON values,
+/// under the same limits per document (and at most 10 000 documents).
+///
+/// # Errors
+/// A message with the line of the first problem.
+pub fn parse_objects(text: &str, limits: &Limits) -> Result<Vec<serde_json::Value>, String> {
+    let mut budget = serde_saphyr::budget::Budget::default();
+    budget.max_depth = limits.max_depth.max(64);
+    budget.max_documents = 10_000;
+    budget.max_aliases = limits.max_aliases;
+    budget.max_anchors = limits.max_aliases;
+    let options = serde_saphyr::options! { budget: Some(budget), strict_booleans: true };
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_str_multiple_with_options(text, options).map_err(|e| {
+        let o = serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off };
+        e.render_with_options(o)
+    })?;
+    Ok(docs.into_iter().filter(|d| d.is_object()).collect())
+}
+
 struct ValueVisitor;
 
 impl<'de> Visitor<'de> for ValueVisitor {

@@ -1,0 +1,262 @@
+//! Upgrade safety: what applying a new bundle over an old one will do (docs/upgrades.md).
+//!
+//! Owns: pairing objects, listing changed fields, and the rules that classify each change:
+//! safe; rolls pods; rejected by the API server (immutable fields, from Kubernetes' own update
+//! validation); destructive (deletes a Service, a namespace, data); unsafe for the quorum.
+//! Every rule is tested with a pair of bundles and proved against a real API server by
+//! scripts/apiserver-tier.
+
+use crate::bundle::Bundle;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How bad a change is, from harmless to refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// Applies without disturbing anything.
+    Safe,
+    /// Replaces pods (one at a time, as the workload's update strategy says).
+    RollsPods,
+    /// Takes more replicas down at once than the quorum allows, removes spread, or stops it.
+    UnsafeForQuorum,
+    /// Deletes a Service, a namespace or data.
+    Destructive,
+    /// The API server refuses it (an immutable field).
+    Rejected,
+}
+
+impl Class {
+    /// Lowercase name, as printed.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Safe => "safe",
+            Class::RollsPods => "rolls pods",
+            Class::UnsafeForQuorum => "unsafe for the quorum",
+            Class::Destructive => "destructive",
+            Class::Rejected => "rejected by the API server",
+        }
+    }
+
+    /// Whether `ossc diff` exits 3 for it.
+    #[must_use]
+    pub fn blocks(self) -> bool {
+        self >= Class::UnsafeForQuorum
+    }
+}
+
+/// One classified change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// `Kind/name`.
+    pub object: String,
+    /// `added`, `removed`, or the changed field path (`spec.replicas`).
+    pub path: String,
+    /// Old value (JSON), if any.
+    pub old: Option<String>,
+    /// New value (JSON), if any.
+    pub new: Option<String>,
+    /// Classification.
+    pub class: Class,
+    /// Why, and what to do about it.
+    pub note: String,
+}
+
+fn key(v: &Value) -> (String, String) {
+    let kind = v["kind"].as_str().unwrap_or_default().to_owned();
+    let ns = v["metadata"]["namespace"].as_str().unwrap_or_default();
+    let name = v["metadata"]["name"].as_str().unwrap_or_default();
+    (kind, format!("{ns}/{name}"))
+}
+
+fn leaves(a: &Value, b: &Value, path: &str, out: &mut Vec<(String, Option<Value>, Option<Value>)>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                match (x.get(k), y.get(k)) {
+                    (Some(p1), Some(p2)) => leaves(p1, p2, &p, out),
+                    (p1, p2) => out.push((p, p1.cloned(), p2.cloned())),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p1, p2)) in x.iter().zip(y).enumerate() {
+                leaves(p1, p2, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push((path.to_owned(), Some(a.clone()), Some(b.clone()))),
+        _ => {}
+    }
+}
+
+/// StatefulSet spec fields the API server lets an update change (apps validation:
+/// "updates to statefulset spec for fields other than ... are forbidden").
+const STS_MUTABLE: &[&str] = &[
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "revisionHistoryLimit",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+];
+
+const STORAGE_REMEDIATION: &str = "grow each claim instead: `kubectl patch pvc data-<name>-<i> -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"<new>\"}}}}'` for every replica (the StorageClass must allow expansion), wait until each is resized, then `kubectl delete statefulset <name> --cascade=orphan` (pods and claims stay) and apply the new bundle";
+
+fn short(v: &Option<Value>) -> Option<String> {
+    v.as_ref().map(|v| {
+        let s = v.to_string();
+        if s.len() > 80 { format!("{}…", &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)]) } else { s }
+    })
+}
+
+/// Classifies every change from `old` (objects of an earlier bundle) to `new`.
+#[must_use]
+pub fn diff(old: &[Value], new: &Bundle) -> Vec<Change> {
+    let new_values: Vec<Value> = new.objects().iter().map(crate::Object::to_value).collect();
+    let old_map: BTreeMap<(String, String), &Value> = old.iter().map(|v| (key(v), v)).collect();
+    let new_map: BTreeMap<(String, String), &Value> = new_values.iter().map(|v| (key(v), v)).collect();
+    let mut out = Vec::new();
+    let label = |(kind, id): &(String, String)| format!("{kind}/{}", id.rsplit('/').next().unwrap_or(id));
+    // What the old topology allowed to lose at once: its disruption budget, else a majority.
+    let old_budget = |name: &str| -> Option<i64> {
+        old.iter()
+            .find(|v| v["kind"] == "PodDisruptionBudget" && v["metadata"]["name"] == name)
+            .and_then(|v| v["spec"]["maxUnavailable"].as_i64())
+    };
+    for (k, v) in &new_map {
+        if !old_map.contains_key(k) {
+            out.push(Change { object: label(k), path: "added".into(), old: None, new: None, class: Class::Safe, note: "created".into() });
+        }
+        let _ = v;
+    }
+    for (k, o) in &old_map {
+        let Some(n) = new_map.get(k) else {
+            let (class, note) = match k.0.as_str() {
+                "Namespace" => (
+                    Class::Destructive,
+                    "deleting the namespace deletes everything in it, claims and their data included; remove it by hand only when that is meant",
+                ),
+                "Service" => (Class::Destructive, "clients lose the address; a new Service gets a new cluster IP"),
+                "StatefulSet" | "Deployment" => (
+                    Class::UnsafeForQuorum,
+                    "deleting the workload stops every replica at once (claims are kept); stop it with `lifecycle.state: stopped` instead",
+                ),
+                _ => (Class::Safe, "deleted when pruned (Argo CD, Flux, `kubectl apply --prune`)"),
+            };
+            out.push(Change { object: label(k), path: "removed".into(), old: None, new: None, class, note: note.into() });
+            continue;
+        };
+        let mut changed = Vec::new();
+        leaves(o, n, "", &mut changed);
+        let kind = k.0.as_str();
+        let name = o["metadata"]["name"].as_str().unwrap_or_default();
+        for (path, a, b) in changed {
+            let (class, note): (Class, String) = if path.starts_with("metadata.labels") || path.starts_with("metadata.annotations") {
+                (Class::Safe, "metadata only".into())
+            } else {
+                match kind {
+                    "StatefulSet" => {
+                        let field = path.strip_prefix("spec.").and_then(|p| p.split(['.', '[']).next()).unwrap_or("");
+                        if field.is_empty() || STS_MUTABLE.contains(&field) {
+                            sts_change(&path, &a, &b, n, old_budget(name))
+                        } else if field == "volumeClaimTemplates" {
+                            (
+                                Class::Rejected,
+                                format!("`spec.volumeClaimTemplates` is immutable; {}", STORAGE_REMEDIATION.replace("<name>", name)),
+                            )
+                        } else {
+                            (
+                                Class::Rejected,
+                                format!(
+                                    "`spec.{field}` of a StatefulSet is immutable; delete the StatefulSet with `--cascade=orphan` (pods and claims stay) and apply the new bundle"
+                                ),
+                            )
+                        }
+                    }
+                    "Deployment" => {
+                        if path.starts_with("spec.selector") {
+                            (Class::Rejected, "a Deployment's `spec.selector` is immutable; delete and re-create the Deployment".into())
+                        } else if path.starts_with("spec.template") {
+                            (Class::RollsPods, "pods are replaced with one extra pod at a time (maxSurge 1, maxUnavailable 0)".into())
+                        } else if path == "spec.replicas" {
+                            replicas_change(&a, &b, old_budget(name))
+                        } else {
+                            (Class::Safe, "applied in place".into())
+                        }
+                    }
+                    "Service" if path.starts_with("spec.clusterIP") => (
+                        Class::Rejected,
+                        "`spec.clusterIP` is immutable; delete and re-create the Service (clients see a new address)".into(),
+                    ),
+                    "Service" if path.starts_with("spec.selector") || path.starts_with("spec.ports") => {
+                        (Class::Safe, "endpoints change; clients of removed ports lose them".into())
+                    }
+                    "PodDisruptionBudget" if path == "spec.maxUnavailable" => {
+                        (Class::Safe, "voluntary disruptions follow the new budget".into())
+                    }
+                    _ => (Class::Safe, "applied in place".into()),
+                }
+            };
+            out.push(Change { object: label(k), path, old: short(&a), new: short(&b), class, note });
+        }
+    }
+    out.sort_by(|a, b| (std::cmp::Reverse(a.class), &a.object, &a.path).cmp(&(std::cmp::Reverse(b.class), &b.object, &b.path)));
+    out
+}
+
+fn replicas_change(a: &Option<Value>, b: &Option<Value>, budget: Option<i64>) -> (Class, String) {
+    let (Some(from), Some(to)) = (a.as_ref().and_then(Value::as_i64), b.as_ref().and_then(Value::as_i64)) else {
+        return (Class::Safe, "the autoscaler owns the replica count".into());
+    };
+    if to == 0 && from > 0 {
+        return (Class::UnsafeForQuorum, "stops the service (every replica at once); claims are kept".into());
+    }
+    let lost = from - to;
+    let allowed = budget.unwrap_or(from - (from / 2 + 1));
+    if lost > allowed.max(0) {
+        return (
+            Class::UnsafeForQuorum,
+            format!(
+                "removes {lost} replicas at once, but the old topology can lose only {allowed}; scale down in steps of at most {allowed} (and decommission first where the software needs it)",
+                allowed = allowed.max(1)
+            ),
+        );
+    }
+    if lost > 0 {
+        (Class::Safe, format!("removes {lost} replica(s), within the budget"))
+    } else {
+        (Class::Safe, format!("adds {} replica(s)", -lost))
+    }
+}
+
+fn sts_change(path: &str, a: &Option<Value>, b: &Option<Value>, new: &Value, budget: Option<i64>) -> (Class, String) {
+    if path == "spec.replicas" {
+        return replicas_change(a, b, budget);
+    }
+    if path.starts_with("spec.template.spec.topologySpreadConstraints") || path.starts_with("spec.template.spec.affinity") {
+        let weaker = b.is_none() || b.as_ref().is_some_and(|v| v == "ScheduleAnyway");
+        if weaker {
+            return (Class::UnsafeForQuorum, "spread is removed or weakened: replicas may end up in one failure domain".into());
+        }
+    }
+    if path.starts_with("spec.template") {
+        let strategy = &new["spec"]["updateStrategy"];
+        if strategy["type"] == "OnDelete" {
+            return (Class::RollsPods, "pods take the change only when deleted (OnDelete)".into());
+        }
+        let partition = strategy["rollingUpdate"]["partition"].as_i64().unwrap_or(0);
+        let replicas = new["spec"]["replicas"].as_i64();
+        let which = match (partition, replicas) {
+            (0, _) => "every pod".to_owned(),
+            (p, Some(r)) => format!("{} pod(s) (ordinals {p} and up; canary)", (r - p).max(0)),
+            (p, None) => format!("pods with ordinal {p} and up (canary)"),
+        };
+        return (Class::RollsPods, format!("{which} restart, one at a time, highest ordinal first, each after the previous is ready"));
+    }
+    (Class::Safe, "applied in place".into())
+}
