@@ -479,6 +479,14 @@ fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>) -> Outcom
         if human && report.readable {
             render::report(&report.sources, &oss_spec::Diagnostics(report.diagnostics.clone()));
         }
+        let report = if human {
+            // Printed already: keep only what the summary counts, so memory stays flat over
+            // thousands of files.
+            let diagnostics = report.diagnostics.into_iter().filter(oss_spec::Diagnostic::is_error).take(1).collect();
+            report::FileReport { file: String::new(), sources: oss_spec::Sources::new(), diagnostics, readable: report.readable }
+        } else {
+            report
+        };
         reports.push(report);
     }
     let unread = reports.iter().filter(|r| !r.readable).count();
