@@ -31,18 +31,8 @@ enum Command {
     Build {
         #[command(flatten)]
         spec: SpecArgs,
-        /// Namespace of every object. Without it the service gets a namespace of its own, named
-        /// after it, created by the bundle with Pod Security "restricted" enforced.
-        #[arg(long, short = 'n', value_parser = parse_namespace)]
-        namespace: Option<String>,
-        /// Leave out ServiceMonitor and PrometheusRule, for clusters without the
-        /// prometheus-operator CRDs.
-        #[arg(long)]
-        no_monitoring: bool,
-        /// Cluster flavour: what must differ between clusters (docs/targets.md).
-        /// `compose` emits a Docker Compose file instead of Kubernetes objects.
-        #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind", "compose"])]
-        target: String,
+        #[command(flatten)]
+        build: BuildArgs,
         /// Output format on stdout: `yaml` (a multi-document stream) or `json` (a v1 List).
         #[arg(long, default_value = "yaml", value_parser = ["yaml", "json"])]
         format: String,
@@ -84,15 +74,8 @@ enum Command {
         bundle: PathBuf,
         #[command(flatten)]
         spec: SpecArgs,
-        /// Namespace the bundle was built with.
-        #[arg(long, short = 'n', value_parser = parse_namespace)]
-        namespace: Option<String>,
-        /// Target the bundle was built for.
-        #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind"])]
-        target: String,
-        /// The bundle was built without monitoring objects.
-        #[arg(long)]
-        no_monitoring: bool,
+        #[command(flatten)]
+        build: BuildArgs,
     },
     /// Say, before anything is applied, what building SPEC over an earlier bundle will do:
     /// exit 0 when every change is safe, 3 when one is rejected, destructive or unsafe.
@@ -105,15 +88,8 @@ enum Command {
         against: PathBuf,
         #[command(flatten)]
         spec: SpecArgs,
-        /// Namespace of the build.
-        #[arg(long, short = 'n', value_parser = parse_namespace)]
-        namespace: Option<String>,
-        /// Target of the build.
-        #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind"])]
-        target: String,
-        /// Build without monitoring objects.
-        #[arg(long)]
-        no_monitoring: bool,
+        #[command(flatten)]
+        build: BuildArgs,
         /// `human` (default) or `json`.
         #[arg(long, default_value = "human", value_parser = ["human", "json"])]
         format: String,
@@ -143,6 +119,34 @@ enum CatalogCommand {
         /// Catalog name, e.g. `cassandra`.
         name: String,
     },
+}
+
+/// How to build: the flags `build`, `check` and `diff` share.
+#[derive(Debug, clap::Args)]
+struct BuildArgs {
+    /// Namespace of every object. Without it the service gets a namespace of its own, named
+    /// after it, created by the bundle with Pod Security "restricted" enforced.
+    #[arg(long, short = 'n', value_parser = parse_namespace)]
+    namespace: Option<String>,
+    /// Leave out ServiceMonitor and PrometheusRule, for clusters without the
+    /// prometheus-operator CRDs.
+    #[arg(long)]
+    no_monitoring: bool,
+    /// Cluster flavour: what must differ between clusters (docs/targets.md); `compose` (build
+    /// only) emits a Docker Compose file instead of Kubernetes objects.
+    #[arg(long, default_value = "generic", value_parser = ["generic", "gke", "eks", "aks", "openshift", "kind", "compose"])]
+    target: String,
+}
+
+impl BuildArgs {
+    fn options(&self) -> oss_compile::Options {
+        let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == self.target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
+        oss_compile::Options { namespace: self.namespace.clone(), no_monitoring: self.no_monitoring, target, peer_cidrs: Vec::new() }
+    }
+
+    fn compose(&self) -> bool {
+        self.target == "compose"
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,14 +213,13 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Outcome {
     match command {
-        Command::Build { spec, namespace, no_monitoring, target, format, output, clusters } => {
+        Command::Build { spec, build, format, output, clusters } => {
             let loaded = match load(&spec) {
                 Ok(l) => l,
                 Err(o) => return o,
             };
-            let compose = target == "compose";
-            let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
-            let options = oss_compile::Options { namespace, no_monitoring, target, peer_cidrs: Vec::new() };
+            let compose = build.compose();
+            let options = build.options();
             if !clusters.is_empty() || !loaded.spec.clusters.is_empty() {
                 if compose || format != "yaml" {
                     return Outcome::Failed(
@@ -301,7 +304,10 @@ fn run(command: Command) -> Outcome {
         }
         Command::Validate { files, format, max_bytes } => validate(&files, &format, max_bytes),
         Command::Schema => write_stdout(oss_spec::schema::json_schema().as_bytes()),
-        Command::Diff { against, spec, namespace, target, no_monitoring, format } => {
+        Command::Diff { against, spec, build, format } => {
+            if build.compose() {
+                return Outcome::Failed("`diff` compares Kubernetes bundles; `--target compose` is for `build`".to_owned());
+            }
             let old = match read_bundle(&against) {
                 Ok(old) => old,
                 Err(e) => return Outcome::Failed(e),
@@ -310,9 +316,7 @@ fn run(command: Command) -> Outcome {
                 Ok(l) => l,
                 Err(o) => return o,
             };
-            let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
-            let options = oss_compile::Options { namespace, no_monitoring, target, peer_cidrs: Vec::new() };
-            let new = match oss_compile::compile(&loaded, &options) {
+            let new = match oss_compile::compile(&loaded, &build.options()) {
                 Ok(b) => b,
                 Err(diags) => {
                     render::report(&loaded.sources, &diags);
@@ -351,14 +355,15 @@ fn run(command: Command) -> Outcome {
             }
             if blocking { Outcome::Exit(3) } else { Outcome::Ok }
         }
-        Command::Check { bundle, spec, namespace, target, no_monitoring } => {
+        Command::Check { bundle, spec, build } => {
+            if build.compose() {
+                return Outcome::Failed("`check` compares Kubernetes bundles; `--target compose` is for `build`".to_owned());
+            }
             let loaded = match load(&spec) {
                 Ok(l) => l,
                 Err(o) => return o,
             };
-            let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
-            let options = oss_compile::Options { namespace, no_monitoring, target, peer_cidrs: Vec::new() };
-            match oss_compile::compile(&loaded, &options) {
+            match oss_compile::compile(&loaded, &build.options()) {
                 Ok(fresh) => check(&bundle, &fresh),
                 Err(diags) => {
                     render::report(&loaded.sources, &diags);
