@@ -69,6 +69,14 @@ fn key(v: &Value) -> (String, String) {
     (kind, format!("{ns}/{name}"))
 }
 
+/// Every leaf path where `a` and `b` differ, with the old and new values (`None` when absent).
+#[must_use]
+pub fn changed_leaves(a: &Value, b: &Value) -> Vec<(String, Option<Value>, Option<Value>)> {
+    let mut out = Vec::new();
+    leaves(a, b, "", &mut out);
+    out
+}
+
 fn leaves(a: &Value, b: &Value, path: &str, out: &mut Vec<(String, Option<Value>, Option<Value>)>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {

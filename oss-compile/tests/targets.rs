@@ -12,32 +12,10 @@ fn bundle(target: Target) -> (Value, Vec<oss_spec::Code>) {
     (json, b.warnings.iter().map(|d| d.code).collect())
 }
 
-/// Every leaf path where `a` and `b` differ.
-fn diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for k in keys {
-                diff(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), &format!("{path}.{k}"), out);
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (p, q)) in x.iter().zip(y).enumerate() {
-                diff(p, q, &format!("{path}[{i}]"), out);
-            }
-        }
-        _ if a != b => out.push(path.to_owned()),
-        _ => {}
-    }
-}
-
 fn changes(target: Target) -> (Vec<String>, Vec<oss_spec::Code>) {
     let (generic, _) = bundle(Target::Generic);
     let (other, warnings) = bundle(target);
-    let mut out = Vec::new();
-    diff(&generic, &other, "", &mut out);
+    let out = oss_compile::diff::changed_leaves(&generic, &other).into_iter().map(|(p, _, _)| format!(".{p}")).collect();
     (out, warnings)
 }
 
