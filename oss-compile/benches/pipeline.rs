@@ -4,6 +4,10 @@
 
 use std::hint::black_box;
 
+/// Counts allocations per benchmark (reported beside the times).
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
 fn main() {
     divan::main();
 }
