@@ -8,7 +8,7 @@
 
 use crate::context::Context;
 use oss_spec::model::{EnvValue, RunState, State};
-use oss_spec::template::{self, Part, QuantityFormat, Reference};
+use oss_spec::template::{self, Part, Reference};
 use oss_spec::{Code, Diagnostic, Diagnostics, Loaded};
 use serde_json::{Map, Value, json};
 
@@ -49,15 +49,7 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
                     unsupported.push("`${pod.ip}` (Compose cannot name a container's address in advance; the value is empty)".to_owned());
                     String::new()
                 }
-                Reference::Knob(ref name, format) => match (cx.spec.knob_value(name.as_str()), format) {
-                    (Some(oss_spec::model::KnobValue::Quantity(q)), Some(QuantityFormat::Mebibytes)) => {
-                        (q.units_ceil() / (1 << 20)).to_string()
-                    }
-                    (Some(oss_spec::model::KnobValue::Quantity(q)), Some(QuantityFormat::Bytes)) => q.units_ceil().to_string(),
-                    (Some(v), _) => v.render(),
-                    (None, _) => String::new(),
-                },
-                other => crate::lower::resolve_fact(cx, &other),
+                other => crate::lower::resolve(cx, &other),
             },
         })
         .collect()

@@ -871,13 +871,10 @@ fn expand_plain(cx: &Context, s: &str) -> String {
     }
 }
 
-/// The value of a reference that names a fact of the deployment (not a pod field).
+/// The value of a reference that names a fact of the deployment or a knob. Pod fields (which
+/// Kubernetes fills in through `$(OSS_POD_*)`) resolve to nothing here.
 #[must_use]
-pub fn resolve_fact(cx: &Context, r: &Reference) -> String {
-    resolve(cx, r)
-}
-
-fn resolve(cx: &Context, r: &Reference) -> String {
+pub fn resolve(cx: &Context, r: &Reference) -> String {
     match r {
         Reference::Knob(name, format) => {
             let Some(v) = cx.spec.knob_value(name.as_str()) else { return String::new() };
