@@ -69,11 +69,16 @@ pub(crate) struct Fields<'n> {
 }
 
 impl<'n> Fields<'n> {
-    fn take(&mut self, key: &'static str) -> Option<&'n Node> {
+    /// Marks `key` asked for and, when present, used; returns its entry's index.
+    fn find(&mut self, key: &'static str) -> Option<usize> {
         self.asked.push(key);
         let i = self.entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
         self.used[i] = true;
-        Some(&self.entries[i].1)
+        Some(i)
+    }
+
+    fn take(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.find(key).map(|i| &self.entries[i].1)
     }
 
     pub fn opt<'d, T>(
@@ -82,15 +87,14 @@ impl<'n> Fields<'n> {
         key: &'static str,
         f: impl FnOnce(&mut Decoder<'d>, &Node, &str) -> Option<T>,
     ) -> Option<T> {
-        let node = self.take(key)?;
+        let i = self.find(key)?;
+        let entries = self.entries;
+        let (k, node) = &entries[i];
         let path = join(&self.path, key);
-        if let Some(i) = self.entries.iter().position(|(k, _)| k.as_str() == Some(key)) {
-            // A single value is located at the value (which may come from a `--set` flag); a
-            // section at its key.
-            let (k, v) = &self.entries[i];
-            let span = if matches!(v.value, Value::Map(_) | Value::Seq(_)) { k.span } else { v.span };
-            d.spans.insert(path.clone(), span);
-        }
+        // A single value is located at the value (which may come from a `--set` flag); a section
+        // at its key.
+        let span = if matches!(node.value, Value::Map(_) | Value::Seq(_)) { k.span } else { node.span };
+        d.spans.insert(path.clone(), span);
         f(d, node, &path)
     }
 
