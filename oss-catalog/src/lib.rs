@@ -4,7 +4,7 @@
 //! Owns: the list of entries, lookup by name, and the catalog page (`docs/catalog.md`, kept
 //! fresh by a test). Must not: read files at run time (the build script embeds them).
 
-use oss_spec::model::{Category, Knob, KnobValue};
+use oss_spec::model::{Category, Knob};
 use oss_spec::{Failure, Loaded};
 use std::fmt::Write as _;
 
@@ -251,12 +251,6 @@ pub fn init_overlay(entry: &Entry, loaded: &Loaded) -> String {
 /// The first entry that does not parse, with its diagnostics.
 pub fn load_all() -> Result<Vec<(Entry, Loaded)>, (Entry, Failure)> {
     ENTRIES.iter().map(|e| e.load(&oss_spec::Options::default()).map(|l| (*e, l)).map_err(|f| (*e, f))).collect()
-}
-
-/// A knob value's text (re-exported for callers that print settings).
-#[must_use]
-pub fn render(v: &KnobValue) -> String {
-    v.render()
 }
 
 #[cfg(test)]
