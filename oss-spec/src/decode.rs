@@ -52,7 +52,15 @@ pub(crate) struct Decoder<'a> {
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    // Called for every decoded field: one exact allocation, no formatting machinery.
+    if path.is_empty() {
+        return key.to_owned();
+    }
+    let mut joined = String::with_capacity(path.len() + 1 + key.len());
+    joined.push_str(path);
+    joined.push('.');
+    joined.push_str(key);
+    joined
 }
 
 fn describe(path: &str) -> String {
