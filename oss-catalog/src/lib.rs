@@ -49,6 +49,36 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     oss_spec::diag::did_you_mean(name, ENTRIES.iter().map(|e| e.name))
 }
 
+/// An entry in one JSON object: what `ossc catalog list --format json` prints per service and
+/// `GET /api/catalog` serves.
+#[must_use]
+pub fn summary_json(entry: &Entry, loaded: &Loaded) -> serde_json::Value {
+    let s = &loaded.spec;
+    serde_json::json!({
+        "name": entry.name,
+        "title": s.metadata.title,
+        "category": category_name(s.function.category),
+        "standsInFor": s.function.stands_in_for,
+        "version": s.metadata.version,
+        "image": s.runtime.image.as_str(),
+        "description": s.metadata.description,
+    })
+}
+
+/// Resolves `extends:` against the catalog only: for callers that must not read files (the
+/// `ossc serve` API, embedders).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CatalogResolver;
+
+impl oss_spec::Resolver for CatalogResolver {
+    fn resolve(&self, _from: &str, reference: &str) -> Result<(String, String), String> {
+        get(reference).map(|e| (format!("catalog:{}", e.name), e.text.to_owned())).ok_or_else(|| match suggest(reference) {
+            Some(s) => format!("no catalog service `{reference}`; did you mean `{s}`? (only catalog services can be extended here)"),
+            None => format!("no catalog service `{reference}` (only catalog services can be extended here)"),
+        })
+    }
+}
+
 /// Spelling of a category in specs and pages.
 #[must_use]
 pub fn category_name(c: Category) -> &'static str {

@@ -104,6 +104,14 @@ enum Command {
         /// Catalog name, e.g. `cassandra`.
         name: String,
     },
+    /// Serve the app store: a local web page to browse the catalog, set knobs, preview and
+    /// download bundles (docs/serve.md). Stops on Ctrl-C.
+    Serve {
+        /// Address to listen on. Loopback by default; port 0 picks a free port. The first line
+        /// on stdout says where it listens.
+        #[arg(long, default_value = "127.0.0.1:7300")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,7 +134,7 @@ enum CatalogCommand {
 struct BuildArgs {
     /// Namespace of every object. Without it the service gets a namespace of its own, named
     /// after it, created by the bundle with Pod Security "restricted" enforced.
-    #[arg(long, short = 'n', value_parser = parse_namespace)]
+    #[arg(long, short = 'n', value_parser = oss_compile::parse_namespace)]
     namespace: Option<String>,
     /// Leave out ServiceMonitor and PrometheusRule, for clusters without the
     /// prometheus-operator CRDs.
@@ -164,22 +172,13 @@ struct SpecArgs {
 
 fn parse_cluster(s: &str) -> Result<oss_spec::model::ClusterSpec, String> {
     let (name, role) = s.split_once('=').ok_or("write NAME=active or NAME=standby")?;
-    let name = parse_namespace(name).map_err(|_| "a cluster name is a DNS label".to_owned())?;
+    let name = oss_compile::parse_namespace(name).map_err(|_| "a cluster name is a DNS label".to_owned())?;
     let role = match role {
         "active" => oss_spec::model::ClusterRole::Active,
         "standby" => oss_spec::model::ClusterRole::Standby,
         _ => return Err("the role is `active` or `standby`".to_owned()),
     };
     Ok(oss_spec::model::ClusterSpec { name, role, seed_address: None, pod_cidr: None })
-}
-
-fn parse_namespace(s: &str) -> Result<String, String> {
-    let ok = !s.is_empty()
-        && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-');
-    if ok { Ok(s.to_owned()) } else { Err("a namespace is a DNS label: lowercase letters, digits and '-', at most 63".to_owned()) }
 }
 
 /// How a command ended.
@@ -372,6 +371,7 @@ fn run(command: Command) -> Outcome {
             }
         }
         Command::Catalog(c) => catalog(c),
+        Command::Serve { listen } => serve(listen),
         Command::Init { name } => match oss_catalog::get(&name) {
             Some(entry) => match entry.load(&oss_spec::Options::default()) {
                 Ok(loaded) => write_stdout(oss_catalog::init_overlay(entry, &loaded).as_bytes()),
@@ -417,6 +417,27 @@ fn load(args: &SpecArgs) -> Result<oss_spec::Loaded, Outcome> {
     }
 }
 
+fn serve(listen: std::net::SocketAddr) -> Outcome {
+    let listener = match std::net::TcpListener::bind(listen) {
+        Ok(l) => l,
+        Err(e) => return Outcome::Failed(format!("cannot listen on {listen}: {e}")),
+    };
+    let addr = listener.local_addr().unwrap_or(listen);
+    if !addr.ip().is_loopback() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: listening on {addr}, not loopback: anyone who can reach it can use it (there is no authentication)"
+        );
+    }
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "ossc serve: listening on http://{addr}/ (Ctrl-C stops)");
+    let _ = out.flush();
+    match oss_serve::run(listener, oss_serve::Config::default()) {
+        Ok(()) => Outcome::Ok,
+        Err(e) => Outcome::Failed(format!("server stopped: {e}")),
+    }
+}
+
 fn catalog(command: CatalogCommand) -> Outcome {
     let all = match oss_catalog::load_all() {
         Ok(all) => all,
@@ -424,21 +445,7 @@ fn catalog(command: CatalogCommand) -> Outcome {
     };
     match command {
         CatalogCommand::List { format } if format == "json" => {
-            let items: Vec<serde_json::Value> = all
-                .iter()
-                .map(|(e, l)| {
-                    let s = &l.spec;
-                    serde_json::json!({
-                        "name": e.name,
-                        "title": s.metadata.title,
-                        "category": oss_catalog::category_name(s.function.category),
-                        "standsInFor": s.function.stands_in_for,
-                        "version": s.metadata.version,
-                        "image": s.runtime.image.as_str(),
-                        "description": s.metadata.description,
-                    })
-                })
-                .collect();
+            let items: Vec<serde_json::Value> = all.iter().map(|(e, l)| oss_catalog::summary_json(e, l)).collect();
             let mut text = serde_json::to_string_pretty(&items).unwrap_or_default();
             text.push('\n');
             write_stdout(text.as_bytes())

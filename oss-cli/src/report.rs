@@ -16,14 +16,6 @@ pub struct FileReport {
     pub readable: bool,
 }
 
-fn location(sources: &Sources, d: &Diagnostic) -> Value {
-    let Some(span) = d.span else { return Value::Null };
-    let src = sources.get(span.source);
-    let (line, column) = src.line_col(span.start);
-    let (end_line, end_column) = src.line_col(span.start + span.len);
-    json!({"file": src.name(), "line": line, "column": column, "endLine": end_line, "endColumn": end_column, "offset": span.start, "length": span.len})
-}
-
 /// A SARIF artifact URI: relative paths stay relative (GitHub resolves them against the
 /// checkout), absolute ones become `file://` URIs; characters outside the URI grammar are
 /// percent-encoded.
@@ -51,20 +43,7 @@ pub fn json(reports: &[FileReport]) -> String {
     let files: Vec<Value> = reports
         .iter()
         .map(|r| {
-            let diags: Vec<Value> = r
-                .diagnostics
-                .iter()
-                .map(|d| {
-                    json!({
-                        "code": d.code.as_str(),
-                        "name": d.code.slug(),
-                        "severity": severity(d),
-                        "message": d.message,
-                        "help": d.help,
-                        "location": location(&r.sources, d),
-                    })
-                })
-                .collect();
+            let diags: Vec<Value> = r.diagnostics.iter().map(|d| oss_spec::diagnostic_json(&r.sources, d)).collect();
             let valid = r.readable && !r.diagnostics.iter().any(Diagnostic::is_error);
             json!({"file": r.file, "readable": r.readable, "valid": valid, "diagnostics": diags})
         })

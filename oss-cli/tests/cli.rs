@@ -338,3 +338,52 @@ fn machine_readable_findings_and_check() {
     assert_eq!(ossc(&["validate", big.to_str().unwrap()]).status.code(), Some(1));
     assert_ne!(ossc(&["validate", "--max-bytes", "4000000", big.to_str().unwrap()]).status.code(), Some(101));
 }
+
+/// `ossc serve` as users start it: it says where it listens, answers over a real socket with the
+/// CLI's bytes, refuses a bad request with JSON, and keeps serving.
+#[test]
+fn serve_answers_over_a_real_socket() {
+    use std::io::{BufRead, BufReader, Read};
+    /// Stops the server however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_ossc"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr =
+        line.split("http://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or_else(|| panic!("no address in {line:?}")).to_owned();
+    let http = |request: String| {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+    };
+    let (status, body) =
+        http("GET /api/bundle/etcd.yaml?set=redundancy.replicas%3D5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned());
+    let cli = ossc(&["build", "etcd", "--set", "redundancy.replicas=5"]);
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(body.as_bytes(), cli.stdout.as_slice());
+    let junk = "{".repeat(10);
+    let (status, body) = http(format!(
+        "POST /api/build HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{junk}",
+        junk.len()
+    ));
+    assert_eq!(status, "HTTP/1.1 400 Bad Request");
+    assert!(body.contains("\"ok\":false"), "{body}");
+    let (status, _) = http("GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned());
+    assert_eq!(status, "HTTP/1.1 200 OK");
+}

@@ -26,6 +26,20 @@ use oss_spec::model::{RunState, Spread, State, UpgradeStrategy};
 use oss_spec::{Code, Diagnostic, Diagnostics, Loaded};
 pub use target::Target;
 
+/// Checks a `--namespace` value: a DNS label (lowercase letters, digits and `-`, at most 63,
+/// starting and ending with a letter or digit).
+///
+/// # Errors
+/// A sentence saying what a namespace must look like.
+pub fn parse_namespace(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok { Ok(s.to_owned()) } else { Err("a namespace is a DNS label: lowercase letters, digits and '-', at most 63".to_owned()) }
+}
+
 /// How to compile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {

@@ -169,6 +169,24 @@ pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Res
     }
 }
 
+/// One finding as JSON, the shape documented in docs/diagnostics.md ("JSON output"):
+/// `code`, `name`, `severity`, `message`, `help` and `location` (`file`, `line`, `column`,
+/// `endLine`, `endColumn`, `offset`, `length`; null when the finding has no place).
+#[must_use]
+pub fn diagnostic_json(sources: &Sources, d: &Diagnostic) -> serde_json::Value {
+    let location = d.span.map_or(serde_json::Value::Null, |span| {
+        let src = sources.get(span.source);
+        let (line, column) = src.line_col(span.start);
+        let (end_line, end_column) = src.line_col(span.start + span.len);
+        serde_json::json!({"file": src.name(), "line": line, "column": column, "endLine": end_line, "endColumn": end_column, "offset": span.start, "length": span.len})
+    });
+    let severity = match d.severity {
+        diag::Severity::Error => "error",
+        diag::Severity::Warning => "warning",
+    };
+    serde_json::json!({"code": d.code.as_str(), "name": d.code.slug(), "severity": severity, "message": d.message, "help": d.help, "location": location})
+}
+
 /// Renders findings as plain text, one block each:
 /// `file:line:col: error[OSS003]: message` then `  help: ...`.
 #[must_use]

@@ -1,0 +1,213 @@
+//! The knob form of a service, derived from the spec's JSON Schema (types, bounds, choices,
+//! descriptions) and from the service itself (its knobs, its current values).
+
+use oss_spec::Loaded;
+use oss_spec::model::KnobType;
+use serde_json::{Map, Value, json};
+
+/// The consumer's sections, in the order a form shows them.
+const SECTIONS: &[(&str, &str)] = &[
+    ("redundancy", "Redundancy"),
+    ("capacity", "Capacity"),
+    ("scaling", "Scaling"),
+    ("slo", "Service level objectives"),
+    ("access", "Access"),
+    ("lifecycle", "Lifecycle"),
+];
+
+/// One input of the form.
+struct Field {
+    path: String,
+    group: &'static str,
+    kind: &'static str,
+    description: String,
+    min: Value,
+    max: Value,
+    choices: Vec<String>,
+    nullable: bool,
+}
+
+/// The fields of `loaded`'s form as JSON: `settings.*` (the service's own knobs) first, then the
+/// consumer sections of the schema. Lists (`access.clients`, `access.operators`) are left to
+/// overlays. Each field: `path`, `group`, `label`, `kind` (`int`, `number`, `bool`, `enum`,
+/// `choiceOrInt`, `quantity`, `duration`, `string`), `description`, `value` (the service's
+/// current value as text, empty for none), `min`, `max`, `choices`, `nullable`.
+#[must_use]
+pub fn fields(schema: &Value, loaded: &Loaded) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (name, knob) in &loaded.spec.knobs {
+        let kind = match knob.kind {
+            KnobType::Int => "int",
+            KnobType::Quantity => "quantity",
+            KnobType::String => "string",
+            KnobType::Bool => "bool",
+            KnobType::Enum => "enum",
+            KnobType::Duration => "duration",
+        };
+        let value = loaded.spec.settings.get(name).unwrap_or(&knob.default).render();
+        out.push(json!({
+            "path": format!("settings.{name}"),
+            "group": "Settings",
+            "label": name,
+            "kind": kind,
+            "description": knob.description,
+            "value": value,
+            "min": knob.min.as_ref().map(oss_spec::model::KnobValue::render),
+            "max": knob.max.as_ref().map(oss_spec::model::KnobValue::render),
+            "choices": knob.values,
+            "nullable": false,
+        }));
+    }
+    let current = serde_json::to_value(&loaded.spec).unwrap_or(Value::Null);
+    let mut found = Vec::new();
+    for (section, group) in SECTIONS {
+        if let Some(prop) = schema.pointer(&format!("/properties/{section}")) {
+            walk(schema, prop, section, group, false, 0, &mut found);
+        }
+    }
+    for f in found {
+        let pointer = format!("/{}", f.path.replace('.', "/"));
+        let value = match current.pointer(&pointer) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
+        // Without the section, which the group already names: `replicas`, `autoscale.min`.
+        let label = f.path.split_once('.').map_or(f.path.as_str(), |(_, rest)| rest).to_owned();
+        out.push(json!({
+            "path": f.path, "group": f.group, "label": label, "kind": f.kind, "description": f.description,
+            "value": value, "min": f.min, "max": f.max, "choices": f.choices, "nullable": f.nullable,
+        }));
+    }
+    out
+}
+
+/// The definition a `$ref` names, and its name.
+fn deref<'s>(schema: &'s Value, node: &'s Value) -> (Option<&'s str>, &'s Value) {
+    match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+        Some(name) => (Some(name), schema.pointer(&format!("/$defs/{name}")).unwrap_or(node)),
+        None => (None, node),
+    }
+}
+
+fn types(node: &Value) -> Vec<&str> {
+    match node.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn walk(schema: &Value, node: &Value, path: &str, group: &'static str, nullable: bool, depth: usize, out: &mut Vec<Field>) {
+    if depth > 6 {
+        return;
+    }
+    let description = node.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (name, def) = deref(schema, node);
+    let mut field = |kind: &'static str, def: &Value, choices: Vec<String>, nullable: bool| {
+        out.push(Field {
+            path: path.to_owned(),
+            group,
+            kind,
+            description: if description.is_empty() {
+                def.get("description").and_then(Value::as_str).unwrap_or_default().to_owned()
+            } else {
+                description.clone()
+            },
+            min: def.get("minimum").cloned().unwrap_or(Value::Null),
+            max: def.get("maximum").cloned().unwrap_or(Value::Null),
+            choices,
+            nullable,
+        });
+    };
+    match name {
+        Some("Quantity") => return field("quantity", def, Vec::new(), nullable),
+        Some("Duration") => return field("duration", def, Vec::new(), nullable),
+        Some("Percent") => return field("number", def, Vec::new(), nullable),
+        _ => {}
+    }
+    if let Some(Value::Array(variants)) = def.get("anyOf") {
+        let nullable = nullable || variants.iter().any(|v| types(v) == ["null"]);
+        let rest: Vec<&Value> = variants.iter().filter(|v| types(v) != ["null"]).collect();
+        if let [only] = rest.as_slice() {
+            let mut inner = (*only).clone();
+            if let (Some(obj), false) = (inner.as_object_mut(), description.is_empty()) {
+                obj.insert("description".to_owned(), Value::String(description.clone()));
+            }
+            return walk(schema, &inner, path, group, nullable, depth + 1, out);
+        }
+        let choices: Vec<String> = rest
+            .iter()
+            .filter_map(|v| v.get("enum"))
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        let int = rest.iter().find(|v| types(v).contains(&"integer")).copied().unwrap_or(def);
+        return field("choiceOrInt", int, choices, nullable);
+    }
+    if let Some(Value::Array(variants)) = def.get("oneOf") {
+        let choices = variants.iter().filter_map(|v| v.get("const").and_then(Value::as_str)).map(str::to_owned).collect();
+        return field("enum", def, choices, nullable);
+    }
+    let ts = types(def);
+    let nullable = nullable || ts.contains(&"null");
+    if let Some(Value::Object(props)) = def.get("properties") {
+        // Inside an optional section every field may be emptied (`PATH=null` removes it).
+        walk_object(schema, props, path, group, nullable, depth, out);
+    } else if ts.contains(&"integer") {
+        field("int", def, Vec::new(), nullable);
+    } else if ts.contains(&"number") {
+        field("number", def, Vec::new(), nullable);
+    } else if ts.contains(&"boolean") {
+        field("bool", def, Vec::new(), nullable);
+    } else if ts.contains(&"string") {
+        let choices: Vec<String> =
+            def.get("enum").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
+        field(if choices.is_empty() { "string" } else { "enum" }, def, choices, nullable);
+    }
+    // Arrays and free-form maps are not form material: overlays set them.
+}
+
+fn walk_object(
+    schema: &Value,
+    props: &Map<String, Value>,
+    path: &str,
+    group: &'static str,
+    nullable: bool,
+    depth: usize,
+    out: &mut Vec<Field>,
+) {
+    for (key, prop) in props {
+        walk(schema, prop, &format!("{path}.{key}"), group, nullable, depth + 1, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cassandra_form_has_typed_bounded_fields_with_current_values() {
+        let schema: Value = serde_json::from_str(&oss_spec::schema::json_schema()).unwrap();
+        let loaded = oss_catalog::get("cassandra").unwrap().load(&oss_spec::Options::default()).unwrap();
+        let fields = fields(&schema, &loaded);
+        let get = |p: &str| fields.iter().find(|f| f["path"] == p).unwrap_or_else(|| panic!("no field {p}: {fields:#?}"));
+        let replicas = get("redundancy.replicas");
+        assert_eq!((replicas["kind"].as_str(), replicas["min"].as_i64(), replicas["max"].as_i64()), (Some("int"), Some(1), Some(1000)));
+        assert_eq!(replicas["value"], loaded.spec.redundancy.replicas.to_string());
+        assert_eq!(get("redundancy.spread")["choices"], json!(["none", "host", "zone"]));
+        assert_eq!(get("redundancy.quorum")["kind"], "choiceOrInt");
+        assert_eq!(get("capacity.memory")["kind"], "quantity");
+        assert_eq!(get("slo.availability")["kind"], "number");
+        assert_eq!(get("slo.latency.p99")["kind"], "duration");
+        assert_eq!(get("scaling.autoscale.max")["nullable"], true);
+        assert_eq!(get("lifecycle.upgrade.strategy")["choices"], json!(["rolling", "canary", "onDelete"]));
+        assert!(fields.iter().any(|f| f["group"] == "Settings"));
+        assert!(!fields.iter().any(|f| f["path"] == "access.clients"));
+        for f in &fields {
+            assert!(!f["description"].as_str().unwrap().is_empty(), "{f}");
+        }
+    }
+}
