@@ -70,6 +70,12 @@ pub enum Refused {
     Findings(Vec<Value>),
 }
 
+/// What to do about an unknown catalog name.
+#[must_use]
+pub fn unknown_help(name: &str) -> String {
+    oss_catalog::suggest(name).map_or("GET /api/catalog lists the services".to_owned(), |s| format!("did you mean `{s}`?"))
+}
+
 fn bad(message: impl Into<String>, help: impl Into<String>) -> Refused {
     Refused::Request { status: 400, message: message.into(), help: help.into() }
 }

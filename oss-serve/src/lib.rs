@@ -129,8 +129,7 @@ async fn catalog() -> Response {
 }
 
 fn unknown_service(name: &str) -> Response {
-    let help = oss_catalog::suggest(name).map_or("GET /api/catalog lists the services".to_owned(), |s| format!("did you mean `{s}`?"));
-    error(StatusCode::NOT_FOUND, format!("no catalog service `{name}`"), help)
+    error(StatusCode::NOT_FOUND, format!("no catalog service `{name}`"), build::unknown_help(name))
 }
 
 async fn service(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
@@ -235,7 +234,11 @@ async fn bundle(State(state): State<Arc<AppState>>, Path(file): Path<String>, Ra
             "target" => req.target = Some(value.into_owned()),
             "noMonitoring" => req.no_monitoring = value == "true" || value == "1",
             other => {
-                return error(StatusCode::BAD_REQUEST, format!("unknown parameter `{other}`"), "use set, namespace, target or noMonitoring");
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown parameter `{other}`"),
+                    "use set, namespace, target or noMonitoring",
+                );
             }
         }
     }
