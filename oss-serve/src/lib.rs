@@ -16,9 +16,9 @@ pub mod form;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use build::{BuildRequest, Format, Refused};
@@ -194,24 +194,99 @@ async fn run_build(state: &AppState, req: BuildRequest) -> Result<build::Built, 
     }
 }
 
-async fn build_handler(State(state): State<Arc<AppState>>, body: Result<axum::Json<BuildRequest>, JsonRejection>) -> Response {
-    let req = match body {
-        Ok(axum::Json(req)) => req,
+/// `POST /api/build`: a JSON [`BuildRequest`], or a spec or overlay as YAML text with the options
+/// as query parameters (`set`, `namespace`, `target`, `noMonitoring`, `format`). Without a
+/// content type (or `text/plain`, or a form type, as `curl -d` sends) a body starting with `{`
+/// is JSON and anything else YAML.
+async fn build_handler(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
         Err(rejection) => {
             let status = rejection.status();
             let help = if status == StatusCode::PAYLOAD_TOO_LARGE {
                 format!("a request is at most {} bytes; a spec is a few kilobytes", state.config.max_body)
             } else {
-                "send `Content-Type: application/json` and a JSON object such as {\"service\": \"cassandra\", \"sets\": [\"redundancy.replicas=5\"]}".to_owned()
+                "send the request again".to_owned()
             };
             return error(status, rejection.body_text(), help);
         }
+    };
+    let req = match request_from(&headers, query.as_deref().unwrap_or_default(), &body) {
+        Ok(r) => r,
+        Err(response) => return response,
     };
     let format = req.format;
     match run_build(&state, req).await {
         Ok(built) => axum::Json(build::built_json(&built, format)).into_response(),
         Err(response) => response,
     }
+}
+
+const JSON_HELP: &str = "send a JSON object such as {\"service\": \"cassandra\", \"sets\": [\"redundancy.replicas=5\"]} (docs/serve.md)";
+
+fn request_from(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<BuildRequest, Response> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let sniff = || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let json = match essence.as_str() {
+        "application/json" => true,
+        e if e.ends_with("+json") => true,
+        "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" => false,
+        "" | "text/plain" | "application/x-www-form-urlencoded" => sniff(),
+        other => {
+            return Err(error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("cannot read a `{other}` body"),
+                "send JSON (`Content-Type: application/json`) or a spec as YAML (`Content-Type: application/yaml`)",
+            ));
+        }
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(error(StatusCode::BAD_REQUEST, "the request body is empty", JSON_HELP));
+    }
+    if json {
+        if !query.is_empty() {
+            return Err(error(StatusCode::BAD_REQUEST, "query parameters are for YAML bodies", "put the options in the JSON object"));
+        }
+        return serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("not a build request: {e}"), JSON_HELP));
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Err(error(StatusCode::BAD_REQUEST, "the body is not UTF-8 text", "send the spec as UTF-8 YAML"));
+    };
+    let mut req = BuildRequest { spec: Some(text.to_owned()), ..BuildRequest::default() };
+    apply_query(&mut req, query, true)?;
+    Ok(req)
+}
+
+/// Reads `set` (repeatable), `namespace`, `target`, `noMonitoring` and, where allowed, `format`.
+fn apply_query(req: &mut BuildRequest, query: &str, with_format: bool) -> Result<(), Response> {
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "set" => req.sets.push(value.into_owned()),
+            "namespace" => req.namespace = Some(value.into_owned()),
+            "target" => req.target = Some(value.into_owned()),
+            "noMonitoring" => req.no_monitoring = value == "true" || value == "1",
+            "format" if with_format => {
+                req.format = match value.as_ref() {
+                    "yaml" => Format::Yaml,
+                    "json" => Format::Json,
+                    "files" => Format::Files,
+                    other => return Err(error(StatusCode::BAD_REQUEST, format!("unknown format `{other}`"), "use yaml, json or files")),
+                }
+            }
+            other => {
+                let known =
+                    if with_format { "set, namespace, target, noMonitoring or format" } else { "set, namespace, target or noMonitoring" };
+                return Err(error(StatusCode::BAD_REQUEST, format!("unknown parameter `{other}`"), format!("use {known}")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `GET /api/bundle/NAME.yaml` or `NAME.zip`, with `set`, `namespace`, `target` and

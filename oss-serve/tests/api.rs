@@ -91,6 +91,39 @@ async fn the_zip_holds_the_output_directory_layout() {
 }
 
 #[tokio::test]
+async fn a_yaml_body_is_a_spec_or_overlay_with_options_in_the_query() {
+    let overlay = "extends: cassandra\nredundancy:\n  replicas: 5\n";
+    for content_type in [Some("application/yaml"), Some("text/yaml; charset=utf-8"), None] {
+        let mut request = Request::post("/api/build?set=capacity.storage%3D20Gi&format=yaml");
+        if let Some(ct) = content_type {
+            request = request.header(header::CONTENT_TYPE, ct);
+        }
+        let (status, _, body) = call(Config::default(), request.body(Body::from(overlay)).unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{content_type:?}: {}", String::from_utf8_lossy(&body));
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v["yaml"].as_str().unwrap(),
+            cli_bundle("cassandra", &["redundancy.replicas=5", "capacity.storage=20Gi"]),
+            "{content_type:?}"
+        );
+    }
+    // `curl -d '{...}'` sends a form type: a body that starts with `{` is read as JSON.
+    let request = Request::post("/api/build")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(r#"{"service": "etcd"}"#))
+        .unwrap();
+    let (status, _, _) = call(Config::default(), request).await;
+    assert_eq!(status, StatusCode::OK);
+    // Invalid YAML is a finding with its place, not a server error.
+    let request = Request::post("/api/build").header(header::CONTENT_TYPE, "application/yaml").body(Body::from("a: [unclosed\n")).unwrap();
+    let (status, _, body) = call(Config::default(), request).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "OSS001");
+    assert_eq!(v["diagnostics"][0]["location"]["file"], "spec.yaml");
+}
+
+#[tokio::test]
 async fn findings_are_422_with_the_field() {
     let (status, v) = post(json!({"service": "cassandra", "sets": ["slo.availability=99.999"]})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -114,13 +147,35 @@ async fn bad_requests_get_clear_json_errors() {
             Request::post("/api/build").header(header::CONTENT_TYPE, "application/json").body(Body::from("{not json")).unwrap(),
             StatusCode::BAD_REQUEST,
         ),
-        (Request::post("/api/build").body(Body::from("{}")).unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (
+            Request::post("/api/build").header(header::CONTENT_TYPE, "image/png").body(Body::from("{}")).unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (Request::post("/api/build").body(Body::from("  \n")).unwrap(), StatusCode::BAD_REQUEST),
         (
             Request::post("/api/build")
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(r#"{"service":"etcd","colour":"red"}"#))
                 .unwrap(),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Request::post("/api/build?set=a%3D1")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"service":"etcd"}"#))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Request::post("/api/build?colour=red")
+                .header(header::CONTENT_TYPE, "application/yaml")
+                .body(Body::from("extends: etcd\n"))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Request::post("/api/build").header(header::CONTENT_TYPE, "application/yaml").body(Body::from(vec![0xff, 0xfe, 0x00])).unwrap(),
+            StatusCode::BAD_REQUEST,
         ),
         (Request::get("/api/catalog/casandra").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND),
         (Request::get("/api/bundle/etcd.tar").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND),
