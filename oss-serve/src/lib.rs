@@ -105,9 +105,26 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// A JSON error: `{"ok": false, "error": {"status", "message", "help"}}`.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    help: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"ok": false, "error": {"status": self.status.as_u16(), "message": self.message, "help": self.help}});
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+fn api_error(status: StatusCode, message: impl Into<String>, help: impl Into<String>) -> ApiError {
+    ApiError { status, message: message.into(), help: help.into() }
+}
+
 fn error(status: StatusCode, message: impl Into<String>, help: impl Into<String>) -> Response {
-    let body = json!({"ok": false, "error": {"status": status.as_u16(), "message": message.into(), "help": help.into()}});
-    (status, axum::Json(body)).into_response()
+    api_error(status, message, help).into_response()
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
@@ -218,7 +235,7 @@ async fn build_handler(
     };
     let req = match request_from(&headers, query.as_deref().unwrap_or_default(), &body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(e) => return e.into_response(),
     };
     let format = req.format;
     match run_build(&state, req).await {
@@ -229,7 +246,7 @@ async fn build_handler(
 
 const JSON_HELP: &str = "send a JSON object such as {\"service\": \"cassandra\", \"sets\": [\"redundancy.replicas=5\"]} (docs/serve.md)";
 
-fn request_from(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<BuildRequest, Response> {
+fn request_from(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<BuildRequest, ApiError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let sniff = || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
@@ -239,7 +256,7 @@ fn request_from(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<BuildRe
         "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" => false,
         "" | "text/plain" | "application/x-www-form-urlencoded" => sniff(),
         other => {
-            return Err(error(
+            return Err(api_error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("cannot read a `{other}` body"),
                 "send JSON (`Content-Type: application/json`) or a spec as YAML (`Content-Type: application/yaml`)",
@@ -247,16 +264,17 @@ fn request_from(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<BuildRe
         }
     };
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(error(StatusCode::BAD_REQUEST, "the request body is empty", JSON_HELP));
+        return Err(api_error(StatusCode::BAD_REQUEST, "the request body is empty", JSON_HELP));
     }
     if json {
         if !query.is_empty() {
-            return Err(error(StatusCode::BAD_REQUEST, "query parameters are for YAML bodies", "put the options in the JSON object"));
+            return Err(api_error(StatusCode::BAD_REQUEST, "query parameters are for YAML bodies", "put the options in the JSON object"));
         }
-        return serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("not a build request: {e}"), JSON_HELP));
+        return serde_json::from_slice(body)
+            .map_err(|e| api_error(StatusCode::BAD_REQUEST, format!("not a build request: {e}"), JSON_HELP));
     }
     let Ok(text) = std::str::from_utf8(body) else {
-        return Err(error(StatusCode::BAD_REQUEST, "the body is not UTF-8 text", "send the spec as UTF-8 YAML"));
+        return Err(api_error(StatusCode::BAD_REQUEST, "the body is not UTF-8 text", "send the spec as UTF-8 YAML"));
     };
     let mut req = BuildRequest { spec: Some(text.to_owned()), ..BuildRequest::default() };
     apply_query(&mut req, query, true)?;
@@ -264,7 +282,7 @@ fn request_from(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<BuildRe
 }
 
 /// Reads `set` (repeatable), `namespace`, `target`, `noMonitoring` and, where allowed, `format`.
-fn apply_query(req: &mut BuildRequest, query: &str, with_format: bool) -> Result<(), Response> {
+fn apply_query(req: &mut BuildRequest, query: &str, with_format: bool) -> Result<(), ApiError> {
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "set" => req.sets.push(value.into_owned()),
@@ -276,13 +294,15 @@ fn apply_query(req: &mut BuildRequest, query: &str, with_format: bool) -> Result
                     "yaml" => Format::Yaml,
                     "json" => Format::Json,
                     "files" => Format::Files,
-                    other => return Err(error(StatusCode::BAD_REQUEST, format!("unknown format `{other}`"), "use yaml, json or files")),
+                    other => {
+                        return Err(api_error(StatusCode::BAD_REQUEST, format!("unknown format `{other}`"), "use yaml, json or files"));
+                    }
                 }
             }
             other => {
                 let known =
                     if with_format { "set, namespace, target, noMonitoring or format" } else { "set, namespace, target or noMonitoring" };
-                return Err(error(StatusCode::BAD_REQUEST, format!("unknown parameter `{other}`"), format!("use {known}")));
+                return Err(api_error(StatusCode::BAD_REQUEST, format!("unknown parameter `{other}`"), format!("use {known}")));
             }
         }
     }
