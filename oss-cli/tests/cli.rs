@@ -373,17 +373,21 @@ fn serve_answers_over_a_real_socket() {
         (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
     };
     let (status, body) =
-        http("GET /api/bundle/etcd.yaml?set=redundancy.replicas%3D5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned());
+        http("GET /api/bundle/etcd.yaml?set=redundancy.replicas%3D5 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".to_owned());
     let cli = ossc(&["build", "etcd", "--set", "redundancy.replicas=5"]);
     assert_eq!(status, "HTTP/1.1 200 OK");
     assert_eq!(body.as_bytes(), cli.stdout.as_slice());
     let junk = "{".repeat(10);
     let (status, body) = http(format!(
-        "POST /api/build HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{junk}",
+        "POST /api/build HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{junk}",
         junk.len()
     ));
     assert_eq!(status, "HTTP/1.1 400 Bad Request");
     assert!(body.contains("\"ok\":false"), "{body}");
-    let (status, _) = http("GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned());
+    let (status, _) = http("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".to_owned());
     assert_eq!(status, "HTTP/1.1 200 OK");
+    // DNS rebinding: another site's name pointed at loopback gets nothing.
+    let (status, body) = http("GET /api/catalog HTTP/1.1\r\nHost: evil.example:7300\r\nConnection: close\r\n\r\n".to_owned());
+    assert_eq!(status, "HTTP/1.1 403 Forbidden");
+    assert!(body.contains("loopback"), "{body}");
 }

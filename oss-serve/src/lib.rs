@@ -37,11 +37,15 @@ pub struct Config {
     pub timeout: Duration,
     /// Builds running at once; more get a 503 at once instead of queueing (default 8).
     pub max_concurrent: usize,
+    /// Answer requests whose `Host` is not a loopback name (`localhost`, `127.0.0.1`, `[::1]`).
+    /// Off by default, which keeps a web page on another site from reaching the server through
+    /// DNS rebinding; [`run`] turns it on when listening on a non-loopback address.
+    pub any_host: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { max_body: 1 << 20, timeout: Duration::from_secs(10), max_concurrent: 8 }
+        Self { max_body: 1 << 20, timeout: Duration::from_secs(10), max_concurrent: 8, any_host: false }
     }
 }
 
@@ -67,6 +71,7 @@ pub fn router(config: Config) -> Router {
         .route("/api/bundle/{file}", get(bundle))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.max_body))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), check_host))
         .layer(axum::middleware::map_response(headers))
         .with_state(state)
 }
@@ -75,8 +80,9 @@ pub fn router(config: Config) -> Router {
 ///
 /// # Errors
 /// When the runtime cannot start or the socket fails.
-pub fn run(listener: std::net::TcpListener, config: Config) -> std::io::Result<()> {
+pub fn run(listener: std::net::TcpListener, mut config: Config) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
+    config.any_host |= !listener.local_addr()?.ip().is_loopback();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_io().enable_time().build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -86,6 +92,25 @@ pub fn run(listener: std::net::TcpListener, config: Config) -> std::io::Result<(
             })
             .await
     })
+}
+
+/// Refuses a request whose `Host` names another machine while the server listens on loopback:
+/// a page elsewhere that rebinds its own name to 127.0.0.1 then gets nothing.
+async fn check_host(State(state): State<Arc<AppState>>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if !state.config.any_host
+        && let Some(host) = request.headers().get(header::HOST)
+    {
+        let host = host.to_str().unwrap_or_default();
+        let name = host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(name, _)| name);
+        if !matches!(name.to_ascii_lowercase().as_str(), "localhost" | "127.0.0.1" | "[::1]") {
+            return error(
+                StatusCode::FORBIDDEN,
+                format!("this server answers only to loopback names, not to `{host}`"),
+                "open it as http://127.0.0.1:PORT/ or http://localhost:PORT/; to serve other machines, listen on their address with --listen",
+            );
+        }
+    }
+    next.run(request).await
 }
 
 async fn headers(mut response: Response) -> Response {

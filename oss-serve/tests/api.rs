@@ -232,3 +232,19 @@ async fn builds_beyond_the_concurrency_limit_are_turned_away() {
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["error"]["message"], "too many builds at once");
 }
+
+#[tokio::test]
+async fn only_loopback_names_are_answered_unless_told_otherwise() {
+    let with_host = |host: &str| Request::get("/api/health").header(header::HOST, host).body(Body::empty()).unwrap();
+    for host in ["localhost:7300", "127.0.0.1:7300", "[::1]:7300", "LOCALHOST", "127.0.0.1"] {
+        let (status, _, _) = call(Config::default(), with_host(host)).await;
+        assert_eq!(status, StatusCode::OK, "{host}");
+    }
+    for host in ["evil.example", "evil.example:7300", "127.0.0.1.evil.example", "localhost.evil:80"] {
+        let (status, _, body) = call(Config::default(), with_host(host)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{host}");
+        assert!(String::from_utf8(body).unwrap().contains("loopback"), "{host}");
+    }
+    let (status, _, _) = call(Config { any_host: true, ..Config::default() }, with_host("evil.example")).await;
+    assert_eq!(status, StatusCode::OK);
+}
