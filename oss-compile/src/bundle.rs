@@ -164,6 +164,19 @@ impl Object {
     pub fn to_value(&self) -> Value {
         each_object!(self, o => serde_json::to_value(o)).unwrap_or(Value::Null)
     }
+
+    /// Appends the object as one YAML document, straight from the typed object (the bytes of
+    /// `emit::write_document(out, &self.to_value())`, without building the value).
+    pub fn write_yaml(&self, out: &mut String) {
+        let start = out.len();
+        let written = each_object!(self, o => crate::emit::direct::write_document(out, o));
+        debug_assert!(written.is_ok(), "direct emission failed: {written:?}");
+        if written.is_err() {
+            // Not reachable with these types; the value path writes what serde_json makes of it.
+            out.truncate(start);
+            crate::emit::write_document(out, &self.to_value());
+        }
+    }
 }
 
 /// Every object of one compiled service, in install order, and the warnings of compiling it.
@@ -193,7 +206,7 @@ impl Bundle {
     pub fn to_yaml(&self) -> String {
         let mut out = String::with_capacity(self.objects.len() * 1024);
         for o in &self.objects {
-            crate::emit::write_document(&mut out, &o.to_value());
+            o.write_yaml(&mut out);
         }
         out
     }
@@ -220,7 +233,11 @@ impl Bundle {
             .enumerate()
             .map(|(i, o)| {
                 let kind = format!("{:?}", o.kind()).to_ascii_lowercase();
-                (format!("{i:0width$}-{kind}-{}.yaml", o.name()), crate::emit::to_yaml(&o.to_value()))
+                (format!("{i:0width$}-{kind}-{}.yaml", o.name()), {
+                    let mut text = String::new();
+                    o.write_yaml(&mut text);
+                    text
+                })
             })
             .collect();
         let mut k = String::from(

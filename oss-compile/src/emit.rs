@@ -9,6 +9,9 @@
 //! is [`crate::bundle`]'s one job).
 
 use serde_json::Value;
+use std::fmt::Write as _;
+
+pub mod direct;
 
 /// Appends `value` as one YAML document (starting with `---`).
 pub fn write_document(out: &mut String, value: &Value) {
@@ -31,21 +34,21 @@ pub fn to_yaml(value: &Value) -> String {
     out
 }
 
-fn is_block(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => !m.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        _ => false,
-    }
-}
-
 fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
 fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, ind: usize) {
-    for (k, v) in map {
-        indent(out, ind);
+    write_map_after(out, map, ind, false);
+}
+
+/// Writes a mapping at indentation `ind`; with `hanging`, its first key goes where the output
+/// already is (after a list item's `- `).
+fn write_map_after(out: &mut String, map: &serde_json::Map<String, Value>, ind: usize, hanging: bool) {
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 || !hanging {
+            indent(out, ind);
+        }
         write_string(out, k, ind);
         out.push(':');
         match v {
@@ -67,22 +70,25 @@ fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, ind: usize)
 }
 
 fn write_seq(out: &mut String, items: &[Value], ind: usize) {
-    for item in items {
-        indent(out, ind);
+    write_seq_after(out, items, ind, false);
+}
+
+/// Writes a sequence at indentation `ind`; with `hanging`, its first `- ` goes where the output
+/// already is (after an enclosing item's `- `).
+fn write_seq_after(out: &mut String, items: &[Value], ind: usize, hanging: bool) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 || !hanging {
+            indent(out, ind);
+        }
         out.push_str("- ");
-        if is_block(item) {
-            // Render the item at ind + 2, then drop the indentation of its first line: it
-            // follows the "- " marker.
-            let mut nested = String::new();
-            match item {
-                Value::Object(m) => write_map(&mut nested, m, ind + 2),
-                Value::Array(a) => write_seq(&mut nested, a, ind + 2),
-                _ => {}
+        // A block item starts on the marker's line, indented under it from its second line on.
+        match item {
+            Value::Object(m) if !m.is_empty() => write_map_after(out, m, ind + 2, true),
+            Value::Array(a) if !a.is_empty() => write_seq_after(out, a, ind + 2, true),
+            _ => {
+                write_scalar(out, item, ind + 2);
+                out.push('\n');
             }
-            out.push_str(&nested[ind + 2..]);
-        } else {
-            write_scalar(out, item, ind + 2);
-            out.push('\n');
         }
     }
 }
@@ -91,7 +97,9 @@ fn write_scalar(out: &mut String, v: &Value, ind: usize) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
         Value::String(s) => write_string(out, s, ind),
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
@@ -134,14 +142,57 @@ fn write_string(out: &mut String, s: &str, ind: usize) {
             }
         }
     } else {
-        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+        write_json_string(out, s);
     }
+}
+
+/// A double-quoted scalar with JSON's escapes (valid YAML), written in place.
+fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn quoted_strings_are_json_strings() {
+        for s in ["", "a\"b", "back\\slash", "tab\tnew\nline\r", "\u{0}\u{1f}\u{7f}\u{8}\u{c}", "é ü 漢字 🙂", "yes", "1.0", "- a"] {
+            let mut out = String::new();
+            write_json_string(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn nested_lists_hang_off_their_markers() {
+        let v = json!({"a": [[1, 2], {"b": 1, "c": [3]}, [[4]]]});
+        assert_eq!(to_yaml(&v), "---\na:\n- - 1\n  - 2\n- b: 1\n  c:\n  - 3\n- - - 4\n");
+    }
 
     #[test]
     fn block_layout_matches_kubectl_style() {
