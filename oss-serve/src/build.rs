@@ -66,8 +66,9 @@ pub struct Built {
 pub enum Refused {
     /// The request itself is wrong (HTTP 400 or 404): a message and how to fix it.
     Request { status: u16, message: String, help: String },
-    /// The spec has errors (HTTP 422): every finding, as JSON diagnostics with their `field`.
-    Findings(Vec<Value>),
+    /// The spec has errors (HTTP 422): every finding, as JSON diagnostics with their `field`,
+    /// and the command line that reproduces them (as in [`Built::command`]).
+    Findings(Vec<Value>, Option<String>),
 }
 
 /// What to do about an unknown catalog name.
@@ -127,18 +128,19 @@ pub fn build(req: &BuildRequest) -> Result<Built, Refused> {
     if let Some(overlay) = &req.overlay {
         inputs.push(("overlay.yaml".to_owned(), overlay));
     }
-    let spec_inputs: Vec<oss_spec::Input> = inputs.iter().map(|(name, text)| oss_spec::Input { name, text }).collect();
-    let options = oss_spec::Options { sets: req.sets.clone(), ..oss_spec::Options::default() };
-    let loaded = oss_spec::load(&spec_inputs, &options, &oss_catalog::CatalogResolver)
-        .map_err(|f| Refused::Findings(with_fields(&f.sources, f.diagnostics.0.iter(), None)))?;
-    let mut warnings = with_fields(&loaded.sources, loaded.warnings.0.iter(), Some(&loaded.spans));
-    let options = Options { namespace: namespace.clone(), no_monitoring: req.no_monitoring, target, peer_cidrs: Vec::new() };
-    let name = loaded.spec.metadata.name.as_str().to_owned();
     let command = match (&req.service, &req.overlay) {
         (Some(service), None) => Some(command(service, &req.sets, namespace.as_deref(), target_name, req.no_monitoring)),
         _ => None,
     };
-    let findings = |d: oss_spec::Diagnostics| Refused::Findings(with_fields(&loaded.sources, d.0.iter(), Some(&loaded.spans)));
+    let spec_inputs: Vec<oss_spec::Input> = inputs.iter().map(|(name, text)| oss_spec::Input { name, text }).collect();
+    let options = oss_spec::Options { sets: req.sets.clone(), ..oss_spec::Options::default() };
+    let loaded = oss_spec::load(&spec_inputs, &options, &oss_catalog::CatalogResolver)
+        .map_err(|f| Refused::Findings(with_fields(&f.sources, f.diagnostics.0.iter(), None), command.clone()))?;
+    let mut warnings = with_fields(&loaded.sources, loaded.warnings.0.iter(), Some(&loaded.spans));
+    let options = Options { namespace: namespace.clone(), no_monitoring: req.no_monitoring, target, peer_cidrs: Vec::new() };
+    let name = loaded.spec.metadata.name.as_str().to_owned();
+    let findings =
+        |d: oss_spec::Diagnostics| Refused::Findings(with_fields(&loaded.sources, d.0.iter(), Some(&loaded.spans)), command.clone());
     if compose {
         let file = oss_compile::compile_compose(&loaded, &options).map_err(findings)?;
         warnings.extend(with_fields(&loaded.sources, file.warnings.0.iter(), Some(&loaded.spans)));
@@ -255,10 +257,13 @@ mod tests {
 
     #[test]
     fn findings_carry_the_field_they_concern() {
-        let Err(Refused::Findings(diags)) = build(&req("cassandra", &["redundancy.replicas=0"])) else { panic!("expected findings") };
+        let Err(Refused::Findings(diags, command)) = build(&req("cassandra", &["redundancy.replicas=0"])) else {
+            panic!("expected findings")
+        };
+        assert_eq!(command.as_deref(), Some("ossc build cassandra --set redundancy.replicas=0"));
         assert_eq!(diags[0]["field"], "redundancy.replicas", "{diags:?}");
         assert!(diags[0]["code"].as_str().unwrap().starts_with("OSS"));
-        let Err(Refused::Findings(diags)) = build(&req("cassandra", &["slo.availability=99.999"])) else { panic!("expected findings") };
+        let Err(Refused::Findings(diags, _)) = build(&req("cassandra", &["slo.availability=99.999"])) else { panic!("expected findings") };
         assert!(diags.iter().any(|d| d["code"] == "OSS021" && d["field"] == "slo.availability"), "{diags:?}");
     }
 
@@ -278,7 +283,7 @@ mod tests {
         assert!(built.text.contains("replicas: 5"));
         assert!(built.command.is_none());
         let r = BuildRequest { overlay: Some("extends: ./etc/passwd\n".into()), ..BuildRequest::default() };
-        assert!(matches!(build(&r), Err(Refused::Findings(_))));
+        assert!(matches!(build(&r), Err(Refused::Findings(..))));
     }
 
     #[test]

@@ -229,8 +229,9 @@ async fn run_build(state: &AppState, req: BuildRequest) -> Result<build::Built, 
         Err(Refused::Request { status, message, help }) => {
             Err(error(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), message, help))
         }
-        Err(Refused::Findings(diagnostics)) => {
-            Err((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(json!({"ok": false, "diagnostics": diagnostics}))).into_response())
+        Err(Refused::Findings(diagnostics, command)) => {
+            Err((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(json!({"ok": false, "diagnostics": diagnostics, "command": command})))
+                .into_response())
         }
         Ok(built) => Ok(built),
     }

@@ -241,6 +241,7 @@ async function serviceView(name) {
       setDownloads(true, query(list));
     } else if (body.diagnostics) {
       for (const d of body.diagnostics) place(d);
+      if (body.command) cmd.textContent = body.command; // reproduces the findings on the command line
       const errors = body.diagnostics.filter((d) => d.severity === "error").length;
       preview.classList.add("stale");
       status.className = "status bad";

@@ -89,6 +89,7 @@ try {
   check(text.includes("99.999%") && text.includes("help:"), `the finding says what and how to fix it: ${text}`);
   check(await page.$eval(slo, (el) => el.closest(".field").contains(document.querySelector('.note.error[data-code="OSS021"]'))), "the finding sits next to its field");
   check((await page.getAttribute("#download-yaml", "aria-disabled")) === "true", "downloads are off while the spec has errors");
+  check((await page.textContent("#command")) === "ossc build cassandra --set redundancy.replicas=5 --set slo.availability=99.999", "the command reproduces the finding");
   await page.$eval(slo, (el) => el.scrollIntoView({ block: "center" }));
   await page.screenshot({ path: join(shots, "serve-infeasible-slo.png"), fullPage: false });
 
