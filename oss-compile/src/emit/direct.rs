@@ -233,9 +233,7 @@ impl<'o> ser::Serializer for Ser<'o> {
         variant: &'static str,
         _len: usize,
     ) -> Result<VariantSeq<'o>, Error> {
-        let Ser { out, place } = self;
-        let mut map = Map { out, place, count: 0, key: String::new() };
-        map.begin_entry(variant);
+        let map = self.variant_map(variant)?;
         let ind = map.entry_indent() + 2;
         Ok(VariantSeq { map, place: Place::Value { ind }, count: 0 })
     }
@@ -252,9 +250,7 @@ impl<'o> ser::Serializer for Ser<'o> {
         variant: &'static str,
         _len: usize,
     ) -> Result<VariantMap<'o>, Error> {
-        let Ser { out, place } = self;
-        let mut outer = Map { out, place, count: 0, key: String::new() };
-        outer.begin_entry(variant);
+        let outer = self.variant_map(variant)?;
         let ind = outer.entry_indent() + 2;
         Ok(VariantMap { outer, place: Place::Value { ind }, count: 0 })
     }
