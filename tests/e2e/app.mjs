@@ -117,6 +117,9 @@ try {
   check((await page.textContent(".note.error")).includes("did you mean `cassandra`?"), "an unknown service suggests the right one");
 
   check(problems.length === 0, `no console errors or outside requests: ${problems.join("; ")}`);
+  // The server survived everything above, including requests it refused.
+  const health = await fetch(`${base}/api/health`);
+  check(health.ok && (await health.json()).ok === true, "the server still answers");
   console.log(`e2e: ${checks} checks passed`);
 } finally {
   await browser.close();
