@@ -88,8 +88,7 @@ pub fn category_name(c: Category) -> &'static str {
 /// A knob's type, default and bounds in one line, e.g. `quantity, default 2Gi, 1Gi..31Gi`.
 #[must_use]
 pub fn knob_line(knob: &Knob) -> String {
-    let kind = oss_spec::model::KnobType::ALL.iter().find(|(_, k)| *k == knob.kind).map_or("?", |(n, _)| n);
-    let mut s = format!("{kind}, default {}", knob.default.render());
+    let mut s = format!("{}, default {}", knob.kind.name(), knob.default.render());
     match (&knob.min, &knob.max) {
         (Some(a), Some(b)) => write!(s, ", {}..{}", a.render(), b.render()).unwrap_or(()),
         (Some(a), None) => write!(s, ", at least {}", a.render()).unwrap_or(()),
@@ -142,8 +141,7 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
     let _ = writeln!(o, "\nimage: {}", s.runtime.image);
     let _ = writeln!(o, "\nendpoints:");
     for p in &s.function.endpoints {
-        let protocol = if p.protocol == oss_spec::model::Protocol::Udp { "UDP" } else { "TCP" };
-        let _ = writeln!(o, "  {} {}/{protocol}  {}", p.name, p.port, p.description.as_deref().unwrap_or(""));
+        let _ = writeln!(o, "  {} {}/{}  {}", p.name, p.port, p.protocol.name(), p.description.as_deref().unwrap_or(""));
     }
     if !s.function.peer_ports.is_empty() {
         let _ = writeln!(o, "peer ports:");

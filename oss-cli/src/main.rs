@@ -148,7 +148,7 @@ struct BuildArgs {
 
 impl BuildArgs {
     fn options(&self) -> oss_compile::Options {
-        let target = oss_compile::Target::ALL.iter().find(|(n, _)| *n == self.target).map_or(oss_compile::Target::Generic, |(_, t)| *t);
+        let target = oss_compile::Target::from_name(&self.target).unwrap_or_default();
         oss_compile::Options { namespace: self.namespace.clone(), no_monitoring: self.no_monitoring, target, peer_cidrs: Vec::new() }
     }
 

@@ -297,11 +297,7 @@ fn service_port(p: &PortSpec) -> ServicePort {
 }
 
 fn protocol(p: Protocol) -> String {
-    match p {
-        Protocol::Tcp => "TCP",
-        Protocol::Udp => "UDP",
-    }
-    .to_owned()
+    p.name().to_owned()
 }
 
 /// The Service clients connect to: the endpoints, load-balanced over ready replicas.

@@ -39,6 +39,12 @@ impl Target {
         ("kind", Target::Kind),
     ];
 
+    /// The target called `name`, if there is one.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Target> {
+        Target::ALL.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    }
+
     /// The target's name.
     #[must_use]
     pub fn name(self) -> &'static str {

@@ -88,8 +88,8 @@ fn bad(message: impl Into<String>, help: impl Into<String>) -> Refused {
 pub fn build(req: &BuildRequest) -> Result<Built, Refused> {
     let target_name = req.target.as_deref().unwrap_or("generic");
     let compose = target_name == "compose";
-    let target = match Target::ALL.iter().find(|(n, _)| *n == target_name) {
-        Some((_, t)) => *t,
+    let target = match Target::from_name(target_name) {
+        Some(t) => t,
         None if compose => Target::Generic,
         None => {
             let names: Vec<&str> = Target::ALL.iter().map(|(n, _)| *n).chain(["compose"]).collect();

@@ -2,7 +2,6 @@
 //! descriptions) and from the service itself (its knobs, its current values).
 
 use oss_spec::Loaded;
-use oss_spec::model::KnobType;
 use serde_json::{Map, Value, json};
 
 /// The consumer's sections, in the order a form shows them.
@@ -36,14 +35,8 @@ struct Field {
 pub fn fields(schema: &Value, loaded: &Loaded) -> Vec<Value> {
     let mut out = Vec::new();
     for (name, knob) in &loaded.spec.knobs {
-        let kind = match knob.kind {
-            KnobType::Int => "int",
-            KnobType::Quantity => "quantity",
-            KnobType::String => "string",
-            KnobType::Bool => "bool",
-            KnobType::Enum => "enum",
-            KnobType::Duration => "duration",
-        };
+        // The form's kinds for knobs are the knob types' own spellings.
+        let kind = knob.kind.name();
         let value = loaded.spec.settings.get(name).unwrap_or(&knob.default).render();
         out.push(json!({
             "path": format!("settings.{name}"),

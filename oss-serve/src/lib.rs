@@ -184,10 +184,7 @@ async fn service(State(state): State<Arc<AppState>>, Path(name): Path<String>) -
     let ports = |ports: &[oss_spec::model::PortSpec]| -> Vec<Value> {
         ports
             .iter()
-            .map(|p| {
-                let protocol = if p.protocol == oss_spec::model::Protocol::Udp { "UDP" } else { "TCP" };
-                json!({"name": p.name.as_str(), "port": p.port, "protocol": protocol, "description": p.description})
-            })
+            .map(|p| json!({"name": p.name.as_str(), "port": p.port, "protocol": p.protocol.name(), "description": p.description}))
             .collect()
     };
     let mut body = oss_catalog::summary_json(entry, &loaded);

@@ -507,7 +507,7 @@ fn decode_port(d: &mut Decoder, n: &Node, p: &str) -> Option<PortSpec> {
     let mut f = d.fields(n, p, n.span)?;
     let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, PortName::parse));
     let port = f.req(d, "port", |d, n, p| d.int(n, p, 1u16, 65535));
-    let protocol = f.opt(d, "protocol", |d, n, p| d.choice(n, p, &[("TCP", Protocol::Tcp), ("UDP", Protocol::Udp)]));
+    let protocol = f.opt(d, "protocol", |d, n, p| d.choice(n, p, Protocol::ALL));
     let description = f.opt(d, "description", Decoder::string);
     f.finish(d);
     Some(PortSpec { name: name?, port: port?, protocol: protocol.unwrap_or_default(), description })

@@ -214,6 +214,17 @@ pub enum Protocol {
     Udp,
 }
 
+impl Protocol {
+    /// Every protocol with its spelling (as Kubernetes writes it).
+    pub const ALL: &'static [(&'static str, Protocol)] = &[("TCP", Protocol::Tcp), ("UDP", Protocol::Udp)];
+
+    /// The spelling, `TCP` or `UDP`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        Protocol::ALL.iter().find(|(_, p)| *p == self).map_or("TCP", |(n, _)| n)
+    }
+}
+
 /// Whether the service keeps data on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -680,6 +691,12 @@ impl KnobType {
         ("enum", KnobType::Enum),
         ("duration", KnobType::Duration),
     ];
+
+    /// The spelling, e.g. `quantity`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        KnobType::ALL.iter().find(|(_, k)| *k == self).map_or("string", |(n, _)| n)
+    }
 }
 
 /// A typed value of a knob.
