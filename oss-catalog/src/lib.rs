@@ -49,6 +49,16 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     oss_spec::diag::did_you_mean(name, ENTRIES.iter().map(|e| e.name))
 }
 
+/// "no catalog service `NAME`", with the nearest name when there is one, and `hint` (where
+/// the names are listed, or why only catalog names work here) in parentheses.
+#[must_use]
+pub fn unknown(name: &str, hint: &str) -> String {
+    match suggest(name) {
+        Some(s) => format!("no catalog service `{name}`; did you mean `{s}`? ({hint})"),
+        None => format!("no catalog service `{name}` ({hint})"),
+    }
+}
+
 /// An entry in one JSON object: what `ossc catalog list --format json` prints per service and
 /// `GET /api/catalog` serves.
 #[must_use]
@@ -72,10 +82,9 @@ pub struct CatalogResolver;
 
 impl oss_spec::Resolver for CatalogResolver {
     fn resolve(&self, _from: &str, reference: &str) -> Result<(String, String), String> {
-        get(reference).map(|e| (format!("catalog:{}", e.name), e.text.to_owned())).ok_or_else(|| match suggest(reference) {
-            Some(s) => format!("no catalog service `{reference}`; did you mean `{s}`? (only catalog services can be extended here)"),
-            None => format!("no catalog service `{reference}` (only catalog services can be extended here)"),
-        })
+        get(reference)
+            .map(|e| (format!("catalog:{}", e.name), e.text.to_owned()))
+            .ok_or_else(|| unknown(reference, "only catalog services can be extended here"))
     }
 }
 

@@ -40,10 +40,7 @@ pub fn read_file_limited(path: &Path, limit: usize) -> Result<String, InputError
 
 /// "no catalog service" with a suggestion.
 pub fn unknown_service(name: &str) -> String {
-    match oss_catalog::suggest(name) {
-        Some(s) => format!("no catalog service `{name}`; did you mean `{s}`? (`ossc catalog list` lists them)"),
-        None => format!("no catalog service `{name}` (`ossc catalog list` lists them)"),
-    }
+    oss_catalog::unknown(name, "`ossc catalog list` lists them")
 }
 
 /// A spec argument: a path that exists wins; else a bare name is a catalog entry.

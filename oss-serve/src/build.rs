@@ -171,7 +171,7 @@ fn with_fields<'a>(sources: &Sources, diagnostics: impl Iterator<Item = &'a Diag
 fn field_of(sources: &Sources, d: &Diagnostic, spans: Option<&SpanIndex>) -> Option<String> {
     let span = d.span?;
     let source = sources.get(span.source);
-    if source.name() == "--set" {
+    if source.name() == oss_spec::SET_SOURCE {
         return source.text().split_once('=').map(|(path, _)| path.trim().to_owned());
     }
     spans?.iter().find(|(_, s)| *s == span).map(|(path, _)| path.to_owned())

@@ -30,6 +30,10 @@ pub use overlay::{NoResolver, Resolver};
 pub use source::{Source, SourceId, Sources, Span};
 pub use yaml::Limits;
 
+/// The source name of each `--set` (`Options::sets`): diagnostics about a setting point into a
+/// source of this name whose text is the `PATH=VALUE` as given.
+pub const SET_SOURCE: &str = "--set";
+
 use std::fmt;
 use yaml::Node;
 
@@ -148,7 +152,7 @@ pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Res
         }
         return Err(Failure { sources, diagnostics });
     };
-    let set_ids: Vec<SourceId> = options.sets.iter().map(|s| sources.add("--set", s.as_str())).collect();
+    let set_ids: Vec<SourceId> = options.sets.iter().map(|s| sources.add(SET_SOURCE, s.as_str())).collect();
     for id in set_ids {
         if let Err(d) = set::apply(&mut root, sources.get(id), id, &options.limits) {
             diagnostics.push(d);
