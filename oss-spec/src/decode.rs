@@ -189,6 +189,22 @@ impl Decoder<'_> {
         }
     }
 
+    /// A string that is an absolute URL path; `what` names it in the message ("HTTP path"),
+    /// `example` shows one in the help.
+    pub fn url_path(&mut self, node: &Node, path: &str, what: &str, example: &str) -> Option<String> {
+        let s = self.string(node, path)?;
+        if !s.starts_with('/') {
+            self.error(
+                Code::InvalidValue,
+                node,
+                format!("{what} `{s}` does not start with '/'"),
+                format!("write an absolute URL path, e.g. `{example}`"),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
     pub fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
         match &node.value {
             Value::Bool(b) => Some(*b),
@@ -616,19 +632,7 @@ fn decode_runtime_scaling(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeS
 fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
     let port = f.req(d, "port", |d, n, p| d.int(n, p, 1u16, 65535));
-    let path = f.opt(d, "path", |d, n, p| {
-        let s = d.string(n, p)?;
-        if !s.starts_with('/') {
-            d.error(
-                Code::InvalidValue,
-                n,
-                format!("metrics path `{s}` does not start with '/'"),
-                "write an absolute URL path, e.g. `/metrics`",
-            );
-            return None;
-        }
-        Some(s)
-    });
+    let path = f.opt(d, "path", |d, n, p| d.url_path(n, p, "metrics path", "/metrics"));
     let exporter = f.opt(d, "exporter", |d, n, p| {
         let mut f = d.fields(n, p, owner(d, p, n))?;
         let image = f.req(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
@@ -712,19 +716,7 @@ fn decode_check(d: &mut Decoder, n: &Node, p: &str) -> Option<Check> {
     let http = f.opt(d, "http", |d, n, p| {
         let mut f = d.fields(n, p, n.span)?;
         let port = f.req(d, "port", |d, n, p| d.parsed(n, p, false, PortName::parse));
-        let path = f.req(d, "path", |d, n, p| {
-            let s = d.string(n, p)?;
-            if !s.starts_with('/') {
-                d.error(
-                    Code::InvalidValue,
-                    n,
-                    format!("HTTP path `{s}` does not start with '/'"),
-                    "write an absolute URL path, e.g. `/healthz`",
-                );
-                return None;
-            }
-            Some(s)
-        });
+        let path = f.req(d, "path", |d, n, p| d.url_path(n, p, "HTTP path", "/healthz"));
         f.finish(d);
         Some(HttpCheck { port: port?, path: path? })
     });

@@ -199,3 +199,13 @@ fn hostile_yaml_is_refused_with_a_location() {
         }
     }
 }
+
+#[test]
+fn url_paths_must_be_absolute() {
+    let text = replace("    path: /metrics\n", "    path: metrics\n");
+    let f = fail(&text);
+    assert_eq!(found(&f), vec![(Code::InvalidValue, format!("{}:11", line_of(&text, "path: metrics")))]);
+    let d = &f.diagnostics.0[0];
+    assert_eq!(d.message, "metrics path `metrics` does not start with '/'");
+    assert_eq!(d.help.as_deref(), Some("write an absolute URL path, e.g. `/metrics`"));
+}
