@@ -53,12 +53,15 @@ struct AppState {
     config: Config,
     permits: Semaphore,
     schema: Value,
+    /// `GET /api/catalog`'s body: the catalog is built into the binary, so it is made once, on
+    /// first use, not per request (that parsed every spec each time).
+    catalog: std::sync::OnceLock<Result<Bytes, String>>,
 }
 
 /// The application: every route, with the limits of `config`.
 pub fn router(config: Config) -> Router {
     let schema = serde_json::from_str(&oss_spec::schema::json_schema()).unwrap_or(Value::Null);
-    let state = Arc::new(AppState { config, permits: Semaphore::new(config.max_concurrent), schema });
+    let state = Arc::new(AppState { config, permits: Semaphore::new(config.max_concurrent), schema, catalog: std::sync::OnceLock::new() });
     Router::new()
         .route("/", get(|| async { asset("text/html; charset=utf-8", include_str!("../web/index.html")) }))
         .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", include_str!("../web/app.js")) }))
@@ -156,17 +159,17 @@ async fn not_found(uri: axum::http::Uri) -> Response {
     error(StatusCode::NOT_FOUND, format!("no such page: {}", uri.path()), "the page is at /, the API under /api (docs/serve.md)")
 }
 
-async fn catalog() -> Response {
-    match oss_catalog::load_all() {
+async fn catalog(State(state): State<Arc<AppState>>) -> Response {
+    let body = state.catalog.get_or_init(|| match oss_catalog::load_all() {
         Ok(all) => {
             let items: Vec<Value> = all.iter().map(|(e, l)| oss_catalog::summary_json(e, l)).collect();
-            axum::Json(json!({"ok": true, "services": items})).into_response()
+            Ok(Bytes::from(json!({"ok": true, "services": items}).to_string()))
         }
-        Err((entry, f)) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("catalog entry `{}` is broken: {f}", entry.name),
-            "report this: shipped entries are tested",
-        ),
+        Err((entry, f)) => Err(format!("catalog entry `{}` is broken: {f}", entry.name)),
+    });
+    match body {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes.clone()).into_response(),
+        Err(message) => error(StatusCode::INTERNAL_SERVER_ERROR, message.clone(), "report this: shipped entries are tested"),
     }
 }
 
@@ -387,7 +390,7 @@ mod tests {
     #[tokio::test]
     async fn work_over_time_is_cut_off() {
         let config = Config { timeout: Duration::from_millis(1), ..Config::default() };
-        let state = AppState { config, permits: Semaphore::new(1), schema: Value::Null };
+        let state = AppState { config, permits: Semaphore::new(1), schema: Value::Null, catalog: std::sync::OnceLock::new() };
         // The work cannot finish before the test lets it: the outcome does not depend on speed.
         let (release, wait) = std::sync::mpsc::channel::<()>();
         let response = limited(&state, move || wait.recv().is_ok()).await.unwrap_err();
