@@ -45,6 +45,14 @@ impl Refusal {
             help: "a service spec is small and shallow; remove alias chains and deep nesting, or split the input",
         }
     }
+    /// Nesting past `limits.max_depth`, whether our count or the parser's own guard saw it.
+    fn too_deep(offset: usize, limits: &Limits) -> Self {
+        Self::limit(offset, format!("nesting is deeper than the limit of {} levels", limits.max_depth))
+    }
+    /// A list or mapping where a key goes (written there, or brought there by an alias).
+    fn complex_key(offset: usize) -> Self {
+        Self::syntax(offset, "a mapping key must be a plain value, not a list or mapping", "write the key as a string")
+    }
 }
 
 const SYNTAX_HELP: &str = "fix the YAML syntax at this place (check indentation, quotes and colons)";
@@ -176,9 +184,7 @@ impl<'l> Builder<'l> {
         let marker = e.marker();
         let offset = marker.byte_offset().unwrap_or_else(|| super::offset_in(text, marker.line(), marker.col() + 1)).min(text.len());
         match e.kind() {
-            ErrorKind::RecursionLimitExceeded => {
-                Refusal::limit(offset, format!("nesting is deeper than the limit of {} levels", self.limits.max_depth))
-            }
+            ErrorKind::RecursionLimitExceeded => Refusal::too_deep(offset, self.limits),
             ErrorKind::InputByteLimitExceeded { .. }
             | ErrorKind::DirectiveByteLimitExceeded { .. }
             | ErrorKind::TooManyReservedDirectiveParams { .. }
@@ -206,10 +212,10 @@ impl<'l> Builder<'l> {
     fn open(&mut self, kind: Kind, start: usize, style: StructureStyle, anchor: usize) -> Result<(), Refusal> {
         self.count(start, 1, 0)?;
         if self.stack.len() >= self.limits.max_depth {
-            return Err(Refusal::limit(start, format!("nesting is deeper than the limit of {} levels", self.limits.max_depth)));
+            return Err(Refusal::too_deep(start, self.limits));
         }
         if self.expects_key() {
-            return Err(Refusal::syntax(start, "a mapping key must be a plain value, not a list or mapping", "write the key as a string"));
+            return Err(Refusal::complex_key(start));
         }
         // A collection is reported at its first character: the bracket of a flow collection,
         // a point before the first entry of a block one. A label spanning the whole block would
@@ -283,7 +289,7 @@ impl<'l> Builder<'l> {
 fn check_key(node: &Node, entries: &[(Node, Node)], seen: &mut Option<HashSet<KeyId>>, base: usize) -> Result<(), Refusal> {
     let at = node.span.start - base;
     let Some(id) = KeyId::of(&node.value) else {
-        return Err(Refusal::syntax(at, "a mapping key must be a plain value, not a list or mapping", "write the key as a string"));
+        return Err(Refusal::complex_key(at));
     };
     let duplicate = match seen {
         Some(set) => !set.insert(id),
@@ -509,5 +515,9 @@ mod tests {
     fn complex_keys_are_refused() {
         assert_eq!(parse("? [a]\n: 1\n").unwrap_err().code, Code::YamlSyntax);
         assert_eq!(parse("{a: 1}: 2\n").unwrap_err().code, Code::YamlSyntax);
+        // An alias can bring a list to a key's place too.
+        let refusal = parse("a: &x [1]\n*x : 2\n").unwrap_err();
+        assert_eq!((refusal.code, refusal.offset), (Code::YamlSyntax, 10));
+        assert!(refusal.message.contains("plain value"), "{}", refusal.message);
     }
 }
