@@ -348,20 +348,8 @@ async fn bundle(State(state): State<Arc<AppState>>, Path(file): Path<String>, Ra
     }
     let mut req =
         BuildRequest { service: Some(name.clone()), format: if zip { Format::Files } else { Format::Yaml }, ..BuildRequest::default() };
-    for (key, value) in form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes()) {
-        match key.as_ref() {
-            "set" => req.sets.push(value.into_owned()),
-            "namespace" => req.namespace = Some(value.into_owned()),
-            "target" => req.target = Some(value.into_owned()),
-            "noMonitoring" => req.no_monitoring = value == "true" || value == "1",
-            other => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!("unknown parameter `{other}`"),
-                    "use set, namespace, target or noMonitoring",
-                );
-            }
-        }
+    if let Err(e) = apply_query(&mut req, query.as_deref().unwrap_or_default(), false) {
+        return e.into_response();
     }
     if zip && req.target.as_deref() == Some("compose") {
         return error(StatusCode::BAD_REQUEST, "`compose` gives one file", "download NAME.yaml with target=compose");
