@@ -8,7 +8,7 @@
 
 use crate::context::Context;
 use oss_spec::model::{EnvValue, RunState, State};
-use oss_spec::template::{self, Part, Reference};
+use oss_spec::template::{self, Reference};
 use oss_spec::{Code, Diagnostic, Diagnostics, Loaded};
 use serde_json::{Map, Value, json};
 
@@ -36,23 +36,16 @@ fn cpus(q: &oss_spec::values::Quantity) -> String {
 
 /// Expands `${...}` for replica `index` (Compose has no downward API: pod facts are literals).
 fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> String {
-    let Ok(parts) = template::parse(s) else { return s.to_owned() };
-    parts
-        .into_iter()
-        .map(|p| match p {
-            Part::Literal(l) => l,
-            Part::Ref(r, _) => match r {
-                Reference::PodName => format!("{}-{index}", cx.name),
-                Reference::PodIndex => index.to_string(),
-                Reference::PodNamespace => cx.namespace.clone(),
-                Reference::PodIp => {
-                    unsupported.push("`${pod.ip}` (Compose cannot name a container's address in advance; the value is empty)".to_owned());
-                    String::new()
-                }
-                other => crate::lower::resolve(cx, &other),
-            },
-        })
-        .collect()
+    template::substitute(s, |r| match r {
+        Reference::PodName => format!("{}-{index}", cx.name),
+        Reference::PodIndex => index.to_string(),
+        Reference::PodNamespace => cx.namespace.clone(),
+        Reference::PodIp => {
+            unsupported.push("`${pod.ip}` (Compose cannot name a container's address in advance; the value is empty)".to_owned());
+            String::new()
+        }
+        other => crate::lower::resolve(cx, &other),
+    })
 }
 
 /// Compiles the spec to a Compose file.

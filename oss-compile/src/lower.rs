@@ -34,7 +34,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use oss_spec::model::{Check, EnvValue, PortSpec, Protocol, RunState, StartOrder, State, UpgradeStrategy};
-use oss_spec::template::{self, Part, QuantityFormat, Reference};
+use oss_spec::template::{self, QuantityFormat, Reference};
 use oss_spec::validate::METRICS_PORT_NAME;
 use std::collections::BTreeMap;
 
@@ -799,23 +799,16 @@ fn expand_env_and_args(cx: &Context) -> (Vec<EnvVar>, Vec<String>) {
     let rt = &cx.spec.runtime;
     let mut used = Vec::new();
     let mut expand = |s: &str| -> String {
-        let Ok(parts) = template::parse(s) else { return s.to_owned() };
-        parts
-            .into_iter()
-            .map(|p| match p {
-                Part::Literal(l) => l,
-                Part::Ref(r, _) => {
-                    if let Some((_, var, _)) = POD_FIELDS.iter().find(|(pr, _, _)| *pr == r) {
-                        if !used.contains(&r) {
-                            used.push(r);
-                        }
-                        format!("$({var})")
-                    } else {
-                        resolve(cx, &r)
-                    }
+        template::substitute(s, |r| {
+            if let Some((_, var, _)) = POD_FIELDS.iter().find(|(pr, _, _)| *pr == r) {
+                if !used.contains(&r) {
+                    used.push(r);
                 }
-            })
-            .collect()
+                format!("$({var})")
+            } else {
+                resolve(cx, &r)
+            }
+        })
     };
     let args: Vec<String> = rt.args.iter().map(|a| expand(a)).collect();
     let spec_env: Vec<EnvVar> = rt
@@ -855,16 +848,7 @@ fn expand_env_and_args(cx: &Context) -> (Vec<EnvVar>, Vec<String>) {
 
 /// Expands references that need no pod field (secret names).
 fn expand_plain(cx: &Context, s: &str) -> String {
-    match template::parse(s) {
-        Ok(parts) => parts
-            .into_iter()
-            .map(|p| match p {
-                Part::Literal(l) => l,
-                Part::Ref(r, _) => resolve(cx, &r),
-            })
-            .collect(),
-        Err(_) => s.to_owned(),
-    }
+    template::substitute(s, |r| resolve(cx, &r))
 }
 
 /// The value of a reference that names a fact of the deployment or a knob. Pod fields (which

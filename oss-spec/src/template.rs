@@ -86,6 +86,21 @@ pub struct TemplateError {
     pub unknown: bool,
 }
 
+/// `s` with every reference replaced by `value(reference)`. A string that does not parse is
+/// returned as it is (validation has already reported it with its place).
+pub fn substitute(s: &str, mut value: impl FnMut(Reference) -> String) -> String {
+    match parse(s) {
+        Ok(parts) => parts
+            .into_iter()
+            .map(|p| match p {
+                Part::Literal(l) => l,
+                Part::Ref(r, _) => value(r),
+            })
+            .collect(),
+        Err(_) => s.to_owned(),
+    }
+}
+
 /// Splits a template into literals and references. `$${` is a literal `${`.
 ///
 /// # Errors
@@ -158,6 +173,14 @@ fn resolve(name: &str) -> Option<Reference> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn substitute_replaces_references_and_keeps_the_rest() {
+        let name = |r: Reference| if r == Reference::ServiceName { "db".to_owned() } else { format!("{r:?}") };
+        assert_eq!(substitute("host-${service.name}:${pod.index}", name), "host-db:PodIndex");
+        assert_eq!(substitute("cost $${x} and ${service.name}", name), "cost ${x} and db");
+        assert_eq!(substitute("${nope} ${service.name}", name), "${nope} ${service.name}", "unparsable text stays as written");
+    }
 
     #[test]
     fn splits_literals_and_references() {
