@@ -473,7 +473,12 @@ fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>) -> Outcom
                 let inputs = [oss_spec::Input { name: &name, text: &text }];
                 let options = oss_spec::Options { limits, ..oss_spec::Options::default() };
                 match oss_spec::load(&inputs, &options, &input::FsResolver) {
-                    Ok(l) => report::FileReport { file: name, sources: l.sources, diagnostics: l.warnings.0, readable: true },
+                    Ok(l) => {
+                        // The same checks as `build` (compile included, output discarded).
+                        let mut diagnostics = l.warnings.0.clone();
+                        diagnostics.extend(oss_compile::findings(&l, &oss_compile::Options::default()).0);
+                        report::FileReport { file: name, sources: l.sources, diagnostics, readable: true }
+                    }
                     Err(f) => report::FileReport { file: name, sources: f.sources, diagnostics: f.diagnostics.0, readable: true },
                 }
             }

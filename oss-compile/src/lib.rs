@@ -15,6 +15,7 @@ pub mod lower;
 pub mod monitoring;
 pub mod multicluster;
 pub mod patch;
+pub mod pod_guard;
 pub mod security;
 pub mod target;
 
@@ -22,7 +23,7 @@ pub use bundle::{Bundle, Kind, Object};
 use derive::Finding;
 use derive::availability::{estimate_availability, percent, smallest_change};
 use derive::disruption::{Budget, derive_disruption_budget};
-use oss_spec::model::{RunState, Spread, State, UpgradeStrategy};
+use oss_spec::model::{Quorum, RunState, Spread, State, UpgradeStrategy};
 use oss_spec::{Code, Diagnostic, Diagnostics, Loaded};
 pub use target::Target;
 
@@ -74,7 +75,7 @@ pub fn compile(loaded: &Loaded, options: &Options) -> Result<Bundle, Diagnostics
     for f in findings {
         let severity_warning = matches!(f.code, Code::NoDisruptionBudget | Code::SloNotEnforced | Code::TargetDowngrade);
         let d = if severity_warning { Diagnostic::warning(f.code, f.message) } else { Diagnostic::error(f.code, f.message) };
-        diags.push(d.at_opt(loaded.spans.nearest(f.path)).help(f.help));
+        diags.push(d.at_opt(loaded.spans.decisive(f.path, f.involves, &loaded.sources)).help(f.help).fix(f.fix));
     }
     diags.sort();
     if diags.has_errors() {
@@ -94,6 +95,27 @@ pub fn compile(loaded: &Loaded, options: &Options) -> Result<Bundle, Diagnostics
     let mut bundle = Bundle::new(objects);
     bundle.warnings = diags;
     Ok(bundle)
+}
+
+/// Every finding `build` would report for this spec with these options, without emitting:
+/// the spec's own `clusters:` are each compiled when it declares any (as `build` does), else
+/// one bundle. `ossc validate` gives its verdict from this, so a pre-commit check and a build
+/// never disagree.
+#[must_use]
+pub fn findings(loaded: &Loaded, options: &Options) -> Diagnostics {
+    let result = if loaded.spec.clusters.is_empty() {
+        compile(loaded, options).map(|b| b.warnings)
+    } else {
+        multicluster::compile_clusters(loaded, &[], options).map(|bundles| {
+            let mut all = Diagnostics::default();
+            for b in bundles {
+                all.extend(b.bundle.warnings);
+            }
+            all.sort();
+            all
+        })
+    };
+    result.unwrap_or_else(|errors| errors)
 }
 
 /// Compiles a loaded spec into a Docker Compose file (`--target compose`).
@@ -125,6 +147,7 @@ pub fn judge(spec: &oss_spec::Spec) -> Vec<Finding> {
             Err(f) => out.push(f),
         }
     }
+    let allows = |n: u32| spec.runtime.replicas.as_ref().is_none_or(|rule| rule.allows(n));
     if let Some(target) = spec.slo.availability {
         let want = f64::from(target.millionths()) / 1e6;
         let have = estimate_availability(replicas, r.quorum, r.spread);
@@ -134,67 +157,106 @@ pub fn judge(spec: &oss_spec::Spec) -> Vec<Finding> {
                 Spread::Host => "on distinct nodes (spread: host)",
                 Spread::Zone => "across zones (spread: zone)",
             };
-            let help = match smallest_change(replicas, r.quorum, r.spread, want) {
-                Some((n, s)) => format!(
-                    "{target}% needs at least {n} replicas {} with quorum {}; or lower `slo.availability` to at most {}%",
-                    spread_name(s),
-                    r.quorum,
-                    percent(have)
-                ),
-                None => {
-                    format!("no topology with quorum {} reaches {target}%; relax `redundancy.quorum` or lower `slo.availability`", r.quorum)
+            let (help, fix) = match smallest_change(replicas, r.quorum, r.spread, want, allows) {
+                Some((n, s)) => {
+                    let mut fix = replica_sets(spec, n);
+                    if s != r.spread {
+                        fix.push(format!("redundancy.spread={s}"));
+                    }
+                    (
+                        format!(
+                            "{target}% needs at least {n} replicas {} with quorum {} ({}); or lower `slo.availability` to at most {}%",
+                            spread_name(s),
+                            r.quorum,
+                            as_yaml(&fix),
+                            percent(have)
+                        ),
+                        fix,
+                    )
                 }
-            };
-            out.push(Finding::new(
-                Code::InfeasibleSlo,
-                "slo.availability",
-                format!(
-                    "availability objective {target}% is more than {replicas} replica(s) {} can deliver (about {}%)",
-                    spread_name(r.spread),
-                    percent(have)
+                None => (
+                    format!(
+                        "no topology with quorum {} that this service supports reaches {target}%; lower `slo.availability` to at most {}%, or relax `redundancy.quorum`",
+                        r.quorum,
+                        percent(have)
+                    ),
+                    vec![format!("slo.availability={}", percent(have))],
                 ),
-                format!("{help} (model and assumptions: docs/availability.md)"),
-            ));
+            };
+            out.push(
+                Finding::new(
+                    Code::InfeasibleSlo,
+                    "slo.availability",
+                    format!(
+                        "availability objective {target}% is more than {replicas} replica(s) {} can deliver (about {}%)",
+                        spread_name(r.spread),
+                        percent(have)
+                    ),
+                    format!("{help} (model and assumptions: docs/availability.md)"),
+                )
+                .fix(fix)
+                .involving(TOPOLOGY),
+            );
         }
     }
+    // Only when the consumer can do something about it: a service that runs a single instance
+    // by design says so once, in `ossc catalog show`, not on every build.
     if running
         && r.replicas > 0
         && let Budget::NoneSpare { required } = derive_disruption_budget(replicas, r.quorum)
+        && let Some((n, quorum)) = spare_replica(replicas, r.quorum, allows)
     {
-        out.push(Finding::new(
-            Code::NoDisruptionBudget,
-            "redundancy.replicas",
+        let mut fix = replica_sets(spec, n);
+        let help = if quorum == r.quorum {
             format!(
-                "no PodDisruptionBudget: all {required} replica(s) are needed for the quorum, so any node drain takes the service down"
-            ),
-            match &spec.runtime.replicas {
-                Some(rule) if !rule.allows(replicas + 1) => {
-                    format!("this service runs with at most {} replica(s) ({}); a drain or upgrade restarts it", rule.max, rule.reason)
-                }
-                _ => format!(
-                    "add a replica (`redundancy.replicas: {}`) to let drains and upgrades proceed one replica at a time",
-                    replicas + 1
+                "raise the replicas to {n} ({}), so that one may be down while {} keep the quorum; drains and upgrades then proceed one replica at a time",
+                as_yaml(&fix),
+                quorum.required(n)
+            )
+        } else {
+            fix.push(format!("redundancy.quorum={quorum}"));
+            format!(
+                "with quorum `{}` no replica can ever be spared; use {}, so that drains and upgrades proceed one replica at a time",
+                r.quorum,
+                as_yaml(&fix)
+            )
+        };
+        out.push(
+            Finding::new(
+                Code::NoDisruptionBudget,
+                "redundancy.replicas",
+                format!(
+                    "no PodDisruptionBudget: all {required} replica(s) are needed for the quorum, so any node drain takes the service down"
                 ),
-            },
-        ));
+                help,
+            )
+            .fix(fix)
+            .involving(TOPOLOGY),
+        );
     }
     let up = &spec.lifecycle.upgrade;
     if spec.runtime.state == State::Stateless && up.strategy != UpgradeStrategy::Rolling {
-        out.push(Finding::new(
-            Code::UnsupportedUpgrade,
-            "lifecycle.upgrade.strategy",
-            "`canary` and `onDelete` need a stateful service (a StatefulSet); this one is a Deployment".to_owned(),
-            "use `strategy: rolling`; a Deployment replaces pods with one extra pod at a time and never goes below its replica count"
-                .to_owned(),
-        ));
+        out.push(
+            Finding::new(
+                Code::UnsupportedUpgrade,
+                "lifecycle.upgrade.strategy",
+                "`canary` and `onDelete` need a stateful service (a StatefulSet); this one is a Deployment".to_owned(),
+                "use `strategy: rolling`; a Deployment replaces pods with one extra pod at a time and never goes below its replica count"
+                    .to_owned(),
+            )
+            .fix(vec!["lifecycle.upgrade.strategy=rolling".to_owned()]),
+        );
     }
     if up.strategy == UpgradeStrategy::Canary && up.canary == 0 {
-        out.push(Finding::new(
-            Code::UnsupportedUpgrade,
-            "lifecycle.upgrade.canary",
-            "`strategy: canary` with `canary: 0` would update no pod".to_owned(),
-            "set `lifecycle.upgrade.canary` to the number of pods that take the new version first, e.g. 1".to_owned(),
-        ));
+        out.push(
+            Finding::new(
+                Code::UnsupportedUpgrade,
+                "lifecycle.upgrade.canary",
+                "`strategy: canary` with `canary: 0` would update no pod".to_owned(),
+                "set `lifecycle.upgrade.canary` to the number of pods that take the new version first, e.g. 1".to_owned(),
+            )
+            .fix(vec!["lifecycle.upgrade.canary=1".to_owned()]),
+        );
     }
     if spec.slo.latency.is_some() {
         out.push(Finding::new(
@@ -214,4 +276,38 @@ pub fn judge(spec: &oss_spec::Spec) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// The values that decide what a topology can deliver and spare.
+const TOPOLOGY: &[&str] = &["redundancy.replicas", "redundancy.quorum", "redundancy.spread", "scaling.autoscale.min"];
+
+/// `--set` arguments as the YAML a consumer writes: `` `a.b: 1`, `c: x` ``.
+fn as_yaml(sets: &[String]) -> String {
+    sets.iter().map(|s| format!("`{}`", s.replacen('=', ": ", 1))).collect::<Vec<_>>().join(", ")
+}
+
+/// The `--set` arguments that give the topology `n` replicas at its smallest: the autoscaling
+/// floor when autoscaling is on (raising the ceiling and the replicas with it when they are
+/// lower), else `redundancy.replicas`.
+fn replica_sets(spec: &oss_spec::Spec, n: u32) -> Vec<String> {
+    let Some(a) = &spec.scaling.autoscale else { return vec![format!("redundancy.replicas={n}")] };
+    let mut sets = vec![format!("scaling.autoscale.min={n}")];
+    if a.max < n {
+        sets.push(format!("scaling.autoscale.max={n}"));
+    }
+    if spec.redundancy.replicas < n {
+        sets.push(format!("redundancy.replicas={n}"));
+    }
+    sets
+}
+
+/// The fewest replicas (more than `replicas`, and supported by the software) that can spare one
+/// under `quorum`; failing that, under a majority quorum. `None` when no supported count can.
+fn spare_replica(replicas: u32, quorum: Quorum, allows: impl Fn(u32) -> bool) -> Option<(u32, Quorum)> {
+    let spare = |n: u32, q: Quorum| allows(n) && matches!(derive_disruption_budget(n, q), Budget::MaxUnavailable(_));
+    let upto = replicas.saturating_add(16).min(1000);
+    (replicas + 1..=upto)
+        .find(|&n| spare(n, quorum))
+        .map(|n| (n, quorum))
+        .or_else(|| (replicas.max(1)..=upto).find(|&n| spare(n, Quorum::Majority)).map(|n| (n, Quorum::Majority)))
 }

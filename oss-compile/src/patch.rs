@@ -69,6 +69,7 @@ pub fn apply(mut objects: Vec<Object>, patches: &[Patch]) -> Result<Vec<Object>,
         for i in matches {
             let name = objects[i].name().to_owned();
             let mut value = objects[i].to_value();
+            let emitted = crate::pod_guard::container_names(kind, &value);
             match p.kind {
                 PatchType::Strategic => strategic_merge(&mut value, &p.patch),
                 PatchType::Json => {
@@ -96,6 +97,13 @@ pub fn apply(mut objects: Vec<Object>, patches: &[Patch]) -> Result<Vec<Object>,
                 }
             }
             strip_nulls(&mut value);
+            let broken = crate::pod_guard::guard(kind, &mut value, &emitted);
+            if !broken.is_empty() {
+                for (what, help) in broken {
+                    errors.push(PatchError { index, target: false, message: format!("in the patched {kind:?}/{name}: {what}"), help });
+                }
+                continue;
+            }
             match Object::from_value(kind, value.clone()) {
                 Ok(typed) => {
                     let mut back = typed.to_value();

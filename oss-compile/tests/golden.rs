@@ -58,6 +58,18 @@ fn goldens() -> Vec<(PathBuf, String)> {
                 out.push((repo().join("golden").join(&stem).join(format!("cluster-{}.yaml", c.cluster)), c.bundle.to_yaml()));
             }
         }
+        if stem == "memcached" {
+            // A sidecar added by a patch, secured by ossc (docs/patches.md).
+            let overlay = std::fs::read_to_string(repo().join("tests/patches/memcached-sidecar.yaml")).unwrap();
+            let base = std::fs::read_to_string(&spec).unwrap();
+            let inputs = [
+                oss_spec::Input { name: "memcached.yaml", text: &base },
+                oss_spec::Input { name: "sidecar.yaml", text: &overlay.replace("extends: memcached\n", "") },
+            ];
+            let loaded = oss_spec::load(&inputs, &oss_spec::Options::default(), &oss_spec::NoResolver).unwrap_or_else(|f| panic!("{f}"));
+            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            out.push((repo().join("golden").join(&stem).join("sidecar-patch.yaml"), bundle.to_yaml()));
+        }
         // Every service as a Compose file (a level deeper: it is not a Kubernetes bundle).
         let text = std::fs::read_to_string(&spec).unwrap();
         let loaded = oss_spec::parse("spec.yaml", &text).unwrap();

@@ -36,6 +36,23 @@ impl SpanIndex {
         }
     }
 
+    /// Where to report a finding about `path` that `involved` values also decide: the one of
+    /// them the user wrote last (by [`Sources::precedence`]), `path` on a tie, else the nearest
+    /// written ancestor of `path`. A consumer's overlay that breaks a base's topology is then
+    /// told at its own line.
+    #[must_use]
+    pub fn decisive(&self, path: &str, involved: &[&str], sources: &crate::Sources) -> Option<Span> {
+        let mut best = self.get(path);
+        for p in involved {
+            if let Some(s) = self.get(p)
+                && best.is_none_or(|b| sources.precedence(s.source) > sources.precedence(b.source))
+            {
+                best = Some(s);
+            }
+        }
+        best.or_else(|| self.nearest(path))
+    }
+
     /// Every recorded path and its span, sorted by path.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Span)> {
         self.0.iter().map(|(k, v)| (k.as_str(), *v))
@@ -356,7 +373,9 @@ impl Decoder<'_> {
                 continue;
             };
             let p = join(path, k.as_str().unwrap_or_default());
-            self.spans.insert(p.clone(), k.span);
+            // As in `opt`: a single value is located at the value (an overlay or a `--set` may
+            // have replaced it), a section at its key.
+            self.spans.insert(p.clone(), if matches!(v.value, Value::Map(_) | Value::Seq(_)) { k.span } else { v.span });
             match value(self, &name, v, &p) {
                 Some(val) => {
                     out.insert(name, val);
@@ -452,17 +471,24 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
     if d.diags.has_errors() {
         return None;
     }
+    let runtime = runtime?;
+    let mut redundancy = redundancy.unwrap_or_default();
+    // Any replica of a stateless service serves any request: nothing needs a majority, so the
+    // default quorum is one (a drain may take all but one replica; the autoscaler guards load).
+    if runtime.state == crate::model::State::Stateless && d.spans.get("redundancy.quorum").is_none() {
+        redundancy.quorum = crate::model::Quorum::One;
+    }
     Some(Spec {
         api_version: api?,
         kind: kind?,
         extends: None,
         metadata: metadata?,
         function: function?,
-        runtime: runtime?,
+        runtime,
         knobs,
         settings: settings?,
         capacity: capacity.unwrap_or_default(),
-        redundancy: redundancy.unwrap_or_default(),
+        redundancy,
         scaling: scaling.unwrap_or_default(),
         access: access.unwrap_or_default(),
         slo: slo.unwrap_or_default(),

@@ -105,12 +105,16 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// How to fix it.
     pub help: Option<String>,
+    /// The change the help proposes, machine-readable: `--set` arguments (`PATH=VALUE`,
+    /// `PATH=null` to remove) that, applied to the same inputs, make this finding go away.
+    /// Empty when the fix is not a value (a rename, a new file).
+    pub fix: Box<[String]>,
 }
 
 impl Diagnostic {
     /// A new error with this code and message.
     pub fn error(code: Code, message: impl Into<String>) -> Self {
-        Self { code, severity: Severity::Error, message: message.into(), span: None, label: None, help: None }
+        Self { code, severity: Severity::Error, message: message.into(), span: None, label: None, help: None, fix: Box::default() }
     }
 
     /// A new warning with this code and message.
@@ -143,6 +147,13 @@ impl Diagnostic {
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the machine-readable fix (`--set` arguments; see [`Diagnostic::fix`]).
+    #[must_use]
+    pub fn fix(mut self, sets: Vec<String>) -> Self {
+        self.fix = sets.into_boxed_slice();
         self
     }
 

@@ -132,7 +132,7 @@ pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Res
                     }
                 }
                 Err(d) => {
-                    diagnostics.push(d);
+                    diagnostics.push(*d);
                     None
                 }
             }
@@ -155,7 +155,7 @@ pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Res
     let set_ids: Vec<SourceId> = options.sets.iter().map(|s| sources.add(SET_SOURCE, s.as_str())).collect();
     for id in set_ids {
         if let Err(d) = set::apply(&mut root, sources.get(id), id, &options.limits) {
-            diagnostics.push(d);
+            diagnostics.push(*d);
         }
     }
     if diagnostics.has_errors() {
@@ -188,7 +188,7 @@ pub fn diagnostic_json(sources: &Sources, d: &Diagnostic) -> serde_json::Value {
         diag::Severity::Error => "error",
         diag::Severity::Warning => "warning",
     };
-    serde_json::json!({"code": d.code.as_str(), "name": d.code.slug(), "severity": severity, "message": d.message, "help": d.help, "location": location})
+    serde_json::json!({"code": d.code.as_str(), "name": d.code.slug(), "severity": severity, "message": d.message, "help": d.help, "fix": d.fix, "location": location})
 }
 
 /// Renders findings as plain text, one block each:

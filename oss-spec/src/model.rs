@@ -876,8 +876,8 @@ pub struct Redundancy {
     #[schemars(range(min = 1, max = 1000))]
     #[schemars(default = "defaults::replicas")]
     pub replicas: u32,
-    /// How many must be up (default `majority`).
-    #[schemars(default)]
+    /// How many must be up (default `majority` for stateful services, `one` for stateless ones).
+    #[schemars(with = "Option<Quorum>")]
     pub quorum: Quorum,
     /// `none`, `host` (default) or `zone`.
     #[schemars(default)]

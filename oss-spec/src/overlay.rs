@@ -53,7 +53,7 @@ pub(crate) fn expand(
     let mut root = match yaml::parse(sources.get(id), id, limits) {
         Ok(root) => root,
         Err(d) => {
-            diags.push(d);
+            diags.push(*d);
             return None;
         }
     };
@@ -100,7 +100,8 @@ pub(crate) fn expand(
         return None;
     }
     chain.push((base_name.clone(), Some(extends.span)));
-    let base_id = sources.add(base_name, base_text);
+    let depth = u32::try_from(chain.len() - 1).unwrap_or(u32::MAX);
+    let base_id = sources.add_base(base_name, base_text, depth);
     let base = expand(sources, base_id, resolver, limits, chain, diags)?;
     merge(base, root, "", sources, diags)
 }
@@ -129,8 +130,11 @@ pub(crate) fn merge(base: Node, over: Node, path: &str, sources: &Sources, diags
                     (None, Value::Null) => {}
                     (Some(i), _) => {
                         let (bk, bv) = b.remove(i);
+                        // Two mappings merge and keep the base's key; anything else is the
+                        // overlay's value, so its key (where errors about it point) is too.
+                        let kept = if matches!((&bv.value, &v.value), (Value::Map(_), Value::Map(_))) { bk } else { k };
                         let merged = merge(bv, v, &join(path, key.as_deref().unwrap_or_default()), sources, diags)?;
-                        b.insert(i, (bk, merged));
+                        b.insert(i, (kept, merged));
                     }
                     (None, _) => b.push((k, v)),
                 }

@@ -12,13 +12,15 @@ use crate::yaml::{self, Limits, Node, Value};
 ///
 /// # Errors
 /// A located diagnostic when the flag is malformed or its path runs through a scalar.
-pub fn apply(root: &mut Node, source: &Source, id: SourceId, limits: &Limits) -> Result<(), Diagnostic> {
+pub fn apply(root: &mut Node, source: &Source, id: SourceId, limits: &Limits) -> Result<(), Box<Diagnostic>> {
     let text = source.text();
     let at = |start: usize, len: usize| Span { source: id, start, len };
     let Some(eq) = text.find('=') else {
-        return Err(Diagnostic::error(Code::InvalidSet, format!("`--set {text}` has no `=`"))
-            .at(at(0, text.len()))
-            .help("write `--set PATH=VALUE`, e.g. `--set redundancy.replicas=5`"));
+        return Err(Box::new(
+            Diagnostic::error(Code::InvalidSet, format!("`--set {text}` has no `=`"))
+                .at(at(0, text.len()))
+                .help("write `--set PATH=VALUE`, e.g. `--set redundancy.replicas=5`"),
+        ));
     };
     let path = &text[..eq];
     let mut value = yaml::parse_at(source, id, eq + 1, text.len() - eq - 1, limits)?;
@@ -29,9 +31,11 @@ pub fn apply(root: &mut Node, source: &Source, id: SourceId, limits: &Limits) ->
     let mut start = 0;
     for seg in path.split('.') {
         if seg.is_empty() {
-            return Err(Diagnostic::error(Code::InvalidSet, format!("`--set` path `{path}` has an empty segment"))
-                .at(at(start, 0))
-                .help("separate keys with single dots, e.g. `redundancy.replicas`"));
+            return Err(Box::new(
+                Diagnostic::error(Code::InvalidSet, format!("`--set` path `{path}` has an empty segment"))
+                    .at(at(start, 0))
+                    .help("separate keys with single dots, e.g. `redundancy.replicas`"),
+            ));
         }
         segments.push((seg, at(start, seg.len())));
         start += seg.len() + 1;
@@ -64,22 +68,20 @@ pub fn apply(root: &mut Node, source: &Source, id: SourceId, limits: &Limits) ->
                 match seg.parse::<usize>().ok().filter(|&n| n < len) {
                     Some(n) => &mut items[n],
                     None => {
-                        return Err(Diagnostic::error(
-                            Code::InvalidSet,
-                            format!("`{seg}` is not an index of this list (it has {len} items)"),
-                        )
-                        .at(*span)
-                        .help(format!("use an index from 0 to {}", len.saturating_sub(1))));
+                        return Err(Box::new(
+                            Diagnostic::error(Code::InvalidSet, format!("`{seg}` is not an index of this list (it has {len} items)"))
+                                .at(*span)
+                                .help(format!("use an index from 0 to {}", len.saturating_sub(1))),
+                        ));
                     }
                 }
             }
             other => {
-                return Err(Diagnostic::error(Code::InvalidSet, format!("cannot set `{seg}` inside {}", other.type_name()))
-                    .at(*span)
-                    .help(format!(
-                        "`{}` is a single value; set it directly",
-                        segments[..i].iter().map(|s| s.0).collect::<Vec<_>>().join(".")
-                    )));
+                return Err(Box::new(
+                    Diagnostic::error(Code::InvalidSet, format!("cannot set `{seg}` inside {}", other.type_name())).at(*span).help(
+                        format!("`{}` is a single value; set it directly", segments[..i].iter().map(|s| s.0).collect::<Vec<_>>().join(".")),
+                    ),
+                ));
             }
         };
         if last {

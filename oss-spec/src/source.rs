@@ -24,6 +24,9 @@ pub struct Source {
     name: String,
     text: String,
     line_starts: Vec<usize>,
+    /// How many `extends` steps below the inputs the caller named: 0 for those inputs and
+    /// `--set` flags, 1 for the base an input extends, and so on.
+    base_depth: u32,
 }
 
 impl Source {
@@ -78,12 +81,27 @@ impl Sources {
     /// # Panics
     /// Never in practice: more than `u32::MAX` sources cannot fit in memory.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> SourceId {
+        self.add_base(name, text, 0)
+    }
+
+    /// Adds the base reached through `depth` `extends` steps from an input, and returns its id.
+    pub fn add_base(&mut self, name: impl Into<String>, text: impl Into<String>, depth: u32) -> SourceId {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let id = SourceId(u32::try_from(self.items.len()).unwrap_or(u32::MAX));
-        self.items.push(Source { name: name.into(), text, line_starts });
+        self.items.push(Source { name: name.into(), text, line_starts, base_depth: depth });
         id
+    }
+
+    /// Orders sources by who has the last word: a later input or `--set` over an earlier one,
+    /// any input over the bases it extends, a base over the bases below it. Inputs are added in
+    /// order and bases after the input that extends them, so the id orders inputs and the depth
+    /// orders bases.
+    #[must_use]
+    pub fn precedence(&self, id: SourceId) -> (bool, i64) {
+        let depth = self.get(id).base_depth;
+        if depth == 0 { (true, i64::from(id.0)) } else { (false, -i64::from(depth)) }
     }
 
     /// The source with this id.

@@ -42,10 +42,11 @@ fn check_replica_rule(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             Diagnostic::error(Code::InvalidReplicas, format!("`{path}` is {n}, but this service runs with {what}"))
                 .at_opt(spans.nearest(path))
                 .help(format!(
-                    "{}: use {}",
+                    "{}: set `{path}` to {}",
                     rule.reason,
                     if nearest.is_empty() { "a supported count".to_owned() } else { nearest.join(" or ") }
-                )),
+                ))
+                .fix(nearest.first().map(|n| vec![format!("{path}={n}")]).unwrap_or_default()),
         );
     }
 }
@@ -302,7 +303,11 @@ fn check_topology_numbers(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostic
         diags.push(
             Diagnostic::error(Code::Inconsistent, format!("quorum {n} is more than the {replicas} replicas"))
                 .at_opt(spans.get("redundancy.quorum"))
-                .help(format!("lower `redundancy.quorum` to at most {replicas}, or raise `redundancy.replicas` to at least {n}")),
+                .help(format!(
+                    "lower `redundancy.quorum` (`majority` is {} of {replicas}), or raise `redundancy.replicas` to at least {n}",
+                    replicas / 2 + 1
+                ))
+                .fix(vec!["redundancy.quorum=majority".to_owned()]),
         );
     }
     if let Some(a) = &spec.scaling.autoscale
@@ -311,7 +316,8 @@ fn check_topology_numbers(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostic
         diags.push(
             Diagnostic::error(Code::Inconsistent, format!("autoscale min {} is more than max {}", a.min, a.max))
                 .at_opt(spans.get("scaling.autoscale.min"))
-                .help("make `min` at most `max`"),
+                .help(format!("make `min` at most `max`: raise `scaling.autoscale.max` to {} or lower `min`", a.min))
+                .fix(vec![format!("scaling.autoscale.max={}", a.min)]),
         );
     }
     let up = &spec.lifecycle.upgrade;
@@ -319,7 +325,8 @@ fn check_topology_numbers(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostic
         diags.push(
             Diagnostic::error(Code::Inconsistent, format!("canary {} is more than the {replicas} replicas", up.canary))
                 .at_opt(spans.get("lifecycle.upgrade.canary"))
-                .help(format!("use a canary from 1 to {replicas}")),
+                .help(format!("use a canary from 1 to {replicas}"))
+                .fix(vec![format!("lifecycle.upgrade.canary={replicas}")]),
         );
     }
 }

@@ -111,28 +111,30 @@ impl Node {
 /// # Errors
 /// One diagnostic: [`Code::YamlSyntax`] for malformed YAML (including duplicate keys, merge
 /// keys and several documents in one file), [`Code::InputLimit`] when a limit is exceeded.
-pub fn parse(source: &Source, id: SourceId, limits: &Limits) -> Result<Node, Diagnostic> {
+pub fn parse(source: &Source, id: SourceId, limits: &Limits) -> Result<Node, Box<Diagnostic>> {
     parse_at(source, id, 0, source.text().len(), limits)
 }
 
 /// Parses the YAML in `source.text()[start..start + len]`, with spans relative to the source.
-pub(crate) fn parse_at(source: &Source, id: SourceId, start: usize, len: usize, limits: &Limits) -> Result<Node, Diagnostic> {
+pub(crate) fn parse_at(source: &Source, id: SourceId, start: usize, len: usize, limits: &Limits) -> Result<Node, Box<Diagnostic>> {
     let text = &source.text()[start..start + len];
     let point = |offset: usize| Span { source: id, start: start + offset, len: 0 };
     if text.len() > limits.max_bytes {
-        return Err(Diagnostic::error(
-            Code::InputLimit,
-            format!("input is {} bytes, more than the limit of {} bytes", text.len(), limits.max_bytes),
-        )
-        .at(point(limits.max_bytes))
-        .help("a service spec is a few kilobytes; split the input, or raise the limit with --max-bytes if it is legitimate"));
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::InputLimit,
+                format!("input is {} bytes, more than the limit of {} bytes", text.len(), limits.max_bytes),
+            )
+            .at(point(limits.max_bytes))
+            .help("a service spec is a few kilobytes; split the input, or raise the limit with --max-bytes if it is legitimate"),
+        ));
     }
     tree::build(text, limits, id, start).map_err(|r| {
         let mut message = lowercase_first(r.message.trim());
         if message.ends_with('.') {
             message.pop();
         }
-        Diagnostic::error(r.code, message).at(point(r.offset.min(text.len()))).help(r.help)
+        Box::new(Diagnostic::error(r.code, message).at(point(r.offset.min(text.len()))).help(r.help))
     })
 }
 
@@ -173,7 +175,7 @@ mod tests {
     use super::*;
     use crate::source::Sources;
 
-    fn parse_str(text: &str) -> Result<Node, Diagnostic> {
+    fn parse_str(text: &str) -> Result<Node, Box<Diagnostic>> {
         let mut sources = Sources::new();
         let id = sources.add("t.yaml", text);
         parse(sources.get(id), id, &Limits::default())

@@ -117,3 +117,22 @@ fn set_applies_after_every_file() {
     let options = Options { sets: vec!["redundancy.replicas=7".to_owned()], ..Options::default() };
     assert_eq!(load(&inputs, &options, &tree(&[])).unwrap().spec.redundancy.replicas, 7);
 }
+
+#[test]
+fn a_mistake_in_an_overlay_is_located_in_the_overlay() {
+    let overlay = "extends: cassandra\nruntime:\n  env:\n    MAX_HEAP_SIZE: ${knobs.hep}M\n";
+    let f = run(&[("my.yaml", overlay)], &tree(&[])).unwrap_err();
+    assert_eq!(codes(&f), vec![(Code::UnknownReference, "my.yaml:4:20".to_owned())], "{f}");
+    // A section the overlay merges into keeps the base's place; a value it replaces is its own.
+    let l = ok(&[("my.yaml", "extends: cassandra\nruntime:\n  env:\n    MAX_HEAP_SIZE: 1024M\n")]);
+    assert!(l.sources.location(l.spans.get("runtime.env.MAX_HEAP_SIZE").unwrap()).starts_with("my.yaml:4:"));
+    assert!(l.sources.location(l.spans.get("runtime.env.CASSANDRA_DC").unwrap()).starts_with("cassandra:"));
+}
+
+#[test]
+fn a_set_flag_is_credited_with_the_value_it_set() {
+    let inputs = [Input { name: "my.yaml", text: "extends: cassandra\nsettings:\n  heap: 4Gi\n" }];
+    let options = Options { sets: vec!["settings.heap=8Gi".to_owned()], ..Options::default() };
+    let l = load(&inputs, &options, &tree(&[])).unwrap_or_else(|f| panic!("{f}"));
+    assert_eq!(l.sources.location(l.spans.get("settings.heap").unwrap()), "--set:1:15");
+}

@@ -26,10 +26,18 @@ pub fn check_autoscale(a: &Autoscale, redundancy: &Redundancy, runtime: &Runtime
                 "{}; remove `scaling.autoscale` and set `redundancy.replicas` instead",
                 runtime.reason.as_deref().unwrap_or("its packager says so")
             ),
-        ));
+        )
+        .fix(vec!["scaling.autoscale=null".to_owned()]));
     }
     let quorum = redundancy.quorum.required(redundancy.replicas);
     if a.min < quorum {
+        // The smallest floor that keeps the quorum and can still spare a replica (else the
+        // fix would only trade this finding for OSS022).
+        let floor = (quorum..quorum.saturating_add(16))
+            .find(|&n| {
+                matches!(super::disruption::derive_disruption_budget(n, redundancy.quorum), super::disruption::Budget::MaxUnavailable(_))
+            })
+            .unwrap_or(quorum);
         return Err(Finding::new(
             Code::AutoscaleBelowQuorum,
             "scaling.autoscale.min",
@@ -41,9 +49,11 @@ pub fn check_autoscale(a: &Autoscale, redundancy: &Redundancy, runtime: &Runtime
             .replace("All", "all")
             .replace("One", "one"),
             format!(
-                "set `scaling.autoscale.min` to at least {quorum}, so that scaling in never leaves fewer replicas than the quorum needs"
+                "set `scaling.autoscale.min` to at least {quorum}, so that scaling in never leaves fewer replicas than the quorum needs; {floor} also leaves one replica to spare for drains"
             ),
-        ));
+        )
+        .involving(&["redundancy.replicas", "redundancy.quorum"])
+        .fix(std::iter::once(format!("scaling.autoscale.min={floor}")).chain((a.max < floor).then(|| format!("scaling.autoscale.max={floor}"))).collect()));
     }
     Ok(())
 }

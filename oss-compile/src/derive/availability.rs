@@ -70,9 +70,10 @@ pub fn estimate_availability(replicas: u32, quorum: Quorum, spread: Spread) -> f
 }
 
 /// The smallest change of replicas and spread that meets `target` (a fraction), keeping the
-/// quorum rule: fewest added replicas first, each step of spread counted as two replicas.
+/// quorum rule and only replica counts the software `allows`: fewest added replicas first, each
+/// step of spread counted as two replicas.
 #[must_use]
-pub fn smallest_change(replicas: u32, quorum: Quorum, spread: Spread, target: f64) -> Option<(u32, Spread)> {
+pub fn smallest_change(replicas: u32, quorum: Quorum, spread: Spread, target: f64, allows: impl Fn(u32) -> bool) -> Option<(u32, Spread)> {
     let rank = |s: Spread| match s {
         Spread::None => 0u32,
         Spread::Host => 1,
@@ -88,7 +89,7 @@ pub fn smallest_change(replicas: u32, quorum: Quorum, spread: Spread, target: f6
             _ => replicas,
         };
         for n in floor..=floor.saturating_add(12).min(1000) {
-            if estimate_availability(n, quorum, s) >= target {
+            if allows(n) && estimate_availability(n, quorum, s) >= target {
                 let cost = (n - replicas) + 2 * (rank(s) - rank(spread));
                 if best.is_none_or(|(c, bn, _)| (cost, n) < (c, bn)) {
                     best = Some((cost, n, s));
@@ -148,10 +149,13 @@ mod tests {
 
     #[test]
     fn smallest_change_prefers_replicas_then_spread() {
-        assert_eq!(smallest_change(1, Quorum::Majority, Spread::Zone, 0.9999), Some((3, Spread::Zone)));
-        assert_eq!(smallest_change(3, Quorum::Majority, Spread::Host, 0.9999), Some((3, Spread::Zone)));
-        assert_eq!(smallest_change(3, Quorum::Majority, Spread::None, 0.999), Some((3, Spread::Host)));
-        assert_eq!(smallest_change(3, Quorum::All, Spread::Zone, 0.9999), None);
+        let any = |_| true;
+        assert_eq!(smallest_change(1, Quorum::Majority, Spread::Zone, 0.9999, any), Some((3, Spread::Zone)));
+        assert_eq!(smallest_change(3, Quorum::Majority, Spread::Host, 0.9999, any), Some((3, Spread::Zone)));
+        assert_eq!(smallest_change(3, Quorum::Majority, Spread::None, 0.999, any), Some((3, Spread::Host)));
+        assert_eq!(smallest_change(3, Quorum::All, Spread::Zone, 0.9999, any), None);
+        // Only counts the software supports: a single-instance service cannot grow.
+        assert_eq!(smallest_change(1, Quorum::Majority, Spread::Zone, 0.9999, |n| n == 1), None);
         assert_eq!(percent(0.994502), "99.45");
         assert_eq!(percent(0.9999), "99.99");
     }

@@ -23,12 +23,31 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub help: String,
+    /// The change the help proposes as `--set` arguments (see `oss_spec::Diagnostic::fix`).
+    pub fix: Vec<String>,
+    /// Other paths whose values decide the finding; it is reported at whichever of these and
+    /// `path` the user wrote last (`SpanIndex::decisive`).
+    pub involves: &'static [&'static str],
 }
 
 impl Finding {
     /// A new finding.
     #[must_use]
     pub fn new(code: Code, path: &'static str, message: String, help: String) -> Self {
-        Self { code, path, message, help }
+        Self { code, path, message, help, fix: Vec::new(), involves: &[] }
+    }
+
+    /// With the other paths that decide it.
+    #[must_use]
+    pub fn involving(mut self, paths: &'static [&'static str]) -> Self {
+        self.involves = paths;
+        self
+    }
+
+    /// With the machine-readable form of the change the help proposes.
+    #[must_use]
+    pub fn fix(mut self, sets: Vec<String>) -> Self {
+        self.fix = sets;
+        self
     }
 }
