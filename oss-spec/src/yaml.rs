@@ -13,6 +13,7 @@
 use crate::diag::{Code, Diagnostic};
 use crate::source::{Source, SourceId, Span};
 
+mod syntax;
 mod tree;
 
 /// Resource limits for one YAML input. Each is enforced while parsing, before work grows.

@@ -30,19 +30,19 @@ pub(super) struct Refusal {
     pub offset: usize,
     pub code: Code,
     pub message: String,
-    pub help: &'static str,
+    pub help: std::borrow::Cow<'static, str>,
 }
 
 impl Refusal {
     fn syntax(offset: usize, message: impl Into<String>, help: &'static str) -> Self {
-        Self { offset, code: Code::YamlSyntax, message: message.into(), help }
+        Self { offset, code: Code::YamlSyntax, message: message.into(), help: help.into() }
     }
     fn limit(offset: usize, message: String) -> Self {
         Self {
             offset,
             code: Code::InputLimit,
             message,
-            help: "a service spec is small and shallow; remove alias chains and deep nesting, or split the input",
+            help: "a service spec is small and shallow; remove alias chains and deep nesting, or split the input".into(),
         }
     }
     /// Nesting past `limits.max_depth`, whether our count or the parser's own guard saw it.
@@ -189,7 +189,10 @@ impl<'l> Builder<'l> {
             | ErrorKind::DirectiveByteLimitExceeded { .. }
             | ErrorKind::TooManyReservedDirectiveParams { .. }
             | ErrorKind::AnchorCountOverflow => Refusal::limit(offset, format!("the input exceeds a parser safety limit: {}", e.info())),
-            _ => Refusal::syntax(offset, e.info(), SYNTAX_HELP),
+            _ => match super::syntax::explain(text, offset, &e.info().to_string()) {
+                Some((at, message, help)) => Refusal { offset: at, code: Code::YamlSyntax, message, help: help.into() },
+                None => Refusal::syntax(offset, e.info(), SYNTAX_HELP),
+            },
         }
     }
 
