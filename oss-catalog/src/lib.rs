@@ -174,12 +174,44 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
         let _ = writeln!(o, "replica counts: {}..{}{} ({})", rule.min, rule.max, if rule.odd { ", odd only" } else { "" }, rule.reason);
     }
     if let Some(reason) = &s.runtime.scaling.reason {
-        let _ = writeln!(o, "scaling: {reason}");
+        let _ = writeln!(o, "scaling: {}", reason.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    if !s.runtime.scaling.remove_member.is_empty() {
+        let _ = writeln!(o, "removing a replica (`ossc diff` prints these for each one that goes, highest ordinal first):");
+        for step in &s.runtime.scaling.remove_member {
+            let pod = match step.run_in {
+                oss_spec::model::RemovalPod::Departing => "the departing replica",
+                oss_spec::model::RemovalPod::First => "replica 0",
+            };
+            let _ = writeln!(o, "  in {pod}: {}", step.exec.join(" "));
+            if let Some(note) = &step.note {
+                let _ = writeln!(o, "      {note}");
+            }
+        }
+    }
+    if let Some(limit) = drain_limit(s) {
+        let _ = writeln!(o, "disruption: {limit}");
     }
     if let Some(ha) = &s.function.high_availability {
         let _ = writeln!(o, "\nhigh availability:\n  {}", ha.trim());
     }
     o
+}
+
+/// What a consumer cannot change about drains: when no replica count the software supports can
+/// spare one under the entry's quorum, every node drain or upgrade restarts the service. Said
+/// here once instead of as a warning on every build.
+#[must_use]
+pub fn drain_limit(spec: &oss_spec::Spec) -> Option<String> {
+    let rule = spec.runtime.replicas.as_ref()?;
+    let quorum = spec.redundancy.quorum;
+    let spares = (rule.min..=rule.max).any(|n| rule.allows(n) && n > quorum.required(n));
+    (!spares).then(|| {
+        format!(
+            "no PodDisruptionBudget can be given: a node drain or an upgrade restarts the service (it runs at most {} replica(s): {})",
+            rule.max, rule.reason
+        )
+    })
 }
 
 /// The catalog page, `docs/catalog.md`.
@@ -223,6 +255,17 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         }
         if let Some(reason) = &s.runtime.scaling.reason {
             let _ = writeln!(o, "- scaling: {}", reason.trim());
+        }
+        for step in &s.runtime.scaling.remove_member {
+            let pod = match step.run_in {
+                oss_spec::model::RemovalPod::Departing => "the departing replica",
+                oss_spec::model::RemovalPod::First => "replica 0",
+            };
+            let note = step.note.as_deref().map_or_else(String::new, |n| format!(" — {n}"));
+            let _ = writeln!(o, "- before a replica is removed, in {pod}: `{}`{note}", step.exec.join(" "));
+        }
+        if let Some(limit) = drain_limit(s) {
+            let _ = writeln!(o, "- disruption: {limit}");
         }
         for (name, k) in &s.knobs {
             let _ = writeln!(o, "- knob `{name}` ({}): {}", knob_line(k), k.description);

@@ -322,12 +322,12 @@ fn run(command: Command) -> Outcome {
                     return Outcome::Findings;
                 }
             };
-            let changes = oss_compile::diff::diff(&old, &new);
+            let changes = oss_compile::diff::diff(&old, &new, oss_compile::diff::Service::of(&loaded.spec));
             let blocking = changes.iter().any(|c| c.class.blocks());
             let text = if format == "json" {
                 let items: Vec<serde_json::Value> = changes
                     .iter()
-                    .map(|c| serde_json::json!({"object": c.object, "path": c.path, "old": c.old, "new": c.new, "class": c.class.name(), "note": c.note}))
+                    .map(|c| serde_json::json!({"object": c.object, "path": c.path, "old": c.old, "new": c.new, "class": c.class.name(), "note": c.note, "commands": c.commands}))
                     .collect();
                 let mut t = serde_json::to_string_pretty(&serde_json::json!({"version": 1, "safe": !blocking, "changes": items}))
                     .unwrap_or_default();
@@ -343,6 +343,9 @@ fn run(command: Command) -> Outcome {
                         (None, None) => String::new(),
                     };
                     t.push_str(&format!("[{}] {} {}{values}\n    {}\n", c.class.name(), c.object, c.path, c.note));
+                    for command in &c.commands {
+                        t.push_str(&format!("      {command}\n"));
+                    }
                 }
                 if changes.is_empty() {
                     t.push_str("no changes\n");

@@ -390,3 +390,39 @@ fn serve_answers_over_a_real_socket() {
     assert_eq!(status, "HTTP/1.1 403 Forbidden");
     assert!(body.contains("loopback"), "{body}");
 }
+
+#[test]
+fn diff_refuses_removing_members_that_must_leave_first() {
+    for (name, from, to, step) in
+        [("cassandra", 5, 3, "nodetool decommission"), ("etcd", 5, 3, "etcdctl member remove"), ("zookeeper", 5, 3, "reconfig")]
+    {
+        let old = ossc(&["build", name, "-n", "prod", "--set", &format!("redundancy.replicas={from}")]);
+        assert!(old.status.success(), "{}", stderr(&old));
+        let path = scratch(&format!("{name}-old.yaml"), &stdout(&old));
+        let o = ossc(&["diff", "--against", path.to_str().unwrap(), name, "-n", "prod", "--set", &format!("redundancy.replicas={to}")]);
+        assert_eq!(o.status.code(), Some(3), "{name}: {}", stdout(&o));
+        let out = stdout(&o);
+        assert!(out.contains("[unsafe without a manual step]") && out.contains(step), "{name}: {out}");
+        for line in out.lines().filter(|l| l.trim_start().starts_with("kubectl ")) {
+            assert!(line.contains(" -n prod "), "{name}: {line}");
+        }
+        let json = ossc(&[
+            "diff",
+            "--format",
+            "json",
+            "--against",
+            path.to_str().unwrap(),
+            name,
+            "-n",
+            "prod",
+            "--set",
+            &format!("redundancy.replicas={to}"),
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(v["safe"], false);
+        // Growing back is safe.
+        let o =
+            ossc(&["diff", "--against", path.to_str().unwrap(), name, "-n", "prod", "--set", &format!("redundancy.replicas={}", from + 2)]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stdout(&o));
+    }
+}

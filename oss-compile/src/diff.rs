@@ -17,6 +17,11 @@ pub enum Class {
     Safe,
     /// Replaces pods (one at a time, as the workload's update strategy says).
     RollsPods,
+    /// Applies, but may keep pods from being created: a shrinking ResourceQuota.
+    MayBlockPods,
+    /// Removes replicas that must first leave the software's membership (`nodetool
+    /// decommission`, `etcdctl member remove`): the commands are in [`Change::commands`].
+    NeedsManualStep,
     /// Takes more replicas down at once than the quorum allows, removes spread, or stops it.
     UnsafeForQuorum,
     /// Deletes a Service, a namespace or data.
@@ -32,6 +37,8 @@ impl Class {
         match self {
             Class::Safe => "safe",
             Class::RollsPods => "rolls pods",
+            Class::MayBlockPods => "may block pods",
+            Class::NeedsManualStep => "unsafe without a manual step",
             Class::UnsafeForQuorum => "unsafe for the quorum",
             Class::Destructive => "destructive",
             Class::Rejected => "rejected by the API server",
@@ -41,7 +48,7 @@ impl Class {
     /// Whether `ossc diff` exits 3 for it.
     #[must_use]
     pub fn blocks(self) -> bool {
-        self >= Class::UnsafeForQuorum
+        self >= Class::NeedsManualStep
     }
 }
 
@@ -60,6 +67,34 @@ pub struct Change {
     pub class: Class,
     /// Why, and what to do about it.
     pub note: String,
+    /// Commands to run, in order, before applying (each carries `-n NAMESPACE`).
+    pub commands: Vec<String>,
+}
+
+/// What `diff` needs to know of the service besides the two bundles.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Service<'a> {
+    /// The steps that remove a replica from the software's membership
+    /// (`runtime.scaling.removeMember`).
+    pub remove_member: &'a [oss_spec::model::RemovalStep],
+    /// Why scaling is limited (`runtime.scaling.reason`), quoted with the steps.
+    pub reason: Option<&'a str>,
+    /// Whether the packager says removing a replica needs an operator (`scaleDown: manual`, or
+    /// `automatic: false`): then every decrease is unsafe until that is done.
+    pub manual: bool,
+}
+
+impl<'a> Service<'a> {
+    /// The service a spec describes.
+    #[must_use]
+    pub fn of(spec: &'a oss_spec::Spec) -> Self {
+        let scaling = &spec.runtime.scaling;
+        Self {
+            remove_member: &scaling.remove_member,
+            reason: scaling.reason.as_deref(),
+            manual: !scaling.automatic || scaling.scale_down == oss_spec::model::ScaleDown::Manual || !scaling.remove_member.is_empty(),
+        }
+    }
 }
 
 fn key(v: &Value) -> (String, String) {
@@ -113,7 +148,7 @@ const STS_MUTABLE: &[&str] = &[
     "minReadySeconds",
 ];
 
-const STORAGE_REMEDIATION: &str = "grow each claim instead: `kubectl patch pvc data-<name>-<i> -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"<new>\"}}}}'` for every replica (the StorageClass must allow expansion), wait until each is resized, then `kubectl delete statefulset <name> --cascade=orphan` (pods and claims stay) and apply the new bundle";
+const STORAGE_REMEDIATION: &str = "grow each claim instead (the StorageClass must allow expansion): run the commands below, wait until every claim shows the new size (`kubectl get pvc -n <ns>`), delete the StatefulSet with `--cascade=orphan` (pods and claims stay), and apply the new bundle";
 
 fn short(v: &Option<Value>) -> Option<String> {
     v.as_ref().map(|v| {
@@ -122,9 +157,10 @@ fn short(v: &Option<Value>) -> Option<String> {
     })
 }
 
-/// Classifies every change from `old` (objects of an earlier bundle) to `new`.
+/// Classifies every change from `old` (objects of an earlier bundle) to `new`, a build of the
+/// service `service` describes.
 #[must_use]
-pub fn diff(old: &[Value], new: &Bundle) -> Vec<Change> {
+pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
     let new_values: Vec<Value> = new.objects().iter().map(crate::Object::to_value).collect();
     let old_map: BTreeMap<(String, String), &Value> = old.iter().map(|v| (key(v), v)).collect();
     let new_map: BTreeMap<(String, String), &Value> = new_values.iter().map(|v| (key(v), v)).collect();
@@ -138,7 +174,15 @@ pub fn diff(old: &[Value], new: &Bundle) -> Vec<Change> {
     };
     for (k, v) in &new_map {
         if !old_map.contains_key(k) {
-            out.push(Change { object: label(k), path: "added".into(), old: None, new: None, class: Class::Safe, note: "created".into() });
+            out.push(Change {
+                object: label(k),
+                path: "added".into(),
+                old: None,
+                new: None,
+                class: Class::Safe,
+                note: "created".into(),
+                commands: Vec::new(),
+            });
         }
         let _ = v;
     }
@@ -156,39 +200,69 @@ pub fn diff(old: &[Value], new: &Bundle) -> Vec<Change> {
                 ),
                 _ => (Class::Safe, "deleted when pruned (Argo CD, Flux, `kubectl apply --prune`)"),
             };
-            out.push(Change { object: label(k), path: "removed".into(), old: None, new: None, class, note: note.into() });
+            out.push(Change {
+                object: label(k),
+                path: "removed".into(),
+                old: None,
+                new: None,
+                class,
+                note: note.into(),
+                commands: Vec::new(),
+            });
             continue;
         };
         let mut changed = Vec::new();
         leaves(o, n, "", &mut changed);
         let kind = k.0.as_str();
         let name = o["metadata"]["name"].as_str().unwrap_or_default();
+        let ns = o["metadata"]["namespace"].as_str().unwrap_or("default");
         for (path, a, b) in changed {
+            let mut commands = Vec::new();
             let (class, note): (Class, String) = if path.starts_with("metadata.labels") || path.starts_with("metadata.annotations") {
                 (Class::Safe, "metadata only".into())
             } else {
                 match kind {
                     "StatefulSet" => {
                         let field = path.strip_prefix("spec.").and_then(|p| p.split(['.', '[']).next()).unwrap_or("");
-                        if field.is_empty() || STS_MUTABLE.contains(&field) {
-                            sts_change(&path, &a, &b, n, old_budget(name))
+                        if path == "spec.replicas" {
+                            let (class, note, steps) = members_leave(&a, &b, ns, name, service, old_budget(name));
+                            commands = steps;
+                            (class, note)
+                        } else if field.is_empty() || STS_MUTABLE.contains(&field) {
+                            sts_change(&path, &b, n)
                         } else if field == "volumeClaimTemplates" {
+                            let replicas = o["spec"]["replicas"].as_i64().unwrap_or(0);
+                            let size = b.as_ref().and_then(Value::as_str).filter(|_| path.ends_with("resources.requests.storage"));
+                            if let Some(size) = size {
+                                let body = format!(r#"{{"spec":{{"resources":{{"requests":{{"storage":"{size}"}}}}}}}}"#);
+                                for i in 0..replicas {
+                                    commands.push(crate::shell::command(&["kubectl", "patch", "pvc", "-n", ns, &format!("data-{name}-{i}"), "-p", &body]));
+                                }
+                                commands.push(format!("kubectl delete statefulset -n {ns} {name} --cascade=orphan"));
+                            }
                             (
                                 Class::Rejected,
-                                format!("`spec.volumeClaimTemplates` is immutable; {}", STORAGE_REMEDIATION.replace("<name>", name)),
+                                if size.is_some() {
+                                    format!("`spec.volumeClaimTemplates` is immutable; {}", STORAGE_REMEDIATION.replace("<ns>", ns))
+                                } else {
+                                    "`spec.volumeClaimTemplates` is immutable; change the claims themselves, then delete the StatefulSet with `--cascade=orphan` and apply".to_owned()
+                                },
                             )
                         } else {
                             (
                                 Class::Rejected,
                                 format!(
-                                    "`spec.{field}` of a StatefulSet is immutable; delete the StatefulSet with `--cascade=orphan` (pods and claims stay) and apply the new bundle"
+                                    "`spec.{field}` of a StatefulSet is immutable; delete it with `kubectl delete statefulset -n {ns} {name} --cascade=orphan` (pods and claims stay) and apply the new bundle"
                                 ),
                             )
                         }
                     }
                     "Deployment" => {
                         if path.starts_with("spec.selector") {
-                            (Class::Rejected, "a Deployment's `spec.selector` is immutable; delete and re-create the Deployment".into())
+                            (
+                                Class::Rejected,
+                                format!("a Deployment's `spec.selector` is immutable; delete it (`kubectl delete deployment -n {ns} {name}`) and apply the new bundle"),
+                            )
                         } else if path.starts_with("spec.template") {
                             (Class::RollsPods, "pods are replaced with one extra pod at a time (maxSurge 1, maxUnavailable 0)".into())
                         } else if path == "spec.replicas" {
@@ -199,7 +273,11 @@ pub fn diff(old: &[Value], new: &Bundle) -> Vec<Change> {
                     }
                     "Service" if path.starts_with("spec.clusterIP") => (
                         Class::Rejected,
-                        "`spec.clusterIP` is immutable; delete and re-create the Service (clients see a new address)".into(),
+                        format!("`spec.clusterIP` is immutable; delete the Service (`kubectl delete service -n {ns} {name}`) and apply the new bundle (clients see a new address)"),
+                    ),
+                    "ResourceQuota" if path.starts_with("spec.hard") && quantity_shrinks(&a, &b) => (
+                        Class::MayBlockPods,
+                        "the quota shrinks: while pods of the old size run (during a roll, or if they use more than the new quota), new pods are refused until usage fits; apply the workload change first and the quota after it has rolled".into(),
                     ),
                     "Service" if path.starts_with("spec.selector") || path.starts_with("spec.ports") => {
                         (Class::Safe, "endpoints change; clients of removed ports lose them".into())
@@ -210,7 +288,7 @@ pub fn diff(old: &[Value], new: &Bundle) -> Vec<Change> {
                     _ => (Class::Safe, "applied in place".into()),
                 }
             };
-            out.push(Change { object: label(k), path, old: short(&a), new: short(&b), class, note });
+            out.push(Change { object: label(k), path, old: short(&a), new: short(&b), class, note, commands });
         }
     }
     out.sort_by(|a, b| (std::cmp::Reverse(a.class), &a.object, &a.path).cmp(&(std::cmp::Reverse(b.class), &b.object, &b.path)));
@@ -242,10 +320,83 @@ fn replicas_change(a: &Option<Value>, b: &Option<Value>, budget: Option<i64>) ->
     }
 }
 
-fn sts_change(path: &str, a: &Option<Value>, b: &Option<Value>, new: &Value, budget: Option<i64>) -> (Class, String) {
-    if path == "spec.replicas" {
-        return replicas_change(a, b, budget);
+/// Whether a quota value (a Kubernetes quantity or a count) gets smaller.
+fn quantity_shrinks(a: &Option<Value>, b: &Option<Value>) -> bool {
+    let amount = |v: &Option<Value>| v.as_ref().and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_i64().map(|n| n.to_string())));
+    match (amount(a), amount(b)) {
+        (Some(a), Some(b)) => match (oss_spec::values::Quantity::parse(&a), oss_spec::values::Quantity::parse(&b)) {
+            (Ok(a), Ok(b)) => b.nanos() < a.nanos(),
+            _ => a != b,
+        },
+        _ => false,
     }
+}
+
+/// A StatefulSet's replica change: the budget rule, and, for software whose members must leave
+/// first, the commands for each departing replica (highest ordinal first).
+fn members_leave(
+    a: &Option<Value>,
+    b: &Option<Value>,
+    ns: &str,
+    name: &str,
+    service: Service,
+    budget: Option<i64>,
+) -> (Class, String, Vec<String>) {
+    let (class, note) = replicas_change(a, b, budget);
+    let (Some(from), Some(to)) = (a.as_ref().and_then(Value::as_i64), b.as_ref().and_then(Value::as_i64)) else {
+        return (class, note, Vec::new());
+    };
+    if !service.manual || to >= from || to == 0 {
+        return (class, note, Vec::new());
+    }
+    let mut commands = Vec::new();
+    let departing: Vec<i64> = (to..from).rev().collect();
+    for &i in &departing {
+        let member = format!("{name}-{i}");
+        for step in service.remove_member {
+            let pod = match step.run_in {
+                oss_spec::model::RemovalPod::Departing => member.clone(),
+                oss_spec::model::RemovalPod::First => format!("{name}-0"),
+            };
+            let args: Vec<String> = step
+                .exec
+                .iter()
+                .map(|a| {
+                    a.replace("${member.name}", &member)
+                        .replace("${member.index}", &i.to_string())
+                        .replace("${member.host}", &format!("{member}.{name}{}.{ns}.svc", crate::context::PEERS_SUFFIX))
+                })
+                .collect();
+            let mut line = format!("kubectl exec -n {ns} {pod} -c {name} -- {}", crate::shell::command(&args));
+            if let Some(n) = &step.note {
+                line.push_str(&format!("    # {}", n.replace("${member.name}", &member)));
+            }
+            commands.push(line);
+        }
+    }
+    let names: Vec<String> = departing.iter().map(|i| format!("{name}-{i}")).collect();
+    let claims: Vec<String> = departing.iter().rev().map(|i| format!("data-{name}-{i}")).collect();
+    let why = service.reason.map_or_else(String::new, |r| format!(" ({})", r.split_whitespace().collect::<Vec<_>>().join(" ")));
+    let worst = class.max(Class::NeedsManualStep);
+    let budget_note = if class == Class::UnsafeForQuorum { format!("; {note}") } else { String::new() };
+    let what = if commands.is_empty() {
+        "do that by hand first (the packager gives no commands), then apply".to_owned()
+    } else {
+        "run the commands below in order, each after the previous has finished, then apply".to_owned()
+    };
+    (
+        worst,
+        format!(
+            "removes {} replica(s), {}, which must first leave the cluster{why}: {what}; their claims are kept (`kubectl delete pvc -n {ns} {}` once the data is no longer needed){budget_note}",
+            departing.len(),
+            names.join(", "),
+            claims.join(" ")
+        ),
+        commands,
+    )
+}
+
+fn sts_change(path: &str, b: &Option<Value>, new: &Value) -> (Class, String) {
     if path.starts_with("spec.template.spec.topologySpreadConstraints") || path.starts_with("spec.template.spec.affinity") {
         let weaker = b.is_none() || b.as_ref().is_some_and(|v| v == "ScheduleAnyway");
         if weaker {

@@ -17,6 +17,7 @@ pub mod multicluster;
 pub mod patch;
 pub mod pod_guard;
 pub mod security;
+pub mod shell;
 pub mod target;
 
 pub use bundle::{Bundle, Kind, Object};

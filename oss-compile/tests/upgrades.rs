@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use oss_compile::diff::{Class, diff};
+use oss_compile::diff::{Class, Service, diff};
 use serde_json::Value;
 
 const CASSANDRA: &str = include_str!("../../specs/cassandra.yaml");
@@ -19,9 +19,21 @@ fn values(b: &oss_compile::Bundle) -> Vec<Value> {
     b.objects().iter().map(oss_compile::Object::to_value).collect()
 }
 
+fn spec(text: &str, sets: &[&str]) -> oss_spec::Spec {
+    let options = oss_spec::Options { sets: sets.iter().map(|s| (*s).to_owned()).collect(), ..oss_spec::Options::default() };
+    oss_spec::parse_with("t.yaml", text, &options).unwrap_or_else(|f| panic!("{f}")).spec
+}
+
+/// The changes of building `text` with `new` settings over a build with `old` settings, for
+/// the service the spec describes (its membership steps included).
+fn changes(text: &str, old: &[&str], new: &[&str]) -> Vec<oss_compile::diff::Change> {
+    let new_spec = spec(text, new);
+    diff(&values(&bundle(text, old)), &bundle(text, new), Service::of(&new_spec))
+}
+
 /// The worst class of the changes from `old` to `new`, and the changes of that class.
 fn worst(old: &[Value], new: &oss_compile::Bundle) -> (Class, Vec<String>) {
-    let changes = diff(old, new);
+    let changes = diff(old, new, Service::default());
     let top = changes.iter().map(|c| c.class).max().unwrap_or(Class::Safe);
     (top, changes.iter().filter(|c| c.class == top).map(|c| format!("{} {} | {}", c.object, c.path, c.note)).collect())
 }
@@ -29,19 +41,22 @@ fn worst(old: &[Value], new: &oss_compile::Bundle) -> (Class, Vec<String>) {
 #[test]
 fn identical_bundles_have_no_changes() {
     let b = bundle(CASSANDRA, &[]);
-    assert!(diff(&values(&b), &b).is_empty());
+    assert!(diff(&values(&b), &b, Service::default()).is_empty());
 }
 
 #[test]
 fn storage_growth_is_rejected_with_a_remediation() {
     let (class, notes) = worst(&values(&bundle(CASSANDRA, &[])), &bundle(CASSANDRA, &["capacity.storage=100Gi"]));
     assert_eq!(class, Class::Rejected);
-    assert!(
-        notes[0].contains("volumeClaimTemplates")
-            && notes[0].contains("kubectl patch pvc data-cassandra-<i>")
-            && notes[0].contains("--cascade=orphan"),
-        "{notes:?}"
+    assert!(notes[0].contains("volumeClaimTemplates") && notes[0].contains("--cascade=orphan"), "{notes:?}");
+    let c = changes(CASSANDRA, &[], &["capacity.storage=100Gi"]);
+    let claims = c.iter().find(|c| c.path.contains("volumeClaimTemplates")).unwrap();
+    assert_eq!(claims.commands.len(), 4, "{:?}", claims.commands);
+    assert_eq!(
+        claims.commands[2],
+        r#"kubectl patch pvc -n cassandra data-cassandra-2 -p '{"spec":{"resources":{"requests":{"storage":"100Gi"}}}}'"#
     );
+    assert_eq!(claims.commands[3], "kubectl delete statefulset -n cassandra cassandra --cascade=orphan");
 }
 
 #[test]
@@ -65,8 +80,78 @@ fn scaling_a_majority_quorum_from_5_to_2_is_unsafe() {
     );
     assert_eq!(class, Class::UnsafeForQuorum);
     assert!(notes.iter().any(|n| n.contains("removes 3 replicas at once, but the old topology can lose only 2")), "{notes:?}");
+    // Within the budget, for software whose replicas may simply go.
     let (class, _) = worst(&values(&bundle(CASSANDRA, &["redundancy.replicas=5"])), &bundle(CASSANDRA, &["redundancy.replicas=3"]));
     assert!(class <= Class::RollsPods);
+}
+
+const ETCD: &str = include_str!("../../specs/etcd.yaml");
+const KAFKA: &str = include_str!("../../specs/kafka.yaml");
+const MEMCACHED: &str = include_str!("../../specs/memcached.yaml");
+
+#[test]
+fn removing_members_that_must_leave_first_is_unsafe_with_the_commands() {
+    let c = changes(CASSANDRA, &["redundancy.replicas=5"], &["redundancy.replicas=3"]);
+    let sts = c.iter().find(|c| c.path == "spec.replicas").unwrap();
+    assert_eq!(sts.class, Class::NeedsManualStep);
+    assert!(sts.class.blocks());
+    assert_eq!(sts.commands.len(), 2, "{:?}", sts.commands);
+    assert!(
+        sts.commands[0].starts_with("kubectl exec -n cassandra cassandra-4 -c cassandra -- nodetool decommission"),
+        "{:?}",
+        sts.commands
+    );
+    assert!(sts.commands[1].starts_with("kubectl exec -n cassandra cassandra-3 -c cassandra -- nodetool decommission"));
+    assert!(sts.note.contains("kubectl delete pvc -n cassandra data-cassandra-3 data-cassandra-4"), "{}", sts.note);
+    // etcd: found and removed from replica 0, for each departing member, highest first.
+    let c = changes(ETCD, &["redundancy.replicas=5"], &["redundancy.replicas=3"]);
+    let sts = c.iter().find(|c| c.path == "spec.replicas").unwrap();
+    assert_eq!(sts.class, Class::NeedsManualStep);
+    assert_eq!(sts.commands.len(), 4);
+    assert!(
+        sts.commands[1].starts_with("kubectl exec -n etcd etcd-0 -c etcd -- etcdctl member remove '<ID of etcd-4>'"),
+        "{:?}",
+        sts.commands
+    );
+    assert!(sts.commands[3].contains("'<ID of etcd-3>'"));
+    // A packager's reason without commands still blocks, quoting the reason.
+    let c = changes(KAFKA, &["redundancy.replicas=5"], &["redundancy.replicas=3"]);
+    let sts = c.iter().find(|c| c.path == "spec.replicas").unwrap();
+    assert_eq!(sts.class, Class::NeedsManualStep);
+    assert!(sts.commands.is_empty() && sts.note.contains("partitions must be moved off"), "{}", sts.note);
+    // Growing needs nothing; software whose replicas may simply go is safe within the budget.
+    assert!(changes(CASSANDRA, &[], &["redundancy.replicas=5"]).iter().all(|c| !c.class.blocks()));
+    let c = changes(MEMCACHED, &["scaling.autoscale=null", "redundancy.replicas=4"], &["scaling.autoscale=null", "redundancy.replicas=3"]);
+    assert!(c.iter().all(|c| c.class == Class::Safe), "{c:?}");
+}
+
+#[test]
+fn a_shrinking_quota_may_block_pods() {
+    let c = changes(CASSANDRA, &["capacity.quota=true"], &["capacity.quota=true", "capacity.memory=2Gi"]);
+    let quota: Vec<_> = c.iter().filter(|c| c.object.starts_with("ResourceQuota/")).collect();
+    assert!(!quota.is_empty() && quota.iter().all(|c| c.class == Class::MayBlockPods), "{quota:?}");
+    assert!(!Class::MayBlockPods.blocks());
+    let c = changes(CASSANDRA, &["capacity.quota=true"], &["capacity.quota=true", "capacity.memory=8Gi"]);
+    assert!(c.iter().filter(|c| c.object.starts_with("ResourceQuota/")).all(|c| c.class == Class::Safe));
+}
+
+#[test]
+fn every_printed_command_names_the_namespace() {
+    let cases: [(&str, &[&str], &[&str]); 4] = [
+        (CASSANDRA, &[], &["capacity.storage=100Gi"]),
+        (CASSANDRA, &[], &["runtime.startOrder=parallel"]),
+        (CASSANDRA, &["redundancy.replicas=5"], &["redundancy.replicas=3"]),
+        (ETCD, &["redundancy.replicas=5"], &["redundancy.replicas=3"]),
+    ];
+    for (text, old, new) in cases {
+        for c in changes(text, old, new) {
+            for command in c.commands.iter().map(String::as_str).chain(c.note.split('`').skip(1).step_by(2)) {
+                if command.starts_with("kubectl ") {
+                    assert!(command.contains(" -n "), "{command}");
+                }
+            }
+        }
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! One build request, start to end, with no I/O: the same library calls as `ossc build`, so the
 //! bytes are the CLI's bytes.
 
+use oss_compile::shell::quote;
 use oss_compile::{Options, Target};
 use oss_spec::{Diagnostic, Sources, SpanIndex};
 use serde::Deserialize;
@@ -197,12 +198,6 @@ pub fn command(service: &str, sets: &[String], namespace: Option<&str>, target: 
         words.push("--no-monitoring".to_owned());
     }
     words.join(" ")
-}
-
-/// A word for a POSIX shell: bare when it is plainly safe, else single-quoted.
-fn quote(word: &str) -> String {
-    let safe = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/=:@%+,-".contains(&b));
-    if safe { word.to_owned() } else { format!("'{}'", word.replace('\'', r"'\''")) }
 }
 
 /// The `-o DIR` layout as a zip: every file under `NAME/`, stored (not compressed), with fixed

@@ -642,8 +642,14 @@ fn decode_runtime_scaling(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeS
     let automatic = f.opt(d, "automatic", Decoder::boolean);
     let scale_down = f.opt(d, "scaleDown", |d, n, p| d.choice(n, p, &[("automatic", ScaleDown::Automatic), ("manual", ScaleDown::Manual)]));
     let reason = f.opt(d, "reason", Decoder::string);
+    let remove_member = f.opt(d, "removeMember", |d, n, p| d.list(n, p, decode_removal_step));
     f.finish(d);
-    let s = RuntimeScaling { automatic: automatic.unwrap_or(true), scale_down: scale_down.unwrap_or_default(), reason };
+    let s = RuntimeScaling {
+        automatic: automatic.unwrap_or(true),
+        scale_down: scale_down.unwrap_or_default(),
+        reason,
+        remove_member: remove_member.unwrap_or_default(),
+    };
     if (!s.automatic || s.scale_down == ScaleDown::Manual) && s.reason.is_none() {
         d.diags.push(
             Diagnostic::error(Code::MissingField, "missing field `reason` in `runtime.scaling`: say why scaling is limited")
@@ -653,6 +659,44 @@ fn decode_runtime_scaling(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeS
         return None;
     }
     Some(s)
+}
+
+fn decode_removal_step(d: &mut Decoder, n: &Node, p: &str) -> Option<RemovalStep> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let run_in = f.opt(d, "in", |d, n, p| d.choice(n, p, &[("departing", RemovalPod::Departing), ("first", RemovalPod::First)]));
+    let exec = f.req(d, "exec", |d, n, p| {
+        let args = d.strings(n, p)?;
+        if args.is_empty() {
+            d.error(
+                Code::InvalidValue,
+                n,
+                format!("`{p}` is empty"),
+                "give the command and its arguments, e.g. `[nodetool, decommission]`",
+            );
+            return None;
+        }
+        let mut ok = true;
+        for (i, a) in args.iter().enumerate() {
+            for name in a.split("${").skip(1).map(|rest| rest.split('}').next().unwrap_or(rest)) {
+                if !crate::model::REMOVAL_REFERENCES.contains(&name) {
+                    let at = d.spans.get(&format!("{p}.{i}")).unwrap_or(n.span);
+                    d.diags.push(
+                        Diagnostic::error(Code::UnknownReference, format!("`${{{name}}}` is not known in a removal step")).at(at).help(
+                            format!(
+                                "a removal step's command may use {}",
+                                crate::model::REMOVAL_REFERENCES.iter().map(|r| format!("`${{{r}}}`")).collect::<Vec<_>>().join(", ")
+                            ),
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(args)
+    });
+    let note = f.opt(d, "note", Decoder::string);
+    f.finish(d);
+    Some(RemovalStep { run_in: run_in.unwrap_or_default(), exec: exec?, note })
 }
 
 fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {

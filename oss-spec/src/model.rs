@@ -413,13 +413,52 @@ pub struct RuntimeScaling {
     /// Why scaling is limited; shown in errors and the catalog.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What an operator runs, in order, for each replica before it is removed (highest ordinal
+    /// first): leaving the ring, the Raft cluster or the ensemble. With steps, `ossc diff` calls
+    /// every replica decrease unsafe and prints the commands; `catalog show` lists them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub remove_member: Vec<RemovalStep>,
 }
 
 impl Default for RuntimeScaling {
     fn default() -> Self {
-        Self { automatic: true, scale_down: ScaleDown::Automatic, reason: None }
+        Self { automatic: true, scale_down: ScaleDown::Automatic, reason: None, remove_member: Vec::new() }
     }
 }
+
+/// One step of removing a replica from the software's membership.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct RemovalStep {
+    /// The pod whose main container runs `exec`: `departing` (default), the replica that goes,
+    /// or `first`, replica 0, which never goes.
+    #[serde(rename = "in")]
+    #[schemars(default)]
+    pub run_in: RemovalPod,
+    /// The command, run with `kubectl exec`; may use `${member.name}` (the departing pod's
+    /// name), `${member.index}` (its ordinal) and `${member.host}` (its stable DNS name).
+    #[schemars(length(min = 1))]
+    pub exec: Vec<String>,
+    /// What the step does, or what the operator does with its output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Where a removal step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum RemovalPod {
+    /// The replica being removed.
+    #[default]
+    Departing,
+    /// Replica 0 (removal takes the highest ordinals, so it stays).
+    First,
+}
+
+/// The references a removal step's command may use.
+pub const REMOVAL_REFERENCES: &[&str] = &["member.name", "member.index", "member.host"];
 
 /// Whether an autoscaler may remove replicas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]

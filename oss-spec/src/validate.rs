@@ -149,6 +149,14 @@ fn check_state_fields(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         ),
         _ => {}
     }
+    if rt.state == State::Stateless && !rt.scaling.remove_member.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, "`runtime.scaling.removeMember` is set, but the service is stateless")
+                .at_opt(spans.get("runtime.scaling.removeMember"))
+                .help("remove `removeMember`: replicas of a stateless service have no identity to leave a cluster with")
+                .fix(vec!["runtime.scaling.removeMember=null".to_owned()]),
+        );
+    }
 }
 
 fn check_health_ports(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {

@@ -145,7 +145,12 @@ mod tests {
         assert_eq!(check_autoscale(&a(1, 9), &r, &ok).unwrap_err().code, Code::AutoscaleBelowQuorum);
         let r5 = Redundancy { replicas: 5, quorum: Quorum::Count(4), spread: Spread::Zone };
         assert_eq!(check_autoscale(&a(3, 9), &r5, &ok).unwrap_err().code, Code::AutoscaleBelowQuorum);
-        let fixed = RuntimeScaling { automatic: false, scale_down: ScaleDown::Automatic, reason: Some("fixed ensemble".into()) };
+        let fixed = RuntimeScaling {
+            automatic: false,
+            scale_down: ScaleDown::Automatic,
+            reason: Some("fixed ensemble".into()),
+            remove_member: Vec::new(),
+        };
         let e = check_autoscale(&a(3, 9), &r, &fixed).unwrap_err();
         assert_eq!(e.code, Code::AutoscaleUnsupported);
         assert!(e.help.contains("fixed ensemble"));
@@ -153,7 +158,12 @@ mod tests {
 
     #[test]
     fn behaviour_fits_the_kind_of_service() {
-        let manual = RuntimeScaling { automatic: true, scale_down: ScaleDown::Manual, reason: Some("decommission".into()) };
+        let manual = RuntimeScaling {
+            automatic: true,
+            scale_down: ScaleDown::Manual,
+            reason: Some("decommission".into()),
+            remove_member: Vec::new(),
+        };
         let s = derive_autoscaler(&a(3, 9), true, &manual);
         let b = s.behavior.unwrap();
         assert_eq!(b.scale_down.unwrap().select_policy.as_deref(), Some("Disabled"));
