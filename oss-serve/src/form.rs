@@ -58,7 +58,8 @@ pub fn fields(schema: &Value, loaded: &Loaded) -> Vec<Value> {
             walk(schema, prop, section, group, false, 0, &mut found);
         }
     }
-    for f in found {
+    for mut f in found {
+        let disabled = apply_service_rules(&mut f, &loaded.spec);
         let pointer = format!("/{}", f.path.replace('.', "/"));
         let value = match current.pointer(&pointer) {
             None | Some(Value::Null) => String::new(),
@@ -70,9 +71,45 @@ pub fn fields(schema: &Value, loaded: &Loaded) -> Vec<Value> {
         out.push(json!({
             "path": f.path, "group": f.group, "label": label, "kind": f.kind, "description": f.description,
             "value": value, "min": f.min, "max": f.max, "choices": f.choices, "nullable": f.nullable,
+            "disabled": disabled,
         }));
     }
     out
+}
+
+/// Narrows a field to what this service allows, beyond the language's own bounds: replica
+/// counts to the packager's `runtime.replicas` (odd counts as a choice), upgrade strategies a
+/// Deployment can carry out. Returns why the field cannot be used at all (autoscaling of
+/// software that refuses it), for the page to show instead of an input.
+fn apply_service_rules(f: &mut Field, spec: &oss_spec::Spec) -> Option<String> {
+    let counts = ["redundancy.replicas", "scaling.autoscale.min", "scaling.autoscale.max"];
+    if f.path.starts_with("scaling.autoscale") && !spec.runtime.scaling.automatic {
+        return Some(format!(
+            "this service cannot be scaled automatically: {}",
+            spec.runtime.scaling.reason.as_deref().unwrap_or("its packager says so")
+        ));
+    }
+    if let Some(rule) = spec.runtime.replicas.as_ref().filter(|_| counts.contains(&f.path.as_str())) {
+        f.min = json!(rule.min);
+        f.max = json!(rule.max);
+        if rule.odd || rule.min == rule.max {
+            f.kind = "enum";
+            f.choices = (rule.min..=rule.max).filter(|&n| rule.allows(n)).map(|n| n.to_string()).collect();
+        }
+        f.description = format!(
+            "{} This service: {} to {}{} ({}).",
+            f.description,
+            rule.min,
+            rule.max,
+            if rule.odd { ", odd only" } else { "" },
+            rule.reason
+        );
+    }
+    if f.path == "lifecycle.upgrade.strategy" && spec.runtime.state == oss_spec::model::State::Stateless {
+        f.choices.retain(|c| c == "rolling");
+        f.description = format!("{} A stateless service (a Deployment) rolls; it has no partitions.", f.description);
+    }
+    None
 }
 
 /// The definition a `$ref` names, and its name.
@@ -202,5 +239,24 @@ mod tests {
         for f in &fields {
             assert!(!f["description"].as_str().unwrap().is_empty(), "{f}");
         }
+        assert_eq!(get("scaling.autoscale.min")["disabled"], Value::Null);
+    }
+
+    #[test]
+    fn the_form_shows_the_services_own_rules() {
+        let schema: Value = serde_json::from_str(&oss_spec::schema::json_schema()).unwrap();
+        let form = |name: &str| fields(&schema, &oss_catalog::get(name).unwrap().load(&oss_spec::Options::default()).unwrap());
+        let get = |fields: &[Value], p: &str| fields.iter().find(|f| f["path"] == p).cloned().unwrap();
+        let postgres = form("postgres");
+        let r = get(&postgres, "redundancy.replicas");
+        assert_eq!((r["kind"].as_str(), &r["min"], &r["max"], &r["choices"]), (Some("enum"), &json!(1), &json!(1), &json!(["1"])));
+        assert!(r["description"].as_str().unwrap().contains("failover manager"));
+        assert!(get(&postgres, "scaling.autoscale.min")["disabled"].as_str().unwrap().contains("single primary"));
+        let etcd = form("etcd");
+        assert_eq!(get(&etcd, "redundancy.replicas")["choices"], json!(["1", "3", "5", "7"]));
+        let minio = form("minio");
+        let r = get(&minio, "redundancy.replicas");
+        assert_eq!((r["kind"].as_str(), &r["min"], &r["max"]), (Some("int"), &json!(4), &json!(16)));
+        assert_eq!(get(&form("function"), "lifecycle.upgrade.strategy")["choices"], json!(["rolling"]));
     }
 }

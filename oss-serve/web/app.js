@@ -311,10 +311,11 @@ function fieldRow(f, inputs) {
     if (listId) input = [input, h("datalist", { id: listId }, f.choices.map((c) => h("option", { value: c })))];
   }
   const main = Array.isArray(input) ? input[0] : input;
+  if (f.disabled) main.disabled = true;
   inputs.set(f.path, main);
   const bounds = [f.min !== null && f.min !== undefined ? `min ${f.min}` : null, f.max !== null && f.max !== undefined ? `max ${f.max}` : null].filter(Boolean).join(", ");
   const label = h("label", { for: id }, f.label, h("code", {}, f.path));
-  const desc = h("p", { class: "desc", id: descId }, f.description, bounds ? h("span", { class: "bounds" }, ` (${bounds})`) : null);
+  const desc = h("p", { class: "desc", id: descId }, f.disabled || f.description, !f.disabled && bounds ? h("span", { class: "bounds" }, ` (${bounds})`) : null);
   return f.kind === "bool"
     ? h("div", { class: "field" }, h("div", { class: "check" }, input, label), desc)
     : h("div", { class: "field" }, label, input, desc);
