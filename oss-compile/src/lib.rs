@@ -62,23 +62,7 @@ pub struct Options {
 /// # Errors
 /// Every finding that makes the service impossible to run as specified.
 pub fn compile(loaded: &Loaded, options: &Options) -> Result<Bundle, Diagnostics> {
-    let mut diags = Diagnostics::default();
-    let mut findings = judge(&loaded.spec);
-    if options.target.soft_spread(loaded.spec.redundancy.spread) {
-        findings.push(Finding::new(
-            Code::TargetDowngrade,
-            "redundancy.spread",
-            format!("target `{}` cannot satisfy hard spread: `spread` becomes a scheduling preference", options.target.name()),
-            "fine for development on a single node; use the `generic` (or a cloud) target for clusters with several nodes and zones"
-                .to_owned(),
-        ));
-    }
-    for f in findings {
-        let severity_warning = matches!(f.code, Code::NoDisruptionBudget | Code::SloNotEnforced | Code::TargetDowngrade);
-        let d = if severity_warning { Diagnostic::warning(f.code, f.message) } else { Diagnostic::error(f.code, f.message) };
-        diags.push(d.at_opt(loaded.spans.decisive(f.path, f.involves, &loaded.sources)).help(f.help).fix(f.fix));
-    }
-    diags.sort();
+    let mut diags = judgement(loaded, options);
     if diags.has_errors() {
         return Err(diags);
     }
@@ -98,13 +82,39 @@ pub fn compile(loaded: &Loaded, options: &Options) -> Result<Bundle, Diagnostics
     Ok(bundle)
 }
 
+/// The derivations' findings on the spec as a whole, located and sorted: everything `compile`
+/// can refuse except a patch (lowering itself never fails).
+fn judgement(loaded: &Loaded, options: &Options) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let mut findings = judge(&loaded.spec);
+    if options.target.soft_spread(loaded.spec.redundancy.spread) {
+        findings.push(Finding::new(
+            Code::TargetDowngrade,
+            "redundancy.spread",
+            format!("target `{}` cannot satisfy hard spread: `spread` becomes a scheduling preference", options.target.name()),
+            "fine for development on a single node; use the `generic` (or a cloud) target for clusters with several nodes and zones"
+                .to_owned(),
+        ));
+    }
+    for f in findings {
+        let severity_warning = matches!(f.code, Code::NoDisruptionBudget | Code::SloNotEnforced | Code::TargetDowngrade);
+        let d = if severity_warning { Diagnostic::warning(f.code, f.message) } else { Diagnostic::error(f.code, f.message) };
+        diags.push(d.at_opt(loaded.spans.decisive(f.path, f.involves, &loaded.sources)).help(f.help).fix(f.fix));
+    }
+    diags.sort();
+    diags
+}
+
 /// Every finding `build` would report for this spec with these options, without emitting:
 /// the spec's own `clusters:` are each compiled when it declares any (as `build` does), else
 /// one bundle. `ossc validate` gives its verdict from this, so a pre-commit check and a build
 /// never disagree.
 #[must_use]
 pub fn findings(loaded: &Loaded, options: &Options) -> Diagnostics {
-    let result = if loaded.spec.clusters.is_empty() {
+    let result = if loaded.spec.clusters.is_empty() && loaded.spec.patches.is_empty() {
+        // Without patches nothing after the judgement can fail: skip lowering.
+        Ok(judgement(loaded, options))
+    } else if loaded.spec.clusters.is_empty() {
         compile(loaded, options).map(|b| b.warnings)
     } else {
         multicluster::compile_clusters(loaded, &[], options).map(|bundles| {
