@@ -179,10 +179,7 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
     if !s.runtime.scaling.remove_member.is_empty() {
         let _ = writeln!(o, "removing a replica (`ossc diff` prints these for each one that goes, highest ordinal first):");
         for step in &s.runtime.scaling.remove_member {
-            let pod = match step.run_in {
-                oss_spec::model::RemovalPod::Departing => "the departing replica",
-                oss_spec::model::RemovalPod::First => "replica 0",
-            };
+            let pod = step.run_in.describe();
             let _ = writeln!(o, "  in {pod}: {}", step.exec.join(" "));
             if let Some(note) = &step.note {
                 let _ = writeln!(o, "      {note}");
@@ -257,10 +254,7 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
             let _ = writeln!(o, "- scaling: {}", reason.trim());
         }
         for step in &s.runtime.scaling.remove_member {
-            let pod = match step.run_in {
-                oss_spec::model::RemovalPod::Departing => "the departing replica",
-                oss_spec::model::RemovalPod::First => "replica 0",
-            };
+            let pod = step.run_in.describe();
             let note = step.note.as_deref().map_or_else(String::new, |n| format!(" — {n}"));
             let _ = writeln!(o, "- before a replica is removed, in {pod}: `{}`{note}", step.exec.join(" "));
         }

@@ -33,6 +33,16 @@ fn build(path: &Path) -> String {
     build_for(path, oss_compile::Target::Generic)
 }
 
+/// `spec` with the overlay at `overlay` (a repository path that `extends` the spec by its
+/// catalog name) layered on top.
+fn with_overlay(spec: &Path, overlay: &str) -> oss_spec::Loaded {
+    let stem = spec.file_stem().unwrap().to_string_lossy().into_owned();
+    let over = std::fs::read_to_string(repo().join(overlay)).unwrap().replace(&format!("extends: {stem}\n"), "");
+    let base = std::fs::read_to_string(spec).unwrap();
+    let inputs = [oss_spec::Input { name: &format!("{stem}.yaml"), text: &base }, oss_spec::Input { name: overlay, text: &over }];
+    oss_spec::load(&inputs, &oss_spec::Options::default(), &oss_spec::NoResolver).unwrap_or_else(|f| panic!("{f}"))
+}
+
 /// `golden/<name>/bundle.yaml` for every spec; for cassandra also `golden/cassandra/<target>.yaml`
 /// for every other target profile.
 fn goldens() -> Vec<(PathBuf, String)> {
@@ -47,26 +57,14 @@ fn goldens() -> Vec<(PathBuf, String)> {
         }
         if stem == "cassandra" {
             // A two-cluster active-active layout: one bundle per cluster.
-            let overlay = std::fs::read_to_string(repo().join("tests/multicluster/cassandra-two-datacenters.yaml")).unwrap();
-            let base = std::fs::read_to_string(&spec).unwrap();
-            let inputs = [
-                oss_spec::Input { name: "cassandra.yaml", text: &base },
-                oss_spec::Input { name: "two.yaml", text: &overlay.replace("extends: cassandra\n", "") },
-            ];
-            let loaded = oss_spec::load(&inputs, &oss_spec::Options::default(), &oss_spec::NoResolver).unwrap_or_else(|f| panic!("{f}"));
+            let loaded = with_overlay(&spec, "tests/multicluster/cassandra-two-datacenters.yaml");
             for c in oss_compile::multicluster::compile_clusters(&loaded, &[], &oss_compile::Options::default()).unwrap() {
                 out.push((repo().join("golden").join(&stem).join(format!("cluster-{}.yaml", c.cluster)), c.bundle.to_yaml()));
             }
         }
         if stem == "memcached" {
             // A sidecar added by a patch, secured by ossc (docs/patches.md).
-            let overlay = std::fs::read_to_string(repo().join("tests/patches/memcached-sidecar.yaml")).unwrap();
-            let base = std::fs::read_to_string(&spec).unwrap();
-            let inputs = [
-                oss_spec::Input { name: "memcached.yaml", text: &base },
-                oss_spec::Input { name: "sidecar.yaml", text: &overlay.replace("extends: memcached\n", "") },
-            ];
-            let loaded = oss_spec::load(&inputs, &oss_spec::Options::default(), &oss_spec::NoResolver).unwrap_or_else(|f| panic!("{f}"));
+            let loaded = with_overlay(&spec, "tests/patches/memcached-sidecar.yaml");
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("sidecar-patch.yaml"), bundle.to_yaml()));
         }

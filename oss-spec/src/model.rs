@@ -457,6 +457,17 @@ pub enum RemovalPod {
     First,
 }
 
+impl RemovalPod {
+    /// The pod in words, for the catalog.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            RemovalPod::Departing => "the departing replica",
+            RemovalPod::First => "replica 0",
+        }
+    }
+}
+
 /// The references a removal step's command may use.
 pub const REMOVAL_REFERENCES: &[&str] = &["member.name", "member.index", "member.host"];
 
