@@ -106,9 +106,10 @@ fn judgement(loaded: &Loaded, options: &Options) -> Diagnostics {
 }
 
 /// Every finding `build` would report for this spec with these options, without emitting:
-/// the spec's own `clusters:` are each compiled when it declares any (as `build` does), else
-/// one bundle. `ossc validate` gives its verdict from this, so a pre-commit check and a build
-/// never disagree.
+/// each of the spec's own `clusters:` is compiled when it declares any (as `build` does); a
+/// spec with `patches:` is lowered and patched; any other spec needs only the judgement, since
+/// lowering cannot fail. `ossc validate` gives its verdict from this, so a pre-commit check and
+/// a build never disagree.
 #[must_use]
 pub fn findings(loaded: &Loaded, options: &Options) -> Diagnostics {
     let result = if loaded.spec.clusters.is_empty() && loaded.spec.patches.is_empty() {
