@@ -79,8 +79,9 @@ pub struct Service<'a> {
     pub remove_member: &'a [oss_spec::model::RemovalStep],
     /// Why scaling is limited (`runtime.scaling.reason`), quoted with the steps.
     pub reason: Option<&'a str>,
-    /// Whether the packager says removing a replica needs an operator (`scaleDown: manual`, or
-    /// `automatic: false`): then every decrease is unsafe until that is done.
+    /// Whether the packager says removing a replica needs an operator (`scaleDown: manual`,
+    /// `automatic: false`, or `removeMember` steps): then every decrease is unsafe until that is
+    /// done.
     pub manual: bool,
 }
 

@@ -12,32 +12,31 @@ use crate::bundle::Kind;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-/// The pod spec inside a workload object, if the kind has one.
-fn pod_spec(kind: Kind, object: &mut Value) -> Option<&mut Value> {
-    match kind {
-        Kind::StatefulSet | Kind::Deployment => object.pointer_mut("/spec/template/spec"),
-        _ => None,
-    }
+/// Where a workload kind keeps its pod spec (a JSON pointer), if it has one.
+fn pod_spec_path(kind: Kind) -> Option<&'static str> {
+    matches!(kind, Kind::StatefulSet | Kind::Deployment).then_some("/spec/template/spec")
 }
+
+/// The lists of a pod spec that hold containers.
+const CONTAINER_LISTS: [&str; 2] = ["initContainers", "containers"];
 
 /// The names of every container (init containers included) of a workload's pod template.
 #[must_use]
 pub fn container_names(kind: Kind, object: &Value) -> BTreeSet<String> {
-    let mut object = object.clone();
-    let Some(pod) = pod_spec(kind, &mut object) else { return BTreeSet::new() };
+    let Some(pod) = pod_spec_path(kind).and_then(|p| object.pointer(p)) else { return BTreeSet::new() };
     containers(pod).filter_map(|c| c["name"].as_str().map(str::to_owned)).collect()
 }
 
 fn containers(pod: &Value) -> impl Iterator<Item = &Value> {
-    ["initContainers", "containers"].into_iter().flat_map(move |k| pod[k].as_array().into_iter().flatten())
+    CONTAINER_LISTS.into_iter().flat_map(move |k| pod[k].as_array().into_iter().flatten())
 }
 
 /// Secures the containers of `object` whose names are not in `emitted`, then checks the whole
 /// pod template. Returns every rule the patched object breaks, as `(what, how to fix it)`.
 pub fn guard(kind: Kind, object: &mut Value, emitted: &BTreeSet<String>) -> Vec<(String, String)> {
-    let Some(pod) = pod_spec(kind, object) else { return Vec::new() };
+    let Some(pod) = pod_spec_path(kind).and_then(|p| object.pointer_mut(p)) else { return Vec::new() };
     let defaults = serde_json::to_value(crate::security::container_security_context()).unwrap_or(Value::Null);
-    for list in ["initContainers", "containers"] {
+    for list in CONTAINER_LISTS {
         let Some(items) = pod.get_mut(list).and_then(Value::as_array_mut) else { continue };
         for c in items.iter_mut().filter(|c| c["name"].as_str().is_none_or(|n| !emitted.contains(n))) {
             let ctx = c.as_object_mut().map(|m| m.entry("securityContext").or_insert_with(|| json!({})));
@@ -89,6 +88,16 @@ pub fn guard(kind: Kind, object: &mut Value, emitted: &BTreeSet<String>) -> Vec<
     out
 }
 
+/// Whether a security context (pod or container) lets the process run as root.
+fn may_run_as_root(ctx: &Value) -> bool {
+    ctx["runAsNonRoot"] == false || ctx["runAsUser"] == 0
+}
+
+/// Whether a security context names a seccomp profile "restricted" does not allow.
+fn weak_seccomp(ctx: &Value) -> bool {
+    ctx["seccompProfile"]["type"].as_str().is_some_and(|t| t != "RuntimeDefault" && t != "Localhost")
+}
+
 const WEAKEN_HELP: &str =
     "a patch may add to ossc's security defaults but not weaken them (Pod Security \"restricted\"); remove this field from the patch";
 
@@ -99,10 +108,10 @@ fn check_pod_level(pod: &Value, out: &mut Vec<(String, String)>) {
         }
     }
     let ctx = &pod["securityContext"];
-    if ctx["runAsNonRoot"] == false || ctx["runAsUser"] == 0 {
+    if may_run_as_root(ctx) {
         out.push(("the pod may run as root, which Pod Security \"restricted\" forbids".to_owned(), WEAKEN_HELP.to_owned()));
     }
-    if ctx["seccompProfile"]["type"].as_str().is_some_and(|t| t != "RuntimeDefault" && t != "Localhost") {
+    if weak_seccomp(ctx) {
         out.push(("the pod's seccomp profile is not `RuntimeDefault`".to_owned(), WEAKEN_HELP.to_owned()));
     }
     for v in pod["volumes"].as_array().into_iter().flatten() {
@@ -124,7 +133,7 @@ fn check_container(name: &str, ctx: &Value, out: &mut Vec<(String, String)>) {
     if ctx["allowPrivilegeEscalation"] != false {
         broken.push("privilege escalation (`allowPrivilegeEscalation` must be false)".to_owned());
     }
-    if ctx["runAsNonRoot"] == false || ctx["runAsUser"] == 0 {
+    if may_run_as_root(ctx) {
         broken.push("running as root".to_owned());
     }
     let drops_all = ctx["capabilities"]["drop"].as_array().is_some_and(|d| d.iter().any(|c| c == "ALL"));
@@ -136,7 +145,7 @@ fn check_container(name: &str, ctx: &Value, out: &mut Vec<(String, String)>) {
             broken.push(format!("the added capability {cap}"));
         }
     }
-    if ctx["seccompProfile"]["type"].as_str().is_some_and(|t| t != "RuntimeDefault" && t != "Localhost") {
+    if weak_seccomp(ctx) {
         broken.push("a seccomp profile other than `RuntimeDefault`".to_owned());
     }
     for b in broken {
