@@ -7,6 +7,7 @@
 //! scripts/apiserver-tier.
 
 use crate::bundle::Bundle;
+use oss_spec::template;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -359,18 +360,17 @@ fn members_leave(
                 oss_spec::model::RemovalPod::Departing => member.clone(),
                 oss_spec::model::RemovalPod::First => format!("{name}-0"),
             };
-            let args: Vec<String> = step
-                .exec
-                .iter()
-                .map(|a| {
-                    a.replace("${member.name}", &member)
-                        .replace("${member.index}", &i.to_string())
-                        .replace("${member.host}", &format!("{member}.{name}{}.{ns}.svc", crate::context::PEERS_SUFFIX))
+            let fill = |text: &str| {
+                template::substitute_with(text, template::member_reference, |r| match r {
+                    template::MemberReference::Name => member.clone(),
+                    template::MemberReference::Index => i.to_string(),
+                    template::MemberReference::Host => format!("{member}.{name}{}.{ns}.svc", crate::context::PEERS_SUFFIX),
                 })
-                .collect();
+            };
+            let args: Vec<String> = step.exec.iter().map(|a| fill(a)).collect();
             let mut line = format!("kubectl exec -n {ns} {pod} -c {name} -- {}", crate::shell::command(&args));
             if let Some(n) = &step.note {
-                line.push_str(&format!("    # {}", n.replace("${member.name}", &member)));
+                line.push_str(&format!("    # {}", fill(n)));
             }
             commands.push(line);
         }

@@ -677,26 +677,30 @@ fn decode_removal_step(d: &mut Decoder, n: &Node, p: &str) -> Option<RemovalStep
         }
         let mut ok = true;
         for (i, a) in args.iter().enumerate() {
-            for name in a.split("${").skip(1).map(|rest| rest.split('}').next().unwrap_or(rest)) {
-                if !crate::model::REMOVAL_REFERENCES.contains(&name) {
-                    let at = d.spans.get(&format!("{p}.{i}")).unwrap_or(n.span);
-                    d.diags.push(
-                        Diagnostic::error(Code::UnknownReference, format!("`${{{name}}}` is not known in a removal step")).at(at).help(
-                            format!(
-                                "a removal step's command may use {}",
-                                crate::model::REMOVAL_REFERENCES.iter().map(|r| format!("`${{{r}}}`")).collect::<Vec<_>>().join(", ")
-                            ),
-                        ),
-                    );
-                    ok = false;
-                }
-            }
+            let at = d.spans.get(&format!("{p}.{i}")).unwrap_or(n.span);
+            ok &= member_references_known(d, a, at);
         }
         ok.then_some(args)
     });
-    let note = f.opt(d, "note", Decoder::string);
+    let note = f.opt(d, "note", |d, n, p| d.string(n, p).filter(|s| member_references_known(d, s, n.span)));
     f.finish(d);
     Some(RemovalStep { run_in: run_in.unwrap_or_default(), exec: exec?, note })
+}
+
+/// Whether `text` of a removal step uses only the member references (`template::parse_with`,
+/// the same syntax as everywhere); reports each other one at `at`.
+fn member_references_known(d: &mut Decoder, text: &str, at: Span) -> bool {
+    let Err(errors) = crate::template::parse_with(text, crate::template::member_reference) else { return true };
+    let known: Vec<String> = crate::template::MEMBER_REFERENCES.iter().map(|(r, _)| format!("`${{{r}}}`")).collect();
+    for e in errors {
+        let message = if e.unknown { format!("`${{{}}}` is not known in a removal step", e.text) } else { e.text };
+        d.diags.push(
+            Diagnostic::error(Code::UnknownReference, message)
+                .at(at)
+                .help(format!("a removal step may use {}; write `$${{` for a literal `${{`", known.join(", "))),
+        );
+    }
+    false
 }
 
 fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {

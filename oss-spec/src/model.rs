@@ -468,9 +468,6 @@ impl RemovalPod {
     }
 }
 
-/// The references a removal step's command may use.
-pub const REMOVAL_REFERENCES: &[&str] = &["member.name", "member.index", "member.host"];
-
 /// Whether an autoscaler may remove replicas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -66,13 +66,35 @@ pub const FIXED: &[(&str, Reference)] = &[
     ("pod.ip", Reference::PodIp),
 ];
 
-/// A piece of a parsed template.
+/// A reference in a removal step's command (`runtime.scaling.removeMember`): the replica that
+/// leaves, which `ossc diff` fills in for each departing replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberReference {
+    /// `${member.name}`: its pod name.
+    Name,
+    /// `${member.index}`: its ordinal.
+    Index,
+    /// `${member.host}`: its stable DNS name.
+    Host,
+}
+
+/// The names a removal step may use, and what each means.
+pub const MEMBER_REFERENCES: &[(&str, MemberReference)] =
+    &[("member.name", MemberReference::Name), ("member.index", MemberReference::Index), ("member.host", MemberReference::Host)];
+
+/// The member reference named `name`, if any (for [`parse_with`] and [`substitute_with`]).
+#[must_use]
+pub fn member_reference(name: &str) -> Option<MemberReference> {
+    MEMBER_REFERENCES.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+}
+
+/// A piece of a parsed template; `R` is the kind of reference the context allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub enum Part<R = Reference> {
     /// Text as is.
     Literal(String),
     /// A reference, with its byte range in the string (for error spans).
-    Ref(Reference, std::ops::Range<usize>),
+    Ref(R, std::ops::Range<usize>),
 }
 
 /// A syntax or name error inside a template: where (byte range in the string) and what.
@@ -88,8 +110,13 @@ pub struct TemplateError {
 
 /// `s` with every reference replaced by `value(reference)`. A string that does not parse is
 /// returned as it is (validation has already reported it with its place).
-pub fn substitute(s: &str, mut value: impl FnMut(Reference) -> String) -> String {
-    match parse(s) {
+pub fn substitute(s: &str, value: impl FnMut(Reference) -> String) -> String {
+    substitute_with(s, resolve, value)
+}
+
+/// [`substitute`] for a context whose references `resolve` names (e.g. [`member_reference`]).
+pub fn substitute_with<R>(s: &str, resolve: impl Fn(&str) -> Option<R>, mut value: impl FnMut(R) -> String) -> String {
+    match parse_with(s, resolve) {
         Ok(parts) => parts
             .into_iter()
             .map(|p| match p {
@@ -106,6 +133,15 @@ pub fn substitute(s: &str, mut value: impl FnMut(Reference) -> String) -> String
 /// # Errors
 /// Every malformed or unknown reference.
 pub fn parse(s: &str) -> Result<Vec<Part>, Vec<TemplateError>> {
+    parse_with(s, resolve)
+}
+
+/// [`parse`] for a context whose references `resolve` names: the same syntax (`$${` escapes,
+/// an unclosed `${` is an error), another set of names.
+///
+/// # Errors
+/// Every malformed reference, and every name `resolve` does not know.
+pub fn parse_with<R>(s: &str, resolve: impl Fn(&str) -> Option<R>) -> Result<Vec<Part<R>>, Vec<TemplateError>> {
     let mut parts = Vec::new();
     let mut errors = Vec::new();
     let mut lit = String::new();
@@ -173,6 +209,16 @@ fn resolve(name: &str) -> Option<Reference> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_references_use_the_same_syntax() {
+        let parts = parse_with("a ${member.name} $${member.name} ${member.index}", member_reference).unwrap();
+        assert_eq!(parts[1], Part::Ref(MemberReference::Name, 2..16));
+        assert_eq!(parts[2], Part::Literal(" ${member.name} ".into()));
+        let errors = parse_with("${pod.name} ${member.name", member_reference).unwrap_err();
+        assert_eq!((errors[0].unknown, errors[0].text.as_str(), errors[1].unknown), (true, "pod.name", false));
+        assert_eq!(substitute_with("x-${member.index}", member_reference, |_| "4".into()), "x-4");
+    }
 
     #[test]
     fn substitute_replaces_references_and_keeps_the_rest() {
