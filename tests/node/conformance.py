@@ -1,0 +1,484 @@
+#!/usr/bin/env python3
+"""The node tier's conformance checks: each catalog service's bundle, applied exactly as `ossc
+build` emits it to a real three-node cluster (scripts/cluster start --nodes 3), must become Ready,
+answer a real client, heal, respect its disruption budget, stop and start, restart and upgrade
+rolling, scale, and refuse clients its NetworkPolicy does not list.
+
+Run by scripts/node-tier (which builds the images, starts and stops the cluster); alone:
+    KUBECONFIG=... OSSC=target/release/ossc python3 tests/node/conformance.py [SERVICE...]
+
+Per-service knowledge (capacity lowered for this 2-core machine, the client's commands, how
+membership is read) is in tests/node/services.py. Results go to target/node-tier/results.json and,
+as a table, into docs/runtime.md between the node-tier markers.
+"""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+import services as catalog  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+OSSC = os.environ.get("OSSC", str(ROOT / "target/release/ossc"))
+KUBECTL = os.environ.get("KUBECTL", "kubectl")
+NODE_HOME = Path(os.environ.get("NODE_HOME", Path.home() / ".cache/ossc-cluster/nodes"))
+CRICTL = os.environ.get("CRICTL", str(Path.home() / ".cache/ossc-cluster/bin/crictl"))
+OUT = ROOT / "target/node-tier"
+CLIENT_IMAGE = "ossc.dev/test-client:1"
+CLIENT_NS, OUTSIDE_NS = "ossc-clients", "ossc-outside"
+CLIENT_LABEL = {"ossc.dev/role": "client"}
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def run(args, input=None, timeout=120, check=True):
+    p = subprocess.run(args, input=input, capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise Failure(f"{' '.join(args[:6])}... exited {p.returncode}: {(p.stderr or p.stdout).strip()[-600:]}")
+    return p
+
+
+def k(*args, input=None, timeout=120, check=True):
+    return run([KUBECTL, *args], input=input, timeout=timeout, check=check)
+
+
+class Failure(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ cluster helpers ---
+def pods(ns, selector):
+    out = k("get", "pods", "-n", ns, "-l", selector, "-o", "json").stdout
+    return json.loads(out)["items"]
+
+
+def ready(p):
+    if p["metadata"].get("deletionTimestamp"):
+        return False
+    conds = {c["type"]: c["status"] for c in p.get("status", {}).get("conditions", [])}
+    return conds.get("Ready") == "True"
+
+
+def wait_pods(ns, selector, count, timeout, what="pods Ready"):
+    """Waits until exactly `count` pods match and all are Ready; returns the seconds it took."""
+    t0 = time.time()
+    while True:
+        ps = pods(ns, selector)
+        live = [p for p in ps if not p["metadata"].get("deletionTimestamp")]
+        if all(ready(p) for p in live) and len(live) == count and (count or not ps):
+            return time.time() - t0
+        if time.time() - t0 > timeout:
+            states = ", ".join(f"{p['metadata']['name']}:{p['status'].get('phase')}"
+                               f"{'/ready' if ready(p) else ''}" for p in ps)
+            raise Failure(f"{what}: want {count}, after {timeout:.0f}s: [{states}]")
+        time.sleep(1)
+
+
+def pod_node_socket(pod):
+    node = pod["spec"]["nodeName"]  # node-a -> its containerd
+    return NODE_HOME / node / "containerd.sock"
+
+
+def kill_main_process(pod, container):
+    """SIGKILL to the container's main process, from the node (as an OOM kill or crash would)."""
+    sock = f"unix://{pod_node_socket(pod)}"
+    cid = run([CRICTL, "-r", sock, "ps", "-q", "--name", f"^{container}$",
+               "--label", f"io.kubernetes.pod.uid={pod['metadata']['uid']}"]).stdout.split()
+    if not cid:
+        raise Failure(f"no running container {container} in {pod['metadata']['name']}")
+    info = json.loads(run([CRICTL, "-r", sock, "inspect", cid[0]]).stdout)
+    pid = info["info"]["pid"]
+    os.kill(pid, 9)
+    return pid
+
+
+def restarts(pod, container):
+    for s in pod.get("status", {}).get("containerStatuses", []):
+        if s["name"] == container:
+            return s.get("restartCount", 0)
+    return 0
+
+
+def evict(ns, name):
+    body = json.dumps({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": ns}})
+    p = k("create", "--raw", f"/api/v1/namespaces/{ns}/pods/{name}/eviction", "-f", "-", input=body, check=False)
+    text = (p.stdout + p.stderr)
+    if p.returncode == 0:
+        return "evicted"
+    if "429" in text or "TooManyRequests" in text or "disruption budget" in text:
+        return "refused"
+    raise Failure(f"eviction of {name}: {text.strip()[-300:]}")
+
+
+# ------------------------------------------------------------------ clients ---
+def client_pod_yaml(ns, name, labels):
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {
+            "terminationGracePeriodSeconds": 1,
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 10000, "runAsGroup": 10000,
+                                "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "client", "image": CLIENT_IMAGE, "imagePullPolicy": "IfNotPresent",
+                "command": ["sleep", "infinity"],
+                "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                                    "readOnlyRootFilesystem": True},
+                "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                "resources": {"requests": {"cpu": "10m", "memory": "64Mi"}, "limits": {"memory": "512Mi"}},
+            }],
+            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+        },
+    }
+
+
+def ensure_clients():
+    docs = []
+    for ns in (CLIENT_NS, OUTSIDE_NS):
+        docs.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {
+            "pod-security.kubernetes.io/enforce": "restricted"}}})
+    docs.append(client_pod_yaml(CLIENT_NS, "client", CLIENT_LABEL))          # listed in access.clients
+    docs.append(client_pod_yaml(CLIENT_NS, "unlisted", {"ossc.dev/role": "other"}))  # same namespace, not listed
+    docs.append(client_pod_yaml(OUTSIDE_NS, "intruder", CLIENT_LABEL))       # right labels, wrong namespace
+    k("apply", "-f", "-", input=yaml.safe_dump_all(docs))
+    for ns, name in ((CLIENT_NS, "client"), (CLIENT_NS, "unlisted"), (OUTSIDE_NS, "intruder")):
+        k("wait", "--for=condition=Ready", f"pod/{name}", "-n", ns, "--timeout=180s", timeout=200)
+
+
+def sh(script, pod="client", ns=CLIENT_NS, timeout=60, check=True):
+    """Runs a shell script in a client pod; returns stdout."""
+    p = k("exec", "-n", ns, pod, "--", "bash", "-c", script, timeout=timeout + 10, check=False)
+    if check and p.returncode != 0:
+        raise Failure(f"client command failed ({p.returncode}): {script[:120]!r}: {(p.stderr or p.stdout).strip()[-400:]}")
+    return p
+
+
+class Load(threading.Thread):
+    """A client that keeps reading (or writing) while something happens; counts errors."""
+
+    def __init__(self, op):
+        super().__init__(daemon=True)
+        self.op, self.ok, self.err, self.stop_ = op, 0, 0, threading.Event()
+
+    def run(self):
+        while not self.stop_.is_set():
+            try:
+                p = k("exec", "-n", CLIENT_NS, "client", "--", "bash", "-c", self.op, timeout=15, check=False)
+                if p.returncode == 0:
+                    self.ok += 1
+                else:
+                    self.err += 1
+            except subprocess.TimeoutExpired:
+                self.err += 1
+            time.sleep(0.5)
+
+    def finish(self):
+        self.stop_.set()
+        self.join(30)
+        total = self.ok + self.err
+        return f"{self.err}/{total} client ops failed ({100.0 * self.err / total if total else 0:.0f}%)"
+
+
+# ------------------------------------------------------------------ one service ---
+class Service:
+    def __init__(self, name):
+        self.name = name
+        self.d = catalog.SERVICES[name]
+        self.ns = name
+        self.spec = yaml.safe_load(open(ROOT / "specs" / f"{name}.yaml"))
+        self.selector = f"app.kubernetes.io/instance={name}"
+        self.replicas = self.spec.get("redundancy", {}).get("replicas", 1)
+        self.stateful = self.spec["runtime"]["state"] == "stateful"
+        self.container = name
+        st = self.spec["runtime"].get("health", {}).get("startupTimeout", "5m")
+        self.startup = parse_duration(st)
+        self.workload = "statefulset" if self.stateful else "deployment"
+        OUT.mkdir(parents=True, exist_ok=True)
+        self.overlay = OUT / f"{name}-overlay.yaml"
+        ov = {"apiVersion": "openservice.dev/v1alpha1", "kind": "Service", "extends": f"../../specs/{name}.yaml",
+              "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}}
+        self.overlay.write_text(yaml.safe_dump(ov, sort_keys=False))
+
+    def build(self, *extra):
+        args = [OSSC, "build", str(self.overlay)]
+        for s in self.d.get("sets", []) + list(extra):
+            args += ["--set", s]
+        p = run(args, timeout=60)
+        return p.stdout
+
+    def apply(self, *extra):
+        bundle = self.build(*extra)
+        (OUT / f"{self.name}-bundle.yaml").write_text(bundle)
+        k("apply", "--server-side", "--force-conflicts", "-f", "-", input=bundle, timeout=120)
+
+    def images(self):
+        imgs = set()
+        for doc in yaml.safe_load_all(self.build()):
+            if doc and doc.get("kind") in ("StatefulSet", "Deployment", "Job", "CronJob"):
+                spec = doc["spec"]["template"]["spec"]
+                for c in spec.get("initContainers", []) + spec.get("containers", []):
+                    imgs.add(c["image"])
+        return sorted(imgs)
+
+    def op(self, name, *a):
+        return self.d[name](self, *a)
+
+    def host(self):
+        return f"{self.name}.{self.ns}.svc.cluster.local"
+
+
+def parse_duration(s):
+    mult = {"s": 1, "m": 60, "h": 3600}
+    return int(s[:-1]) * mult[s[-1]]
+
+
+def check_service(svc, results):
+    def record(check, status, detail=""):
+        results.append({"service": svc.name, "check": check, "status": status, "detail": detail})
+        log(f"{status:7} {svc.name} {check}: {detail}")
+
+    only = [c for c in os.environ.get("OSSC_NODE_CHECKS", "").split(",") if c]
+
+    def attempt(check, fn):
+        if only and check not in ("ready", "function") and not any(check.startswith(o) for o in only):
+            return True
+        try:
+            detail = fn()
+            record(check, "PASS", detail or "")
+            return True
+        except Skip as e:
+            record(check, "SKIPPED", str(e))
+        except (Failure, subprocess.TimeoutExpired) as e:
+            record(check, "FAIL", str(e))
+        return False
+
+    for pre in svc.d.get("before", []):
+        pre(svc)
+    t0 = time.time()
+
+    def ready_check():
+        svc.apply()
+        secs = wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        return f"{svc.replicas} pods Ready in {time.time() - t0:.0f}s (startup timeout {svc.startup}s)"
+
+    if not attempt("ready", ready_check):
+        dump(svc)
+        return
+
+    def function():
+        svc.op("write", "k1", "v1")
+        got = svc.op("read", "k1")
+        if "v1" not in got:
+            raise Failure(f"read back {got!r}, wanted v1")
+        return svc.d.get("function_note", "round trip through the client Service")
+
+    if not attempt("function", function):
+        dump(svc)
+        return
+
+    def access():
+        p = svc.op("probe", "client", CLIENT_NS)  # the same probe must pass for the listed client
+        if p.returncode != 0:
+            raise Failure(f"the listed client's probe failed: {(p.stderr or p.stdout).strip()[-200:]}")
+        for pod, ns in (("unlisted", CLIENT_NS), ("intruder", OUTSIDE_NS)):
+            p = svc.op("probe", pod, ns)
+            if p.returncode == 0:
+                raise Failure(f"{ns}/{pod} got through: {p.stdout.strip()[-200:]}")
+        return f"listed client served; {CLIENT_NS}/unlisted and {OUTSIDE_NS}/intruder refused"
+
+    attempt("access", access)
+
+    def data_back():
+        if not svc.d.get("durable", svc.stateful):
+            return ""
+        got = svc.op("read", "k1")
+        if "v1" not in got:
+            raise Failure(f"data lost: read {got!r}")
+        return ", data still there"
+
+    def heal_delete():
+        victim = sorted(pods(svc.ns, svc.selector), key=lambda p: p["metadata"]["name"])[0]
+        t = time.time()
+        k("delete", "pod", "-n", svc.ns, victim["metadata"]["name"], "--wait=false")
+        time.sleep(2)
+        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        return f"{victim['metadata']['name']} deleted, Ready again in {time.time() - t:.0f}s" + data_back()
+
+    attempt("heal: pod deleted", heal_delete)
+
+    def heal_kill():
+        victim = sorted(pods(svc.ns, svc.selector), key=lambda p: p["metadata"]["name"])[-1]
+        before = restarts(victim, svc.container)
+        t = time.time()
+        kill_main_process(victim, svc.container)
+        name = victim["metadata"]["name"]
+        deadline = time.time() + svc.startup + 60
+        while True:
+            p = json.loads(k("get", "pod", "-n", svc.ns, name, "-o", "json").stdout)
+            if restarts(p, svc.container) > before and ready(p):
+                break
+            if time.time() > deadline:
+                raise Failure(f"{name} not Ready again after its main process was killed")
+            time.sleep(1)
+        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        return f"main process of {name} killed, restarted and Ready in {time.time() - t:.0f}s" + data_back()
+
+    attempt("heal: process killed", heal_kill)
+
+    def disruption():
+        ps = sorted(pods(svc.ns, svc.selector), key=lambda p: p["metadata"]["name"])
+        has_pdb = bool(json.loads(k("get", "pdb", "-n", svc.ns, "-o", "json").stdout)["items"])
+        load = Load(svc.d["read_op"](svc, "k1"))
+        load.start()
+        time.sleep(2)
+        first = evict(svc.ns, ps[0]["metadata"]["name"])
+        second = evict(svc.ns, ps[1]["metadata"]["name"]) if len(ps) > 1 else None
+        time.sleep(3)
+        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        time.sleep(2)
+        rate = load.finish()
+        if first != "evicted":
+            raise Failure(f"the first eviction was {first} although every pod was Ready")
+        if has_pdb and second not in ("refused", None):
+            raise Failure(f"a second eviction while one member was down was accepted ({rate})")
+        if svc.d.get("available", svc.replicas > 1) and load.err > load.ok // 4:
+            raise Failure(f"the service did not keep working while one member was down: {rate}")
+        pdb = "PDB: a second eviction refused" if second == "refused" else (
+            "no PodDisruptionBudget (single instance, documented)" if not has_pdb else "PDB")
+        return f"{pdb}; while one member was down: {rate}" + data_back()
+
+    attempt("disruption: eviction", disruption)
+
+    def upgrade():
+        image = svc.spec["runtime"]["image"]
+        nxt = image + "-rebuild"
+        for sock in sorted(NODE_HOME.glob("node-*/containerd.sock")):
+            run(["ctr", "-a", str(sock), "-n", "k8s.io", "images", "tag", "--force", image, nxt])
+        load = Load(svc.d["read_op"](svc, "k1"))
+        load.start()
+        t = time.time()
+        svc.apply(f"runtime.image={nxt}")
+        rollout(svc, lambda p: any(c["image"] == nxt for c in p["spec"]["containers"]))
+        rate = load.finish()
+        if svc.d.get("available", svc.replicas > 1) and load.err > load.ok // 4:
+            raise Failure(f"the service did not answer throughout: {rate}")
+        return f"rolled to the rebuilt image in {time.time() - t:.0f}s; {rate}" + data_back()
+
+    attempt("upgrade: image rolled", upgrade)
+
+    def restart():
+        t = time.time()
+        svc.apply("runtime.image=" + svc.spec["runtime"]["image"] + "-rebuild", "lifecycle.restartGeneration=1")
+        maxdown = rollout(svc, lambda p: p["metadata"].get("annotations", {}).get(
+            "openservice.dev/restart-generation") == "1")
+        if maxdown > 1:
+            raise Failure(f"{maxdown} pods were down at once")
+        return f"every pod replaced, at most {maxdown} down at a time, in {time.time() - t:.0f}s" + data_back()
+
+    attempt("lifecycle: restartGeneration", restart)
+
+    def stop_start():
+        base = ["runtime.image=" + svc.spec["runtime"]["image"] + "-rebuild", "lifecycle.restartGeneration=1"]
+        svc.apply(*base, "lifecycle.state=stopped")
+        wait_pods(svc.ns, svc.selector, 0, 180, "pods gone")
+        claims = json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"]
+        if svc.stateful and len(claims) < svc.replicas:
+            raise Failure(f"only {len(claims)} claims kept while stopped")
+        t = time.time()
+        svc.apply(*base)
+        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        return f"stopped: 0 pods, {len(claims)} claims kept; running again in {time.time() - t:.0f}s" + data_back()
+
+    attempt("lifecycle: stopped/running", stop_start)
+
+    def scale():
+        target = svc.d.get("scale_to")
+        if not target:
+            raise Skip(svc.d.get("scale_reason", "the spec does not allow more replicas"))
+        base = ["runtime.image=" + svc.spec["runtime"]["image"] + "-rebuild", "lifecycle.restartGeneration=1"]
+        for step in svc.d.get("scale_before", []):
+            step(svc, target)
+        t = time.time()
+        svc.apply(*base, *svc.d.get("scale_sets", [f"redundancy.replicas={target}"]))
+        wait_pods(svc.ns, svc.selector, target, svc.startup + 60)
+        svc.replicas = target
+        members = svc.op("members")
+        if members != target:
+            raise Failure(f"{target} pods but {members} members")
+        return f"{target} pods Ready and {members} members in {time.time() - t:.0f}s" + data_back()
+
+    attempt("scale: member joins", scale)
+
+
+def rollout(svc, is_new):
+    """Waits until every pod is new and Ready; returns the most pods seen not Ready at once."""
+    maxdown, deadline = 0, time.time() + (svc.startup + 60) * max(svc.replicas, 1)
+    while True:
+        ps = [p for p in pods(svc.ns, svc.selector)]
+        live = [p for p in ps if not p["metadata"].get("deletionTimestamp")]
+        down = svc.replicas - sum(1 for p in live if ready(p))
+        maxdown = max(maxdown, down)
+        if len(live) == svc.replicas and all(ready(p) and is_new(p) for p in live) and len(ps) == len(live):
+            return maxdown
+        if time.time() > deadline:
+            raise Failure("rollout did not finish")
+        time.sleep(0.5)
+
+
+def dump(svc):
+    p = k("get", "pods,pvc,events", "-n", svc.ns, "-o", "wide", check=False)
+    log("      | " + "\n      | ".join(p.stdout.splitlines()[-30:]))
+    for pod in pods(svc.ns, svc.selector):
+        for c in pod["spec"]["containers"]:
+            lg = k("logs", "-n", svc.ns, pod["metadata"]["name"], "-c", c["name"], "--tail=15", check=False)
+            log(f"      | logs {pod['metadata']['name']}/{c['name']}:\n      | " + "\n      | ".join(lg.stdout.splitlines()))
+
+
+def teardown(svc):
+    k("delete", "namespace", svc.ns, "--wait=true", "--timeout=180s", check=False, timeout=200)
+
+
+def main():
+    names = sys.argv[1:] or list(catalog.SERVICES)
+    results = []
+    ensure_clients()
+    for name in names:
+        d = catalog.SERVICES[name]
+        if d.get("skip"):
+            results.append({"service": name, "check": "all", "status": "SKIPPED", "detail": d["skip"]})
+            log(f"SKIPPED {name}: {d['skip']}")
+            continue
+        svc = Service(name)
+        t0 = time.time()
+        log(f"--- {name} (images: {', '.join(svc.images())})")
+        try:
+            check_service(svc, results)
+        finally:
+            teardown(svc)
+        log(f"--- {name} done in {time.time() - t0:.0f}s")
+    (OUT / "results.json").write_text(json.dumps(results, indent=1))
+    passed = sum(r["status"] == "PASS" for r in results)
+    failed = sum(r["status"] == "FAIL" for r in results)
+    skipped = sum(r["status"] == "SKIPPED" for r in results)
+    log(f"node tier: {passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    # one module instance: services.py imports this file as `conformance`, so run that one
+    # (its Failure is the one the checks catch)
+    import conformance
+
+    sys.exit(conformance.main())
