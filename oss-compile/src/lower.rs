@@ -300,6 +300,35 @@ fn protocol(p: Protocol) -> String {
     p.name().to_owned()
 }
 
+/// Copies the image's content of `source` into the empty volume mounted at `target`, entry by
+/// entry with their modes and times. Not `cp -a source/. target/`: that also gives `target`
+/// itself the source directory's owner and times, which a non-root user may not do to a volume
+/// root it does not own (the kubelet makes it root's, group fsGroup), so the copy failed on a
+/// real node and the pod never started (found by the node tier).
+fn seed_command(source: &str, target: &str) -> String {
+    let (s, t) = (crate::shell::quote(source), crate::shell::quote(target));
+    format!("for f in {s}/* {s}/.[!.]* {s}/..?*; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then cp -a \"$f\" {t}/ || exit 1; fi; done")
+}
+
+/// Seconds a replica behind the client Service keeps serving after it is told to stop, before it
+/// gets SIGTERM: the time kube-proxy on every node (and any load balancer) needs to drop it from
+/// the Service. Without it, connections opened in that window reach a process that has already
+/// closed its socket; the node tier measured such errors during rolling upgrades.
+pub const ENDPOINT_DRAIN_SECONDS: i64 = 5;
+
+/// The `preStop` hook: the packager's drain command, or else, for replicas behind the client
+/// Service, a native sleep (no shell needed in the image) of [`ENDPOINT_DRAIN_SECONDS`], at most
+/// half of the grace period.
+fn pre_stop(rt: &oss_spec::model::Runtime, serves_clients: bool) -> Option<LifecycleHandler> {
+    if !rt.stop.drain.is_empty() {
+        return Some(LifecycleHandler { exec: Some(ExecAction { command: Some(rt.stop.drain.clone()) }), ..LifecycleHandler::default() });
+    }
+    let grace = i64::try_from(rt.stop.grace_period.secs_ceil()).unwrap_or(i64::MAX);
+    let seconds = ENDPOINT_DRAIN_SECONDS.min(grace / 2);
+    (serves_clients && seconds > 0)
+        .then(|| LifecycleHandler { sleep: Some(k8s_openapi::api::core::v1::SleepAction { seconds }), ..LifecycleHandler::default() })
+}
+
 /// The Service clients connect to: the endpoints, load-balanced over ready replicas.
 fn client_service(cx: &Context) -> Option<Service> {
     let endpoints = &cx.spec.function.endpoints;
@@ -575,7 +604,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         mounts.push(VolumeMount { name: name.clone(), mount_path: w.path.to_string(), ..VolumeMount::default() });
         if w.from_image {
             let target = format!("/ossc-seed/{name}");
-            seed_script.push(format!("cp -a {}/. {target}/", w.path));
+            seed_script.push(seed_command(w.path.as_str(), &target));
             seed_mounts.push(VolumeMount { name, mount_path: target, ..VolumeMount::default() });
         }
     }
@@ -684,10 +713,8 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         success_threshold: Some(1),
         ..live.clone()
     };
-    let lifecycle = (!rt.stop.drain.is_empty()).then(|| Lifecycle {
-        pre_stop: Some(LifecycleHandler { exec: Some(ExecAction { command: Some(rt.stop.drain.clone()) }), ..LifecycleHandler::default() }),
-        ..Lifecycle::default()
-    });
+    let lifecycle =
+        pre_stop(rt, !cx.spec.function.endpoints.is_empty()).map(|handler| Lifecycle { pre_stop: Some(handler), ..Lifecycle::default() });
     let container = Container {
         name: cx.name.clone(),
         image: Some(rt.image.to_string()),
@@ -886,6 +913,17 @@ pub fn resolve(cx: &Context, r: &Reference) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seeding_copies_entries_and_leaves_the_volume_root_alone() {
+        let cmd = seed_command("/etc/my conf", "/ossc-seed/rw0");
+        assert_eq!(
+            cmd,
+            "for f in '/etc/my conf'/* '/etc/my conf'/.[!.]* '/etc/my conf'/..?*; do if [ -e \"$f\" ] || [ -L \"$f\" ]; \
+             then cp -a \"$f\" /ossc-seed/rw0/ || exit 1; fi; done"
+        );
+        assert!(!cmd.contains("/. "), "copying `dir/.` would set the volume root's owner and times");
+    }
 
     #[test]
     fn volume_names_are_dns_labels() {

@@ -60,3 +60,8 @@ pack() { # mkimage.py options (--entrypoint, --cmd, --env, --user, --workdir, --
   mv "$OUT.new" "$OUT"
 }
 
+maven_libs() { # POM DIR : the runtime dependencies of FILES/POM (jars from Maven Central) into $ROOT/DIR
+  mkdir -p "$ROOT$2"
+  mvn -q -B -f "$FILES/$1" -Dmaven.repo.local="${OSSC_MAVEN_REPO:-$HOME/.m2/repository}" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$ROOT$2" >&2
+}

@@ -286,12 +286,12 @@ node_start() {
   done
   command -v containerd >/dev/null && command -v runc >/dev/null && [ -x "$CNI_BIN_DIR/bridge" ] \
     || die "containerd, runc and the CNI plugins are needed: run '$0 install --nodes $n'"
-  # a start that fails half-way stops what it started
-  trap 'rc=$?; if [ $rc -ne 0 ]; then log "start failed: stopping what was started"; node_stop; fi' EXIT
   if ip netns list | grep -qw "$NET_NS"; then
-    node_pid_alive kube-apiserver && { trap - EXIT; log "node tier already running"; echo "KUBECONFIG=$NODE_KUBECONFIG"; return 0; }
+    node_pid_alive kube-apiserver && { log "node tier already running"; echo "KUBECONFIG=$NODE_KUBECONFIG"; return 0; }
     die "network namespace $NET_NS exists but the tier is not running: run '$0 stop' first"
   fi
+  # from here on everything is ours: a start that fails half-way stops what it started
+  trap 'rc=$?; if [ $rc -ne 0 ]; then log "start failed: stopping what was started"; node_stop; fi' EXIT
   mkdir -p "$NODE_RUN"
   NODE_IMAGES="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/images"
   "$NODE_IMAGES" build pause

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""A small NATS client for the node tier (no NATS client is packaged in Debian): the core protocol
+(INFO, CONNECT, PUB, SUB, MSG) and JetStream's JSON API over request/reply.
+
+  natsc.py HOST stream NAME SUBJECT REPLICAS   create (or keep) a file-backed stream
+  natsc.py HOST pub SUBJECT DATA               publish through JetStream; prints the ack
+  natsc.py HOST last STREAM SUBJECT            the last message stored on SUBJECT
+  natsc.py HOST consume STREAM DURABLE         fetch and ack one message with a pull consumer
+"""
+import base64, json, socket, sys, uuid
+
+
+class Conn:
+    def __init__(self, host, port=4222):
+        self.s = socket.create_connection((host, port), timeout=5)
+        self.f = self.s.makefile("rb")
+        info = self.f.readline()
+        if not info.startswith(b"INFO"):
+            raise SystemExit(f"not a NATS server: {info!r}")
+        self.s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":false}\r\nPING\r\n')
+        self.expect(b"PONG")
+        self.sid = 0
+
+    def expect(self, word):
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise SystemExit("connection closed")
+            if line.startswith(b"PING"):
+                self.s.sendall(b"PONG\r\n")
+            elif line.startswith(b"-ERR"):
+                raise SystemExit(line.decode().strip())
+            elif line.startswith(word):
+                return line
+
+    def request(self, subject, payload=b""):
+        self.sid += 1
+        inbox = "_INBOX." + uuid.uuid4().hex
+        self.s.sendall(f"SUB {inbox} {self.sid}\r\nPUB {subject} {inbox} {len(payload)}\r\n".encode() + payload + b"\r\n")
+        head = self.expect(b"MSG").split()
+        n = int(head[-1])
+        data = self.f.read(n + 2)[:n]
+        reply = head[3].decode() if len(head) == 5 else None
+        return data, reply
+
+
+def main():
+    host, cmd, *a = sys.argv[1:]
+    c = Conn(host)
+    if cmd == "stream":
+        cfg = {"name": a[0], "subjects": [a[1]], "num_replicas": int(a[2]), "storage": "file"}
+        r, _ = c.request(f"$JS.API.STREAM.CREATE.{a[0]}", json.dumps(cfg).encode())
+        resp = json.loads(r)
+        if "error" in resp and resp["error"].get("err_code") != 10058:  # 10058: already in use
+            raise SystemExit(resp["error"])
+        print("stream", a[0], "ok")
+    elif cmd == "pub":
+        r, _ = c.request(a[0], a[1].encode())
+        resp = json.loads(r)
+        if "error" in resp:
+            raise SystemExit(resp["error"])
+        print(json.dumps(resp))
+    elif cmd == "last":
+        r, _ = c.request(f"$JS.API.STREAM.MSG.GET.{a[0]}", json.dumps({"last_by_subj": a[1]}).encode())
+        resp = json.loads(r)
+        if "error" in resp:
+            raise SystemExit(resp["error"])
+        print(base64.b64decode(resp["message"]["data"]).decode())
+    elif cmd == "consume":
+        cfg = {"stream_name": a[0], "config": {"durable_name": a[1], "ack_policy": "explicit"}}
+        r, _ = c.request(f"$JS.API.CONSUMER.CREATE.{a[0]}.{a[1]}", json.dumps(cfg).encode())
+        if "error" in json.loads(r) and json.loads(r)["error"].get("err_code") != 10148:
+            raise SystemExit(json.loads(r)["error"])
+        data, reply = c.request(f"$JS.API.CONSUMER.MSG.NEXT.{a[0]}.{a[1]}", b'{"batch":1,"expires":4000000000}')
+        if not reply:
+            raise SystemExit(f"no message: {data!r}")
+        c.s.sendall(f"PUB {reply} 4\r\n+ACK\r\n".encode())
+        c.s.sendall(b"PING\r\n"); c.expect(b"PONG")
+        print(data.decode())
+    else:
+        raise SystemExit(__doc__)
+
+
+main()
