@@ -1,15 +1,22 @@
 # scripts/lib/image-helpers.sh - what an image definition (scripts/images.d/NAME.sh) may call;
 # sourced by scripts/images. A change here rebuilds every image (it is part of each stamp).
+log() { printf '[images] %s\n' "$*" >&2; }
+die() { printf '[images] ERROR: %s\n' "$*" >&2; exit 1; }
+refs_of() { # NAME -> its refs, one a line (the REFS= line of its definition)
+  awk -F'"' '/^REFS=/{n=split($2, r, " "); for (i=1; i<=n; i++) print r[i]; exit}' "$defs/$1.sh"
+}
 # ---- helpers for the definitions ----
 # ROOT: the image's root filesystem being built; FILES: scripts/images.d/NAME/
-debian() { # SUITE PKG... : a minimal Debian root filesystem with these packages
+debian() { # SUITE PKG... : a minimal Debian root filesystem with these packages (man pages are
+  # left out, but update-alternatives in the Java packages needs man1 to exist while installing)
   local suite="$1"; shift
   local inc; inc="$(IFS=,; echo "$*")"
   mmdebstrap --quiet --variant=minbase --include="$inc" --aptopt='Acquire::Languages "none"' \
     --aptopt='APT::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*' \
+    --essential-hook='mkdir -p "$1"/usr/share/man/man1' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/* "$1"/usr/share/man' \
     "$suite" "$ROOT" "$MIRROR" >&2
 }
 static_root() { # an empty root filesystem (distroless-like): passwd, group, tmp, CA certificates
@@ -35,7 +42,10 @@ go_bin() { # PKG@VERSION NAME : a static binary from the Go module proxy into $R
     GOWORK=off CGO_ENABLED=0 GOTELEMETRY=off GOFLAGS="-p=2 -mod=mod" GOBIN="$out" \
     "$go" install -trimpath -ldflags "-s -w" "$1" >&2
   mkdir -p "$ROOT/usr/local/bin"
-  mv "$out/$(basename "${1%@*}")" "$ROOT/usr/local/bin/$2"; rm -rf "$out"
+  # one package, one binary; its name drops a major-version suffix (nats-server/v2 -> nats-server)
+  local built; built="$(ls "$out")"
+  [ "$(printf '%s\n' "$built" | wc -l)" = 1 ] && [ -n "$built" ] || die "go install $1 gave: $built"
+  mv "$out/$built" "$ROOT/usr/local/bin/$2"; rm -rf "$out"
 }
 go_main() { # NAME MAIN.go MODULE@VERSION... : a main package of ours (FILES/MAIN.go) that calls
   # into modules which `go install` cannot build directly (replace directives in their go.mod)

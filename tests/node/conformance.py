@@ -190,7 +190,15 @@ class Load:
             out, _ = self.proc.communicate()
         self.ok, self.err = out.split().count("ok"), out.split().count("err")
         total = self.ok + self.err
-        return f"{self.err}/{total} client ops failed ({100.0 * self.err / total if total else 0:.0f}%)"
+        note = "" if self.judged() else f"; fewer than {self.MIN_SAMPLES} operations: the rate is reported, not judged"
+        return f"{self.err}/{total} client ops failed ({100.0 * self.err / total if total else 0:.0f}%){note}"
+
+    # a client whose every operation starts a JVM (Kafka's console tools) gets a handful of
+    # samples in a window; a rate over fewer than this many is not a measurement
+    MIN_SAMPLES = 10
+
+    def judged(self):
+        return self.ok + self.err >= self.MIN_SAMPLES
 
 
 # ------------------------------------------------------------------ one service ---
@@ -386,7 +394,7 @@ def check_service(svc, results):
             raise Failure(f"the first eviction was {first} although every pod was Ready")
         if has_pdb and second == "evicted":
             raise Failure(f"a second eviction while {down} member(s) were down was accepted ({rate})")
-        if svc.d.get("available", svc.replicas > 1) and load.err > load.ok // 4:
+        if svc.d.get("available", svc.replicas > 1) and load.judged() and load.err > load.ok // 4:
             raise Failure(f"the service did not keep working while one member was down: {rate}")
         pdb = {"refused": "PDB: a second eviction refused while one member was down",
                "not tried": "PDB: the replacement was Ready before a second eviction could be tried",
@@ -406,7 +414,7 @@ def check_service(svc, results):
         svc.apply(f"runtime.image={nxt}")
         rollout(svc, lambda p: any(c["image"] == nxt for c in p["spec"]["containers"]))
         rate = load.finish()
-        if svc.d.get("available", svc.replicas > 1) and load.err > load.ok // 4:
+        if svc.d.get("available", svc.replicas > 1) and load.judged() and load.err > load.ok // 4:
             raise Failure(f"the service did not answer throughout: {rate}")
         return f"rolled to the rebuilt image in {time.time() - t:.0f}s; {rate}" + data_back()
 
@@ -473,7 +481,9 @@ def rollout(svc, is_new):
     while True:
         ps = [p for p in pods(svc.ns, svc.selector)]
         live = [p for p in ps if not p["metadata"].get("deletionTimestamp")]
-        down = svc.replicas - sum(1 for p in live if ready(p))
+        # pods being replaced: gone or terminating, or new and not Ready yet. An old pod that is
+        # briefly not Ready while the others elect a new leader is not one the rollout took down
+        down = (svc.replicas - len(live)) + sum(1 for p in live if is_new(p) and not ready(p))
         maxdown = max(maxdown, down)
         if len(live) == svc.replicas and all(ready(p) and is_new(p) for p in live) and len(ps) == len(live):
             return maxdown

@@ -163,12 +163,17 @@ def nc(svc, args):
 def nats_write(svc, key, val):
     c.sh(nc(svc, "stream OSSC 'ossc.>' 3"))
     c.sh(nc(svc, f"pub ossc.{key} {val}"))
+    # consumed once, by a durable pull consumer that acknowledges it (later reads get the stored
+    # message by subject: an acknowledged message is not delivered to that consumer again)
+    got = c.sh(nc(svc, "consume OSSC tier")).stdout
+    if val not in got:
+        raise c.Failure(f"the pull consumer got {got!r}, wanted {val}")
 
 
 NATS = {
     "sets": ["capacity.cpu=200m", "capacity.memory=384Mi", "capacity.storage=1Gi", "settings.goMemoryLimit=256Mi"],
     "write": nats_write,
-    "read": lambda svc, key: c.sh(nc(svc, f"last OSSC ossc.{key}")).stdout + c.sh(nc(svc, "consume OSSC tier")).stdout,
+    "read": lambda svc, key: c.sh(nc(svc, f"last OSSC ossc.{key}")).stdout,
     "read_op": lambda svc, key: nc(svc, f"last OSSC ossc.{key}") + " | grep -q v1",
     "probe": lambda svc, pod, ns: c.sh(f"timeout 5 python3 /usr/local/bin/natsc.py {svc.host()} last OSSC ossc.k1",
                                        pod=pod, ns=ns, check=False, timeout=10),
@@ -214,13 +219,17 @@ def rmq(svc, body):
 RABBITMQ = {
     "sets": ["capacity.cpu=300m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     "before": [rmq_secret],
-    # the message stays in the queue: every read takes it and puts it back (nack, requeue)
-    "write": lambda svc, key, val: c.sh(rmq(svc, f"ch.basic_publish('', 'ossc', b'{key}={val}', pika.BasicProperties(delivery_mode=2), mandatory=True)")),
-    "read": lambda svc, key: c.sh(rmq(svc, "m, props, body = ch.basic_get('ossc')\nprint(body.decode())\nch.basic_nack(m.delivery_tag, requeue=True)")).stdout,
-    "read_op": lambda svc, key: rmq(svc, "m, props, body = ch.basic_get('ossc')\nassert body == b'k1=v1'\nch.basic_nack(m.delivery_tag, requeue=True)"),
-    "probe": lambda svc, pod, ns: c.sh(f"timeout 8 bash -c 'exec 3<>/dev/tcp/{svc.host()}/5672 && printf \"AMQP\\0\\0\\x09\\x01\" >&3 && head -c 4 <&3 | grep -q AMQP'",
-                                       pod=pod, ns=ns, check=False, timeout=12),
-    "function_note": "publish (with publisher confirms) to a durable quorum queue and basic.get with pika through the client Service",
+    # write publishes (confirmed) and consumes it once to check it (basic.get, then nack with
+    # requeue so it stays); later reads count the queue's messages without taking one: every
+    # redelivery counts against RabbitMQ 4's quorum-queue delivery limit (20), after which the
+    # broker drops the message, so a test that kept taking it would destroy its own data
+    "write": lambda svc, key, val: c.sh(rmq(svc, f"ch.basic_publish('', 'ossc', b'{key}={val}', pika.BasicProperties(delivery_mode=2), mandatory=True)\n"
+                                                 f"m, props, body = ch.basic_get('ossc')\nassert body == b'{key}={val}', body\nch.basic_nack(m.delivery_tag, requeue=True)")),
+    "read": lambda svc, key: c.sh(rmq(svc, "n = ch.queue_declare('ossc', passive=True).method.message_count\nprint('v1' if n >= 1 else f'{n} messages')")).stdout,
+    "read_op": lambda svc, key: rmq(svc, "assert ch.queue_declare('ossc', passive=True).method.message_count >= 1"),
+    "probe": lambda svc, pod, ns: c.sh(f"timeout 5 bash -c 'exec 3<>/dev/tcp/{svc.host()}/5672'",
+                                       pod=pod, ns=ns, check=False, timeout=10),
+    "function_note": "publish (publisher confirms) to a durable quorum queue, then basic.get of it, with pika through the client Service",
 }
 SERVICES["rabbitmq"] = RABBITMQ
 
