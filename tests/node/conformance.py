@@ -264,6 +264,11 @@ def check_service(svc, results):
     def attempt(check, fn):
         if only and check not in ("ready", "function") and not any(check.startswith(o) for o in only):
             return True
+        if check in svc.d.get("known_failures", {}):
+            # a failure the tier found and the project has not fixed yet: printed loudly as
+            # SKIPPED with what was observed, never as a pass
+            record(check, "SKIPPED", "KNOWN FAILURE, not run: " + svc.d["known_failures"][check])
+            return True
         try:
             detail = fn()
             record(check, "PASS", detail or "")
@@ -332,10 +337,19 @@ def check_service(svc, results):
     def data_back():
         if not svc.d.get("durable", svc.stateful):
             return ""
-        got = svc.op("read", "k1")
-        if "v1" not in got:
-            raise Failure(f"data lost: read {got!r}")
-        return ", data still there"
+        # Ready is a port that answers; after a whole-cluster stop the data may need a few more
+        # seconds (leader elections, log recovery): read for up to 60 s and say how long it took
+        t, got = time.time(), ""
+        while time.time() - t < 60:
+            try:
+                got = svc.op("read", "k1")
+                if "v1" in got:
+                    waited = time.time() - t
+                    return ", data still there" + (f" (readable {waited:.0f}s after Ready)" if waited > 5 else "")
+            except Failure as e:
+                got = str(e)
+            time.sleep(3)
+        raise Failure(f"data lost: read {got!r} for 60 s")
 
     def heal_delete():
         victim = sorted(pods(svc.ns, svc.selector), key=lambda p: p["metadata"]["name"])[0]
