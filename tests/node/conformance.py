@@ -245,6 +245,15 @@ class Service:
     def op(self, name, *a):
         return self.d[name](self, *a)
 
+    def rebuilt_image(self):
+        """The tag the upgrade check rolls to: the same image, retagged on every node."""
+        return self.spec["runtime"]["image"] + "-rebuild"
+
+    def upgraded(self):
+        """The --set flags of the state the upgrade and restart checks leave the service in;
+        later checks apply on top of it, so that they change only what they test."""
+        return [f"runtime.image={self.rebuilt_image()}", "lifecycle.restartGeneration=1"]
+
     def host(self):
         return f"{self.name}.{self.ns}.svc.cluster.local"
 
@@ -419,7 +428,7 @@ def check_service(svc, results):
 
     def upgrade():
         image = svc.spec["runtime"]["image"]
-        nxt = image + "-rebuild"
+        nxt = svc.rebuilt_image()
         for sock in sorted(NODE_HOME.glob("node-*/containerd.sock")):
             run(["ctr", "-a", str(sock), "-n", "k8s.io", "images", "tag", "--force", image, nxt])
         load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"))
@@ -436,7 +445,7 @@ def check_service(svc, results):
 
     def restart():
         t = time.time()
-        svc.apply("runtime.image=" + svc.spec["runtime"]["image"] + "-rebuild", "lifecycle.restartGeneration=1")
+        svc.apply(*svc.upgraded())
         maxdown = rollout(svc, lambda p: p["metadata"].get("annotations", {}).get(
             "openservice.dev/restart-generation") == "1")
         if maxdown > 1:
@@ -446,7 +455,7 @@ def check_service(svc, results):
     attempt("lifecycle: restartGeneration", restart)
 
     def stop_start():
-        base = ["runtime.image=" + svc.spec["runtime"]["image"] + "-rebuild", "lifecycle.restartGeneration=1"]
+        base = svc.upgraded()
         svc.apply(*base, "lifecycle.state=stopped")
         wait_pods(svc.ns, svc.selector, 0, 180, "pods gone")
         claims = json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"]
@@ -466,9 +475,7 @@ def check_service(svc, results):
             why = svc.d.get("scale_reason") or (f"the spec says: {sc['reason']}" if sc.get("automatic") is False
                                                  and sc.get("reason") else "the spec does not allow more replicas")
             raise Skip(why)
-        base = ["runtime.image=" + svc.spec["runtime"]["image"] + "-rebuild", "lifecycle.restartGeneration=1"]
-        for step in svc.d.get("scale_before", []):
-            step(svc, target)
+        base = svc.upgraded()
         t = time.time()
         svc.apply(*base, *svc.d.get("scale_sets", [f"redundancy.replicas={target}"]))
         wait_pods(svc.ns, svc.selector, target, svc.startup + 60)

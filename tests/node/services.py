@@ -25,6 +25,18 @@ def sh(svc, script, **kw):
     return c.sh(script, **kw)
 
 
+def ready_pods(svc):
+    """Members of a service whose members are just its pods (stateless, autoscaled)."""
+    return len([p for p in c.pods(svc.ns, svc.selector) if c.ready(p)])
+
+
+def tcp_probe(port):
+    """A connection attempt to the client Service's port (for protocols without a cheap ping)."""
+    def probe(svc, pod, ns):
+        return c.sh(f"timeout 5 bash -c 'exec 3<>/dev/tcp/{svc.host()}/{port}'", pod=pod, ns=ns, check=False, timeout=10)
+    return probe
+
+
 def probe_cmd(cmd):
     def probe(svc, pod, ns):
         return c.sh(f"timeout 5 {cmd(svc)}", pod=pod, ns=ns, check=False, timeout=10)
@@ -47,7 +59,7 @@ MEMCACHED = {
     "function_note": "set and get on one connection through the client Service (a cache: nothing survives a pod)",
     "scale_to": 3,
     "scale_sets": ["scaling.autoscale.min=3"],  # an autoscaler owns the count: its floor is the knob
-    "members": lambda svc: len([p for p in c.pods(svc.ns, svc.selector) if c.ready(p)]),
+    "members": ready_pods,
 }
 
 # ---- valkey: one instance; the append-only file must bring data back ----
@@ -78,8 +90,9 @@ ETCD = {
     "read_op": lambda svc, key: f"{ec(svc, f'get {key} --print-value-only')} | grep -q v1",
     "probe": probe_cmd(lambda svc: ec(svc, "endpoint health")),
     "function_note": "put/get (linearizable read) with etcdctl through the client Service",
-    "scale_reason": "the spec says membership is fixed at bootstrap (scaling.automatic false): members are added "
-                    "with `etcdctl member add` first; see the closing note of issue 16",
+    "scale_reason": "growing needs an even member count on the way: etcd refuses a second `member add` while the "
+                    "first new member has not started (\"etcdserver: unhealthy cluster\", observed here going 3 -> 5), "
+                    "and the entry refuses 4 replicas (replicas.odd)",
     "members": lambda svc: c.sh(ec(svc, "member list")).stdout.count(", started,"),
 }
 
@@ -126,7 +139,7 @@ FUNCTION = {
     "function_note": "HTTP GET through the client Service answered by the function's image",
     "scale_to": 3,
     "scale_sets": ["scaling.autoscale.min=3"],  # an autoscaler owns the count: its floor is the knob
-    "members": lambda svc: len([p for p in c.pods(svc.ns, svc.selector) if c.ready(p)]),
+    "members": ready_pods,
 }
 
 SERVICES = {
@@ -184,19 +197,6 @@ NATS = {
 SERVICES.update({"zookeeper": ZOOKEEPER, "nats": NATS})
 
 
-# etcd grows by the documented procedure (specs/etcd.yaml, scaling.reason): `member add` for
-# each new member, then the build with initialClusterState=existing and the new count
-def etcd_member_add(svc, target):
-    for i in range(svc.replicas, target):
-        name = f"{svc.name}-{i}"
-        c.sh(ec(svc, f"member add {name} --peer-urls=http://{name}.{svc.name}-peers.{svc.ns}.svc:2380"))
-
-
-ETCD["scale_reason"] = (
-    "growing needs an even member count on the way: etcd refuses a second `member add` while the first "
-    "new member has not started (\"etcdserver: unhealthy cluster\", observed here going 3 -> 5), and the "
-    "entry refuses 4 replicas (replicas.odd); etcd_member_add is the procedure once that is allowed")
-
 
 # ---- rabbitmq: three nodes, quorum queues; the consumer brings the credentials Secret ----
 RMQ_PASSWORD, RMQ_COOKIE = secrets.token_hex(16), secrets.token_hex(24)
@@ -228,8 +228,7 @@ RABBITMQ = {
                                                  f"m, props, body = ch.basic_get('ossc')\nassert body == b'{key}={val}', body\nch.basic_nack(m.delivery_tag, requeue=True)")),
     "read": lambda svc, key: c.sh(rmq(svc, "n = ch.queue_declare('ossc', passive=True).method.message_count\nprint('v1' if n >= 1 else f'{n} messages')")).stdout,
     "read_op": lambda svc, key: rmq(svc, "assert ch.queue_declare('ossc', passive=True).method.message_count >= 1"),
-    "probe": lambda svc, pod, ns: c.sh(f"timeout 5 bash -c 'exec 3<>/dev/tcp/{svc.host()}/5672'",
-                                       pod=pod, ns=ns, check=False, timeout=10),
+    "probe": tcp_probe(5672),
     "function_note": "publish (publisher confirms) to a durable quorum queue, then basic.get of it, with pika through the client Service",
 }
 SERVICES["rabbitmq"] = RABBITMQ
@@ -274,8 +273,7 @@ KAFKA = {
     "write": kafka_write,
     "read": lambda svc, key: c.sh(kafka_read_cmd(svc), pod="client-kafka", timeout=60).stdout,
     "read_op": lambda svc, key: kafka_read_cmd(svc) + " 2>/dev/null | grep -q v1",
-    "probe": lambda svc, pod, ns: c.sh(f"timeout 5 bash -c 'exec 3<>/dev/tcp/{svc.host()}/9092'",
-                                       pod=pod, ns=ns, check=False, timeout=10),
+    "probe": tcp_probe(9092),
     "function_note": "topic with replication factor 3, produce (acks=all) and consume from the beginning with "
                      "Kafka's console clients through the client Service",
     "known_failures": {
