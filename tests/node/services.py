@@ -234,11 +234,45 @@ RABBITMQ = {
 SERVICES["rabbitmq"] = RABBITMQ
 
 
+# ---- cassandra: a ring of three; CQL at QUORUM in a keyspace of replication factor 3 ----
+def cq(svc, body):
+    return ("python3 - <<'PY'\n"
+            "from cassandra import ConsistencyLevel\n"
+            "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
+            "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
+            f"cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, connect_timeout=5, "
+            "control_connection_timeout=5)\n"
+            f"s = cl.connect()\n{body}\ncl.shutdown()\nPY")
+
+
+def cassandra_members(svc):
+    out = c.k("exec", "-n", svc.ns, f"{svc.name}-0", "-c", svc.container, "--", "nodetool", "status").stdout
+    return sum(1 for line in out.splitlines() if line.startswith("UN "))
+
+
+CASSANDRA = {
+    "sets": ["capacity.cpu=1", "capacity.memory=2Gi", "capacity.storage=1Gi", "settings.heap=1Gi",
+             "settings.youngGeneration=256Mi"],
+    "write": lambda svc, key, val: c.sh(cq(svc, "s.execute(\"CREATE KEYSPACE IF NOT EXISTS ossc WITH replication = "
+                                                "{'class': 'NetworkTopologyStrategy', 'dc1': 3}\")\n"
+                                                "s.execute('CREATE TABLE IF NOT EXISTS ossc.kv (k text PRIMARY KEY, v text)')\n"
+                                                f"s.execute(\"INSERT INTO ossc.kv (k, v) VALUES ('{key}', '{val}')\")"),
+                                        timeout=90),
+    "read": lambda svc, key: c.sh(cq(svc, f"r = s.execute(\"SELECT v FROM ossc.kv WHERE k = '{key}'\").one()\n"
+                                          "print(r.v if r else 'no row')")).stdout,
+    "read_op": lambda svc, key: "timeout 15 " + cq(svc, f"assert s.execute(\"SELECT v FROM ossc.kv WHERE k = '{key}'\").one().v == 'v1'"),
+    "probe": lambda svc, pod, ns: c.sh("timeout 15 " + cq(svc, "assert s.execute('SELECT release_version FROM system.local').one()"),
+                                       pod=pod, ns=ns, check=False, timeout=25),
+    "function_note": "CQL CREATE KEYSPACE (NetworkTopologyStrategy, RF 3), INSERT and SELECT at QUORUM with the "
+                     "DataStax Python driver through the client Service",
+    "scale_to": 4,
+    "members": cassandra_members,
+}
+SERVICES["cassandra"] = CASSANDRA
+
+
 # ---- not run yet: each prints a loud SKIPPED line with the exact reason ----
 SERVICES.update({
-    "cassandra": {"skip": "no look-alike image yet: Maven Central serves cassandra-all 5.0.5, but its "
-                          "launcher, conf and a Java 17 runtime (5.0 does not support Debian trixie's Java 21) "
-                          "must be assembled first (issue 16, next step)"},
     "opensearch": {"skip": "no registry here serves an OpenSearch 2.19.2 distribution (Maven Central has "
                            "the server and module jars, not the runnable layout of modules and plugins)"},
     "minio": {"skip": "no registry here serves MinIO RELEASE.2025-04-22T22-12-26Z (its Go module has no "
@@ -276,10 +310,5 @@ KAFKA = {
     "probe": tcp_probe(9092),
     "function_note": "topic with replication factor 3, produce (acks=all) and consume from the beginning with "
                      "Kafka's console clients through the client Service",
-    "known_failures": {
-        "lifecycle: stopped/running": "observed twice on 2026-12-02: after stopped (0 pods, 3 claims kept) and "
-        "running again (3 pods Ready), the console consumer read nothing from the topic for 60 s; whether the "
-        "data or only the consumer path is lost is not yet known (issue 16 continues)",
-    },
 }
 SERVICES["kafka"] = KAFKA

@@ -4,8 +4,11 @@
 Finds its listen port and its target in the arguments the real exporters take:
   memcached-exporter   --memcached.address=HOST:PORT [--web.listen-address=:9150]
   prometheus-nats-exp. -port=7777 ... http://HOST:PORT
-  cassandra_exporter   (config file; listens on 8080, target localhost:7199)
-and serves /metrics with ossc_standin_target_up (1 when a TCP connect to the target succeeds)."""
+  cassandra_exporter   no arguments (its image's own config): listens on 8080, reads JMX at
+                       localhost:7199
+and serves /metrics with ossc_standin_target_up (1 when a TCP connect to the target succeeds).
+With no arguments at all it takes the cassandra_exporter defaults: the catalog's memcached and
+NATS exporters are always given their target, so no arguments means the Cassandra sidecar."""
 import http.server, re, socket, sys, urllib.parse
 
 args = sys.argv[1:]
@@ -16,8 +19,8 @@ for a in args:
     elif m := re.match(r"--memcached\.address=(.+):(\d+)$", a): target = (m.group(1), int(m.group(2)))
     elif a.startswith("http://"):
         u = urllib.parse.urlparse(a); target = (u.hostname, u.port or 80)
-if any("cassandra" in a for a in args) or not args:
-    pass
+if not args:
+    port, target = 8080, ("localhost", 7199)
 
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):

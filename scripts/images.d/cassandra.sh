@@ -1,0 +1,37 @@
+# docker.io/library/cassandra:5.0.5. Upstream: the Apache binary distribution 5.0.5 in
+# /opt/cassandra on eclipse-temurin:17-jre (Ubuntu), user cassandra 999:999, CASSANDRA_HOME
+# /opt/cassandra, CASSANDRA_CONF /etc/cassandra (the distribution's conf/, linked back from
+# /opt/cassandra/conf), data /var/lib/cassandra, logs /var/log/cassandra, ENTRYPOINT
+# docker-entrypoint.sh (CASSANDRA_* variables into cassandra.yaml and
+# cassandra-rackdc.properties, then the command), CMD cassandra -f, ports 7000 7001 7199 9042
+# 9160. Here: Cassandra 5.0.5's jars (cassandra-all and its runtime dependencies) from Maven
+# Central in /opt/cassandra/lib; Debian bookworm's OpenJDK 17 (Cassandra 5.0 runs on 11 or 17;
+# trixie has only 21); our entrypoint, bin/cassandra, bin/nodetool, cassandra-env.sh, options
+# files, cassandra.yaml and logback.xml (the distribution's scripts and conf/ are in no
+# registry): same variables, same paths, same main classes. No cqlsh (the Python shell is not
+# on Maven Central), no sstable tools.
+REFS="docker.io/library/cassandra:5.0.5"
+build() {
+  debian bookworm openjdk-17-jre-headless bash iproute2 procps
+  local home=/opt/cassandra
+  maven_libs pom.xml "$home/lib"
+  add_user cassandra 999 /home/cassandra
+  mkdir -p "$ROOT/etc/cassandra" "$ROOT/var/lib/cassandra" "$ROOT/var/log/cassandra" "$ROOT$home/bin" "$ROOT/home/cassandra"
+  local f
+  for f in cassandra.yaml cassandra-rackdc.properties cassandra-env.sh jvm-server.options jvm17-server.options jvm17-clients.options \
+           logback.xml logback-tools.xml; do copy_in "$f" "/etc/cassandra/$f" 0644; done
+  copy_in cassandra "$home/bin/cassandra"
+  copy_in nodetool "$home/bin/nodetool"
+  copy_in docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+  ln -sT /etc/cassandra "$ROOT$home/conf"
+  ln -sT /var/lib/cassandra "$ROOT$home/data"
+  ln -sT /var/log/cassandra "$ROOT$home/logs"
+  chown -R 999:999 "$ROOT/etc/cassandra" "$ROOT/var/lib/cassandra" "$ROOT/var/log/cassandra" "$ROOT/home/cassandra"
+  chmod 1777 "$ROOT/etc/cassandra" "$ROOT/var/lib/cassandra" "$ROOT/var/log/cassandra"
+  pack --entrypoint '["docker-entrypoint.sh"]' --cmd '["cassandra","-f"]' \
+    --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$home/bin \
+    --env CASSANDRA_HOME=$home --env CASSANDRA_CONF=/etc/cassandra \
+    --env JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 \
+    --port 7000/tcp --port 7001/tcp --port 7199/tcp --port 9042/tcp --port 9160/tcp \
+    --volume /var/lib/cassandra
+}
