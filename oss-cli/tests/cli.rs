@@ -220,7 +220,7 @@ fn a_path_on_disk_wins_over_a_catalog_name() {
 
 #[test]
 fn quorum_systems_refuse_invalid_replica_counts_with_help() {
-    for (name, n, want) in [("etcd", "4", "to 3 or 5"), ("zookeeper", "2", "to 1 or 3"), ("kafka", "1", "to 3"), ("minio", "3", "to 4")] {
+    for (name, n, want) in [("etcd", "9", "to 7"), ("zookeeper", "2", "to 1 or 3"), ("kafka", "1", "to 3"), ("minio", "3", "to 4")] {
         let o = ossc(&["build", name, "--set", &format!("redundancy.replicas={n}")]);
         assert_eq!(o.status.code(), Some(1), "{name}");
         let err = stderr(&o).split_whitespace().collect::<Vec<_>>().join(" ");

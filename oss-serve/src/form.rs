@@ -252,8 +252,8 @@ mod tests {
         assert_eq!((r["kind"].as_str(), &r["min"], &r["max"], &r["choices"]), (Some("enum"), &json!(1), &json!(1), &json!(["1"])));
         assert!(r["description"].as_str().unwrap().contains("failover manager"));
         assert!(get(&postgres, "scaling.autoscale.min")["disabled"].as_str().unwrap().contains("single primary"));
-        let etcd = form("etcd");
-        assert_eq!(get(&etcd, "redundancy.replicas")["choices"], json!(["1", "3", "5", "7"]));
+        let zookeeper = form("zookeeper");
+        assert_eq!(get(&zookeeper, "redundancy.replicas")["choices"], json!(["1", "3", "5", "7"]));
         let minio = form("minio");
         let r = get(&minio, "redundancy.replicas");
         assert_eq!((r["kind"].as_str(), &r["min"], &r["max"]), (Some("int"), &json!(4), &json!(16)));

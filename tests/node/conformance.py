@@ -457,14 +457,20 @@ def check_service(svc, results):
     def stop_start():
         base = svc.upgraded()
         svc.apply(*base, "lifecycle.state=stopped")
-        wait_pods(svc.ns, svc.selector, 0, 180, "pods gone")
+        # each pod may use its whole grace period; an ordered StatefulSet stops them one by one
+        grace = parse_duration(svc.spec["runtime"].get("stop", {}).get("gracePeriod", "30s"))
+        ordered = svc.stateful and svc.spec["runtime"].get("startOrder", "ordered") == "ordered"
+        t = time.time()
+        wait_pods(svc.ns, svc.selector, 0, (grace + 30) * (svc.replicas if ordered else 1) + 30, "pods gone")
+        stopped = time.time() - t
         claims = json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"]
         if svc.stateful and len(claims) < svc.replicas:
             raise Failure(f"only {len(claims)} claims kept while stopped")
         t = time.time()
         svc.apply(*base)
         wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
-        return f"stopped: 0 pods, {len(claims)} claims kept; running again in {time.time() - t:.0f}s" + data_back()
+        return (f"stopped in {stopped:.0f}s: 0 pods, {len(claims)} claims kept; running again in {time.time() - t:.0f}s"
+                + data_back())
 
     attempt("lifecycle: stopped/running", stop_start)
 
@@ -477,6 +483,8 @@ def check_service(svc, results):
             raise Skip(why)
         base = svc.upgraded()
         t = time.time()
+        for step in svc.d.get("before_scale", []):
+            step(svc, target)
         svc.apply(*base, *svc.d.get("scale_sets", [f"redundancy.replicas={target}"]))
         wait_pods(svc.ns, svc.selector, target, svc.startup + 60)
         svc.replicas = target
@@ -548,7 +556,7 @@ def run_one(name, results):
 
 
 def main():
-    names = sys.argv[1:] or list(catalog.SERVICES)
+    names = sys.argv[1:] or catalog.ORDER
     unknown = [n for n in names if n not in catalog.SERVICES]
     if unknown:
         sys.exit(f"unknown services {unknown}; known: {', '.join(catalog.SERVICES)}")
