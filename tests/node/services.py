@@ -255,7 +255,7 @@ def cassandra_members(svc):
 
 
 CASSANDRA = {
-    "sets": ["capacity.cpu=1", "capacity.memory=2Gi", "capacity.storage=1Gi", "settings.heap=1Gi",
+    "sets": ["capacity.cpu=700m", "capacity.memory=2Gi", "capacity.storage=1Gi", "settings.heap=1Gi",
              "settings.youngGeneration=256Mi"],
     "write": lambda svc, key, val: c.sh(cq(svc, "s.execute(\"CREATE KEYSPACE IF NOT EXISTS ossc WITH replication = "
                                                 "{'class': 'NetworkTopologyStrategy', 'dc1': 3}\")\n"
