@@ -118,10 +118,10 @@ try {
   check(JSON.stringify(counts) === JSON.stringify(["1"]), `postgres offers only its own replica counts (${counts})`);
   check(await page.$eval(byId("f-scaling.autoscale.min"), (el) => el.disabled), "postgres's autoscaling inputs are disabled");
   check((await page.textContent(`#d-scaling\\.autoscale\\.min`)).includes("cannot be scaled automatically"), "the page says why autoscaling is off");
-  await page.goto(`${base}/#/s/etcd`);
+  await page.goto(`${base}/#/s/zookeeper`);
   await page.waitForSelector(byId("f-redundancy.replicas"));
   const odd = await page.$$eval(`${byId("f-redundancy.replicas")} option`, (os) => os.map((o) => o.value));
-  check(JSON.stringify(odd) === JSON.stringify(["1", "3", "5", "7"]), `etcd offers odd member counts only (${odd})`);
+  check(JSON.stringify(odd) === JSON.stringify(["1", "3", "5", "7"]), `zookeeper offers odd server counts only (${odd})`);
 
   // An unknown service gets a clear page, not a blank one.
   await page.goto(`${base}/#/s/casandra`);
