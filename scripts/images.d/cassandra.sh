@@ -18,7 +18,7 @@ build() {
   add_user cassandra 999 /home/cassandra
   mkdir -p "$ROOT/etc/cassandra" "$ROOT/var/lib/cassandra" "$ROOT/var/log/cassandra" "$ROOT$home/bin" "$ROOT/home/cassandra"
   local f
-  for f in cassandra.yaml cassandra-rackdc.properties cassandra-env.sh jvm-server.options jvm17-server.options jvm17-clients.options \
+  for f in cassandra.yaml cassandra-rackdc.properties cassandra-env.sh jvm-server.options jvm17-server.options \
            logback.xml logback-tools.xml; do copy_in "$f" "/etc/cassandra/$f" 0644; done
   copy_in cassandra "$home/bin/cassandra"
   copy_in nodetool "$home/bin/nodetool"

@@ -214,6 +214,9 @@ class Service:
         self.container = name
         st = self.spec["runtime"].get("health", {}).get("startupTimeout", "5m")
         self.startup = parse_duration(st)
+        self.grace = parse_duration(self.spec["runtime"].get("stop", {}).get("gracePeriod", "30s"))
+        # an ordered StatefulSet starts and stops its pods one at a time
+        self.ordered = self.stateful and self.spec["runtime"].get("startOrder", "ordered") == "ordered"
         self.workload = "statefulset" if self.stateful else "deployment"
         OUT.mkdir(parents=True, exist_ok=True)
         self.overlay = OUT / f"{name}-overlay.yaml"
@@ -457,11 +460,9 @@ def check_service(svc, results):
     def stop_start():
         base = svc.upgraded()
         svc.apply(*base, "lifecycle.state=stopped")
-        # each pod may use its whole grace period; an ordered StatefulSet stops them one by one
-        grace = parse_duration(svc.spec["runtime"].get("stop", {}).get("gracePeriod", "30s"))
-        ordered = svc.stateful and svc.spec["runtime"].get("startOrder", "ordered") == "ordered"
+        # each pod may use its whole grace period, one pod after another when ordered
         t = time.time()
-        wait_pods(svc.ns, svc.selector, 0, (grace + 30) * (svc.replicas if ordered else 1) + 30, "pods gone")
+        wait_pods(svc.ns, svc.selector, 0, (svc.grace + 30) * (svc.replicas if svc.ordered else 1) + 30, "pods gone")
         stopped = time.time() - t
         claims = json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"]
         if svc.stateful and len(claims) < svc.replicas:
