@@ -136,9 +136,13 @@ struct BuildArgs {
     /// after it, created by the bundle with Pod Security "restricted" enforced.
     #[arg(long, short = 'n', value_parser = oss_compile::parse_namespace)]
     namespace: Option<String>,
-    /// Leave out ServiceMonitor and PrometheusRule, for clusters without the
-    /// prometheus-operator CRDs.
-    #[arg(long)]
+    /// Add the monitoring objects of this operator: `prometheus-operator` adds a
+    /// ServiceMonitor and a PrometheusRule (SLO recording rules and alerts). Off by default, so
+    /// that the output applies to a cluster with only built-in APIs.
+    #[arg(long, value_name = "OPERATOR", value_parser = ["prometheus-operator"])]
+    monitoring: Option<String>,
+    /// No monitoring objects: the default since 0.9; accepted so that older scripts still run.
+    #[arg(long, hide = true, conflicts_with = "monitoring")]
     no_monitoring: bool,
     /// Cluster flavour: what must differ between clusters (docs/targets.md); `compose` (build
     /// only) emits a Docker Compose file instead of Kubernetes objects.
@@ -149,7 +153,7 @@ struct BuildArgs {
 impl BuildArgs {
     fn options(&self) -> oss_compile::Options {
         let target = oss_compile::Target::from_name(&self.target).unwrap_or_default();
-        oss_compile::Options { namespace: self.namespace.clone(), no_monitoring: self.no_monitoring, target, peer_cidrs: Vec::new() }
+        oss_compile::Options { namespace: self.namespace.clone(), monitoring: self.monitoring.is_some(), target, peer_cidrs: Vec::new() }
     }
 
     fn compose(&self) -> bool {

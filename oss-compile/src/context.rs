@@ -46,7 +46,7 @@ impl<'a> Context<'a> {
             name,
             namespace,
             owns_namespace,
-            monitoring: !options.no_monitoring,
+            monitoring: options.monitoring,
             target: options.target,
             peer_cidrs: options.peer_cidrs.clone(),
         }

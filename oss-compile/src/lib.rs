@@ -48,9 +48,10 @@ pub struct Options {
     /// Namespace of every namespaced object. When `None`, the service gets a namespace of its
     /// own, named after it, which the bundle creates with Pod Security "restricted" enforced.
     pub namespace: Option<String>,
-    /// Leave out the prometheus-operator objects (ServiceMonitor, PrometheusRule), for clusters
-    /// without their CRDs.
-    pub no_monitoring: bool,
+    /// Add the prometheus-operator objects (ServiceMonitor, PrometheusRule). Off by default: a
+    /// cluster without their CRDs refuses the whole apply, and the default output must apply to
+    /// a cluster that has only built-in APIs (docs/slo.md).
+    pub monitoring: bool,
     /// The cluster flavour (docs/targets.md).
     pub target: Target,
     /// Pod CIDRs of other clusters admitted on the peer ports (multi-cluster active-active).

@@ -29,6 +29,24 @@ fn build_for(path: &Path, target: oss_compile::Target) -> String {
     bundle.to_yaml()
 }
 
+/// The objects `--monitoring prometheus-operator` adds to the default build, as a stream of
+/// their own; `None` when it adds none. The test below holds the rest of that build equal to
+/// the default one.
+fn monitoring_objects(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).expect("read spec");
+    let loaded = oss_spec::parse("spec.yaml", &text).unwrap_or_else(|f| panic!("{f}"));
+    let with =
+        oss_compile::compile(&loaded, &oss_compile::Options { monitoring: true, ..oss_compile::Options::default() }).expect("compiles");
+    let (added, rest): (Vec<_>, Vec<_>) = with
+        .objects()
+        .iter()
+        .cloned()
+        .partition(|o| matches!(o.kind(), oss_compile::Kind::ServiceMonitor | oss_compile::Kind::PrometheusRule));
+    let without = oss_compile::compile(&loaded, &oss_compile::Options::default()).expect("compiles");
+    assert_eq!(oss_compile::Bundle::new(rest).to_yaml(), without.to_yaml(), "--monitoring changes more than it adds");
+    (!added.is_empty()).then(|| oss_compile::Bundle::new(added).to_yaml())
+}
+
 fn build(path: &Path) -> String {
     build_for(path, oss_compile::Target::Generic)
 }
@@ -50,6 +68,10 @@ fn goldens() -> Vec<(PathBuf, String)> {
     for spec in specs() {
         let stem = spec.file_stem().unwrap().to_string_lossy().into_owned();
         out.push((repo().join("golden").join(&stem).join("bundle.yaml"), build(&spec)));
+        // What `--monitoring prometheus-operator` adds: the bundle above plus these objects.
+        if let Some(monitoring) = monitoring_objects(&spec) {
+            out.push((repo().join("golden").join(&stem).join("monitoring.yaml"), monitoring));
+        }
         if stem == "cassandra" {
             for (name, target) in oss_compile::Target::ALL.iter().skip(1) {
                 out.push((repo().join("golden").join(&stem).join(format!("{name}.yaml")), build_for(&spec, *target)));

@@ -43,17 +43,19 @@ fn defaults_give_a_highly_available_monitored_service() {
     let pdb = pdb.spec.as_ref().unwrap();
     assert_eq!(pdb.max_unavailable, Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1)));
     assert_eq!(pdb.unhealthy_pod_eviction_policy.as_deref(), Some("AlwaysAllow"));
-    for k in [Kind::NetworkPolicy, Kind::ServiceMonitor, Kind::PrometheusRule] {
-        assert!(kinds(&b).contains(&k), "no {k:?}");
-    }
+    assert!(kinds(&b).contains(&Kind::NetworkPolicy));
     assert!(!kinds(&b).contains(&Kind::HorizontalPodAutoscaler));
+    let monitored = build_with(CASSANDRA, &[], &Options { monitoring: true, ..Options::default() }).unwrap();
+    for k in [Kind::ServiceMonitor, Kind::PrometheusRule] {
+        assert!(kinds(&monitored).contains(&k), "no {k:?} with monitoring on");
+    }
     let retention = sts.persistent_volume_claim_retention_policy.as_ref().unwrap();
     assert_eq!((retention.when_deleted.as_deref(), retention.when_scaled.as_deref()), (Some("Retain"), Some("Retain")));
 }
 
 #[test]
 fn stopped_keeps_data_and_nothing_that_blocks_drains() {
-    let b = build(&["lifecycle.state=stopped"]);
+    let b = build_with(CASSANDRA, &["lifecycle.state=stopped"], &Options { monitoring: true, ..Options::default() }).unwrap();
     assert_eq!(b.statefulset().unwrap().spec.as_ref().unwrap().replicas, Some(0));
     for k in [Kind::HorizontalPodAutoscaler, Kind::PodDisruptionBudget, Kind::PrometheusRule, Kind::ServiceMonitor] {
         assert!(!kinds(&b).contains(&k), "{k:?} emitted for a stopped service");
@@ -147,9 +149,12 @@ fn operators_get_a_namespaced_role() {
 }
 
 #[test]
-fn monitoring_can_be_left_out() {
-    let b = build_with(CASSANDRA, &[], &Options { no_monitoring: true, ..Options::default() }).unwrap();
-    assert!(!kinds(&b).contains(&Kind::ServiceMonitor) && !kinds(&b).contains(&Kind::PrometheusRule));
+fn monitoring_objects_are_opt_in_so_a_bare_cluster_takes_the_default() {
+    let b = build_with(CASSANDRA, &[], &Options::default()).unwrap();
+    for o in b.objects() {
+        let api = o.to_value()["apiVersion"].as_str().unwrap().to_owned();
+        assert!(!api.contains(".coreos.com"), "{api} in the default build: a bare cluster refuses it");
+    }
 }
 
 #[test]

@@ -26,9 +26,9 @@ pub struct BuildRequest {
     pub namespace: Option<String>,
     /// As `--target` (`generic` when absent; `compose` gives a Docker Compose file).
     pub target: Option<String>,
-    /// As `--no-monitoring`.
+    /// As `--monitoring prometheus-operator`.
     #[serde(default)]
-    pub no_monitoring: bool,
+    pub monitoring: bool,
     /// `yaml` (default), `json`, or `files` (the `-o DIR` layout).
     #[serde(default)]
     pub format: Format,
@@ -130,7 +130,7 @@ pub fn build(req: &BuildRequest) -> Result<Built, Refused> {
         inputs.push(("overlay.yaml".to_owned(), overlay));
     }
     let command = match (&req.service, &req.overlay) {
-        (Some(service), None) => Some(command(service, &req.sets, namespace.as_deref(), target_name, req.no_monitoring)),
+        (Some(service), None) => Some(command(service, &req.sets, namespace.as_deref(), target_name, req.monitoring)),
         _ => None,
     };
     let spec_inputs: Vec<oss_spec::Input> = inputs.iter().map(|(name, text)| oss_spec::Input { name, text }).collect();
@@ -138,7 +138,7 @@ pub fn build(req: &BuildRequest) -> Result<Built, Refused> {
     let loaded = oss_spec::load(&spec_inputs, &options, &oss_catalog::CatalogResolver)
         .map_err(|f| Refused::Findings(with_fields(&f.sources, f.diagnostics.0.iter(), None), command.clone()))?;
     let mut warnings = with_fields(&loaded.sources, loaded.warnings.0.iter(), Some(&loaded.spans));
-    let options = Options { namespace: namespace.clone(), no_monitoring: req.no_monitoring, target, peer_cidrs: Vec::new() };
+    let options = Options { namespace: namespace.clone(), monitoring: req.monitoring, target, peer_cidrs: Vec::new() };
     let name = loaded.spec.metadata.name.as_str().to_owned();
     let findings =
         |d: oss_spec::Diagnostics| Refused::Findings(with_fields(&loaded.sources, d.0.iter(), Some(&loaded.spans)), command.clone());
@@ -180,7 +180,7 @@ fn field_of(sources: &Sources, d: &Diagnostic, spans: Option<&SpanIndex>) -> Opt
 
 /// The command line that gives the same bytes.
 #[must_use]
-pub fn command(service: &str, sets: &[String], namespace: Option<&str>, target: &str, no_monitoring: bool) -> String {
+pub fn command(service: &str, sets: &[String], namespace: Option<&str>, target: &str, monitoring: bool) -> String {
     let mut words = vec!["ossc".to_owned(), "build".to_owned(), quote(service)];
     for s in sets {
         words.push("--set".to_owned());
@@ -194,8 +194,9 @@ pub fn command(service: &str, sets: &[String], namespace: Option<&str>, target: 
         words.push("--target".to_owned());
         words.push(quote(target));
     }
-    if no_monitoring {
-        words.push("--no-monitoring".to_owned());
+    if monitoring {
+        words.push("--monitoring".to_owned());
+        words.push("prometheus-operator".to_owned());
     }
     words.join(" ")
 }
@@ -246,7 +247,7 @@ mod tests {
         );
         assert_eq!(
             command("etcd", &["settings.x=a b".into(), "it's=1".into()], Some("db"), "gke", true),
-            r"ossc build etcd --set 'settings.x=a b' --set 'it'\''s=1' --namespace db --target gke --no-monitoring"
+            r"ossc build etcd --set 'settings.x=a b' --set 'it'\''s=1' --namespace db --target gke --monitoring prometheus-operator"
         );
     }
 

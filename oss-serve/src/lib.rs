@@ -238,7 +238,7 @@ async fn run_build(state: &AppState, req: BuildRequest) -> Result<build::Built, 
 }
 
 /// `POST /api/build`: a JSON [`BuildRequest`], or a spec or overlay as YAML text with the options
-/// as query parameters (`set`, `namespace`, `target`, `noMonitoring`, `format`). Without a
+/// as query parameters (`set`, `namespace`, `target`, `monitoring`, `format`). Without a
 /// content type (or `text/plain`, or a form type, as `curl -d` sends) a body starting with `{`
 /// is JSON and anything else YAML.
 async fn build_handler(
@@ -307,14 +307,14 @@ fn request_from(headers: &HeaderMap, query: &str, body: &[u8]) -> Result<BuildRe
     Ok(req)
 }
 
-/// Reads `set` (repeatable), `namespace`, `target`, `noMonitoring` and, where allowed, `format`.
+/// Reads `set` (repeatable), `namespace`, `target`, `monitoring` and, where allowed, `format`.
 fn apply_query(req: &mut BuildRequest, query: &str, with_format: bool) -> Result<(), ApiError> {
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "set" => req.sets.push(value.into_owned()),
             "namespace" => req.namespace = Some(value.into_owned()),
             "target" => req.target = Some(value.into_owned()),
-            "noMonitoring" => req.no_monitoring = value == "true" || value == "1",
+            "monitoring" => req.monitoring = value == "true" || value == "1" || value == "prometheus-operator",
             "format" if with_format => {
                 req.format = match value.as_ref() {
                     "yaml" => Format::Yaml,
@@ -336,7 +336,7 @@ fn apply_query(req: &mut BuildRequest, query: &str, with_format: bool) -> Result
 }
 
 /// `GET /api/bundle/NAME.yaml` or `NAME.zip`, with `set`, `namespace`, `target` and
-/// `noMonitoring` query parameters: a download.
+/// `monitoring` query parameters: a download.
 async fn bundle(State(state): State<Arc<AppState>>, Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
     let (name, zip) = match (file.strip_suffix(".yaml"), file.strip_suffix(".zip")) {
         (Some(n), _) => (n.to_owned(), false),

@@ -118,14 +118,14 @@ async function serviceView(name) {
   }
   const ns = h("input", { type: "text", id: "opt-namespace", placeholder: s.name, autocomplete: "off", spellcheck: "false" });
   const target = h("select", { id: "opt-target" }, ["generic", "gke", "eks", "aks", "openshift", "kind", "compose"].map((t) => h("option", { value: t }, t)));
-  const noMon = h("input", { type: "checkbox", id: "opt-nomonitoring" });
+  const mon = h("input", { type: "checkbox", id: "opt-monitoring" });
   form.append(h("fieldset", {}, h("legend", {}, "Build options"),
     h("div", { class: "field" }, h("label", { for: "opt-namespace" }, "Namespace", h("code", {}, "--namespace")), ns,
       h("p", { class: "desc" }, "Empty: the service gets a namespace of its own, created with Pod Security “restricted”.")),
     h("div", { class: "field" }, h("label", { for: "opt-target" }, "Target cluster", h("code", {}, "--target")), target,
       h("p", { class: "desc" }, "What differs between clusters (storage, load balancers, security contexts); compose gives a Docker Compose file.")),
-    h("div", { class: "field" }, h("div", { class: "check" }, noMon, h("label", { for: "opt-nomonitoring" }, "Leave out ServiceMonitor and PrometheusRule")),
-      h("p", { class: "desc" }, "For clusters without the prometheus-operator CRDs."))));
+    h("div", { class: "field" }, h("div", { class: "check" }, mon, h("label", { for: "opt-monitoring" }, "Add ServiceMonitor and PrometheusRule", h("code", {}, "--monitoring prometheus-operator"))),
+      h("p", { class: "desc" }, "For clusters running the prometheus-operator: scraping, SLO recording rules and alerts. Off, the bundle applies to a cluster with only built-in APIs."))));
   const reset = h("button", { type: "button", class: "button secondary", id: "reset" }, "Reset to the service's values");
   form.append(h("div", { class: "actions" }, reset));
 
@@ -181,7 +181,7 @@ async function serviceView(name) {
     for (const x of list) p.append("set", x);
     if (ns.value.trim()) p.append("namespace", ns.value.trim());
     if (target.value !== "generic") p.append("target", target.value);
-    if (noMon.checked) p.append("noMonitoring", "true");
+    if (mon.checked) p.append("monitoring", "true");
     const q = p.toString();
     return q ? `?${q}` : "";
   }
@@ -222,7 +222,7 @@ async function serviceView(name) {
   async function rebuild() {
     const mine = ++sequence;
     const list = sets();
-    const request = { service: s.name, sets: list, noMonitoring: noMon.checked };
+    const request = { service: s.name, sets: list, monitoring: mon.checked };
     if (ns.value.trim()) request.namespace = ns.value.trim();
     if (target.value !== "generic") request.target = target.value;
     status.className = "status";
@@ -267,7 +267,7 @@ async function serviceView(name) {
       const el = inputs.get(f.path);
       if (el.type === "checkbox") el.checked = f.value === "true"; else el.value = f.value;
     }
-    ns.value = ""; target.value = "generic"; noMon.checked = false;
+    ns.value = ""; target.value = "generic"; mon.checked = false;
     rebuild();
   });
   copy.addEventListener("click", async () => {

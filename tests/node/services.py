@@ -85,6 +85,12 @@ def ec(svc, args):
     return f"env ETCDCTL_API=3 etcdctl --dial-timeout=3s --command-timeout=5s --endpoints=http://{svc.host()}:2379 {args}"
 
 
+def etcd_member_add(svc, member):
+    url = f"http://{member}.{svc.name}-peers.{svc.ns}.svc:2380"
+    return (f"for i in $(seq 45); do {ec(svc, 'member list')} | grep -qF '{url}' && exit 0; "
+            f"{ec(svc, f'member add {member} --peer-urls={url}')} && exit 0; sleep 2; done; exit 1")
+
+
 ETCD = {
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.backendQuota=512Mi"],
     "write": lambda svc, key, val: c.sh(ec(svc, f"put {key} {val}")),
@@ -95,8 +101,10 @@ ETCD = {
     # growth as the spec's scaling reason says: `member add` for the next member, then one more
     # replica started with initialClusterState=existing
     "scale_to": 4,
-    "before_scale": [lambda svc, n: c.sh(ec(svc, f"member add {svc.name}-{n - 1} "
-                                              f"--peer-urls=http://{svc.name}-{n - 1}.{svc.name}-peers.{svc.ns}.svc:2380"))],
+    # etcd refuses `member add` ("unhealthy cluster") until every member has been connected for
+    # 5 s, as after a whole-service start: an operator retries, and so does this, for up to 90 s;
+    # a member already added (a retry after a lost answer) is not added twice
+    "before_scale": [lambda svc, n: c.sh(etcd_member_add(svc, f"{svc.name}-{n - 1}"), timeout=100)],
     "scale_sets": ["redundancy.replicas=4", "settings.initialClusterState=existing"],
     "members": lambda svc: c.sh(ec(svc, "member list")).stdout.count(", started,"),
 }
