@@ -35,7 +35,7 @@ CNI_BIN_DIR="${KAS_CNI_BIN_DIR:-/usr/lib/cni}"
 
 node_apt() {
   local need=() p
-  for p in containerd runc containernetworking-plugins nftables iptables conntrack socat mmdebstrap iproute2 util-linux; do
+  for p in containerd runc containernetworking-plugins nftables iptables ipset conntrack socat mmdebstrap iproute2 util-linux; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
   if [ "${#need[@]}" -gt 0 ]; then
