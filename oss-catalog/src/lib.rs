@@ -192,6 +192,25 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
     if let Some(ha) = &s.function.high_availability {
         let _ = writeln!(o, "\nhigh availability:\n  {}", ha.trim());
     }
+    if let Some(sec) = &s.function.security {
+        let _ = writeln!(o, "\nsecurity:\n  {}", sec.trim());
+    }
+    if !s.credentials.is_empty() {
+        let keys: Vec<&str> = s.credentials.keys().map(|k| k.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "credentials: Secret {}-credentials, generated in the cluster at install (keys {}); bring your own with --set access.credentialsSecret=NAME",
+            entry.name,
+            keys.join(", ")
+        );
+    }
+    if let Some(b) = &s.function.binding {
+        let _ = writeln!(
+            o,
+            "connect: Secret {}-binding (servicebinding.io/{}); `ossc connect {}` prints the address and a first command",
+            entry.name, b.kind, entry.name
+        );
+    }
     o
 }
 
@@ -266,6 +285,16 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         }
         if let Some(ha) = &s.function.high_availability {
             let _ = writeln!(o, "\n*High availability:* {}", ha.trim());
+        }
+        if let Some(sec) = &s.function.security {
+            let _ = writeln!(o, "\n*Security:* {}", sec.trim());
+        }
+        if let Some(b) = &s.function.binding {
+            let _ = writeln!(
+                o,
+                "\n*Connect:* the binding Secret `{}-binding` (servicebinding.io/{}); `ossc connect {}`.",
+                e.name, b.kind, e.name
+            );
         }
     }
     o

@@ -44,6 +44,15 @@ enum Command {
         #[arg(long = "cluster", value_name = "NAME=ROLE", value_parser = parse_cluster)]
         clusters: Vec<oss_spec::model::ClusterSpec>,
     },
+    /// How to connect to a service: its addresses, the binding Secret applications read, and a
+    /// first command to try with the service's own client.
+    Connect {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Namespace the service was built for (as `build --namespace`).
+        #[arg(long, short = 'n', value_parser = oss_compile::parse_namespace)]
+        namespace: Option<String>,
+    },
     /// Check spec files and report every problem in each.
     #[command(after_help = EXIT_HELP)]
     Validate {
@@ -216,6 +225,14 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Outcome {
     match command {
+        Command::Connect { spec, namespace } => {
+            let loaded = match load(&spec) {
+                Ok(l) => l,
+                Err(o) => return o,
+            };
+            print!("{}", oss_compile::connect(&loaded, &oss_compile::Options { namespace, ..oss_compile::Options::default() }));
+            Outcome::Ok
+        }
         Command::Build { spec, build, format, output, clusters } => {
             let loaded = match load(&spec) {
                 Ok(l) => l,

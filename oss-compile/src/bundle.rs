@@ -4,9 +4,11 @@
 //! changelog entry), [`Object`], and sorting. Must not: build objects.
 
 use crate::monitoring::{PrometheusRule, ServiceMonitor};
+use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Service, ServiceAccount};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -19,6 +21,11 @@ use serde_json::Value;
 pub enum Kind {
     /// `v1/Namespace`.
     Namespace,
+    /// `admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy`: after the Namespace, so that
+    /// `kubectl delete -f` (which deletes in file order) meets it while it still stands.
+    ValidatingAdmissionPolicy,
+    /// `admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding`.
+    ValidatingAdmissionPolicyBinding,
     /// `v1/ResourceQuota`: in force before anything counts against it.
     ResourceQuota,
     /// `networking.k8s.io/v1/NetworkPolicy`.
@@ -29,6 +36,10 @@ pub enum Kind {
     Role,
     /// `rbac.authorization.k8s.io/v1/RoleBinding`.
     RoleBinding,
+    /// `v1/Secret`: only the binding of a service without credentials (no secret value).
+    Secret,
+    /// `batch/v1/Job`: the credentials generator, before the workloads that wait for its Secret.
+    Job,
     /// `v1/Service`.
     Service,
     /// `apps/v1/StatefulSet`.
@@ -49,11 +60,15 @@ impl Kind {
     /// Every kind, in install order.
     pub const ALL: &'static [Kind] = &[
         Kind::Namespace,
+        Kind::ValidatingAdmissionPolicy,
+        Kind::ValidatingAdmissionPolicyBinding,
         Kind::ResourceQuota,
         Kind::NetworkPolicy,
         Kind::ServiceAccount,
         Kind::Role,
         Kind::RoleBinding,
+        Kind::Secret,
+        Kind::Job,
         Kind::Service,
         Kind::StatefulSet,
         Kind::Deployment,
@@ -69,11 +84,15 @@ impl Kind {
 #[allow(missing_docs, clippy::large_enum_variant)]
 pub enum Object {
     Namespace(Namespace),
+    ValidatingAdmissionPolicy(ValidatingAdmissionPolicy),
+    ValidatingAdmissionPolicyBinding(ValidatingAdmissionPolicyBinding),
     ResourceQuota(ResourceQuota),
     NetworkPolicy(NetworkPolicy),
     ServiceAccount(ServiceAccount),
     Role(Role),
     RoleBinding(RoleBinding),
+    Secret(Secret),
+    Job(Job),
     Service(Service),
     StatefulSet(StatefulSet),
     Deployment(Deployment),
@@ -88,6 +107,10 @@ macro_rules! each_object {
     ($o:expr, $x:ident => $e:expr) => {
         match $o {
             Object::Namespace($x) => $e,
+            Object::ValidatingAdmissionPolicy($x) => $e,
+            Object::ValidatingAdmissionPolicyBinding($x) => $e,
+            Object::Secret($x) => $e,
+            Object::Job($x) => $e,
             Object::ResourceQuota($x) => $e,
             Object::NetworkPolicy($x) => $e,
             Object::ServiceAccount($x) => $e,
@@ -110,6 +133,10 @@ impl Object {
     pub fn kind(&self) -> Kind {
         match self {
             Object::Namespace(_) => Kind::Namespace,
+            Object::ValidatingAdmissionPolicy(_) => Kind::ValidatingAdmissionPolicy,
+            Object::ValidatingAdmissionPolicyBinding(_) => Kind::ValidatingAdmissionPolicyBinding,
+            Object::Secret(_) => Kind::Secret,
+            Object::Job(_) => Kind::Job,
             Object::ResourceQuota(_) => Kind::ResourceQuota,
             Object::NetworkPolicy(_) => Kind::NetworkPolicy,
             Object::ServiceAccount(_) => Kind::ServiceAccount,
@@ -144,6 +171,10 @@ impl Object {
     pub fn from_value(kind: Kind, v: Value) -> Result<Object, serde_json::Error> {
         Ok(match kind {
             Kind::Namespace => Object::Namespace(serde_json::from_value(v)?),
+            Kind::ValidatingAdmissionPolicy => Object::ValidatingAdmissionPolicy(serde_json::from_value(v)?),
+            Kind::ValidatingAdmissionPolicyBinding => Object::ValidatingAdmissionPolicyBinding(serde_json::from_value(v)?),
+            Kind::Secret => Object::Secret(serde_json::from_value(v)?),
+            Kind::Job => Object::Job(serde_json::from_value(v)?),
             Kind::ResourceQuota => Object::ResourceQuota(serde_json::from_value(v)?),
             Kind::NetworkPolicy => Object::NetworkPolicy(serde_json::from_value(v)?),
             Kind::ServiceAccount => Object::ServiceAccount(serde_json::from_value(v)?),

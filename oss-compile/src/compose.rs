@@ -166,7 +166,16 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
             if !e.env.is_empty() {
                 x.insert(
                     "environment".into(),
-                    json!(e.env.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect::<Map<String, Value>>()),
+                    json!(
+                        e.env
+                            .iter()
+                            .filter_map(|(k, v)| match v {
+                                EnvValue::Value(v) => Some((k.to_string(), Value::String(v.clone()))),
+                                // Compose has no Secrets: said with the service's own env (below).
+                                EnvValue::Secret { .. } => None,
+                            })
+                            .collect::<Map<String, Value>>()
+                    ),
                 );
             }
             x.insert("network_mode".into(), json!(format!("service:{svc_name}")));

@@ -73,6 +73,25 @@ impl<'a> Context<'a> {
         l
     }
 
+    /// Name of the credentials Secret: the consumer's own (`access.credentialsSecret`), else
+    /// the one the generator Job creates.
+    #[must_use]
+    pub fn credentials_secret(&self) -> String {
+        self.spec.access.credentials_secret.clone().unwrap_or_else(|| format!("{}-credentials", self.name))
+    }
+
+    /// Name of the Service Binding Secret applications read.
+    #[must_use]
+    pub fn binding_secret(&self) -> String {
+        format!("{}-binding", self.name)
+    }
+
+    /// DNS name of the client Service.
+    #[must_use]
+    pub fn client_host(&self) -> String {
+        format!("{}.{}.svc", self.name, self.namespace)
+    }
+
     /// DNS name of replica `i` through the headless Service (cluster-domain independent: the
     /// pod's resolver search path completes `.svc`).
     #[must_use]

@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod compose;
 pub mod context;
+pub mod credentials;
 pub mod derive;
 pub mod diff;
 pub mod emit;
@@ -129,6 +130,12 @@ pub fn findings(loaded: &Loaded, options: &Options) -> Diagnostics {
         })
     };
     result.unwrap_or_else(|errors| errors)
+}
+
+/// What `ossc connect` prints for this spec and these options (docs/security.md).
+#[must_use]
+pub fn connect(loaded: &Loaded, options: &Options) -> String {
+    credentials::connect(&context::Context::new(&loaded.spec, options))
 }
 
 /// Compiles a loaded spec into a Docker Compose file (`--target compose`).

@@ -13,6 +13,10 @@ use crate::derive::quota::derive_quota;
 use crate::derive::slo::{SliQueries, SloTarget, Workload, default_sli, derive_service_alerts, derive_slo_rules};
 use crate::monitoring::{self, Endpoint, NamespaceSelector, PrometheusRule, PrometheusRuleSpec, ServiceMonitor, ServiceMonitorSpec};
 use crate::security;
+use k8s_openapi::api::admissionregistration::v1::{
+    MatchCondition, MatchResources, NamedRuleWithOperations, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
+    ValidatingAdmissionPolicyBindingSpec, ValidatingAdmissionPolicySpec, Validation,
+};
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment, RollingUpdateStatefulSetStrategy, StatefulSet,
     StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec, StatefulSetUpdateStrategy,
@@ -51,6 +55,21 @@ pub fn lower(cx: &Context) -> Vec<Object> {
     let mut objects = Vec::new();
     if cx.owns_namespace {
         objects.push(Object::Namespace(namespace(cx)));
+        if spec.runtime.state == State::Stateful {
+            let (policy, binding) = keep_data(cx);
+            objects.push(Object::ValidatingAdmissionPolicy(policy));
+            objects.push(Object::ValidatingAdmissionPolicyBinding(binding));
+        }
+    }
+    if let Some(g) = crate::credentials::generator(cx) {
+        objects.push(Object::ServiceAccount(g.service_account));
+        objects.push(Object::Role(g.role));
+        objects.push(Object::RoleBinding(g.role_binding));
+        objects.push(Object::NetworkPolicy(g.network_policy));
+        objects.push(Object::Job(g.job));
+    }
+    if let Some(secret) = crate::credentials::plain_binding(cx) {
+        objects.push(Object::Secret(secret));
     }
     if spec.capacity.quota {
         objects.push(Object::ResourceQuota(ResourceQuota {
@@ -271,15 +290,76 @@ fn meta(cx: &Context, name: &str, component: &str) -> ObjectMeta {
     }
 }
 
+/// The label a consumer sets on the namespace to delete it, and the data with it, in one go.
+pub const DELETE_DATA_LABEL: &str = "openservice.dev/delete-data";
+
 fn namespace(cx: &Context) -> Namespace {
     let mut labels = cx.labels("server");
     for mode in ["enforce", "audit", "warn"] {
         labels.insert(format!("pod-security.kubernetes.io/{mode}"), "restricted".to_owned());
     }
+    // The namespace holds the claims (and the generated credentials), which are not in the
+    // bundle: GitOps tools must not delete it when they prune or delete the application.
+    let annotations = (cx.spec.runtime.state == State::Stateful || !cx.spec.credentials.is_empty()).then(|| {
+        BTreeMap::from([
+            ("argocd.argoproj.io/sync-options".to_owned(), "Delete=false".to_owned()),
+            ("helm.sh/resource-policy".to_owned(), "keep".to_owned()),
+            ("kustomize.toolkit.fluxcd.io/prune".to_owned(), "disabled".to_owned()),
+        ])
+    });
     Namespace {
-        metadata: ObjectMeta { name: Some(cx.namespace.clone()), labels: Some(labels), ..ObjectMeta::default() },
+        metadata: ObjectMeta { name: Some(cx.namespace.clone()), labels: Some(labels), annotations, ..ObjectMeta::default() },
         ..Namespace::default()
     }
+}
+
+/// An admission policy that refuses to delete the service's namespace, which holds its data
+/// volumes, unless the namespace is labelled `openservice.dev/delete-data=true`. It comes after
+/// the Namespace in the bundle, so `kubectl delete -f` (file order) meets it while it stands:
+/// every object of the bundle goes, the namespace, its claims and Secrets stay
+/// (docs/lifecycle: uninstall).
+fn keep_data(cx: &Context) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding) {
+    let name = format!("{}.keep-data.openservice.dev", cx.namespace);
+    let ns = &cx.namespace;
+    let policy = ValidatingAdmissionPolicy {
+        metadata: ObjectMeta { name: Some(name.clone()), labels: Some(cx.labels("server")), ..ObjectMeta::default() },
+        spec: Some(ValidatingAdmissionPolicySpec {
+            failure_policy: Some("Fail".to_owned()),
+            match_constraints: Some(MatchResources {
+                resource_rules: Some(vec![NamedRuleWithOperations {
+                    api_groups: Some(vec![String::new()]),
+                    api_versions: Some(vec!["v1".to_owned()]),
+                    operations: Some(vec!["DELETE".to_owned()]),
+                    resources: Some(vec!["namespaces".to_owned()]),
+                    ..NamedRuleWithOperations::default()
+                }]),
+                ..MatchResources::default()
+            }),
+            match_conditions: Some(vec![MatchCondition { name: "this-service".to_owned(), expression: format!("request.name == '{ns}'") }]),
+            validations: Some(vec![Validation {
+                expression: format!(
+                    "has(oldObject.metadata.labels) && '{DELETE_DATA_LABEL}' in oldObject.metadata.labels && oldObject.metadata.labels['{DELETE_DATA_LABEL}'] == 'true'"
+                ),
+                message: Some(format!(
+                    "namespace {ns} holds the data volumes of {name}: it is kept, with its claims and Secrets, so that                      re-applying the bundle finds the data again. To delete the data too, run `kubectl delete namespace {ns}`                      once this policy is gone, or label the namespace {DELETE_DATA_LABEL}=true first",
+                    name = cx.name
+                )),
+                reason: Some("Forbidden".to_owned()),
+                ..Validation::default()
+            }]),
+            ..ValidatingAdmissionPolicySpec::default()
+        }),
+        ..ValidatingAdmissionPolicy::default()
+    };
+    let binding = ValidatingAdmissionPolicyBinding {
+        metadata: ObjectMeta { name: Some(name.clone()), labels: Some(cx.labels("server")), ..ObjectMeta::default() },
+        spec: Some(ValidatingAdmissionPolicyBindingSpec {
+            policy_name: Some(name),
+            validation_actions: Some(vec!["Deny".to_owned()]),
+            ..ValidatingAdmissionPolicyBindingSpec::default()
+        }),
+    };
+    (policy, binding)
 }
 
 fn service_account(cx: &Context) -> ServiceAccount {
@@ -685,9 +765,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                     image: Some(e.image.to_string()),
                     image_pull_policy: Some("IfNotPresent".to_owned()),
                     args: (!e.args.is_empty()).then(|| e.args.clone()),
-                    env: (!e.env.is_empty()).then(|| {
-                        e.env.iter().map(|(k, v)| EnvVar { name: k.to_string(), value: Some(v.clone()), value_from: None }).collect()
-                    }),
+                    env: (!e.env.is_empty()).then(|| e.env.iter().map(|(k, v)| env_var(cx, k.as_str(), v)).collect()),
                     ports: Some(vec![metrics_port(m.port)]),
                     resources: Some(ResourceRequirements { limits: Some(r.clone()), requests: Some(r), ..ResourceRequirements::default() }),
                     readiness_probe: Some(check.clone()),
@@ -878,6 +956,32 @@ fn expand_plain(cx: &Context, s: &str) -> String {
     template::substitute(s, |r| resolve(cx, &r))
 }
 
+/// An exporter's environment variable: a plain value as written, or a Secret's key.
+fn env_var(cx: &Context, name: &str, v: &EnvValue) -> EnvVar {
+    match v {
+        EnvValue::Value(s) => EnvVar { name: name.to_owned(), value: Some(s.clone()), value_from: None },
+        EnvValue::Secret { secret_key_ref } => EnvVar {
+            name: name.to_owned(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: expand_plain(cx, &secret_key_ref.name),
+                    key: secret_key_ref.key.clone(),
+                    optional: Some(false),
+                }),
+                ..EnvVarSource::default()
+            }),
+        },
+    }
+}
+
+/// `s` with its references filled in (for values fixed at build time: credentials values,
+/// binding keys).
+#[must_use]
+pub fn expand_text(cx: &Context, s: &str) -> String {
+    expand_plain(cx, s)
+}
+
 /// The value of a reference that names a fact of the deployment or a knob. Pod fields (which
 /// Kubernetes fills in through `$(OSS_POD_*)`) resolve to nothing here.
 #[must_use]
@@ -906,6 +1010,7 @@ pub fn resolve(cx: &Context, r: &Reference) -> String {
                 .collect::<Vec<_>>()
                 .join(",")
         }
+        Reference::CredentialsSecret => cx.credentials_secret(),
         Reference::PodName | Reference::PodNamespace | Reference::PodIp | Reference::PodIndex => String::new(),
     }
 }

@@ -54,6 +54,10 @@ pub const ALL_SKIPS: &[Skip] = &[
     Skip { id: "CKV_K8S_43", reason: "image pinned to a release tag; pin a digest in runtime.image to drop this skip" },
     Skip { id: "CKV_K8S_40", reason: "OpenShift's SCC assigns a non-root uid from the namespace range at admission" },
     Skip {
+        id: "CKV_K8S_35",
+        reason: "the software or its exporter takes this credential from the environment only (e.g. Valkey's --requirepass, redis_exporter's REDIS_PASSWORD)",
+    },
+    Skip {
         id: "CKV_K8S_15",
         reason: "pinned image with IfNotPresent so restarts do not depend on the registry; pin a digest to drop this skip",
     },
@@ -69,6 +73,11 @@ pub fn checkov_skips(spec: &Spec, target: crate::target::Target) -> Vec<&'static
             ("CKV_K8S_40", false) => fixed && spec.runtime.user < 10_000,
             ("CKV_K8S_40", true) => !fixed,
             ("CKV_K8S_43" | "CKV_K8S_15", _) => !spec.runtime.image.has_digest(),
+            ("CKV_K8S_35", _) => {
+                let secret = |v: &oss_spec::model::EnvValue| matches!(v, oss_spec::model::EnvValue::Secret { .. });
+                spec.runtime.env.values().any(secret)
+                    || spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()).is_some_and(|e| e.env.values().any(secret))
+            }
             _ => false,
         })
         .collect()

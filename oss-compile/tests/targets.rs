@@ -19,13 +19,21 @@ fn changes(target: Target) -> (Vec<String>, Vec<oss_spec::Code>) {
     (out, warnings)
 }
 
-const POD: &str = ".items[6].spec.template.spec";
+/// Index of the StatefulSet in the cassandra bundle's `items`.
+fn sts() -> usize {
+    let (b, _) = bundle(Target::Generic);
+    b["items"].as_array().unwrap().iter().position(|o| o["kind"] == "StatefulSet").unwrap()
+}
+
+fn pod() -> String {
+    format!(".items[{}].spec.template.spec", sts())
+}
 
 #[test]
 fn cloud_profiles_change_only_what_must_differ() {
     assert_eq!(changes(Target::Gke), (vec![], vec![]));
     assert_eq!(changes(Target::Aks), (vec![], vec![]));
-    assert_eq!(changes(Target::Eks).0, [".items[6].spec.volumeClaimTemplates[0].spec.storageClassName"]);
+    assert_eq!(changes(Target::Eks).0, [format!(".items[{}].spec.volumeClaimTemplates[0].spec.storageClassName", sts())]);
 }
 
 #[test]
@@ -33,12 +41,12 @@ fn openshift_leaves_ids_to_the_scc() {
     let (paths, warnings) = changes(Target::Openshift);
     assert!(warnings.is_empty());
     let want: Vec<String> = [
-        ".items[6].metadata.annotations.checkov.io/skip1",
-        ".items[6].metadata.annotations.checkov.io/skip2",
-        &format!("{POD}.securityContext.fsGroup"),
-        &format!("{POD}.securityContext.fsGroupChangePolicy"),
-        &format!("{POD}.securityContext.runAsGroup"),
-        &format!("{POD}.securityContext.runAsUser"),
+        &format!(".items[{}].metadata.annotations.checkov.io/skip1", sts()),
+        &format!(".items[{}].metadata.annotations.checkov.io/skip2", sts()),
+        &format!("{}.securityContext.fsGroup", pod()),
+        &format!("{}.securityContext.fsGroupChangePolicy", pod()),
+        &format!("{}.securityContext.runAsGroup", pod()),
+        &format!("{}.securityContext.runAsUser", pod()),
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -49,8 +57,8 @@ fn openshift_leaves_ids_to_the_scc() {
 #[test]
 fn kind_softens_spread_and_says_so() {
     let (paths, warnings) = changes(Target::Kind);
-    assert_eq!(paths, [format!("{POD}.topologySpreadConstraints[0].whenUnsatisfiable")]);
+    assert_eq!(paths, [format!("{}.topologySpreadConstraints[0].whenUnsatisfiable", pod())]);
     assert_eq!(warnings, [oss_spec::Code::TargetDowngrade]);
     let (kind, _) = bundle(Target::Kind);
-    assert_eq!(kind["items"][6]["spec"]["template"]["spec"]["topologySpreadConstraints"][0]["whenUnsatisfiable"], "ScheduleAnyway");
+    assert_eq!(kind["items"][sts()]["spec"]["template"]["spec"]["topologySpreadConstraints"][0]["whenUnsatisfiable"], "ScheduleAnyway");
 }

@@ -432,6 +432,7 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
     let access = f.opt(d, "access", decode_access);
     let slo = f.opt(d, "slo", decode_slo);
     let lifecycle = f.opt(d, "lifecycle", decode_lifecycle);
+    let credentials = f.opt(d, "credentials", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_credential_key(d, n, p)));
     let patches = f.opt(d, "patches", |d, n, p| d.list(n, p, decode_patch));
     let clusters = f.opt(d, "clusters", |d, n, p| {
         d.list(n, p, |d, n, p| {
@@ -493,8 +494,77 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
         access: access.unwrap_or_default(),
         slo: slo.unwrap_or_default(),
         lifecycle: lifecycle.unwrap_or_default(),
+        credentials: credentials.unwrap_or_default(),
         patches: patches.unwrap_or_default(),
         clusters: clusters.unwrap_or_default(),
+    })
+}
+
+fn decode_credential_key(d: &mut Decoder, n: &Node, p: &str) -> Option<CredentialKey> {
+    let mut f = d.fields(n, p, n.span)?;
+    let random = f.opt(d, "random", |d, n, p| d.int(n, p, 16u16, 256));
+    let value = f.opt(d, "value", Decoder::string);
+    let given = f.entries.iter().any(|(k, _)| k.as_str() == Some("random") || k.as_str() == Some("value"));
+    f.finish(d);
+    match (random, value) {
+        (Some(random), None) => Some(CredentialKey::Random { random }),
+        (None, Some(value)) => Some(CredentialKey::Value { value }),
+        (Some(_), Some(_)) => {
+            d.error(Code::Inconsistent, n, "a credentials key is `random` or `value`, not both".to_owned(), "keep one of the two");
+            None
+        }
+        (None, None) => {
+            if !given {
+                d.error(
+                    Code::MissingField,
+                    n,
+                    "a credentials key needs `random: N` (generated in the cluster) or `value: TEXT`".to_owned(),
+                    "write e.g. `password: {random: 32}` or `username: {value: admin}`",
+                );
+            }
+            None
+        }
+    }
+}
+
+fn decode_binding(d: &mut Decoder, n: &Node, p: &str) -> Option<Binding> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let lower_word = |what: &'static str, extra: &'static [u8]| {
+        move |s: &str| {
+            let ok = s.len() <= 63
+                && s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || extra.contains(&b));
+            if ok {
+                Ok(s.to_owned())
+            } else {
+                Err(ValueError::new(
+                    Code::InvalidName,
+                    format!("`{s}` is not a valid {what}"),
+                    format!("a {what} is a lowercase letter, then lowercase letters, digits and `{}`", String::from_utf8_lossy(extra)),
+                ))
+            }
+        }
+    };
+    let kind = f.req(d, "type", |d, n, p| d.parsed(n, p, false, lower_word("binding type", b"-")));
+    let endpoint = f.opt(d, "endpoint", |d, n, p| d.parsed(n, p, false, PortName::parse));
+    let scheme = f.opt(d, "scheme", |d, n, p| d.parsed(n, p, false, lower_word("URI scheme", b"+.-")));
+    let path = f.opt(d, "path", |d, n, p| d.url_path(n, p, "a URI path", "/postgres"));
+    let username = f.opt(d, "username", |d, n, p| d.parsed(n, p, false, EnvName::parse));
+    let password = f.opt(d, "password", |d, n, p| d.parsed(n, p, false, EnvName::parse));
+    let uri_credentials = f.opt(d, "uriCredentials", Decoder::boolean);
+    let keys = f.opt(d, "keys", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
+    let first_command = f.opt(d, "try", Decoder::string);
+    f.finish(d);
+    Some(Binding {
+        kind: kind?,
+        endpoint,
+        scheme,
+        path,
+        username,
+        password,
+        uri_credentials: uri_credentials.unwrap_or(true),
+        keys: keys.unwrap_or_default(),
+        first_command,
     })
 }
 
@@ -535,6 +605,8 @@ fn decode_function(d: &mut Decoder, n: &Node, p: &str) -> Option<Function> {
     let endpoints = f.opt(d, "endpoints", |d, n, p| d.list(n, p, decode_port));
     let peer_ports = f.opt(d, "peerPorts", |d, n, p| d.list(n, p, decode_port));
     let high_availability = f.opt(d, "highAvailability", Decoder::string);
+    let security = f.opt(d, "security", Decoder::string);
+    let binding = f.opt(d, "binding", decode_binding);
     f.finish(d);
     Some(Function {
         category: category?,
@@ -542,6 +614,8 @@ fn decode_function(d: &mut Decoder, n: &Node, p: &str) -> Option<Function> {
         endpoints: endpoints.unwrap_or_default(),
         peer_ports: peer_ports.unwrap_or_default(),
         high_availability,
+        security,
+        binding,
     })
 }
 
@@ -711,7 +785,7 @@ fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {
         let mut f = d.fields(n, p, owner(d, p, n))?;
         let image = f.req(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
         let args = f.opt(d, "args", Decoder::strings);
-        let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
+        let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
         let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
         let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
         f.finish(d);
@@ -1029,12 +1103,34 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
     });
     let operators = f.opt(d, "operators", Decoder::strings);
     let monitoring = f.opt(d, "monitoringNamespace", |d, n, p| d.parsed(n, p, false, |s| ServiceName::parse(s).map(|n| n.to_string())));
+    let credentials_secret = f.opt(d, "credentialsSecret", |d, n, p| d.parsed(n, p, false, secret_name));
     f.finish(d);
     Some(Access {
         clients: clients.unwrap_or_default(),
         operators: operators.unwrap_or_default(),
         monitoring_namespace: monitoring.unwrap_or_else(|| "monitoring".to_owned()),
+        credentials_secret,
     })
+}
+
+/// A Secret's name: a DNS subdomain (lowercase labels joined by `.`, at most 253).
+fn secret_name(s: &str) -> Result<String, ValueError> {
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if s.len() <= 253 && s.split('.').all(label) {
+        Ok(s.to_owned())
+    } else {
+        Err(ValueError::new(
+            Code::InvalidName,
+            format!("`{s}` is not a valid Secret name"),
+            "a Secret name is lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. `team-db-credentials`)",
+        ))
+    }
 }
 
 fn decode_slo(d: &mut Decoder, n: &Node, p: &str) -> Option<Slo> {

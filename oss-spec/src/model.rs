@@ -62,6 +62,13 @@ pub struct Spec {
     /// Running or stopped, restarts and upgrades.
     #[schemars(default)]
     pub lifecycle: Lifecycle,
+    /// The packager's: the keys of the credentials Secret the software needs (docs/security.md).
+    /// ossc emits a Job that creates that Secret in the cluster, once, with random values where
+    /// a key says `random`; the output never holds a secret value. A consumer may bring their
+    /// own Secret instead (`access.credentialsSecret`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub credentials: IndexMap<EnvName, CredentialKey>,
     /// The escape hatch: patches on emitted objects, for what the spec cannot express.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
@@ -183,6 +190,77 @@ pub struct Function {
     /// prose, for the catalog. Be honest: say when it does not fail over by itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub high_availability: Option<String>,
+    /// What the software does to authenticate clients and protect traffic, in prose, for the
+    /// catalog; say plainly when it has no authentication.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<String>,
+    /// How applications bind to the service (the binding Secret, `ossc connect`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<Binding>,
+}
+
+/// A key of the credentials Secret: generated in the cluster, or a fixed value.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CredentialKey {
+    /// `{random: N}`: N random letters and digits, made once in the cluster (16 to 256).
+    #[schemars(extend("additionalProperties" = false))]
+    Random {
+        /// Length.
+        #[schemars(range(min = 16, max = 256))]
+        random: u16,
+    },
+    /// `{value: TEXT}`: a fixed, non-secret value such as a user name (`${knobs.*}` and
+    /// `${service.name}` allowed).
+    #[schemars(extend("additionalProperties" = false))]
+    Value {
+        /// The value.
+        value: String,
+    },
+}
+
+/// How applications bind to the service: the Service Binding for Kubernetes Secret
+/// (servicebinding.io) `<name>-binding` and what `ossc connect` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Binding {
+    /// The binding `type` (e.g. `postgresql`, `redis`, `kafka`); the Secret's type is
+    /// `servicebinding.io/<type>`.
+    #[serde(rename = "type")]
+    #[schemars(regex(pattern = "^[a-z][a-z0-9-]{0,62}$"))]
+    pub kind: String,
+    /// The endpoint whose port is the binding's `port` (default: the first endpoint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<PortName>,
+    /// Scheme of the binding's `uri` (default: the type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z][a-z0-9+.-]*$"))]
+    pub scheme: Option<String>,
+    /// Path of the `uri` after the port (e.g. `/postgres`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^/"))]
+    pub path: Option<String>,
+    /// The credentials key that is the binding's `username` (default `username`, when the
+    /// credentials have it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<EnvName>,
+    /// The credentials key that is the binding's `password` (default `password`, when the
+    /// credentials have it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<EnvName>,
+    /// Whether the `uri` carries the user name and password (`scheme://user:password@host`);
+    /// default true. S3 clients, for one, take the endpoint and the keys apart.
+    #[schemars(default = "defaults::yes")]
+    pub uri_credentials: bool,
+    /// More keys with fixed values (e.g. `database: postgres`; `${knobs.*}` allowed).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub keys: IndexMap<EnvName, String>,
+    /// The first command to try, run with the service's own client from a pod that mounts the
+    /// binding at `/bindings/<name>` (`ossc connect` prints it).
+    #[serde(rename = "try", skip_serializing_if = "Option::is_none")]
+    pub first_command: Option<String>,
 }
 
 /// A named port.
@@ -509,10 +587,11 @@ pub struct Exporter {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub args: Vec<String>,
-    /// Environment (plain values).
+    /// Environment: plain values, or keys of a Secret (e.g. the service's credentials, so that
+    /// the exporter authenticates).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(default)]
-    pub env: IndexMap<EnvName, String>,
+    pub env: IndexMap<EnvName, EnvValue>,
     /// CPU of the sidecar (default `100m`).
     #[schemars(default = "defaults::exporter_cpu")]
     pub cpu: Quantity,
@@ -984,11 +1063,21 @@ pub struct Access {
     /// Namespace Prometheus scrapes from (default `monitoring`).
     #[schemars(default = "defaults::monitoring_namespace")]
     pub monitoring_namespace: String,
+    /// A credentials Secret the consumer brings (in the service's namespace) instead of the one
+    /// ossc's Job generates; it must hold every key of the spec's `credentials`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"), length(max = 253))]
+    pub credentials_secret: Option<String>,
 }
 
 impl Default for Access {
     fn default() -> Self {
-        Self { clients: Vec::new(), operators: Vec::new(), monitoring_namespace: defaults::monitoring_namespace() }
+        Self {
+            clients: Vec::new(),
+            operators: Vec::new(),
+            monitoring_namespace: defaults::monitoring_namespace(),
+            credentials_secret: None,
+        }
     }
 }
 

@@ -42,6 +42,9 @@ pub enum Reference {
     /// `${service.memberUrls.PORT}`: `name-0=http://host-0:port,name-1=...`, every replica's
     /// name and peer URL on a named port, comma-separated (etcd's `initial-cluster` form).
     MemberUrls(crate::values::PortName),
+    /// `${service.credentials}`: the name of the credentials Secret (the generated
+    /// `<name>-credentials`, or the consumer's `access.credentialsSecret`).
+    CredentialsSecret,
     /// `${pod.name}`.
     PodName,
     /// `${pod.namespace}`.
@@ -61,6 +64,7 @@ pub const FIXED: &[(&str, Reference)] = &[
     ("pod.index", Reference::PodIndex),
     ("service.replicaNames", Reference::ReplicaNames),
     ("service.lastIndex", Reference::LastIndex),
+    ("service.credentials", Reference::CredentialsSecret),
     ("pod.name", Reference::PodName),
     ("pod.namespace", Reference::PodNamespace),
     ("pod.ip", Reference::PodIp),

@@ -20,6 +20,86 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     check_writable_paths(spec, spans, diags);
     check_metrics(spec, spans, diags);
     check_replica_rule(spec, spans, diags);
+    check_credentials(spec, spans, diags);
+}
+
+/// The credentials Secret, its references and the binding agree with each other.
+fn check_credentials(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    if spec.credentials.is_empty() {
+        if spec.access.credentials_secret.is_some() {
+            diags.push(
+                Diagnostic::error(Code::Inconsistent, "`access.credentialsSecret` is set, but this service declares no `credentials`")
+                    .at_opt(spans.nearest("access.credentialsSecret"))
+                    .help("remove `access.credentialsSecret`: the software reads no credentials Secret"),
+            );
+        }
+        let mut uses = spec
+            .runtime
+            .secret_mounts
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (format!("runtime.secretMounts.{i}.secret"), m.secret.as_str()))
+            .collect::<Vec<_>>();
+        for (name, v) in &spec.runtime.env {
+            if let EnvValue::Secret { secret_key_ref } = v {
+                uses.push((format!("runtime.env.{name}.secretKeyRef.name"), secret_key_ref.name.as_str()));
+            }
+        }
+        for (path, text) in uses {
+            if text.contains("${service.credentials}") {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        format!("`{path}` names `${{service.credentials}}`, but the spec declares no `credentials`"),
+                    )
+                    .at_opt(spans.nearest(&path))
+                    .help(
+                        "declare the Secret's keys under `credentials:` (e.g. `password: {random: 32}`), so that the cluster generates it",
+                    ),
+                );
+            }
+        }
+    }
+    let Some(b) = &spec.function.binding else { return };
+    if let Some(e) = &b.endpoint
+        && !spec.function.endpoints.iter().any(|p| p.name == *e)
+    {
+        let names: Vec<&str> = spec.function.endpoints.iter().map(|p| p.name.as_str()).collect();
+        diags.push(
+            Diagnostic::error(Code::UnknownReference, format!("`function.binding.endpoint` names `{e}`, which is not an endpoint"))
+                .at_opt(spans.nearest("function.binding.endpoint"))
+                .help(match did_you_mean(e.as_str(), names.iter().copied()) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => format!("name one of `function.endpoints`: {}", names.join(", ")),
+                }),
+        );
+    }
+    if b.endpoint.is_none() && spec.function.endpoints.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, "`function.binding` needs an endpoint, and the service has none")
+                .at_opt(spans.nearest("function.binding"))
+                .help("declare the client port under `function.endpoints`"),
+        );
+    }
+    for (field, key) in [("username", &b.username), ("password", &b.password)] {
+        if let Some(k) = key
+            && !spec.credentials.contains_key(k)
+        {
+            let keys: Vec<&str> = spec.credentials.keys().map(|k| k.as_str()).collect();
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownReference,
+                    format!("`function.binding.{field}` names credentials key `{k}`, which is not declared"),
+                )
+                .at_opt(spans.nearest(&format!("function.binding.{field}")))
+                .help(match did_you_mean(k.as_str(), keys.iter().copied()) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None if keys.is_empty() => "declare it under `credentials:`".to_owned(),
+                    None => format!("name one of the `credentials` keys: {}", keys.join(", ")),
+                }),
+            );
+        }
+    }
 }
 
 fn check_replica_rule(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
@@ -211,6 +291,16 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     }
     for (path, text) in &cluster_templates {
         templates.push((path.clone(), text));
+    }
+    for (key, v) in &spec.credentials {
+        if let crate::model::CredentialKey::Value { value } = v {
+            templates.push((format!("credentials.{key}.value"), value));
+        }
+    }
+    if let Some(b) = &spec.function.binding {
+        for (key, v) in &b.keys {
+            templates.push((format!("function.binding.keys.{key}"), v));
+        }
     }
     for (name, v) in &spec.runtime.env {
         match v {

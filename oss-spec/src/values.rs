@@ -22,7 +22,7 @@ pub struct ValueError {
 }
 
 impl ValueError {
-    fn new(code: Code, message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub(crate) fn new(code: Code, message: impl Into<String>, help: impl Into<String>) -> Self {
         Self { code, message: message.into(), help: help.into() }
     }
 }

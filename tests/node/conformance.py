@@ -54,6 +54,15 @@ class Failure(Exception):
     pass
 
 
+def secret_data(ns, name):
+    """A Secret's keys, decoded (empty when it does not exist)."""
+    import base64
+    p = k("get", "secret", name, "-n", ns, "-o", "json", check=False)
+    if p.returncode != 0:
+        return {}
+    return {key: base64.b64decode(v).decode() for key, v in (json.loads(p.stdout).get("data") or {}).items()}
+
+
 class Skip(Exception):
     pass
 
@@ -208,7 +217,8 @@ class Service:
         self.d = catalog.SERVICES[name]
         self.ns = name
         self.spec = yaml.safe_load(open(ROOT / "specs" / f"{name}.yaml"))
-        self.selector = f"app.kubernetes.io/instance={name}"
+        # the workload's own selector: the credentials Job's pod shares the instance label only
+        self.selector = f"app.kubernetes.io/instance={name},app.kubernetes.io/name={name}"
         self.replicas = self.spec.get("redundancy", {}).get("replicas", 1)
         self.stateful = self.spec["runtime"]["state"] == "stateful"
         self.container = name
@@ -232,6 +242,7 @@ class Service:
         return p.stdout
 
     def apply(self, *extra):
+        self.applied = extra  # what the last apply set (the uninstall check deletes and restores that)
         bundle = self.build(*extra)
         (OUT / f"{self.name}-bundle.yaml").write_text(bundle)
         k("apply", "--server-side", "--force-conflicts", "-f", "-", input=bundle, timeout=120)
@@ -247,6 +258,10 @@ class Service:
 
     def op(self, name, *a):
         return self.d[name](self, *a)
+
+    def binding(self):
+        """The Service Binding Secret's keys, decoded: all a client is given to connect."""
+        return secret_data(self.ns, f"{self.name}-binding")
 
     def rebuilt_image(self):
         """The tag the upgrade check rolls to: the same image, retagged on every node."""
@@ -345,6 +360,30 @@ def check_service(svc, results):
         return f"listed client served; {CLIENT_NS}/unlisted and {OUTSIDE_NS}/intruder refused"
 
     attempt("access", access)
+
+    def credentials():
+        """The binding holds what a client needs; a client without the credentials is refused;
+        re-applying the bundle leaves the generated Secret as it was."""
+        b = svc.binding()
+        missing = [key for key in ("type", "provider", "host", "port", "uri") if key not in b]
+        if missing:
+            raise Failure(f"binding Secret {svc.name}-binding lacks {missing} (has {sorted(b)})")
+        if not svc.spec.get("credentials"):
+            return f"binding {svc.name}-binding ({b['type']}): {', '.join(sorted(b))}; the service has no credentials (its entry says why)"
+        cred = secret_data(svc.ns, f"{svc.name}-credentials")
+        if set(cred) != set(svc.spec["credentials"]):
+            raise Failure(f"credentials Secret has {sorted(cred)}, the spec declares {sorted(svc.spec['credentials'])}")
+        p = sh(svc.d["unauthenticated"](svc), check=False)
+        if p.returncode == 0:
+            raise Failure(f"a client without credentials was served: {p.stdout.strip()[-200:]}")
+        svc.apply()
+        time.sleep(3)
+        if secret_data(svc.ns, f"{svc.name}-credentials") != cred:
+            raise Failure("re-applying the bundle changed the credentials Secret")
+        return (f"binding {svc.name}-binding ({b['type']}): {', '.join(sorted(b))}; a client without credentials refused; "
+                "re-applying kept the generated credentials unchanged")
+
+    attempt("credentials and binding", credentials)
 
     def data_back():
         if not svc.d.get("durable", svc.stateful):
@@ -496,6 +535,32 @@ def check_service(svc, results):
 
     attempt("scale: member joins", scale)
 
+    def uninstall():
+        """The obvious uninstall, `kubectl delete -f` of the bundle: every object of the bundle
+        goes, the namespace stays (refused by the bundle's admission policy) with the claims."""
+        if not svc.stateful:
+            raise Skip("no data to keep (stateless)")
+        claims = len(json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"])
+        applied = getattr(svc, "applied", ())
+        bundle = svc.build(*applied)
+        p = k("delete", "-f", "-", "--wait=false", input=bundle, check=False, timeout=120)
+        if "keep-data" not in (p.stderr + p.stdout) and "holds the data volumes" not in (p.stderr + p.stdout):
+            raise Failure(f"kubectl delete -f did not meet the keep-data policy: {(p.stderr or p.stdout).strip()[-300:]}")
+        wait_pods(svc.ns, svc.selector, 0, (svc.grace + 30) * (svc.replicas if svc.ordered else 1) + 30, "pods gone")
+        ns = k("get", "namespace", svc.ns, "-o", "json", check=False)
+        if ns.returncode != 0 or json.loads(ns.stdout).get("metadata", {}).get("deletionTimestamp"):
+            raise Failure("the namespace was deleted")
+        left = len(json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"])
+        if left < claims:
+            raise Failure(f"{claims - left} of {claims} claims deleted")
+        kept = "the credentials Secret kept, " if svc.spec.get("credentials") and secret_data(svc.ns, f"{svc.name}-credentials") else ""
+        svc.apply(*applied)
+        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        return (f"kubectl delete -f: namespace kept (refused by its policy), {left} claims kept, {kept}"
+                f"re-applied and Ready" + data_back())
+
+    attempt("uninstall keeps data", uninstall)
+
 
 def pdb_floor(svc):
     """The fewest healthy pods the service's PodDisruptionBudget allows."""
@@ -534,7 +599,11 @@ def dump(svc):
 def teardown(svc):
     if svc.d.get("client_image"):
         k("delete", "pod", "-n", CLIENT_NS, f"client-{svc.name}", "--wait=false", check=False)
+    # deleting the data is explicit: the label the keep-data policy asks for, then the namespace
+    k("label", "namespace", svc.ns, "openservice.dev/delete-data=true", "--overwrite", check=False)
     k("delete", "namespace", svc.ns, "--wait=true", "--timeout=180s", check=False, timeout=200)
+    k("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", f"{svc.ns}.keep-data.openservice.dev",
+      "--ignore-not-found", check=False)
 
 
 def run_one(name, results):

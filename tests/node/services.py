@@ -26,6 +26,16 @@ def sh(svc, script, **kw):
     return c.sh(script, **kw)
 
 
+def bind(svc):
+    """The service's binding Secret, decoded (read once: it does not change during a run). The
+    clients below connect with nothing else."""
+    if not getattr(svc, "_binding", None):
+        svc._binding = svc.binding()
+    if not svc._binding:
+        raise c.Failure(f"no binding Secret {svc.name}-binding")
+    return svc._binding
+
+
 def ready_pods(svc):
     """Members of a service whose members are just its pods (stateless, autoscaled)."""
     return len([p for p in c.pods(svc.ns, svc.selector) if c.ready(p)])
@@ -66,7 +76,7 @@ MEMCACHED = {
 
 # ---- valkey: one instance; the append-only file must bring data back ----
 def vk(svc, args):
-    return f"valkey-cli -h {svc.host()} {args}"
+    return f"valkey-cli -u {shlex.quote(bind(svc)['uri'])} {args}"
 
 
 VALKEY = {
@@ -76,7 +86,8 @@ VALKEY = {
     "read_op": lambda svc, key: f"timeout 5 {vk(svc, f'get {key}')} | grep -q v1",
     "probe": probe_cmd(lambda svc: vk(svc, "ping")),
     "available": False,
-    "function_note": "SET/GET with valkey-cli through the client Service",
+    "function_note": "SET/GET with valkey-cli through the client Service, authenticated with the binding's uri",
+    "unauthenticated": lambda svc: f"valkey-cli -h {svc.host()} ping | grep -q PONG",
     "scale_reason": "the entry is a single instance (runtime.replicas.max 1: no failover manager)",
 }
 
@@ -110,30 +121,20 @@ ETCD = {
 }
 
 # ---- postgres: one instance; the consumer brings the credentials Secret (see specs/postgres.yaml) ----
-PG_PASSWORD = secrets.token_hex(16)
-
-
-def pg_secret(svc):
-    c.k("create", "namespace", svc.ns, check=False)
-    c.k("create", "secret", "generic", f"{svc.name}-credentials", "-n", svc.ns,
-        f"--from-literal=password={PG_PASSWORD}", check=False)
-
-
 def pg(svc, sql):
-    return (f"env PGPASSWORD={PG_PASSWORD} PGCONNECT_TIMEOUT=5 psql -h {svc.host()} -U postgres -d postgres "
-            f"-v ON_ERROR_STOP=1 -tAc {shlex.quote(sql)}")
+    return f"env PGCONNECT_TIMEOUT=5 psql {shlex.quote(bind(svc)['uri'])} -v ON_ERROR_STOP=1 -tAc {shlex.quote(sql)}"
 
 
 POSTGRES = {
     "sets": ["capacity.cpu=250m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.sharedBuffers=128Mi"],
-    "before": [pg_secret],
     "write": lambda svc, key, val: c.sh(pg(svc, "CREATE TABLE IF NOT EXISTS kv (k text PRIMARY KEY, v text); "
                                                f"INSERT INTO kv VALUES ('{key}', '{val}') ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")),
     "read": lambda svc, key: c.sh(pg(svc, f"SELECT v FROM kv WHERE k = '{key}'")).stdout,
     "read_op": lambda svc, key: pg(svc, f"SELECT v FROM kv WHERE k = '{key}'") + " | grep -q v1",
     "probe": probe_cmd(lambda svc: pg(svc, "SELECT 1")),
     "available": False,
-    "function_note": "SQL CREATE/INSERT/SELECT with psql (scram-sha-256) through the client Service",
+    "function_note": "SQL CREATE/INSERT/SELECT with psql (scram-sha-256) through the client Service, connected with the binding's uri",
+    "unauthenticated": lambda svc: f"env PGCONNECT_TIMEOUT=5 psql -w -h {svc.host()} -U postgres -d postgres -tAc 'select 1'",
     "scale_reason": "the entry is a single instance (runtime.replicas.max 1; HA postgres is issue 19)",
 }
 
@@ -212,18 +213,11 @@ SERVICES.update({"zookeeper": ZOOKEEPER, "nats": NATS})
 
 
 # ---- rabbitmq: three nodes, quorum queues; the consumer brings the credentials Secret ----
-RMQ_PASSWORD, RMQ_COOKIE = secrets.token_hex(16), secrets.token_hex(24)
-
-
-def rmq_secret(svc):
-    c.k("create", "namespace", svc.ns, check=False)
-    c.k("create", "secret", "generic", f"{svc.name}-credentials", "-n", svc.ns,
-        f"--from-literal=password={RMQ_PASSWORD}", f"--from-literal=erlang-cookie={RMQ_COOKIE}", check=False)
-
-
-def rmq(svc, body):
+def rmq(svc, body, user=None, password=None):
+    b = bind(svc)
+    user, password = user or b["username"], password or b["password"]
     return ("python3 - <<'PY'\nimport pika\n"
-            f"p = pika.ConnectionParameters('{svc.host()}', 5672, '/', pika.PlainCredentials('admin', '{RMQ_PASSWORD}'),"
+            f"p = pika.ConnectionParameters('{b['host']}', {b['port']}, '/', pika.PlainCredentials('{user}', '{password}'),"
             " socket_timeout=5, blocked_connection_timeout=5, connection_attempts=1)\n"
             "conn = pika.BlockingConnection(p)\nch = conn.channel()\nch.confirm_delivery()\n"
             "ch.queue_declare('ossc', durable=True, arguments={'x-queue-type': 'quorum'})\n"
@@ -232,7 +226,6 @@ def rmq(svc, body):
 
 RABBITMQ = {
     "sets": ["capacity.cpu=300m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
-    "before": [rmq_secret],
     # write publishes (confirmed) and consumes it once to check it (basic.get, then nack with
     # requeue so it stays); later reads count the queue's messages without taking one: every
     # redelivery counts against RabbitMQ 4's quorum-queue delivery limit (20), after which the
@@ -242,6 +235,7 @@ RABBITMQ = {
     "read": lambda svc, key: c.sh(rmq(svc, "n = ch.queue_declare('ossc', passive=True).method.message_count\nprint('v1' if n >= 1 else f'{n} messages')")).stdout,
     "read_op": lambda svc, key: rmq(svc, "assert ch.queue_declare('ossc', passive=True).method.message_count >= 1"),
     "probe": tcp_probe(5672),
+    "unauthenticated": lambda svc: rmq(svc, "pass", user="guest", password="guest"),
     "function_note": "publish (publisher confirms) to a durable quorum queue, then basic.get of it, with pika through the client Service",
 }
 SERVICES["rabbitmq"] = RABBITMQ
@@ -285,34 +279,27 @@ SERVICES["cassandra"] = CASSANDRA
 
 
 # ---- minio: four nodes, one erasure set; S3 put/get with boto3; the consumer brings the Secret ----
-MINIO_USER, MINIO_PASSWORD = "ossc-" + secrets.token_hex(4), secrets.token_hex(16)
-
-
-def minio_secret(svc):
-    c.k("create", "namespace", svc.ns, check=False)
-    c.k("create", "secret", "generic", f"{svc.name}-credentials", "-n", svc.ns,
-        f"--from-literal=config.env=MINIO_ROOT_USER={MINIO_USER}\nMINIO_ROOT_PASSWORD={MINIO_PASSWORD}\n", check=False)
-
-
 def s3(svc, body):
+    b = bind(svc)
     return ("python3 - <<'PY'\nimport boto3, botocore.config\n"
-            f"s3 = boto3.client('s3', endpoint_url='http://{svc.host()}:9000', aws_access_key_id='{MINIO_USER}', "
-            f"aws_secret_access_key='{MINIO_PASSWORD}', region_name='us-east-1', config=botocore.config.Config("
+            f"s3 = boto3.client('s3', endpoint_url='{b['uri']}', aws_access_key_id='{b['username']}', "
+            f"aws_secret_access_key='{b['password']}', region_name='{b['region']}', config=botocore.config.Config("
             "connect_timeout=5, read_timeout=10, retries={'max_attempts': 1}, s3={'addressing_style': 'path'}))\n"
             f"{body}\nPY")
 
 
 MINIO = {
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
-    "before": [minio_secret],
     "write": lambda svc, key, val: c.sh(s3(svc, "try:\n    s3.create_bucket(Bucket='ossc')\n"
                                                 "except s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n"
                                                 f"s3.put_object(Bucket='ossc', Key='{key}', Body=b'{val}')")),
     "read": lambda svc, key: c.sh(s3(svc, f"print(s3.get_object(Bucket='ossc', Key='{key}')['Body'].read().decode())")).stdout,
     "read_op": lambda svc, key: s3(svc, f"assert s3.get_object(Bucket='ossc', Key='{key}')['Body'].read() == b'v1'"),
     "probe": probe_cmd(lambda svc: f"curl -sf --max-time 4 http://{svc.host()}:9000/minio/health/live"),
-    "function_note": "S3 CreateBucket, PutObject and GetObject (signature v4, the consumer's root credentials) "
-                     "with boto3 through the client Service",
+    "function_note": "S3 CreateBucket, PutObject and GetObject (signature v4, the generated root credentials "
+                     "from the binding) with boto3 through the client Service",
+    # an anonymous GET of the bucket the function check made: 403 from MinIO
+    "unauthenticated": lambda svc: f"curl -sf --max-time 5 http://{svc.host()}:9000/ossc/k1",
 }
 SERVICES["minio"] = MINIO
 

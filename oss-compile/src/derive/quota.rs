@@ -24,12 +24,15 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
     let most = spec.scaling.autoscale.as_ref().map_or(spec.redundancy.replicas, |a| a.max.max(spec.redundancy.replicas));
     let pods = i128::from(most) + i128::from(!stateful);
     let (cpu, mem) = pod_totals(spec);
+    // The credentials generator's pod runs beside them (once, at install).
+    let (gen_pods, gen_cpu, gen_mem) =
+        if spec.credentials.is_empty() { (0, 0, 0) } else { (1, crate::credentials::pod_totals().0, crate::credentials::pod_totals().1) };
     let mut hard = BTreeMap::from([
-        ("pods".to_owned(), Quantity(pods.to_string())),
-        ("requests.cpu".to_owned(), Quantity(format_decimal(cpu * pods))),
-        ("limits.cpu".to_owned(), Quantity(format_decimal(cpu * pods))),
-        ("requests.memory".to_owned(), Quantity(format_bytes(mem * pods))),
-        ("limits.memory".to_owned(), Quantity(format_bytes(mem * pods))),
+        ("pods".to_owned(), Quantity((pods + gen_pods).to_string())),
+        ("requests.cpu".to_owned(), Quantity(format_decimal(cpu * pods + gen_cpu))),
+        ("limits.cpu".to_owned(), Quantity(format_decimal(cpu * pods + gen_cpu))),
+        ("requests.memory".to_owned(), Quantity(format_bytes(mem * pods + gen_mem))),
+        ("limits.memory".to_owned(), Quantity(format_bytes(mem * pods + gen_mem))),
     ]);
     if stateful {
         hard.insert("persistentvolumeclaims".to_owned(), Quantity(most.to_string()));

@@ -1,0 +1,537 @@
+//! Credentials made in the cluster, and the Service Binding Secret applications read.
+//!
+//! Owns: the generator Job (its script, image, identity, Role and NetworkPolicy), the binding's
+//! keys, and the plain binding Secret of a service without credentials. Must not: put a secret
+//! value in the output. Randomness happens in the Job's pod, once: the script creates the
+//! credentials Secret only when it is absent, so re-applying the bundle, Argo CD and Flux
+//! re-syncs never rotate anything (docs/security.md).
+
+use crate::context::Context;
+use crate::security;
+use k8s_openapi::ByteString;
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::core::v1::{
+    Container, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, ResourceRequirements, Secret, ServiceAccount, Volume, VolumeMount,
+};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, NetworkPolicySpec};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use oss_spec::model::CredentialKey;
+use std::collections::BTreeMap;
+
+/// The generator's image: the curl project's own image (Alpine, busybox `sh`, user
+/// `curl_user` 100:101), pinned. It talks to the API server with the pod's service-account
+/// token; nothing else is needed.
+pub const IMAGE: &str = "docker.io/curlimages/curl:8.14.1";
+/// The image's user and group.
+pub const IMAGE_IDS: (u32, u32) = (100, 101);
+/// CPU and memory of the generator (requests = limits).
+pub const CPU: &str = "100m";
+/// See [`CPU`].
+pub const MEMORY: &str = "64Mi";
+/// The binding's `provider` key.
+pub const PROVIDER: &str = "openservice.dev";
+
+/// The generator's objects.
+#[derive(Debug)]
+pub struct Generator {
+    /// Its identity.
+    pub service_account: ServiceAccount,
+    /// What it may do: create Secrets, read the credentials Secret, patch the binding.
+    pub role: Role,
+    /// The Role, bound to the identity.
+    pub role_binding: RoleBinding,
+    /// Its traffic: none in, DNS and the API server out.
+    pub network_policy: NetworkPolicy,
+    /// The Job.
+    pub job: Job,
+}
+
+/// Name of the generator's objects (the Job adds a content hash).
+fn generator_name(cx: &Context) -> String {
+    format!("{}-credentials", cx.name)
+}
+
+/// Labels of the generator's objects: the instance's, but not its selector (`app.kubernetes.io/name`
+/// differs), so the service's Services, PDB and NetworkPolicy never select the Job's pod.
+fn labels(cx: &Context) -> BTreeMap<String, String> {
+    let mut l = cx.labels("credentials");
+    l.insert("app.kubernetes.io/name".to_owned(), "ossc-credentials".to_owned());
+    l
+}
+
+fn meta(cx: &Context, name: &str) -> ObjectMeta {
+    ObjectMeta { name: Some(name.to_owned()), namespace: Some(cx.namespace.clone()), labels: Some(labels(cx)), ..ObjectMeta::default() }
+}
+
+/// One binding key: a fixed value, or the value of a credentials key (base64, as the API has it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingValue {
+    /// Known at build time.
+    Fixed(String),
+    /// The credentials Secret's key of this name.
+    Credential(String),
+    /// `scheme://user:password@host:port/path`, assembled in the cluster.
+    Uri {
+        /// Everything before the user info (`scheme://`).
+        prefix: String,
+        /// Credentials keys of the user name and password.
+        user: Option<String>,
+        /// See `user`.
+        password: Option<String>,
+        /// Everything after the user info (`host:port/path`).
+        suffix: String,
+    },
+}
+
+/// The binding Secret's keys, in the order the specification lists them, then the packager's.
+#[must_use]
+pub fn binding_keys(cx: &Context) -> Vec<(String, BindingValue)> {
+    let Some(b) = &cx.spec.function.binding else { return Vec::new() };
+    let endpoint = b.endpoint.as_ref().and_then(|e| cx.spec.function.endpoints.iter().find(|p| p.name == *e));
+    let port = endpoint.or_else(|| cx.spec.function.endpoints.first()).map_or(0, |p| p.port);
+    let key = |explicit: &Option<oss_spec::values::EnvName>, default: &str| {
+        explicit
+            .as_ref()
+            .map(|k| k.as_str().to_owned())
+            .or_else(|| cx.spec.credentials.keys().find(|k| k.as_str() == default).map(|k| k.as_str().to_owned()))
+    };
+    let user = key(&b.username, "username");
+    let password = key(&b.password, "password");
+    let host = cx.client_host();
+    let mut keys = vec![
+        ("type".to_owned(), BindingValue::Fixed(b.kind.clone())),
+        ("provider".to_owned(), BindingValue::Fixed(PROVIDER.to_owned())),
+        ("host".to_owned(), BindingValue::Fixed(host.clone())),
+        ("port".to_owned(), BindingValue::Fixed(port.to_string())),
+    ];
+    if let Some(u) = &user {
+        keys.push(("username".to_owned(), BindingValue::Credential(u.clone())));
+    }
+    if let Some(p) = &password {
+        keys.push(("password".to_owned(), BindingValue::Credential(p.clone())));
+    }
+    let prefix = format!("{}://", b.scheme.as_deref().unwrap_or(&b.kind));
+    let suffix = format!("{host}:{port}{}", b.path.as_deref().unwrap_or(""));
+    keys.push((
+        "uri".to_owned(),
+        if !b.uri_credentials || (user.is_none() && password.is_none()) {
+            BindingValue::Fixed(format!("{prefix}{suffix}"))
+        } else {
+            BindingValue::Uri { prefix, user, password, suffix }
+        },
+    ));
+    for (k, v) in &b.keys {
+        keys.push((k.as_str().to_owned(), BindingValue::Fixed(crate::lower::expand_text(cx, v))));
+    }
+    keys
+}
+
+/// The binding Secret itself, for a service without credentials: nothing in it is secret, so it
+/// is part of the bundle (values base64-encoded here, so a re-apply compares equal).
+#[must_use]
+pub fn plain_binding(cx: &Context) -> Option<Secret> {
+    if !cx.spec.credentials.is_empty() {
+        return None;
+    }
+    let keys = binding_keys(cx);
+    let b = cx.spec.function.binding.as_ref()?;
+    let data = keys
+        .into_iter()
+        .filter_map(|(k, v)| match v {
+            BindingValue::Fixed(s) => Some((k, ByteString(s.into_bytes()))),
+            BindingValue::Credential(_) | BindingValue::Uri { .. } => None,
+        })
+        .collect();
+    Some(Secret {
+        metadata: ObjectMeta {
+            name: Some(cx.binding_secret()),
+            namespace: Some(cx.namespace.clone()),
+            labels: Some(cx.labels("binding")),
+            ..ObjectMeta::default()
+        },
+        type_: Some(format!("servicebinding.io/{}", b.kind)),
+        data: Some(data),
+        ..Secret::default()
+    })
+}
+
+/// Base64 of `s`, as the API server stores Secret data.
+fn base64(s: &str) -> String {
+    match serde_json::to_value(ByteString(s.as_bytes().to_vec())) {
+        Ok(serde_json::Value::String(b)) => b,
+        _ => String::new(),
+    }
+}
+
+/// A JSON string literal of `s` (the script embeds the Secret documents it posts).
+fn json(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+/// `s` as one single-quoted shell word.
+fn sh(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A JSON object of these labels.
+fn json_labels(l: &BTreeMap<String, String>) -> String {
+    let parts: Vec<String> = l.iter().map(|(k, v)| format!("{}:{}", json(k), json(v))).collect();
+    format!("{{{}}}", parts.join(","))
+}
+
+/// The generator's shell script (POSIX `sh`: busybox in the pinned image, dash elsewhere).
+#[must_use]
+pub fn script(cx: &Context) -> String {
+    let cred = cx.credentials_secret();
+    let generated = cx.spec.access.credentials_secret.is_none();
+    let binding = cx.binding_secret();
+    let keys: Vec<&str> = cx.spec.credentials.keys().map(|k| k.as_str()).collect();
+    let mut s = String::from(
+        "set -eu\n\
+         sa=/var/run/secrets/kubernetes.io/serviceaccount\n\
+         api=\"https://kubernetes.default.svc/api/v1/namespaces/$(cat \"$sa/namespace\")/secrets\"\n\
+         # call METHOD URL [FILE [CONTENT-TYPE]]: prints the HTTP status; the body goes to /tmp/body\n\
+         call() {\n\
+         \x20 set -- \"$@\" \"\" \"\"\n\
+         \x20 if [ -n \"$3\" ]; then\n\
+         \x20   curl -sS -A ossc-credentials -o /tmp/body -w '%{http_code}' --cacert \"$sa/ca.crt\" -H \"Authorization: Bearer $(cat \"$sa/token\")\" \\\n\
+         \x20     -H \"Content-Type: ${4:-application/json}\" -X \"$1\" --data-binary \"@$3\" \"$2\"\n\
+         \x20 else\n\
+         \x20   curl -sS -A ossc-credentials -o /tmp/body -w '%{http_code}' --cacert \"$sa/ca.crt\" -H \"Authorization: Bearer $(cat \"$sa/token\")\" -X \"$1\" \"$2\"\n\
+         \x20 fi\n\
+         }\n\
+         fail() { echo \"$1\" >&2; cat /tmp/body >&2 2>/dev/null || true; exit 1; }\n\
+         random() { LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c \"$1\"; }\n\
+         b64() { printf '%s' \"$1\" | base64 | tr -d '\\n'; }\n\
+         # key NAME: the base64 value of key NAME in the Secret read last\n\
+         key() { tr -d ' \\n\\r\\t' </tmp/body | sed -n \"s/.*\\\"data\\\":{[^}]*\\\"$1\\\":\\\"\\([^\\\"]*\\)\\\".*/\\1/p\"; }\n",
+    );
+    s.push_str(&format!("code=$(call GET \"$api/{cred}\")\n"));
+    if generated {
+        let mut doc = format!(
+            "{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{{\"name\":{},\"labels\":{}}},\"type\":\"Opaque\",\"data\":{{",
+            json(&cred),
+            json_labels(&labels(cx))
+        );
+        let mut first = true;
+        let mut printf = String::new();
+        for (k, v) in &cx.spec.credentials {
+            let sep = if first { "" } else { "," };
+            first = false;
+            match v {
+                CredentialKey::Random { random } => {
+                    doc.push_str(&format!("{sep}{}:\"%s\"", json(k.as_str())));
+                    printf.push_str(&format!(" \"$(b64 \"$(random {random})\")\""));
+                }
+                CredentialKey::Value { value } => {
+                    doc.push_str(&format!("{sep}{}:{}", json(k.as_str()), json(&base64(&crate::lower::expand_text(cx, value)))));
+                }
+            }
+        }
+        doc.push_str("}}");
+        s.push_str(&format!(
+            "if [ \"$code\" = 404 ]; then\n\
+             \x20 # shellcheck disable=SC2059\n\
+             \x20 printf {}{printf} > /tmp/new\n\
+             \x20 code=$(call POST \"$api\" /tmp/new)\n\
+             \x20 case \"$code\" in\n\
+             \x20   201) echo \"created Secret {cred}\" ;;\n\
+             \x20   409) echo \"Secret {cred} appeared meanwhile: kept as it is\" ;;\n\
+             \x20   *) fail \"creating Secret {cred} failed: HTTP $code\" ;;\n\
+             \x20 esac\n\
+             \x20 code=$(call GET \"$api/{cred}\")\n\
+             else\n\
+             \x20 echo \"Secret {cred} exists: kept as it is (never overwritten)\"\n\
+             fi\n",
+            sh(&printf_format(&doc)),
+        ));
+    } else {
+        s.push_str(&format!("echo \"reading the consumer's Secret {cred} (access.credentialsSecret)\"\n"));
+    }
+    s.push_str(&format!(
+        "[ \"$code\" = 200 ] || fail \"reading Secret {cred} failed: HTTP $code\"\n\
+         missing=\"\"\n\
+         for k in {}; do [ -n \"$(key \"$k\")\" ] || missing=\"$missing $k\"; done\n\
+         [ -z \"$missing\" ] || fail \"Secret {cred} lacks the key(s):$missing; the service needs: {}\"\n",
+        keys.iter().map(|k| sh(&k.replace('.', "\\."))).collect::<Vec<_>>().join(" "),
+        keys.join(", "),
+    ));
+    let bkeys = binding_keys(cx);
+    if let Some(b) = &cx.spec.function.binding {
+        let mut vars = String::new();
+        let mut doc = format!(
+            "{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{{\"name\":{},\"labels\":{}}},\"type\":{},\"data\":{{",
+            json(&binding),
+            json_labels(&cx.labels("binding")),
+            json(&format!("servicebinding.io/{}", b.kind))
+        );
+        let mut args = String::new();
+        for (i, (k, v)) in bkeys.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            match v {
+                BindingValue::Fixed(text) => doc.push_str(&format!("{sep}{}:{}", json(k), json(&base64(text)))),
+                BindingValue::Credential(c) => {
+                    doc.push_str(&format!("{sep}{}:\"%s\"", json(k)));
+                    args.push_str(&format!(" \"$(key {})\"", sh(&c.replace('.', "\\."))));
+                }
+                BindingValue::Uri { prefix, user, password, suffix } => {
+                    let dec = |c: &str| format!("$(key {} | base64 -d)", sh(&c.replace('.', "\\.")));
+                    let userinfo = match (user, password) {
+                        (Some(u), Some(p)) => format!("{}:{}@", dec(u), dec(p)),
+                        (Some(u), None) => format!("{}@", dec(u)),
+                        (None, Some(p)) => format!(":{}@", dec(p)),
+                        (None, None) => String::new(),
+                    };
+                    vars.push_str(&format!("uri=\"{prefix}{userinfo}{suffix}\"\n"));
+                    doc.push_str(&format!("{sep}{}:\"%s\"", json(k)));
+                    args.push_str(" \"$(b64 \"$uri\")\"");
+                }
+            }
+        }
+        doc.push_str("}}");
+        s.push_str(&vars);
+        s.push_str(&format!(
+            "# shellcheck disable=SC2059\n\
+             printf {}{args} > /tmp/binding\n\
+             code=$(call POST \"$api\" /tmp/binding)\n\
+             # The binding is derived: brought up to date from the credentials on every run.\n\
+             [ \"$code\" != 409 ] || code=$(call PATCH \"$api/{binding}\" /tmp/binding application/merge-patch+json)\n\
+             case \"$code\" in\n\
+             \x20 200|201) echo \"Secret {binding} written (servicebinding.io/{})\" ;;\n\
+             \x20 *) fail \"writing Secret {binding} failed: HTTP $code\" ;;\n\
+             esac\n",
+            sh(&printf_format(&doc)),
+            b.kind,
+        ));
+    }
+    s
+}
+
+/// `doc` as a printf format: its `"%s"` placeholders kept, every other `%` and `\\` literal.
+fn printf_format(doc: &str) -> String {
+    doc.replace('\\', "\\\\").replace('%', "%%").replace("\"%%s\"", "\"%s\"")
+}
+
+/// What `ossc connect` prints: the addresses, the binding Secret and a first command.
+#[must_use]
+pub fn connect(cx: &Context) -> String {
+    use std::fmt::Write as _;
+    let s = cx.spec;
+    let mut o = String::new();
+    let title = s.metadata.title.as_deref().unwrap_or(&cx.name);
+    let _ = writeln!(o, "{title} {} as `{}` in namespace {}\n", s.metadata.version, cx.name, cx.namespace);
+    for p in &s.function.endpoints {
+        let _ = writeln!(
+            o,
+            "address   {}:{}  ({}{})",
+            cx.client_host(),
+            p.port,
+            p.name,
+            p.description.as_deref().map_or(String::new(), |d| format!(": {d}"))
+        );
+    }
+    let who = if s.access.clients.is_empty() {
+        format!("any pod in namespace {}", cx.namespace)
+    } else {
+        s.access
+            .clients
+            .iter()
+            .map(|c| {
+                let labels: Vec<String> = c.pod_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(
+                    "pods{} in namespace {}",
+                    if labels.is_empty() { String::new() } else { format!(" labelled {}", labels.join(",")) },
+                    c.namespace.as_deref().unwrap_or(&cx.namespace)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let _ = writeln!(o, "          reachable from {who} (access.clients)");
+    if let Some(b) = &s.function.binding {
+        let keys: Vec<String> = binding_keys(cx).into_iter().map(|(k, _)| k).collect();
+        let _ = writeln!(o, "binding   Secret {} in namespace {} (servicebinding.io/{})", cx.binding_secret(), cx.namespace, b.kind);
+        let _ = writeln!(o, "          keys: {}", keys.join(", "));
+        if !s.credentials.is_empty() {
+            let made = if s.access.credentials_secret.is_some() { "brought by you" } else { "generated in the cluster at install" };
+            let _ = writeln!(o, "          written by the Job {}-*, from Secret {} ({made})", generator_name(cx), cx.credentials_secret());
+        }
+        let _ =
+            writeln!(o, "read it   kubectl -n {} get secret {} -o jsonpath='{{.data.uri}}' | base64 -d", cx.namespace, cx.binding_secret());
+        if let Some(t) = &b.first_command {
+            let _ = writeln!(o, "try       {t}");
+            let _ = writeln!(
+                o,
+                "          (in a pod with the binding as environment: envFrom: [{{secretRef: {{name: {}}}}}], or its files\n          mounted at $SERVICE_BINDING_ROOT/{})",
+                cx.binding_secret(),
+                cx.name
+            );
+        }
+    }
+    if let Some(sec) = &s.function.security {
+        let _ = writeln!(o, "\nsecurity: {}", sec.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    o
+}
+
+/// FNV-1a, 64 bits: a stable content hash for the Job's name (a Job's pod template is
+/// immutable, so a changed script is a new Job).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The generator, when the spec declares credentials.
+#[must_use]
+pub fn generator(cx: &Context) -> Option<Generator> {
+    if cx.spec.credentials.is_empty() {
+        return None;
+    }
+    let name = generator_name(cx);
+    let cred = cx.credentials_secret();
+    let binding = cx.binding_secret();
+    let script = script(cx);
+    let job_name = format!("{name}-{:08x}", fnv1a(format!("{IMAGE}\n{script}").as_bytes()) >> 32);
+    let rule = |verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
+        api_groups: Some(vec![String::new()]),
+        resources: Some(vec!["secrets".to_owned()]),
+        verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
+        resource_names: names,
+        ..PolicyRule::default()
+    };
+    let role = Role {
+        metadata: meta(cx, &name),
+        rules: Some(vec![
+            // `create` cannot be limited to names (RBAC knows no name before the object exists).
+            rule(&["create"], None),
+            rule(&["get"], Some(vec![cred])),
+            rule(&["patch"], Some(vec![binding])),
+        ]),
+    };
+    let role_binding = RoleBinding {
+        metadata: meta(cx, &name),
+        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".to_owned(), kind: "Role".to_owned(), name: name.clone() },
+        subjects: Some(vec![Subject {
+            api_group: None,
+            kind: "ServiceAccount".to_owned(),
+            name: name.clone(),
+            namespace: Some(cx.namespace.clone()),
+        }]),
+    };
+    let port = |p: i32, proto: &str| NetworkPolicyPort {
+        port: Some(IntOrString::Int(p)),
+        protocol: Some(proto.to_owned()),
+        ..NetworkPolicyPort::default()
+    };
+    let network_policy = NetworkPolicy {
+        metadata: meta(cx, &name),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector { match_labels: Some(job_selector(cx)), ..LabelSelector::default() }),
+            policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
+            ingress: Some(Vec::new()),
+            // DNS, and the API server: its address is the cluster's, unknown here, on the
+            // Service port (443) or the usual secure port behind it (6443).
+            egress: Some(vec![
+                NetworkPolicyEgressRule { to: None, ports: Some(vec![port(53, "UDP"), port(53, "TCP")]) },
+                NetworkPolicyEgressRule { to: None, ports: Some(vec![port(443, "TCP"), port(6443, "TCP")]) },
+            ]),
+        }),
+    };
+    let resources = BTreeMap::from([("cpu".to_owned(), Quantity(CPU.to_owned())), ("memory".to_owned(), Quantity(MEMORY.to_owned()))]);
+    let mut job_meta = meta(cx, &job_name);
+    job_meta.annotations = Some(BTreeMap::from([
+        (
+            "checkov.io/skip1".to_owned(),
+            format!(
+                "CKV_K8S_38=the generator talks to the API server: its token is mounted, and its Role may only create Secrets, read {} and patch {}",
+                cx.credentials_secret(),
+                cx.binding_secret()
+            ),
+        ),
+        ("checkov.io/skip2".to_owned(), "CKV_K8S_40=runs as the image's own non-root user (curl_user, 100)".to_owned()),
+        ("checkov.io/skip3".to_owned(), "CKV_K8S_43=image pinned to a release tag (docs/runtime.md names it)".to_owned()),
+        ("checkov.io/skip4".to_owned(), "CKV_K8S_15=pinned image with IfNotPresent".to_owned()),
+    ]));
+    let mut pod_labels = labels(cx);
+    pod_labels.extend(job_selector(cx));
+    let job = Job {
+        metadata: job_meta,
+        spec: Some(JobSpec {
+            backoff_limit: Some(6),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta { labels: Some(pod_labels), ..ObjectMeta::default() }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(name.clone()),
+                    automount_service_account_token: Some(true),
+                    enable_service_links: Some(false),
+                    restart_policy: Some("Never".to_owned()),
+                    security_context: Some(security::pod_security_context(Some(IMAGE_IDS), false)),
+                    containers: vec![Container {
+                        name: "generate".to_owned(),
+                        image: Some(IMAGE.to_owned()),
+                        image_pull_policy: Some("IfNotPresent".to_owned()),
+                        command: Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script]),
+                        resources: Some(ResourceRequirements {
+                            requests: Some(resources.clone()),
+                            limits: Some(resources),
+                            ..ResourceRequirements::default()
+                        }),
+                        security_context: Some(security::container_security_context()),
+                        volume_mounts: Some(vec![VolumeMount {
+                            name: "tmp".to_owned(),
+                            mount_path: "/tmp".to_owned(),
+                            ..VolumeMount::default()
+                        }]),
+                        ..Container::default()
+                    }],
+                    volumes: Some(vec![Volume {
+                        name: "tmp".to_owned(),
+                        empty_dir: Some(EmptyDirVolumeSource {
+                            medium: Some("Memory".to_owned()),
+                            size_limit: Some(Quantity("1Mi".to_owned())),
+                        }),
+                        ..Volume::default()
+                    }]),
+                    ..PodSpec::default()
+                }),
+            },
+            ..JobSpec::default()
+        }),
+        ..Job::default()
+    };
+    let service_account = ServiceAccount { metadata: meta(cx, &name), ..ServiceAccount::default() };
+    Some(Generator { service_account, role, role_binding, network_policy, job })
+}
+
+/// The label that selects the generator's pods (for its NetworkPolicy).
+fn job_selector(cx: &Context) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/instance".to_owned(), cx.name.clone()),
+        ("app.kubernetes.io/name".to_owned(), "ossc-credentials".to_owned()),
+    ])
+}
+
+/// CPU and memory of the generator's pod (nano-units), for the namespace's quota.
+#[must_use]
+pub fn pod_totals() -> (i128, i128) {
+    (100_000_000, 64 * (1 << 20) * 1_000_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_hash_is_stable() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn base64_and_shell_quoting() {
+        assert_eq!(base64("postgres"), "cG9zdGdyZXM=");
+        assert_eq!(sh("it's"), r"'it'\''s'");
+    }
+}
