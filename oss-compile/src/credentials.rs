@@ -124,7 +124,7 @@ pub fn binding_keys(cx: &Context) -> Vec<(String, BindingValue)> {
         },
     ));
     for (k, v) in &b.keys {
-        keys.push((k.as_str().to_owned(), BindingValue::Fixed(crate::lower::expand_text(cx, v))));
+        keys.push((k.as_str().to_owned(), BindingValue::Fixed(crate::lower::expand_plain(cx, v))));
     }
     keys
 }
@@ -176,6 +176,21 @@ fn sh(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// A credentials key as the shell word `key` takes: quoted, its `.` escaped for sed.
+fn key_word(k: &str) -> String {
+    sh(&k.replace('.', "\\."))
+}
+
+/// The start of a Secret document the script posts, up to its open `data` object.
+fn secret_doc_head(name: &str, labels: &BTreeMap<String, String>, type_: &str) -> String {
+    format!(
+        "{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{{\"name\":{},\"labels\":{}}},\"type\":{},\"data\":{{",
+        json(name),
+        json_labels(labels),
+        json(type_)
+    )
+}
+
 /// A JSON object of these labels.
 fn json_labels(l: &BTreeMap<String, String>) -> String {
     let parts: Vec<String> = l.iter().map(|(k, v)| format!("{}:{}", json(k), json(v))).collect();
@@ -211,11 +226,7 @@ pub fn script(cx: &Context) -> String {
     );
     s.push_str(&format!("code=$(call GET \"$api/{cred}\")\n"));
     if generated {
-        let mut doc = format!(
-            "{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{{\"name\":{},\"labels\":{}}},\"type\":\"Opaque\",\"data\":{{",
-            json(&cred),
-            json_labels(&labels(cx))
-        );
+        let mut doc = secret_doc_head(&cred, &labels(cx), "Opaque");
         let mut first = true;
         let mut printf = String::new();
         for (k, v) in &cx.spec.credentials {
@@ -227,7 +238,7 @@ pub fn script(cx: &Context) -> String {
                     printf.push_str(&format!(" \"$(b64 \"$(random {random})\")\""));
                 }
                 CredentialKey::Value { value } => {
-                    doc.push_str(&format!("{sep}{}:{}", json(k.as_str()), json(&base64(&crate::lower::expand_text(cx, value)))));
+                    doc.push_str(&format!("{sep}{}:{}", json(k.as_str()), json(&base64(&crate::lower::expand_plain(cx, value)))));
                 }
             }
         }
@@ -256,18 +267,13 @@ pub fn script(cx: &Context) -> String {
          missing=\"\"\n\
          for k in {}; do [ -n \"$(key \"$k\")\" ] || missing=\"$missing $k\"; done\n\
          [ -z \"$missing\" ] || fail \"Secret {cred} lacks the key(s):$missing; the service needs: {}\"\n",
-        keys.iter().map(|k| sh(&k.replace('.', "\\."))).collect::<Vec<_>>().join(" "),
+        keys.iter().map(|k| key_word(k)).collect::<Vec<_>>().join(" "),
         keys.join(", "),
     ));
     let bkeys = binding_keys(cx);
     if let Some(b) = &cx.spec.function.binding {
         let mut vars = String::new();
-        let mut doc = format!(
-            "{{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{{\"name\":{},\"labels\":{}}},\"type\":{},\"data\":{{",
-            json(&binding),
-            json_labels(&cx.labels("binding")),
-            json(&format!("servicebinding.io/{}", b.kind))
-        );
+        let mut doc = secret_doc_head(&binding, &cx.labels("binding"), &format!("servicebinding.io/{}", b.kind));
         let mut args = String::new();
         for (i, (k, v)) in bkeys.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
@@ -275,10 +281,10 @@ pub fn script(cx: &Context) -> String {
                 BindingValue::Fixed(text) => doc.push_str(&format!("{sep}{}:{}", json(k), json(&base64(text)))),
                 BindingValue::Credential(c) => {
                     doc.push_str(&format!("{sep}{}:\"%s\"", json(k)));
-                    args.push_str(&format!(" \"$(key {})\"", sh(&c.replace('.', "\\."))));
+                    args.push_str(&format!(" \"$(key {})\"", key_word(c)));
                 }
                 BindingValue::Uri { prefix, user, password, suffix } => {
-                    let dec = |c: &str| format!("$(key {} | base64 -d)", sh(&c.replace('.', "\\.")));
+                    let dec = |c: &str| format!("$(key {} | base64 -d)", key_word(c));
                     let userinfo = match (user, password) {
                         (Some(u), Some(p)) => format!("{}:{}@", dec(u), dec(p)),
                         (Some(u), None) => format!("{}@", dec(u)),
@@ -513,10 +519,12 @@ fn job_selector(cx: &Context) -> BTreeMap<String, String> {
     ])
 }
 
-/// CPU and memory of the generator's pod (nano-units), for the namespace's quota.
+/// CPU and memory of the generator's pod (nano-units), for the namespace's quota: [`CPU`] and
+/// [`MEMORY`], read as the pod's resources are.
 #[must_use]
 pub fn pod_totals() -> (i128, i128) {
-    (100_000_000, 64 * (1 << 20) * 1_000_000_000)
+    let nanos = |q: &str| oss_spec::values::Quantity::parse(q).map_or(0, |q| q.nanos());
+    (nanos(CPU), nanos(MEMORY))
 }
 
 #[cfg(test)]
@@ -527,6 +535,11 @@ mod tests {
     fn the_content_hash_is_stable() {
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn the_quota_counts_the_pods_own_resources() {
+        assert_eq!(pod_totals(), (100_000_000, 64 * (1 << 20) * 1_000_000_000));
     }
 
     #[test]

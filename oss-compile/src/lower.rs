@@ -951,8 +951,10 @@ fn expand_env_and_args(cx: &Context) -> (Vec<EnvVar>, Vec<String>) {
     (env, args)
 }
 
-/// Expands references that need no pod field (secret names).
-fn expand_plain(cx: &Context, s: &str) -> String {
+/// Expands references that need no pod field (secret names; values fixed at build time, such
+/// as credentials values and binding keys).
+#[must_use]
+pub(crate) fn expand_plain(cx: &Context, s: &str) -> String {
     template::substitute(s, |r| resolve(cx, &r))
 }
 
@@ -973,13 +975,6 @@ fn env_var(cx: &Context, name: &str, v: &EnvValue) -> EnvVar {
             }),
         },
     }
-}
-
-/// `s` with its references filled in (for values fixed at build time: credentials values,
-/// binding keys).
-#[must_use]
-pub fn expand_text(cx: &Context, s: &str) -> String {
-    expand_plain(cx, s)
 }
 
 /// The value of a reference that names a fact of the deployment or a knob. Pod fields (which

@@ -25,40 +25,12 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
 
 /// The credentials Secret, its references and the binding agree with each other.
 fn check_credentials(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
-    if spec.credentials.is_empty() {
-        if spec.access.credentials_secret.is_some() {
-            diags.push(
-                Diagnostic::error(Code::Inconsistent, "`access.credentialsSecret` is set, but this service declares no `credentials`")
-                    .at_opt(spans.nearest("access.credentialsSecret"))
-                    .help("remove `access.credentialsSecret`: the software reads no credentials Secret"),
-            );
-        }
-        let mut uses = spec
-            .runtime
-            .secret_mounts
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (format!("runtime.secretMounts.{i}.secret"), m.secret.as_str()))
-            .collect::<Vec<_>>();
-        for (name, v) in &spec.runtime.env {
-            if let EnvValue::Secret { secret_key_ref } = v {
-                uses.push((format!("runtime.env.{name}.secretKeyRef.name"), secret_key_ref.name.as_str()));
-            }
-        }
-        for (path, text) in uses {
-            if text.contains("${service.credentials}") {
-                diags.push(
-                    Diagnostic::error(
-                        Code::Inconsistent,
-                        format!("`{path}` names `${{service.credentials}}`, but the spec declares no `credentials`"),
-                    )
-                    .at_opt(spans.nearest(&path))
-                    .help(
-                        "declare the Secret's keys under `credentials:` (e.g. `password: {random: 32}`), so that the cluster generates it",
-                    ),
-                );
-            }
-        }
+    if spec.credentials.is_empty() && spec.access.credentials_secret.is_some() {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, "`access.credentialsSecret` is set, but this service declares no `credentials`")
+                .at_opt(spans.nearest("access.credentialsSecret"))
+                .help("remove `access.credentialsSecret`: the software reads no credentials Secret"),
+        );
     }
     let Some(b) = &spec.function.binding else { return };
     if let Some(e) = &b.endpoint
@@ -292,6 +264,13 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     for (path, text) in &cluster_templates {
         templates.push((path.clone(), text));
     }
+    if let Some(e) = spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()) {
+        for (name, v) in &e.env {
+            if let EnvValue::Secret { secret_key_ref } = v {
+                templates.push((format!("runtime.metrics.exporter.env.{name}.secretKeyRef.name"), &secret_key_ref.name));
+            }
+        }
+    }
     for (key, v) in &spec.credentials {
         if let crate::model::CredentialKey::Value { value } = v {
             templates.push((format!("credentials.{key}.value"), value));
@@ -355,6 +334,18 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                     Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to port `{port}`, which is not declared"))
                         .at_opt(span)
                         .help("name one of `function.peerPorts` or `function.endpoints`"),
+                );
+            }
+            if *r == Reference::CredentialsSecret && spec.credentials.is_empty() {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Inconsistent,
+                        format!("`{path}` names `${{service.credentials}}`, but the spec declares no `credentials`"),
+                    )
+                    .at_opt(span)
+                    .help(
+                        "declare the Secret's keys under `credentials:` (e.g. `password: {random: 32}`), so that the cluster generates it",
+                    ),
                 );
             }
             if stateful_only && spec.runtime.state == State::Stateless {

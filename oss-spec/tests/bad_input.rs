@@ -209,3 +209,17 @@ fn url_paths_must_be_absolute() {
     assert_eq!(d.message, "metrics path `metrics` does not start with '/'");
     assert_eq!(d.help.as_deref(), Some("write an absolute URL path, e.g. `/metrics`"));
 }
+
+#[test]
+fn credentials_references_need_declared_credentials() {
+    // cassandra declares no `credentials`: naming their Secret is an error where it is written
+    let text = replace(
+        "    CASSANDRA_DC: ${knobs.datacenter}\n",
+        "    CASSANDRA_DC: ${knobs.datacenter}\n    PASSWORD:\n      secretKeyRef: {name: \"${service.credentials}\", key: password}\n",
+    );
+    let f = found(&fail(&text));
+    assert_eq!(f, [(Code::Inconsistent, format!("{}:28", line_of(&text, "secretKeyRef: {name: \"${service")))]);
+    let text = format!("{GOOD}access:\n  credentialsSecret: team-secret\n");
+    let f = found(&fail(&text));
+    assert_eq!(f, [(Code::Inconsistent, format!("{}:22", line_of(&text, "credentialsSecret")))]);
+}

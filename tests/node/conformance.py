@@ -11,6 +11,7 @@ Per-service knowledge (capacity lowered for this 2-core machine, the client's co
 membership is read) is in tests/node/services.py. Results go to target/node-tier/results.json and,
 as a table, into docs/runtime.md between the node-tier markers.
 """
+import base64
 import json
 import os
 import subprocess
@@ -56,7 +57,6 @@ class Failure(Exception):
 
 def secret_data(ns, name):
     """A Secret's keys, decoded (empty when it does not exist)."""
-    import base64
     p = k("get", "secret", name, "-n", ns, "-o", "json", check=False)
     if p.returncode != 0:
         return {}

@@ -25,8 +25,7 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
     let pods = i128::from(most) + i128::from(!stateful);
     let (cpu, mem) = pod_totals(spec);
     // The credentials generator's pod runs beside them (once, at install).
-    let (gen_pods, gen_cpu, gen_mem) =
-        if spec.credentials.is_empty() { (0, 0, 0) } else { (1, crate::credentials::pod_totals().0, crate::credentials::pod_totals().1) };
+    let (gen_pods, (gen_cpu, gen_mem)) = if spec.credentials.is_empty() { (0, (0, 0)) } else { (1, crate::credentials::pod_totals()) };
     let mut hard = BTreeMap::from([
         ("pods".to_owned(), Quantity((pods + gen_pods).to_string())),
         ("requests.cpu".to_owned(), Quantity(format_decimal(cpu * pods + gen_cpu))),
