@@ -436,7 +436,10 @@ pub fn generator(cx: &Context) -> Option<Generator> {
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(LabelSelector { match_labels: Some(job_selector(cx)), ..LabelSelector::default() }),
             policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
-            ingress: Some(Vec::new()),
+            // No ingress rule at all: with `Ingress` in policyTypes that denies every
+            // connection. Not `ingress: []`: the server drops the empty list, so a
+            // re-apply would see a change (generation 2) where there is none.
+            ingress: None,
             // DNS, and the API server: its address is the cluster's, unknown here, on the
             // Service port (443) or the usual secure port behind it (6443).
             egress: Some(vec![

@@ -341,7 +341,9 @@ fn keep_data(cx: &Context) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPol
                     "has(oldObject.metadata.labels) && '{DELETE_DATA_LABEL}' in oldObject.metadata.labels && oldObject.metadata.labels['{DELETE_DATA_LABEL}'] == 'true'"
                 ),
                 message: Some(format!(
-                    "namespace {ns} holds the data volumes of {name}: it is kept, with its claims and Secrets, so that                      re-applying the bundle finds the data again. To delete the data too, run `kubectl delete namespace {ns}`                      once this policy is gone, or label the namespace {DELETE_DATA_LABEL}=true first",
+                    "namespace {ns} holds the data volumes of {name}: it is kept, with its claims and Secrets, so that \
+                     re-applying the bundle finds the data again. To delete the data too, run `kubectl delete namespace {ns}` \
+                     once this policy is gone, or label the namespace {DELETE_DATA_LABEL}=true first",
                     name = cx.name
                 )),
                 reason: Some("Forbidden".to_owned()),
@@ -535,7 +537,8 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() }),
             policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
-            ingress: Some(ingress),
+            // An empty list would be dropped by the server (a false change on re-apply).
+            ingress: (!ingress.is_empty()).then_some(ingress),
             egress: Some(egress),
         }),
     }
