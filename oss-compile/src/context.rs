@@ -86,6 +86,15 @@ impl<'a> Context<'a> {
         format!("{}-binding", self.name)
     }
 
+    /// Namespaces of `access.clients` other than the service's own, sorted, each once: the
+    /// binding Secret is written there too, so a client pod mounts it from its own namespace.
+    #[must_use]
+    pub fn client_namespaces(&self) -> Vec<String> {
+        let set: std::collections::BTreeSet<&str> =
+            self.spec.access.clients.iter().filter_map(|c| c.namespace.as_deref()).filter(|ns| *ns != self.namespace).collect();
+        set.into_iter().map(str::to_owned).collect()
+    }
+
     /// DNS name of the client Service.
     #[must_use]
     pub fn client_host(&self) -> String {

@@ -43,6 +43,9 @@ pub struct Generator {
     pub role: Role,
     /// The Role, bound to the identity.
     pub role_binding: RoleBinding,
+    /// In each client namespace (`access.clients`): a Role that may create Secrets and patch
+    /// the binding copy, bound to the same identity.
+    pub client_roles: Vec<(Role, RoleBinding)>,
     /// Its traffic: none in, DNS and the API server out.
     pub network_policy: NetworkPolicy,
     /// The Job.
@@ -130,32 +133,32 @@ pub fn binding_keys(cx: &Context) -> Vec<(String, BindingValue)> {
 }
 
 /// The binding Secret itself, for a service without credentials: nothing in it is secret, so it
-/// is part of the bundle (values base64-encoded here, so a re-apply compares equal).
+/// is part of the bundle (values base64-encoded here, so a re-apply compares equal), in the
+/// service's namespace and in each client namespace.
 #[must_use]
-pub fn plain_binding(cx: &Context) -> Option<Secret> {
-    if !cx.spec.credentials.is_empty() {
-        return None;
-    }
-    let keys = binding_keys(cx);
-    let b = cx.spec.function.binding.as_ref()?;
-    let data = keys
+pub fn plain_binding(cx: &Context) -> Vec<Secret> {
+    let Some(b) = cx.spec.function.binding.as_ref().filter(|_| cx.spec.credentials.is_empty()) else { return Vec::new() };
+    let data: BTreeMap<String, ByteString> = binding_keys(cx)
         .into_iter()
         .filter_map(|(k, v)| match v {
             BindingValue::Fixed(s) => Some((k, ByteString(s.into_bytes()))),
             BindingValue::Credential(_) | BindingValue::Uri { .. } => None,
         })
         .collect();
-    Some(Secret {
-        metadata: ObjectMeta {
-            name: Some(cx.binding_secret()),
-            namespace: Some(cx.namespace.clone()),
-            labels: Some(cx.labels("binding")),
-            ..ObjectMeta::default()
-        },
-        type_: Some(format!("servicebinding.io/{}", b.kind)),
-        data: Some(data),
-        ..Secret::default()
-    })
+    std::iter::once(cx.namespace.clone())
+        .chain(cx.client_namespaces())
+        .map(|ns| Secret {
+            metadata: ObjectMeta {
+                name: Some(cx.binding_secret()),
+                namespace: Some(ns),
+                labels: Some(cx.labels("binding")),
+                ..ObjectMeta::default()
+            },
+            type_: Some(format!("servicebinding.io/{}", b.kind)),
+            data: Some(data.clone()),
+            ..Secret::default()
+        })
+        .collect()
 }
 
 /// Base64 of `s`, as the API server stores Secret data.
@@ -207,7 +210,8 @@ pub fn script(cx: &Context) -> String {
     let mut s = String::from(
         "set -eu\n\
          sa=/var/run/secrets/kubernetes.io/serviceaccount\n\
-         api=\"https://kubernetes.default.svc/api/v1/namespaces/$(cat \"$sa/namespace\")/secrets\"\n\
+         namespaces=https://kubernetes.default.svc/api/v1/namespaces\n\
+         api=\"$namespaces/$(cat \"$sa/namespace\")/secrets\"\n\
          # call METHOD URL [FILE [CONTENT-TYPE]]: prints the HTTP status; the body goes to /tmp/body\n\
          call() {\n\
          \x20 set -- \"$@\" \"\" \"\"\n\
@@ -299,19 +303,27 @@ pub fn script(cx: &Context) -> String {
         }
         doc.push_str("}}");
         s.push_str(&vars);
+        let clients: Vec<String> = cx.client_namespaces().iter().map(|ns| sh(ns)).collect();
         s.push_str(&format!(
             "# shellcheck disable=SC2059\n\
              printf {}{args} > /tmp/binding\n\
-             code=$(call POST \"$api\" /tmp/binding)\n\
-             # The binding is derived: brought up to date from the credentials on every run.\n\
-             [ \"$code\" != 409 ] || code=$(call PATCH \"$api/{binding}\" /tmp/binding application/merge-patch+json)\n\
-             case \"$code\" in\n\
-             \x20 200|201) echo \"Secret {binding} written (servicebinding.io/{})\" ;;\n\
-             \x20 *) fail \"writing Secret {binding} failed: HTTP $code\" ;;\n\
-             esac\n",
+             # The binding is derived: brought up to date from the credentials on every run, in the\n\
+             # service's namespace and in each client namespace (access.clients), which must exist.\n\
+             write_binding() {{\n\
+             \x20 code=$(call POST \"$1\" /tmp/binding)\n\
+             \x20 [ \"$code\" != 409 ] || code=$(call PATCH \"$1/{binding}\" /tmp/binding application/merge-patch+json)\n\
+             \x20 case \"$code\" in\n\
+             \x20   200|201) echo \"Secret {binding} written in $2 (servicebinding.io/{kind})\" ;;\n\
+             \x20   *) fail \"writing Secret {binding} in $2 failed: HTTP $code\" ;;\n\
+             \x20 esac\n\
+             }}\n\
+             write_binding \"$api\" \"$(cat \"$sa/namespace\")\"\n",
             sh(&printf_format(&doc)),
-            b.kind,
+            kind = b.kind,
         ));
+        if !clients.is_empty() {
+            s.push_str(&format!("for ns in {}; do write_binding \"$namespaces/$ns/secrets\" \"namespace $ns\"; done\n", clients.join(" ")));
+        }
     }
     s
 }
@@ -359,7 +371,15 @@ pub fn connect(cx: &Context) -> String {
     let _ = writeln!(o, "          reachable from {who} (access.clients)");
     if let Some(b) = &s.function.binding {
         let keys: Vec<String> = binding_keys(cx).into_iter().map(|(k, _)| k).collect();
-        let _ = writeln!(o, "binding   Secret {} in namespace {} (servicebinding.io/{})", cx.binding_secret(), cx.namespace, b.kind);
+        let namespaces: Vec<String> = std::iter::once(cx.namespace.clone()).chain(cx.client_namespaces()).collect();
+        let _ = writeln!(
+            o,
+            "binding   Secret {} in namespace{} {} (servicebinding.io/{})",
+            cx.binding_secret(),
+            if namespaces.len() > 1 { "s" } else { "" },
+            namespaces.join(", "),
+            b.kind
+        );
         let _ = writeln!(o, "          keys: {}", keys.join(", "));
         if !s.credentials.is_empty() {
             let made = if s.access.credentials_secret.is_some() { "brought by you" } else { "generated in the cluster at install" };
@@ -413,11 +433,11 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             // `create` cannot be limited to names (RBAC knows no name before the object exists).
             rule(&["create"], None),
             rule(&["get"], Some(vec![cred])),
-            rule(&["patch"], Some(vec![binding])),
+            rule(&["patch"], Some(vec![binding.clone()])),
         ]),
     };
-    let role_binding = RoleBinding {
-        metadata: meta(cx, &name),
+    let bind = |meta: ObjectMeta| RoleBinding {
+        metadata: meta,
         role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".to_owned(), kind: "Role".to_owned(), name: name.clone() },
         subjects: Some(vec![Subject {
             api_group: None,
@@ -426,6 +446,17 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             namespace: Some(cx.namespace.clone()),
         }]),
     };
+    let role_binding = bind(meta(cx, &name));
+    let client_roles = cx
+        .client_namespaces()
+        .into_iter()
+        .map(|ns| {
+            let m = ObjectMeta { namespace: Some(ns), ..meta(cx, &name) };
+            let role =
+                Role { metadata: m.clone(), rules: Some(vec![rule(&["create"], None), rule(&["patch"], Some(vec![binding.clone()]))]) };
+            (role, bind(m))
+        })
+        .collect();
     let port = |p: i32, proto: &str| NetworkPolicyPort {
         port: Some(IntOrString::Int(p)),
         protocol: Some(proto.to_owned()),
@@ -511,7 +542,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
         ..Job::default()
     };
     let service_account = ServiceAccount { metadata: meta(cx, &name), ..ServiceAccount::default() };
-    Some(Generator { service_account, role, role_binding, network_policy, job })
+    Some(Generator { service_account, role, role_binding, client_roles, network_policy, job })
 }
 
 /// The label that selects the generator's pods (for its NetworkPolicy).

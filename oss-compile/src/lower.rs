@@ -65,12 +65,14 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.push(Object::ServiceAccount(g.service_account));
         objects.push(Object::Role(g.role));
         objects.push(Object::RoleBinding(g.role_binding));
+        for (role, binding) in g.client_roles {
+            objects.push(Object::Role(role));
+            objects.push(Object::RoleBinding(binding));
+        }
         objects.push(Object::NetworkPolicy(g.network_policy));
         objects.push(Object::Job(g.job));
     }
-    if let Some(secret) = crate::credentials::plain_binding(cx) {
-        objects.push(Object::Secret(secret));
-    }
+    objects.extend(crate::credentials::plain_binding(cx).into_iter().map(Object::Secret));
     if spec.capacity.quota {
         objects.push(Object::ResourceQuota(ResourceQuota {
             metadata: meta(cx, &cx.name, "server"),

@@ -90,6 +90,12 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("sidecar-patch.yaml"), bundle.to_yaml()));
         }
+        if stem == "postgres" {
+            // Clients in two other namespaces: the binding is written there too.
+            let loaded = with_overlay(&spec, "tests/clients/postgres-clients.yaml");
+            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            out.push((repo().join("golden").join(&stem).join("clients.yaml"), bundle.to_yaml()));
+        }
         // Every service as a Compose file (a level deeper: it is not a Kubernetes bundle).
         let text = std::fs::read_to_string(&spec).unwrap();
         let loaded = oss_spec::parse("spec.yaml", &text).unwrap();

@@ -1095,14 +1095,14 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
     let clients = f.opt(d, "clients", |d, n, p| {
         d.list(n, p, |d, n, p| {
             let mut f = d.fields(n, p, n.span)?;
-            let namespace = f.opt(d, "namespace", |d, n, p| d.parsed(n, p, false, |s| ServiceName::parse(s).map(|n| n.to_string())));
+            let namespace = f.opt(d, "namespace", |d, n, p| d.parsed(n, p, false, namespace_name));
             let labels = f.opt(d, "podLabels", |d, n, p| d.map(n, p, |k| Ok::<_, ValueError>(k.to_owned()), |d, _, n, p| d.string(n, p)));
             f.finish(d);
             Some(Client { namespace, pod_labels: labels.map(|m| m.into_iter().collect()).unwrap_or_default() })
         })
     });
     let operators = f.opt(d, "operators", Decoder::strings);
-    let monitoring = f.opt(d, "monitoringNamespace", |d, n, p| d.parsed(n, p, false, |s| ServiceName::parse(s).map(|n| n.to_string())));
+    let monitoring = f.opt(d, "monitoringNamespace", |d, n, p| d.parsed(n, p, false, namespace_name));
     let credentials_secret = f.opt(d, "credentialsSecret", |d, n, p| d.parsed(n, p, false, secret_name));
     f.finish(d);
     Some(Access {
@@ -1111,6 +1111,30 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         monitoring_namespace: monitoring.unwrap_or_else(|| "monitoring".to_owned()),
         credentials_secret,
     })
+}
+
+/// A namespace's name: a DNS label (RFC 1123: lowercase letters, digits and '-', starting and
+/// ending with a letter or digit, at most 63).
+fn namespace_name(s: &str) -> Result<String, ValueError> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        return Ok(s.to_owned());
+    }
+    let fixed: String = s.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let fixed = fixed.trim_matches('-');
+    let example =
+        if fixed.is_empty() { "team-apps".to_owned() } else { fixed.chars().take(63).collect::<String>().trim_end_matches('-').to_owned() };
+    Err(ValueError::new(
+        Code::InvalidName,
+        format!("`{s}` is not a valid namespace name"),
+        format!(
+            "a namespace name is a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. `{example}`)"
+        ),
+    ))
 }
 
 /// A Secret's name: a DNS subdomain (lowercase labels joined by `.`, at most 253).

@@ -1062,6 +1062,7 @@ pub struct Access {
     pub operators: Vec<String>,
     /// Namespace Prometheus scrapes from (default `monitoring`).
     #[schemars(default = "defaults::monitoring_namespace")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
     pub monitoring_namespace: String,
     /// A credentials Secret the consumer brings (in the service's namespace) instead of the one
     /// ossc's Job generates; it must hold every key of the spec's `credentials`.
@@ -1088,6 +1089,7 @@ impl Default for Access {
 pub struct Client {
     /// Namespace of the clients; the service's own when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
     pub namespace: Option<String>,
     /// Labels the client pods carry; all pods of the namespace when empty.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]

@@ -260,8 +260,9 @@ class Service:
         return self.d[name](self, *a)
 
     def binding(self):
-        """The Service Binding Secret's keys, decoded: all a client is given to connect."""
-        return secret_data(self.ns, f"{self.name}-binding")
+        """The Service Binding Secret's keys, decoded: all a client is given to connect. Read
+        from the client's own namespace, where the bundle writes a copy (access.clients)."""
+        return secret_data(CLIENT_NS, f"{self.name}-binding")
 
     def rebuilt_image(self):
         """The tag the upgrade check rolls to: the same image, retagged on every node."""
@@ -368,6 +369,8 @@ def check_service(svc, results):
         missing = [key for key in ("type", "provider", "host", "port", "uri") if key not in b]
         if missing:
             raise Failure(f"binding Secret {svc.name}-binding lacks {missing} (has {sorted(b)})")
+        if secret_data(svc.ns, f"{svc.name}-binding") != b:
+            raise Failure(f"the binding in {CLIENT_NS} differs from the one in {svc.ns}")
         if not svc.spec.get("credentials"):
             return f"binding {svc.name}-binding ({b['type']}): {', '.join(sorted(b))}; the service has no credentials (its entry says why)"
         cred = secret_data(svc.ns, f"{svc.name}-credentials")
@@ -380,7 +383,7 @@ def check_service(svc, results):
         time.sleep(3)
         if secret_data(svc.ns, f"{svc.name}-credentials") != cred:
             raise Failure("re-applying the bundle changed the credentials Secret")
-        return (f"binding {svc.name}-binding ({b['type']}): {', '.join(sorted(b))}; a client without credentials refused; "
+        return (f"binding {svc.name}-binding ({b['type']}) in {svc.ns} and {CLIENT_NS}: {', '.join(sorted(b))}; a client without credentials refused; "
                 "re-applying kept the generated credentials unchanged")
 
     attempt("credentials and binding", credentials)
@@ -599,6 +602,8 @@ def dump(svc):
 def teardown(svc):
     if svc.d.get("client_image"):
         k("delete", "pod", "-n", CLIENT_NS, f"client-{svc.name}", "--wait=false", check=False)
+    # the binding copy the Job wrote for the clients (not in the bundle: docs/security.md, uninstall)
+    k("delete", "secret", "-n", CLIENT_NS, f"{svc.name}-binding", "--ignore-not-found", check=False)
     # deleting the data is explicit: the label the keep-data policy asks for, then the namespace
     k("label", "namespace", svc.ns, "openservice.dev/delete-data=true", "--overwrite", check=False)
     k("delete", "namespace", svc.ns, "--wait=true", "--timeout=180s", check=False, timeout=200)
