@@ -43,6 +43,11 @@ enum Command {
         /// `DIR/NAME/` with `-o` (overrides the spec's `clusters:`).
         #[arg(long = "cluster", value_name = "NAME=ROLE", value_parser = parse_cluster)]
         clusters: Vec<oss_spec::model::ClusterSpec>,
+        /// The manifest of a credentials Secret you bring (a Secret, SealedSecret or
+        /// ExternalSecret; repeatable): its name, namespace and keys are checked against the
+        /// spec before anything is built. Values are never read.
+        #[arg(long = "secret", value_name = "FILE")]
+        secrets: Vec<PathBuf>,
     },
     /// How to connect to a service: its addresses, the binding Secret applications read, and a
     /// first command to try with the service's own client.
@@ -65,6 +70,9 @@ enum Command {
         /// Largest input file in bytes (default 1 MiB).
         #[arg(long, value_name = "BYTES")]
         max_bytes: Option<usize>,
+        /// A credentials Secret's manifest (as `build --secret`), checked against every file.
+        #[arg(long = "secret", value_name = "FILE")]
+        secrets: Vec<PathBuf>,
     },
     /// Print the fully resolved spec, defaults filled in.
     #[command(after_help = EXIT_HELP)]
@@ -233,13 +241,25 @@ fn run(command: Command) -> Outcome {
             print!("{}", oss_compile::connect(&loaded, &oss_compile::Options { namespace, ..oss_compile::Options::default() }));
             Outcome::Ok
         }
-        Command::Build { spec, build, format, output, clusters } => {
-            let loaded = match load(&spec) {
+        Command::Build { spec, build, format, output, clusters, secrets } => {
+            let mut loaded = match load(&spec) {
                 Ok(l) => l,
                 Err(o) => return o,
             };
             let compose = build.compose();
             let options = build.options();
+            match check_secrets(&mut loaded, &options, &secrets) {
+                Ok(found) if found.has_errors() => {
+                    // All at once: the Secret's findings and the spec's own.
+                    let mut all = found;
+                    all.extend(oss_compile::findings(&loaded, &options));
+                    all.sort();
+                    render::report(&loaded.sources, &all);
+                    return Outcome::Findings;
+                }
+                Ok(found) => render::report(&loaded.sources, &found),
+                Err(o) => return o,
+            }
             if !clusters.is_empty() || !loaded.spec.clusters.is_empty() {
                 if compose || format != "yaml" {
                     return Outcome::Failed(
@@ -322,7 +342,7 @@ fn run(command: Command) -> Outcome {
             let value = serde_json::to_value(&loaded.spec).unwrap_or(serde_json::Value::Null);
             write_stdout(oss_compile::emit::to_yaml(&value).as_bytes())
         }
-        Command::Validate { files, format, max_bytes } => validate(&files, &format, max_bytes),
+        Command::Validate { files, format, max_bytes, secrets } => validate(&files, &format, max_bytes, &secrets),
         Command::Schema => write_stdout(oss_spec::schema::json_schema().as_bytes()),
         Command::Diff { against, spec, build, format } => {
             if build.compose() {
@@ -482,11 +502,44 @@ fn catalog(command: CatalogCommand) -> Outcome {
     }
 }
 
-fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>) -> Outcome {
+/// Checks each `--secret` manifest against the loaded spec; the manifests join its sources.
+fn check_secrets(
+    loaded: &mut oss_spec::Loaded,
+    options: &oss_compile::Options,
+    files: &[PathBuf],
+) -> Result<oss_spec::Diagnostics, Outcome> {
+    let mut all = oss_spec::Diagnostics::default();
+    for path in files {
+        match input::read_file(path) {
+            Ok(text) => {
+                all.extend(oss_compile::check_secret(loaded, options, &path.display().to_string(), &text, &oss_spec::Limits::default()))
+            }
+            Err(InputError::Io(e)) => return Err(Outcome::Failed(e)),
+            Err(InputError::Refused(f)) => {
+                render::report(&f.sources, &f.diagnostics);
+                return Err(Outcome::Findings);
+            }
+        }
+    }
+    Ok(all)
+}
+
+fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>, secrets: &[PathBuf]) -> Outcome {
     let mut limits = oss_spec::Limits::default();
     if let Some(m) = max_bytes {
         limits.max_bytes = m;
         limits.max_scalar_bytes = limits.max_scalar_bytes.max(m);
+    }
+    let mut secret_texts = Vec::with_capacity(secrets.len());
+    for path in secrets {
+        match input::read_file(path) {
+            Ok(text) => secret_texts.push((path.display().to_string(), text)),
+            Err(InputError::Io(e)) => return Outcome::Failed(e),
+            Err(InputError::Refused(f)) => {
+                render::report(&f.sources, &f.diagnostics);
+                return Outcome::Findings;
+            }
+        }
     }
     let human = format == "human";
     let mut reports = Vec::with_capacity(files.len());
@@ -497,10 +550,14 @@ fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>) -> Outcom
                 let inputs = [oss_spec::Input { name: &name, text: &text }];
                 let options = oss_spec::Options { limits, ..oss_spec::Options::default() };
                 match oss_spec::load(&inputs, &options, &input::FsResolver) {
-                    Ok(l) => {
+                    Ok(mut l) => {
                         // The same checks as `build` (compile included, output discarded).
                         let mut diagnostics = l.warnings.0.clone();
                         diagnostics.extend(oss_compile::findings(&l, &oss_compile::Options::default()).0);
+                        for (secret, text) in &secret_texts {
+                            diagnostics
+                                .extend(oss_compile::check_secret(&mut l, &oss_compile::Options::default(), secret, text, &limits).0);
+                        }
                         report::FileReport { file: name, sources: l.sources, diagnostics, readable: true }
                     }
                     Err(f) => report::FileReport { file: name, sources: f.sources, diagnostics: f.diagnostics.0, readable: true },

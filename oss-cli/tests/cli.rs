@@ -426,3 +426,29 @@ fn diff_refuses_removing_members_that_must_leave_first() {
         assert_eq!(o.status.code(), Some(0), "{name}: {}", stdout(&o));
     }
 }
+
+#[test]
+fn a_brought_secret_is_checked_before_the_build() {
+    let partial = scratch("team-db.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: team-db\nstringData:\n  username: app\n");
+    let p = partial.to_str().unwrap();
+    // Missing `password`: located in the Secret's file, nothing on stdout.
+    let o = ossc(&["build", "postgres", "--set", "access.credentialsSecret=team-db", "--secret", p]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert!(stderr(&o).contains(&format!("{p}:5:1: error[OSS034]: the Secret lacks key `password`")), "{}", stderr(&o));
+    // Not named by the spec: the machine-readable fix names it, and applying it removes the finding.
+    let complete = scratch(
+        "team-db-full.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: team-db\nstringData:\n  username: app\n  password: x\n",
+    );
+    let c = complete.to_str().unwrap();
+    let o = ossc(&["validate", "--format", "json", "--secret", c, "specs/postgres.yaml"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fix = report["files"][0]["diagnostics"][0]["fix"][0].as_str().unwrap().to_owned();
+    assert_eq!(fix, "access.credentialsSecret=team-db");
+    let o = ossc(&["build", "postgres", "--set", &fix, "--secret", c]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The Job then only reads it (to write the binding): it creates no credentials.
+    assert!(stdout(&o).contains("reading the consumer's Secret team-db"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("created Secret"), "{}", stdout(&o));
+}

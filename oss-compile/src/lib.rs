@@ -17,6 +17,7 @@ pub mod monitoring;
 pub mod multicluster;
 pub mod patch;
 pub mod pod_guard;
+pub mod secret;
 pub mod security;
 pub mod shell;
 pub mod target;
@@ -35,12 +36,20 @@ pub use target::Target;
 /// # Errors
 /// A sentence saying what a namespace must look like.
 pub fn parse_namespace(s: &str) -> Result<String, String> {
-    let ok = !s.is_empty()
-        && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-');
-    if ok { Ok(s.to_owned()) } else { Err("a namespace is a DNS label: lowercase letters, digits and '-', at most 63".to_owned()) }
+    if oss_spec::values::is_dns_label(s) {
+        Ok(s.to_owned())
+    } else {
+        Err("a namespace is a DNS label: lowercase letters, digits and '-', at most 63".to_owned())
+    }
+}
+
+/// Checks the manifest of a Secret the consumer brings (`--secret FILE`: a Secret, SealedSecret
+/// or ExternalSecret, named `name`, text `text`) against the spec: the name
+/// `access.credentialsSecret` gives, the namespace the bundle uses, every credentials key. The
+/// manifest is added to `loaded.sources`, where the findings point (docs/security.md).
+pub fn check_secret(loaded: &mut Loaded, options: &Options, name: &str, text: &str, limits: &oss_spec::Limits) -> Diagnostics {
+    let namespace = context::Context::new(&loaded.spec, options).namespace;
+    secret::check(&loaded.spec, &namespace, &mut loaded.sources, name, text, limits)
 }
 
 /// How to compile.

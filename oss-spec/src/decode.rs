@@ -1116,12 +1116,7 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
 /// A namespace's name: a DNS label (RFC 1123: lowercase letters, digits and '-', starting and
 /// ending with a letter or digit, at most 63).
 fn namespace_name(s: &str) -> Result<String, ValueError> {
-    let ok = !s.is_empty()
-        && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-');
-    if ok {
+    if crate::values::is_dns_label(s) {
         return Ok(s.to_owned());
     }
     let fixed: String = s.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
@@ -1139,14 +1134,7 @@ fn namespace_name(s: &str) -> Result<String, ValueError> {
 
 /// A Secret's name: a DNS subdomain (lowercase labels joined by `.`, at most 253).
 fn secret_name(s: &str) -> Result<String, ValueError> {
-    let label = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    if s.len() <= 253 && s.split('.').all(label) {
+    if s.len() <= 253 && s.split('.').all(crate::values::is_dns_label) {
         Ok(s.to_owned())
     } else {
         Err(ValueError::new(

@@ -73,6 +73,7 @@ codes! {
     PatchFailed = "OSS031", "patch-failed", "A patch whose target does not exist, that fails, or whose result is not a valid object.";
     NotExpressible = "OSS032", "not-expressible", "Part of the service that the output format cannot express (warning).";
     MultiClusterUnsupported = "OSS033", "multi-cluster", "A multi-cluster layout the service does not support, or an incomplete one.";
+    CredentialsSecret = "OSS034", "credentials-secret", "A credentials Secret the consumer brings that the service cannot use: wrong name or namespace, a key missing.";
 }
 
 impl fmt::Display for Code {

@@ -27,6 +27,17 @@ impl ValueError {
     }
 }
 
+/// A DNS label (RFC 1123), as Kubernetes names namespaces: 1 to 63 lowercase letters, digits
+/// and `-`, starting and ending with a letter or digit.
+#[must_use]
+pub fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
 macro_rules! string_newtype {
     ($(#[$meta:meta])* $name:ident, $desc:literal, $pattern:expr) => {
         $(#[$meta])*
@@ -72,13 +83,6 @@ macro_rules! string_newtype {
 /// `<name>-<10-char hash>` (a label value, ≤ 63) and derived objects add suffixes such as
 /// `-peers`; 40 leaves room for both.
 pub const MAX_SERVICE_NAME: usize = 40;
-
-fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
 
 string_newtype!(
     /// A service (instance) name: a DNS-1035 label of at most [`MAX_SERVICE_NAME`] characters.
