@@ -185,7 +185,7 @@ ZOOKEEPER = {
 
 # ---- nats: three servers with JetStream; a replicated stream ----
 def nc(svc, args):
-    return f"timeout 10 python3 /usr/local/bin/natsc.py {svc.host()} {args}"
+    return f"timeout 10 python3 /usr/local/bin/natsc.py {shlex.quote(bind(svc)['uri'])} {args}"
 
 
 def nats_write(svc, key, val):
@@ -203,9 +203,11 @@ NATS = {
     "write": nats_write,
     "read": lambda svc, key: c.sh(nc(svc, f"last OSSC ossc.{key}")).stdout,
     "read_op": lambda svc, key: nc(svc, f"last OSSC ossc.{key}") + " | grep -q v1",
-    "probe": lambda svc, pod, ns: c.sh(f"timeout 5 python3 /usr/local/bin/natsc.py {svc.host()} last OSSC ossc.k1",
+    "probe": lambda svc, pod, ns: c.sh(f"timeout 5 python3 /usr/local/bin/natsc.py {shlex.quote(bind(svc)['uri'])} last OSSC ossc.k1",
                                        pod=pod, ns=ns, check=False, timeout=10),
-    "function_note": "JetStream publish (acknowledged by a stream of 3 replicas), last-by-subject get and a pull consume",
+    "function_note": "JetStream publish (acknowledged by a stream of 3 replicas), last-by-subject get and a pull consume, "
+                     "authenticated with the binding's uri",
+    "unauthenticated": lambda svc: f"timeout 10 python3 /usr/local/bin/natsc.py {svc.host()} last OSSC ossc.k1",
 }
 
 SERVICES.update({"zookeeper": ZOOKEEPER, "nats": NATS})

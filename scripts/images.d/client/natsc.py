@@ -2,22 +2,29 @@
 """A small NATS client for the node tier (no NATS client is packaged in Debian): the core protocol
 (INFO, CONNECT, PUB, SUB, MSG) and JetStream's JSON API over request/reply.
 
-  natsc.py HOST stream NAME SUBJECT REPLICAS   create (or keep) a file-backed stream
-  natsc.py HOST pub SUBJECT DATA               publish through JetStream; prints the ack
-  natsc.py HOST last STREAM SUBJECT            the last message stored on SUBJECT
-  natsc.py HOST consume STREAM DURABLE         fetch and ack one message with a pull consumer
+SERVER is a NATS URL, `nats://[user:password@]host[:port]` (the binding's `uri`), or a host.
+
+  natsc.py SERVER stream NAME SUBJECT REPLICAS   create (or keep) a file-backed stream
+  natsc.py SERVER pub SUBJECT DATA               publish through JetStream; prints the ack
+  natsc.py SERVER last STREAM SUBJECT            the last message stored on SUBJECT
+  natsc.py SERVER consume STREAM DURABLE         fetch and ack one message with a pull consumer
 """
 import base64, json, socket, sys, uuid
+from urllib.parse import unquote, urlsplit
 
 
 class Conn:
-    def __init__(self, host, port=4222):
-        self.s = socket.create_connection((host, port), timeout=5)
+    def __init__(self, server):
+        u = urlsplit(server if "://" in server else f"nats://{server}")
+        self.s = socket.create_connection((u.hostname, u.port or 4222), timeout=5)
         self.f = self.s.makefile("rb")
         info = self.f.readline()
         if not info.startswith(b"INFO"):
             raise SystemExit(f"not a NATS server: {info!r}")
-        self.s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":false}\r\nPING\r\n')
+        connect = {"verbose": False, "pedantic": False, "headers": False}
+        if u.username is not None:
+            connect.update(user=unquote(u.username), **{"pass": unquote(u.password or "")})
+        self.s.sendall(f"CONNECT {json.dumps(connect)}\r\nPING\r\n".encode())
         self.expect(b"PONG")
         self.sid = 0
 
