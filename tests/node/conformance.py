@@ -376,7 +376,7 @@ def check_service(svc, results):
         cred = secret_data(svc.ns, f"{svc.name}-credentials")
         if set(cred) != set(svc.spec["credentials"]):
             raise Failure(f"credentials Secret has {sorted(cred)}, the spec declares {sorted(svc.spec['credentials'])}")
-        p = sh(svc.d["unauthenticated"](svc), check=False)
+        p = sh(svc.d["unauthenticated"](svc), pod=svc.d.get("load_pod", "client"), check=False, timeout=45)
         if p.returncode == 0:
             raise Failure(f"a client without credentials was served: {p.stdout.strip()[-200:]}")
         svc.apply()

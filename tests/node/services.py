@@ -317,16 +317,31 @@ SERVICES.update({
 
 
 # ---- kafka: three combined broker/controller nodes; Kafka's own console clients ----
-def kt(svc, tool, args):
-    return (f"KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh org.apache.kafka.tools.{tool} "
-            f"--bootstrap-server {svc.host()}:9092 {args}")
+def kafka_client_config(svc):
+    """The client properties, from the binding alone: written into the client pod's /tmp."""
+    b = bind(svc)
+    props = (f"security.protocol={b['security.protocol']}\nsasl.mechanism={b['sasl.mechanism']}\n"
+             "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
+             f"username=\"{b['username']}\" password=\"{b['password']}\";\n")
+    return f"printf %s {shlex.quote(props)} > /tmp/client.properties && "
+
+
+def kt(svc, tool, args, config=True):
+    """One of Kafka's console tools, authenticated with the binding (`config`), or not."""
+    flag = {"TopicCommand": "--command-config", "ConsoleProducer": "--producer.config"}.get(tool, "--consumer.config")
+    auth = f"{flag} /tmp/client.properties " if config else ""
+    return ((kafka_client_config(svc) if config else "") +
+            f"KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh org.apache.kafka.tools.{tool} "
+            f"--bootstrap-server {svc.host()}:9092 {auth}{args}")
 
 
 def kafka_write(svc, key, val):
     c.sh(kt(svc, "TopicCommand", "--create --if-not-exists --topic ossc --partitions 1 --replication-factor 3"),
          pod="client-kafka", timeout=60)
-    c.sh(f"echo '{key}:{val}' | " + kt(svc, "ConsoleProducer", "--topic ossc --producer-property acks=all "
-                                            "--property parse.key=true --property key.separator=:"),
+    c.sh(kafka_client_config(svc) + f"echo '{key}:{val}' | " +
+         kt(svc, "ConsoleProducer", "--topic ossc --producer-property acks=all "
+                                    "--property parse.key=true --property key.separator=:", config=False)
+         .replace("--bootstrap-server", "--producer.config /tmp/client.properties --bootstrap-server"),
          pod="client-kafka", timeout=60)
 
 
@@ -344,7 +359,10 @@ KAFKA = {
     "read_op": lambda svc, key: kafka_read_cmd(svc) + " 2>/dev/null | grep -q v1",
     "probe": tcp_probe(9092),
     "function_note": "topic with replication factor 3, produce (acks=all) and consume from the beginning with "
-                     "Kafka's console clients through the client Service",
+                     "Kafka's console clients through the client Service, SASL/PLAIN with the binding's credentials",
+    # listing topics without SASL: the broker closes the connection, the tool times out and fails
+    # (run in load_pod, which has Kafka's tools)
+    "unauthenticated": lambda svc: kt(svc, "TopicCommand", "--list", config=False).replace("timeout 40", "timeout 25"),
 }
 SERVICES["kafka"] = KAFKA
 
