@@ -630,12 +630,97 @@ def run_one(name, results):
     log(f"--- {name} done in {time.time() - t0:.0f}s")
 
 
+# ------------------------------------------------------------------ quick start ---
+QUICK_START = "valkey"  # small enough to run with the catalog's own defaults, alone, first
+CRDS = ["servicemonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com"]
+
+
+def quick_start(results):
+    """The README's quick start, on this cluster with the monitoring CRDs removed: the catalog
+    entry built with no flag, no overlay and no --set, piped to `kubectl apply --server-side`,
+    nothing else done by hand. Then a client pod in the service's namespace that has only the
+    binding Secret (as its environment) does the service's function; one without it is refused;
+    re-applying keeps the credentials; `kubectl delete -f` keeps the namespace and the claims.
+    The CRDs are reinstalled afterwards (scripts/cluster crds)."""
+    name = f"quick start ({QUICK_START})"
+
+    def record(check, status, detail=""):
+        results.append({"service": name, "check": check, "status": status, "detail": detail})
+        log(f"{'ok  ' if status == 'PASS' else status:7} {name}: {check}{': ' + detail if detail else ''}")
+
+    ns = QUICK_START
+    bundle = run([OSSC, "build", QUICK_START], timeout=60).stdout
+    try:
+        k("delete", "crd", *CRDS, "--ignore-not-found", "--wait=true", timeout=120)
+        left = k("get", "crd", "-o", "name", check=False).stdout
+        if "monitoring.coreos.com" in left:
+            raise Failure(f"the monitoring CRDs are still there: {left.strip()}")
+        t0 = time.time()
+        p = k("apply", "--server-side", "-f", "-", input=bundle, check=False, timeout=120)
+        if p.returncode != 0:
+            raise Failure(f"`ossc build {QUICK_START} | kubectl apply --server-side -f -` failed: {(p.stderr or p.stdout)[-400:]}")
+        sel = f"app.kubernetes.io/instance={QUICK_START},app.kubernetes.io/name={QUICK_START}"
+        wait_pods(ns, sel, 1, 600)
+        record("bare cluster: apply and Ready", "PASS",
+               f"`ossc build {QUICK_START} | kubectl apply --server-side -f -` on a cluster without the monitoring CRDs; "
+               f"pod Ready in {time.time() - t0:.0f}s")
+        deadline = time.time() + 120
+        while not secret_data(ns, f"{QUICK_START}-binding") and time.time() < deadline:
+            time.sleep(2)
+        binding = secret_data(ns, f"{QUICK_START}-binding")
+        if not binding.get("uri"):
+            raise Failure(f"no binding Secret {QUICK_START}-binding with a uri after 120 s")
+        cred = secret_data(ns, f"{QUICK_START}-credentials")
+        pod = client_pod_yaml(ns, "quick-client", {"app": "quick-client"})
+        pod["spec"]["containers"][0]["envFrom"] = [{"secretRef": {"name": f"{QUICK_START}-binding"}}]
+        k("apply", "-f", "-", input=yaml.safe_dump(pod))
+        k("wait", "--for=condition=Ready", "pod/quick-client", "-n", ns, "--timeout=180s", timeout=200)
+        out = sh('valkey-cli -u "$uri" set quick v1 && valkey-cli -u "$uri" get quick', pod="quick-client", ns=ns).stdout
+        if "v1" not in out:
+            raise Failure(f"SET/GET with the binding's uri answered {out!r}")
+        refused = sh('valkey-cli -h "$host" -p "$port" get quick', pod="quick-client", ns=ns, check=False)
+        if "v1" in refused.stdout or "NOAUTH" not in (refused.stdout + refused.stderr):
+            raise Failure(f"a client without the password was not refused: {(refused.stdout + refused.stderr).strip()!r}")
+        k("apply", "--server-side", "-f", "-", input=bundle, timeout=120)
+        time.sleep(3)
+        if secret_data(ns, f"{QUICK_START}-credentials") != cred:
+            raise Failure("re-applying the bundle changed the credentials Secret")
+        record("bare cluster: client with the binding", "PASS",
+               "a pod with only the binding Secret as environment ran SET/GET with valkey-cli -u \"$uri\"; "
+               "one without the password got NOAUTH; re-applying kept the credentials Secret")
+        k("delete", "pod", "quick-client", "-n", ns, "--wait=true", timeout=60)
+        p = k("delete", "-f", "-", "--wait=true", input=bundle, check=False, timeout=300)
+        claims = k("get", "pvc", "-n", ns, "-o", "name", check=False).stdout.split()
+        if k("get", "namespace", ns, check=False).returncode != 0 or not claims:
+            raise Failure(f"`kubectl delete -f` left namespace/claims: {claims} ({(p.stderr or '')[-300:]})")
+        if secret_data(ns, f"{QUICK_START}-credentials") != cred:
+            raise Failure("the credentials Secret did not survive the uninstall")
+        record("bare cluster: uninstall keeps data", "PASS",
+               f"`kubectl delete -f` removed the bundle's objects; namespace {ns}, claims {', '.join(claims)} and the "
+               "credentials Secret stayed (keep-data policy: " + ((p.stderr or "").strip().splitlines() or ["-"])[-1][:160] + ")")
+    except (Failure, subprocess.TimeoutExpired) as e:
+        record("bare cluster", "FAIL", str(e))
+    finally:
+        k("label", "namespace", ns, "openservice.dev/delete-data=true", "--overwrite", check=False)
+        k("delete", "namespace", ns, "--wait=true", "--timeout=180s", check=False, timeout=200)
+        k("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", f"{ns}.keep-data.openservice.dev",
+          "--ignore-not-found", check=False)
+        run([str(ROOT / "scripts/cluster"), "crds"], timeout=300)
+
+
 def main():
     names = sys.argv[1:] or catalog.ORDER
     unknown = [n for n in names if n not in catalog.SERVICES]
     if unknown:
         sys.exit(f"unknown services {unknown}; known: {', '.join(catalog.SERVICES)}")
     ensure_clients()
+    quick = []
+    if os.environ.get("OSSC_NODE_QUICK_START", "1") != "0":
+        quick_start(quick)
+    else:
+        quick.append({"service": f"quick start ({QUICK_START})", "check": "bare cluster", "status": "SKIPPED",
+                      "detail": "OSSC_NODE_QUICK_START=0"})
+        log(f"SKIPPED quick start ({QUICK_START}): OSSC_NODE_QUICK_START=0")
     # Services run side by side (each in its own namespace; most of a check is waiting for probe
     # periods and grace periods, not CPU): OSSC_NODE_PARALLEL at once, 3 by default.
     width = max(1, int(os.environ.get("OSSC_NODE_PARALLEL", "3")))
@@ -650,7 +735,7 @@ def main():
             running.append(t)
         running = [t for t in running if t.is_alive()]
         time.sleep(1)
-    results = [r for n in names for r in per[n]]
+    results = quick + [r for n in names for r in per[n]]
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
     passed = sum(r["status"] == "PASS" for r in results)
     failed = sum(r["status"] == "FAIL" for r in results)
