@@ -166,9 +166,14 @@ SERVICES = {
 
 
 # ---- zookeeper: a three-server ensemble; kazoo through the client Service ----
-def zk(svc, body):
+def zk(svc, body, auth=True):
+    """kazoo through the client Service, authenticated (SASL DIGEST-MD5) with the binding's user."""
+    sasl = ""
+    if auth:
+        b = bind(svc)
+        sasl = f", sasl_options={{'mechanism': 'DIGEST-MD5', 'username': {b['username']!r}, 'password': {b['password']!r}}}"
     return ("python3 - <<'PY'\nfrom kazoo.client import KazooClient\n"
-            f"z = KazooClient(hosts='{svc.host()}:2181', timeout=5)\nz.start(timeout=8)\n{body}\nz.stop()\nPY")
+            f"z = KazooClient(hosts='{svc.host()}:2181', timeout=5{sasl})\nz.start(timeout=8)\n{body}\nz.stop()\nPY")
 
 
 ZOOKEEPER = {
@@ -178,7 +183,10 @@ ZOOKEEPER = {
     "read_op": lambda svc, key: zk(svc, f"assert z.get('/ossc/{key}')[0] == b'v1'"),
     "probe": lambda svc, pod, ns: c.sh(f"timeout 8 bash -c 'echo ruok | nc -w 3 {svc.host()} 2181 | grep -q imok'",
                                        pod=pod, ns=ns, check=False, timeout=12),
-    "function_note": "create/get of a znode (after sync) with kazoo through the client Service",
+    "function_note": "create/get of a znode (after sync) with kazoo through the client Service, SASL DIGEST-MD5 "
+                     "with the binding's user",
+    # without SASL the server closes the session at the first request (enforce.auth.schemes=sasl)
+    "unauthenticated": lambda svc: "timeout 20 " + zk(svc, "z.ensure_path('/ossc')\nprint(z.get_children('/'))", auth=False),
     "members": lambda svc: int(c.sh(f"echo mntr | nc -w 3 {svc.host()} 2181 | sed -n 's/^zk_synced_followers\\s*//p'").stdout or 0) + 1,
 }
 
