@@ -195,6 +195,9 @@ async fn service(State(state): State<Arc<AppState>>, Path(name): Path<String>) -
     body["endpoints"] = Value::Array(ports(&s.function.endpoints));
     body["peerPorts"] = Value::Array(ports(&s.function.peer_ports));
     body["highAvailability"] = json!(s.function.high_availability.as_deref().map(str::trim));
+    body["security"] = json!(s.function.security.as_deref().map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")));
+    // What `ossc connect NAME` prints for the default build: address, binding, first command.
+    body["connect"] = json!(oss_compile::connect(&loaded, &oss_compile::Options::default()));
     body["replicaRule"] =
         s.runtime.replicas.as_ref().map_or(Value::Null, |r| json!({"min": r.min, "max": r.max, "odd": r.odd, "reason": r.reason}));
     body["scalingNote"] = json!(s.runtime.scaling.reason);

@@ -59,6 +59,8 @@ async fn a_service_page_has_its_form_and_notes() {
     assert_eq!(v["name"], "etcd");
     assert!(!v["endpoints"].as_array().unwrap().is_empty());
     assert!(v["highAvailability"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(v["security"].as_str().is_some_and(|s| !s.is_empty()), "{}", v["security"]);
+    assert!(v["connect"].as_str().is_some_and(|s| s.contains("-binding")), "{}", v["connect"]);
     assert!(v["fields"].as_array().unwrap().iter().any(|f| f["path"] == "redundancy.replicas"));
     assert_eq!(v["command"], "ossc build etcd");
 }

@@ -144,7 +144,10 @@ async function serviceView(name) {
     h("div", { class: "panel" }, h("h2", {}, "High availability"),
       h("p", {}, s.highAvailability || "No notes."),
       s.replicaRule ? h("p", { class: "meta" }, `Replicas: ${s.replicaRule.min} to ${s.replicaRule.max}${s.replicaRule.odd ? ", odd only" : ""}. ${s.replicaRule.reason}`) : null,
-      s.scalingNote ? h("p", { class: "meta" }, `Scaling: ${s.scalingNote}`) : null));
+      s.scalingNote ? h("p", { class: "meta" }, `Scaling: ${s.scalingNote}`) : null),
+    h("div", { class: "panel", id: "security" }, h("h2", {}, "Security and connecting"),
+      h("p", {}, s.security || "No statement."),
+      h("pre", { class: "connect", "aria-label": "ossc connect" }, h("code", {}, s.connect || ""))));
 
   show(
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "Catalog"), " / ", s.name),

@@ -69,6 +69,9 @@ try {
   const first = await page.textContent("#preview");
   check(first.includes("kind: StatefulSet"), "the preview shows the bundle");
   check((await page.getAttribute(byId("f-redundancy.replicas"), "min")) === "1", "replicas has its schema bound");
+  const security = await page.textContent("#security");
+  check(security.includes("cassandra-binding") && security.includes("cassandra.cassandra.svc:9042"),
+    "the page says how to connect (the binding Secret and the address, as ossc connect)");
 
   // Replicas to 5: the preview follows.
   await page.fill(byId("f-redundancy.replicas"), "5");
