@@ -179,11 +179,18 @@ class Load:
     loop runs inside the client pod (one `kubectl exec` for the whole window, an operation every
     0.2 s), so what is counted is the service's answers, not kubectl's start-up."""
 
-    def __init__(self, op, pod="client"):
+    def __init__(self, op, pod="client", session=None):
+        """`op`: a shell command, run once per operation. `session(stop_file)`: instead, a
+        script that keeps one client session open (as an application does) and prints `ok` or
+        `err` per operation until stop_file exists; what is counted is then the service's
+        answers, not the client's start-up (a JVM or a driver per operation on a loaded machine)."""
         self.op, self.ok, self.err, self.pod = op, 0, 0, pod
         self.tag = f"load-{threading.get_ident()}-{time.monotonic_ns()}"
-        loop = (f"rm -f /tmp/{self.tag}; while [ ! -e /tmp/{self.tag} ]; do "
-                f"if ( {op}\n) >/dev/null 2>&1; then echo ok; else echo err; fi; sleep 0.2; done")
+        if session:
+            loop = f"rm -f /tmp/{self.tag}; {session(f'/tmp/{self.tag}')}"
+        else:
+            loop = (f"rm -f /tmp/{self.tag}; while [ ! -e /tmp/{self.tag} ]; do "
+                    f"if ( {op}\n) >/dev/null 2>&1; then echo ok; else echo err; fi; sleep 0.2; done")
         self.proc = subprocess.Popen([KUBECTL, "exec", "-n", CLIENT_NS, pod, "--", "bash", "-c", loop],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
@@ -437,7 +444,8 @@ def check_service(svc, results):
     def disruption():
         ps = sorted(pods(svc.ns, svc.selector), key=lambda p: p["metadata"]["name"])
         has_pdb = bool(json.loads(k("get", "pdb", "-n", svc.ns, "-o", "json").stdout)["items"])
-        load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"))
+        load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"),
+                    svc.d.get("read_session") and (lambda stop: svc.d["read_session"](svc, stop)))
         load.start()
         time.sleep(2)
         first = evict(svc.ns, ps[0]["metadata"]["name"])
@@ -476,7 +484,8 @@ def check_service(svc, results):
         nxt = svc.rebuilt_image()
         for sock in sorted(NODE_HOME.glob("node-*/containerd.sock")):
             run(["ctr", "-a", str(sock), "-n", "k8s.io", "images", "tag", "--force", image, nxt])
-        load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"))
+        load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"),
+                    svc.d.get("read_session") and (lambda stop: svc.d["read_session"](svc, stop)))
         load.start()
         t = time.time()
         svc.apply(f"runtime.image={nxt}")

@@ -278,6 +278,27 @@ CASSANDRA = {
     "read": lambda svc, key: c.sh(cq(svc, f"r = s.execute(\"SELECT v FROM ossc.kv WHERE k = '{key}'\").one()\n"
                                           "print(r.v if r else 'no row')")).stdout,
     "read_op": lambda svc, key: "timeout 15 " + cq(svc, f"assert s.execute(\"SELECT v FROM ossc.kv WHERE k = '{key}'\").one().v == 'v1'"),
+    # the load during faults: one driver session for the whole window, as an application keeps
+    # one (a driver started per operation measured its own start-up: 18/47 "failures" in one roll)
+    "read_session": lambda svc, stop: (
+        "python3 - <<'PY'\n"
+        "import os, sys, time\n"
+        "from cassandra import ConsistencyLevel\n"
+        "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
+        "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
+        f"cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, "
+        "connect_timeout=5, control_connection_timeout=5)\n"
+        "s = None\n"
+        f"while not os.path.exists('{stop}'):\n"
+        "    try:\n"
+        "        s = s or cl.connect()\n"
+        "        assert s.execute(\"SELECT v FROM ossc.kv WHERE k = 'k1'\").one().v == 'v1'\n"
+        "        print('ok', flush=True)\n"
+        "    except Exception:\n"
+        "        print('err', flush=True)\n"
+        "    time.sleep(0.2)\n"
+        "cl.shutdown()\n"
+        "PY"),
     # the driver's start and its connection to every node take seconds on this machine
     "probe": probe_cmd(lambda svc: cq(svc, "assert s.execute('SELECT release_version FROM system.local').one()"), 15),
     "function_note": "CQL CREATE KEYSPACE (NetworkTopologyStrategy, RF 3), INSERT and SELECT at QUORUM with the "
