@@ -248,8 +248,12 @@ fn run(command: Command) -> Outcome {
             };
             let compose = build.compose();
             let options = build.options();
-            match check_secrets(&mut loaded, &options, &secrets) {
-                Ok(found) if found.has_errors() => {
+            let found = match read_secrets(&secrets) {
+                Ok(texts) => check_secrets(&mut loaded, &options, &texts),
+                Err(o) => return o,
+            };
+            match found {
+                found if found.has_errors() => {
                     // All at once: the Secret's findings and the spec's own.
                     let mut all = found;
                     all.extend(oss_compile::findings(&loaded, &options));
@@ -257,8 +261,7 @@ fn run(command: Command) -> Outcome {
                     render::report(&loaded.sources, &all);
                     return Outcome::Findings;
                 }
-                Ok(found) => render::report(&loaded.sources, &found),
-                Err(o) => return o,
+                found => render::report(&loaded.sources, &found),
             }
             if !clusters.is_empty() || !loaded.spec.clusters.is_empty() {
                 if compose || format != "yaml" {
@@ -502,18 +505,12 @@ fn catalog(command: CatalogCommand) -> Outcome {
     }
 }
 
-/// Checks each `--secret` manifest against the loaded spec; the manifests join its sources.
-fn check_secrets(
-    loaded: &mut oss_spec::Loaded,
-    options: &oss_compile::Options,
-    files: &[PathBuf],
-) -> Result<oss_spec::Diagnostics, Outcome> {
-    let mut all = oss_spec::Diagnostics::default();
+/// Reads each `--secret` manifest: (display name, text); on failure the outcome to return.
+fn read_secrets(files: &[PathBuf]) -> Result<Vec<(String, String)>, Outcome> {
+    let mut texts = Vec::with_capacity(files.len());
     for path in files {
         match input::read_file(path) {
-            Ok(text) => {
-                all.extend(oss_compile::check_secret(loaded, options, &path.display().to_string(), &text, &oss_spec::Limits::default()))
-            }
+            Ok(text) => texts.push((path.display().to_string(), text)),
             Err(InputError::Io(e)) => return Err(Outcome::Failed(e)),
             Err(InputError::Refused(f)) => {
                 render::report(&f.sources, &f.diagnostics);
@@ -521,7 +518,16 @@ fn check_secrets(
             }
         }
     }
-    Ok(all)
+    Ok(texts)
+}
+
+/// Checks each `--secret` manifest against the loaded spec; the manifests join its sources.
+fn check_secrets(loaded: &mut oss_spec::Loaded, options: &oss_compile::Options, secrets: &[(String, String)]) -> oss_spec::Diagnostics {
+    let mut all = oss_spec::Diagnostics::default();
+    for (name, text) in secrets {
+        all.extend(oss_compile::check_secret(loaded, options, name, text, &oss_spec::Limits::default()));
+    }
+    all
 }
 
 fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>, secrets: &[PathBuf]) -> Outcome {
@@ -530,17 +536,10 @@ fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>, secrets: 
         limits.max_bytes = m;
         limits.max_scalar_bytes = limits.max_scalar_bytes.max(m);
     }
-    let mut secret_texts = Vec::with_capacity(secrets.len());
-    for path in secrets {
-        match input::read_file(path) {
-            Ok(text) => secret_texts.push((path.display().to_string(), text)),
-            Err(InputError::Io(e)) => return Outcome::Failed(e),
-            Err(InputError::Refused(f)) => {
-                render::report(&f.sources, &f.diagnostics);
-                return Outcome::Findings;
-            }
-        }
-    }
+    let secret_texts = match read_secrets(secrets) {
+        Ok(t) => t,
+        Err(o) => return o,
+    };
     let human = format == "human";
     let mut reports = Vec::with_capacity(files.len());
     for path in files {
@@ -554,10 +553,7 @@ fn validate(files: &[PathBuf], format: &str, max_bytes: Option<usize>, secrets: 
                         // The same checks as `build` (compile included, output discarded).
                         let mut diagnostics = l.warnings.0.clone();
                         diagnostics.extend(oss_compile::findings(&l, &oss_compile::Options::default()).0);
-                        for (secret, text) in &secret_texts {
-                            diagnostics
-                                .extend(oss_compile::check_secret(&mut l, &oss_compile::Options::default(), secret, text, &limits).0);
-                        }
+                        diagnostics.extend(check_secrets(&mut l, &oss_compile::Options::default(), &secret_texts).0);
                         report::FileReport { file: name, sources: l.sources, diagnostics, readable: true }
                     }
                     Err(f) => report::FileReport { file: name, sources: f.sources, diagnostics: f.diagnostics.0, readable: true },
