@@ -48,6 +48,16 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
     })
 }
 
+/// Every `$` in the strings of `v` (not its keys) doubled: Compose's escape for a literal `$`.
+fn escape_dollars(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        Value::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
+}
+
 /// Compiles the spec to a Compose file.
 #[must_use]
 pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
@@ -56,6 +66,8 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     let stateful = rt.state == State::Stateful;
     let mut unsupported: Vec<String> = Vec::new();
     let mut services = Map::new();
+    // (service, variable, Secret key, Secret): environment a Kubernetes pod gets from a Secret
+    let mut from_env: Vec<(String, String, String, String)> = Vec::new();
     let mut volumes = Map::new();
     let running = spec.lifecycle.state == RunState::Running;
     let instances: Vec<Option<u32>> = if stateful { (0..spec.redundancy.replicas).map(Some).collect() } else { vec![None] };
@@ -78,7 +90,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                     env.insert(k.to_string(), json!(expand(cx, t, index, &mut unsupported)));
                 }
                 EnvValue::Secret { secret_key_ref } => {
-                    unsupported.push(format!("env `{k}` from Secret `{}` (set it in an env file)", secret_key_ref.name));
+                    from_env.push((svc_name.clone(), k.to_string(), secret_key_ref.key.clone(), secret_key_ref.name.clone()));
                 }
             }
         }
@@ -171,8 +183,15 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                             .iter()
                             .filter_map(|(k, v)| match v {
                                 EnvValue::Value(v) => Some((k.to_string(), Value::String(v.clone()))),
-                                // Compose has no Secrets: said with the service's own env (below).
-                                EnvValue::Secret { .. } => None,
+                                EnvValue::Secret { secret_key_ref } => {
+                                    from_env.push((
+                                        format!("{svc_name}-exporter"),
+                                        k.to_string(),
+                                        secret_key_ref.key.clone(),
+                                        secret_key_ref.name.clone(),
+                                    ));
+                                    None
+                                }
                             })
                             .collect::<Map<String, Value>>()
                     ),
@@ -210,6 +229,30 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         Diagnostic::warning(Code::NotExpressible, format!("Compose cannot express: {}", not_expressed.join(", ")))
             .help("fine for local development; use a Kubernetes target for production"),
     );
+    let _ = loaded;
+    // Compose interpolates `$` in every value: the shell scripts and `$(VAR)` references ossc
+    // writes are meant literally, so each `$` becomes `$$`. Then the values Kubernetes would
+    // take from a Secret come from the environment (or `.env`) on purpose, and Compose refuses
+    // to start without them rather than running the software without its credentials.
+    let mut services = Value::Object(services);
+    escape_dollars(&mut services);
+    for (svc, key, secret_key, secret) in from_env {
+        let secret = expand(cx, &secret, 0, &mut unsupported);
+        let env = services.get_mut(&svc).and_then(Value::as_object_mut).map(|s| s.entry("environment").or_insert_with(|| json!({})));
+        if let Some(Value::Object(env)) = env {
+            env.insert(
+                key.clone(),
+                json!(format!("${{{key}:?set {key} to key {secret_key} of Secret {secret} (in the environment or .env)}}")),
+            );
+        }
+        warnings.push(
+            Diagnostic::warning(
+                Code::NotExpressible,
+                format!("Compose has no Secrets: `{key}` of service `{svc}` is read from the environment (key `{secret_key}` of Secret `{secret}`)"),
+            )
+            .help(format!("set {key} in the environment or in .env before `docker compose up`; Compose refuses to start without it")),
+        );
+    }
     unsupported.sort();
     unsupported.dedup();
     for u in unsupported {
@@ -218,9 +261,8 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                 .help("set it by hand in the compose file if you need it"),
         );
     }
-    let _ = loaded;
     let mut file = Map::new();
-    file.insert("services".into(), Value::Object(services));
+    file.insert("services".into(), services);
     if !volumes.is_empty() {
         file.insert("volumes".into(), Value::Object(volumes));
     }
