@@ -95,6 +95,12 @@ impl<'a> Context<'a> {
         set.into_iter().map(str::to_owned).collect()
     }
 
+    /// Where the binding Secret is: the service's namespace, then [`Self::client_namespaces`].
+    #[must_use]
+    pub fn binding_namespaces(&self) -> Vec<String> {
+        std::iter::once(self.namespace.clone()).chain(self.client_namespaces()).collect()
+    }
+
     /// DNS name of the client Service.
     #[must_use]
     pub fn client_host(&self) -> String {

@@ -145,8 +145,8 @@ pub fn plain_binding(cx: &Context) -> Vec<Secret> {
             BindingValue::Credential(_) | BindingValue::Uri { .. } => None,
         })
         .collect();
-    std::iter::once(cx.namespace.clone())
-        .chain(cx.client_namespaces())
+    cx.binding_namespaces()
+        .into_iter()
         .map(|ns| Secret {
             metadata: ObjectMeta {
                 name: Some(cx.binding_secret()),
@@ -371,7 +371,7 @@ pub fn connect(cx: &Context) -> String {
     let _ = writeln!(o, "          reachable from {who} (access.clients)");
     if let Some(b) = &s.function.binding {
         let keys: Vec<String> = binding_keys(cx).into_iter().map(|(k, _)| k).collect();
-        let namespaces: Vec<String> = std::iter::once(cx.namespace.clone()).chain(cx.client_namespaces()).collect();
+        let namespaces = cx.binding_namespaces();
         let _ = writeln!(
             o,
             "binding   Secret {} in namespace{} {} (servicebinding.io/{})",

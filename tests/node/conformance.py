@@ -613,10 +613,15 @@ def teardown(svc):
         k("delete", "pod", "-n", CLIENT_NS, f"client-{svc.name}", "--wait=false", check=False)
     # the binding copy the Job wrote for the clients (not in the bundle: docs/security.md, uninstall)
     k("delete", "secret", "-n", CLIENT_NS, f"{svc.name}-binding", "--ignore-not-found", check=False)
-    # deleting the data is explicit: the label the keep-data policy asks for, then the namespace
-    k("label", "namespace", svc.ns, "openservice.dev/delete-data=true", "--overwrite", check=False)
-    k("delete", "namespace", svc.ns, "--wait=true", "--timeout=180s", check=False, timeout=200)
-    k("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", f"{svc.ns}.keep-data.openservice.dev",
+    delete_data(svc.ns)
+
+
+def delete_data(ns):
+    """Deletes a service's namespace with its data, as documented: the label the keep-data
+    policy asks for, then the namespace, then the policy (it outlives a deleted namespace)."""
+    k("label", "namespace", ns, "openservice.dev/delete-data=true", "--overwrite", check=False)
+    k("delete", "namespace", ns, "--wait=true", "--timeout=180s", check=False, timeout=200)
+    k("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", f"{ns}.keep-data.openservice.dev",
       "--ignore-not-found", check=False)
 
 
@@ -710,10 +715,7 @@ def quick_start(results):
     except (Failure, subprocess.TimeoutExpired) as e:
         record("bare cluster", "FAIL", str(e))
     finally:
-        k("label", "namespace", ns, "openservice.dev/delete-data=true", "--overwrite", check=False)
-        k("delete", "namespace", ns, "--wait=true", "--timeout=180s", check=False, timeout=200)
-        k("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", f"{ns}.keep-data.openservice.dev",
-          "--ignore-not-found", check=False)
+        delete_data(ns)
         run([str(ROOT / "scripts/cluster"), "crds"], timeout=300)
 
 
