@@ -84,6 +84,9 @@ pub struct Service<'a> {
     /// `automatic: false`, or `removeMember` steps): then every decrease is unsafe until that is
     /// done.
     pub manual: bool,
+    /// Whether adding a replica to a running install needs a step of the software's own first
+    /// (`scaleUp: manual`): then every increase is unsafe until that is done.
+    pub manual_growth: bool,
 }
 
 impl<'a> Service<'a> {
@@ -94,7 +97,8 @@ impl<'a> Service<'a> {
         Self {
             remove_member: &scaling.remove_member,
             reason: scaling.reason.as_deref(),
-            manual: !scaling.automatic || scaling.scale_down == oss_spec::model::ScaleDown::Manual || !scaling.remove_member.is_empty(),
+            manual: !scaling.automatic || scaling.scale_down == oss_spec::model::MemberChange::Manual || !scaling.remove_member.is_empty(),
+            manual_growth: scaling.scale_up == oss_spec::model::MemberChange::Manual,
         }
     }
 }
@@ -348,6 +352,19 @@ fn members_leave(
     let (Some(from), Some(to)) = (a.as_ref().and_then(Value::as_i64), b.as_ref().and_then(Value::as_i64)) else {
         return (class, note, Vec::new());
     };
+    let why = service.reason.map_or_else(String::new, |r| format!(" ({})", r.split_whitespace().collect::<Vec<_>>().join(" ")));
+    if to > from && from > 0 && service.manual_growth {
+        let joining: Vec<String> = (from..to).map(|i| format!("{name}-{i}")).collect();
+        return (
+            Class::NeedsManualStep,
+            format!(
+                "adds {} replica(s), {}, which the running cluster must admit first{why}: do that by hand first, then apply (a new install may start with this count)",
+                joining.len(),
+                joining.join(", ")
+            ),
+            Vec::new(),
+        );
+    }
     if !service.manual || to >= from || to == 0 {
         return (class, note, Vec::new());
     }
@@ -377,7 +394,6 @@ fn members_leave(
     }
     let names: Vec<String> = departing.iter().map(|i| format!("{name}-{i}")).collect();
     let claims: Vec<String> = departing.iter().rev().map(|i| format!("data-{name}-{i}")).collect();
-    let why = service.reason.map_or_else(String::new, |r| format!(" ({})", r.split_whitespace().collect::<Vec<_>>().join(" ")));
     let worst = class.max(Class::NeedsManualStep);
     let budget_note = if class == Class::UnsafeForQuorum { format!("; {note}") } else { String::new() };
     let what = if commands.is_empty() {

@@ -119,10 +119,35 @@ fn removing_members_that_must_leave_first_is_unsafe_with_the_commands() {
     let sts = c.iter().find(|c| c.path == "spec.replicas").unwrap();
     assert_eq!(sts.class, Class::NeedsManualStep);
     assert!(sts.commands.is_empty() && sts.note.contains("partitions must be moved off"), "{}", sts.note);
-    // Growing needs nothing; software whose replicas may simply go is safe within the budget.
+    // Growing needs nothing where members join by themselves; software whose replicas may
+    // simply go is safe within the budget.
     assert!(changes(CASSANDRA, &[], &["redundancy.replicas=5"]).iter().all(|c| !c.class.blocks()));
     let c = changes(MEMCACHED, &["scaling.autoscale=null", "redundancy.replicas=4"], &["scaling.autoscale=null", "redundancy.replicas=3"]);
     assert!(c.iter().all(|c| c.class == Class::Safe), "{c:?}");
+}
+
+#[test]
+fn growing_software_that_must_admit_members_first_is_unsafe() {
+    // scaleUp: manual (a static voter set, an ensemble, a Raft membership, an erasure set): the
+    // increase blocks, names the joining replicas and quotes the packager's reason.
+    for (text, reason) in [
+        (KAFKA, "static voter set"),
+        (ETCD, "etcdctl member add"),
+        (include_str!("../../specs/zookeeper.yaml"), "reconfig"),
+        (include_str!("../../specs/minio.yaml"), "server pool"),
+    ] {
+        let from = if text.contains("name: minio") { "4" } else { "3" };
+        let to = if text.contains("name: minio") { "6" } else { "5" };
+        let c = changes(text, &[&format!("redundancy.replicas={from}")], &[&format!("redundancy.replicas={to}")]);
+        let sts = c.iter().find(|c| c.path == "spec.replicas").unwrap();
+        assert_eq!(sts.class, Class::NeedsManualStep, "{sts:?}");
+        assert!(sts.note.starts_with("adds 2 replica(s)") && sts.note.contains(reason), "{}", sts.note);
+    }
+    // Members that join by themselves (RabbitMQ, NATS) grow safely.
+    for text in [include_str!("../../specs/rabbitmq.yaml"), include_str!("../../specs/nats.yaml")] {
+        let c = changes(text, &[], &["redundancy.replicas=5"]);
+        assert!(c.iter().all(|c| !c.class.blocks()), "{c:?}");
+    }
 }
 
 #[test]

@@ -714,17 +714,35 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
 fn decode_runtime_scaling(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeScaling> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
     let automatic = f.opt(d, "automatic", Decoder::boolean);
-    let scale_down = f.opt(d, "scaleDown", |d, n, p| d.choice(n, p, &[("automatic", ScaleDown::Automatic), ("manual", ScaleDown::Manual)]));
+    let change =
+        |d: &mut Decoder, n: &Node, p: &str| d.choice(n, p, &[("automatic", MemberChange::Automatic), ("manual", MemberChange::Manual)]);
+    let scale_down = f.opt(d, "scaleDown", change);
+    let scale_up = f.opt(d, "scaleUp", change);
     let reason = f.opt(d, "reason", Decoder::string);
     let remove_member = f.opt(d, "removeMember", |d, n, p| d.list(n, p, decode_removal_step));
     f.finish(d);
     let s = RuntimeScaling {
         automatic: automatic.unwrap_or(true),
         scale_down: scale_down.unwrap_or_default(),
+        scale_up: scale_up.unwrap_or_default(),
         reason,
         remove_member: remove_member.unwrap_or_default(),
     };
-    if (!s.automatic || s.scale_down == ScaleDown::Manual) && s.reason.is_none() {
+    if s.scale_up == MemberChange::Manual && s.automatic {
+        let at = d.spans.get(&format!("{p}.scaleUp")).unwrap_or(n.span);
+        d.diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                "`runtime.scaling.scaleUp: manual` with automatic scaling: an autoscaler would add replicas without the step",
+            )
+            .at(at)
+            .help(
+                "add `automatic: false` to `runtime.scaling` (consumers are then refused `scaling.autoscale`), or remove `scaleUp: manual`",
+            ),
+        );
+        return None;
+    }
+    if (!s.automatic || s.scale_down == MemberChange::Manual || s.scale_up == MemberChange::Manual) && s.reason.is_none() {
         d.diags.push(
             Diagnostic::error(Code::MissingField, "missing field `reason` in `runtime.scaling`: say why scaling is limited")
                 .at(owner(d, p, n))

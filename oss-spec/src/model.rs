@@ -487,7 +487,14 @@ pub struct RuntimeScaling {
     /// `automatic` (default), or `manual` when removing a replica needs a step first (e.g.
     /// `nodetool decommission`): the autoscaler then only adds replicas.
     #[schemars(default)]
-    pub scale_down: ScaleDown,
+    pub scale_down: MemberChange,
+    /// `automatic` (default), or `manual` when a running install cannot simply be given more
+    /// replicas: the software must admit a member first (`etcdctl member add`, ZooKeeper
+    /// `reconfig`) or cannot grow in place at all (a static KRaft voter set, a fixed erasure
+    /// set). `ossc diff` then calls every replica increase unsafe and quotes `reason`; requires
+    /// `automatic: false`. A new install may still start with any allowed count.
+    #[schemars(default)]
+    pub scale_up: MemberChange,
     /// Why scaling is limited; shown in errors and the catalog.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -501,7 +508,13 @@ pub struct RuntimeScaling {
 
 impl Default for RuntimeScaling {
     fn default() -> Self {
-        Self { automatic: true, scale_down: ScaleDown::Automatic, reason: None, remove_member: Vec::new() }
+        Self {
+            automatic: true,
+            scale_down: MemberChange::Automatic,
+            scale_up: MemberChange::Automatic,
+            reason: None,
+            remove_member: Vec::new(),
+        }
     }
 }
 
@@ -546,14 +559,15 @@ impl RemovalPod {
     }
 }
 
-/// Whether an autoscaler may remove replicas.
+/// Whether replicas may be removed (`scaleDown`) or added (`scaleUp`) without a step of the
+/// software's own first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-pub enum ScaleDown {
+pub enum MemberChange {
     /// Yes.
     #[default]
     Automatic,
-    /// No: an operator removes replicas after a preparation step.
+    /// No: an operator prepares the change first (or the software cannot make it in place).
     Manual,
 }
 

@@ -16,8 +16,10 @@ Each entry:
   skip        the reason the service cannot run here (printed as a loud SKIPPED line)
   known_failures  {check: what was observed}: a defect found and not fixed yet; SKIPPED, loudly
 """
+import json
 import secrets
 import shlex
+import time
 
 import conformance as c
 
@@ -216,7 +218,30 @@ NATS = {
     "function_note": "JetStream publish (acknowledged by a stream of 3 replicas), last-by-subject get and a pull consume, "
                      "authenticated with the binding's uri",
     "unauthenticated": lambda svc: f"timeout 10 python3 /usr/local/bin/natsc.py {svc.host()} last OSSC ossc.k1",
+    # 3 -> 5: the new servers find the others through the routes and join the JetStream meta group
+    "scale_to": 5,
+    "members": lambda svc: nats_meta_members(svc),
 }
+
+
+def nats_meta_members(svc):
+    """Servers in the JetStream meta group that are current, as its leader sees them (only the
+    leader's /jsz lists the group's replicas). Read from inside each server's own pod: the
+    monitoring port admits only the monitoring namespace."""
+    get = "exec 3<>/dev/tcp/127.0.0.1/8222; printf 'GET /jsz HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"
+    for _ in range(30):
+        for i in range(svc.replicas):
+            pod = f"{svc.name}-{i}"
+            out = c.k("exec", "-n", svc.ns, pod, "-c", svc.container, "--", "bash", "-c", get, check=False).stdout
+            body = out.split("\r\n\r\n", 1)[-1]
+            try:
+                meta = json.loads(body).get("meta_cluster", {})
+            except ValueError:
+                continue
+            if meta.get("leader") == pod:
+                return 1 + sum(1 for r in meta.get("replicas", []) if r.get("current"))
+        time.sleep(2)
+    raise c.Failure("no server reports itself as the JetStream meta leader")
 
 SERVICES.update({"zookeeper": ZOOKEEPER, "nats": NATS})
 
@@ -247,6 +272,11 @@ RABBITMQ = {
     "probe": tcp_probe(5672),
     "unauthenticated": lambda svc: rmq(svc, "pass", user="guest", password="guest"),
     "function_note": "publish (publisher confirms) to a durable quorum queue, then basic.get of it, with pika through the client Service",
+    # 3 -> 5: the new nodes join through classic_config peer discovery
+    "scale_to": 5,
+    "members": lambda svc: len(json.loads(c.k("exec", "-n", svc.ns, f"{svc.name}-0", "-c", svc.container, "--",
+                                              "rabbitmq-diagnostics", "-q", "cluster_status", "--formatter", "json")
+                                        .stdout).get("running_nodes", [])),
 }
 SERVICES["rabbitmq"] = RABBITMQ
 

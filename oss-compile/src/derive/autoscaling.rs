@@ -7,7 +7,7 @@ use k8s_openapi::api::autoscaling::v2::{
     ResourceMetricSource,
 };
 use oss_spec::Code;
-use oss_spec::model::{Autoscale, Redundancy, RuntimeScaling, ScaleDown};
+use oss_spec::model::{Autoscale, MemberChange, Redundancy, RuntimeScaling};
 
 /// CPU target when the consumer names none.
 pub const DEFAULT_CPU_TARGET: u32 = 70;
@@ -117,8 +117,11 @@ pub fn derive_autoscaler(a: &Autoscale, stateful: bool, runtime: &RuntimeScaling
             },
         )
     };
-    let down =
-        if runtime.scale_down == ScaleDown::Manual { HPAScalingRules { select_policy: Some("Disabled".to_owned()), ..down } } else { down };
+    let down = if runtime.scale_down == MemberChange::Manual {
+        HPAScalingRules { select_policy: Some("Disabled".to_owned()), ..down }
+    } else {
+        down
+    };
     HorizontalPodAutoscalerSpec {
         min_replicas: i32::try_from(a.min).ok(),
         max_replicas: i32::try_from(a.max).unwrap_or(i32::MAX),
@@ -145,12 +148,7 @@ mod tests {
         assert_eq!(check_autoscale(&a(1, 9), &r, &ok).unwrap_err().code, Code::AutoscaleBelowQuorum);
         let r5 = Redundancy { replicas: 5, quorum: Quorum::Count(4), spread: Spread::Zone };
         assert_eq!(check_autoscale(&a(3, 9), &r5, &ok).unwrap_err().code, Code::AutoscaleBelowQuorum);
-        let fixed = RuntimeScaling {
-            automatic: false,
-            scale_down: ScaleDown::Automatic,
-            reason: Some("fixed ensemble".into()),
-            remove_member: Vec::new(),
-        };
+        let fixed = RuntimeScaling { automatic: false, reason: Some("fixed ensemble".into()), ..RuntimeScaling::default() };
         let e = check_autoscale(&a(3, 9), &r, &fixed).unwrap_err();
         assert_eq!(e.code, Code::AutoscaleUnsupported);
         assert!(e.help.contains("fixed ensemble"));
@@ -160,9 +158,9 @@ mod tests {
     fn behaviour_fits_the_kind_of_service() {
         let manual = RuntimeScaling {
             automatic: true,
-            scale_down: ScaleDown::Manual,
+            scale_down: MemberChange::Manual,
             reason: Some("decommission".into()),
-            remove_member: Vec::new(),
+            ..RuntimeScaling::default()
         };
         let s = derive_autoscaler(&a(3, 9), true, &manual);
         let b = s.behavior.unwrap();
