@@ -88,3 +88,55 @@ impl oss_spec::Resolver for FsResolver {
         }
     }
 }
+
+/// The specs `ossc render` builds, each with the directory (relative to the output) its bundle
+/// goes to: a file `x.yaml` → `x`; a directory → every `*.yaml`/`*.yml` under it (hidden
+/// entries and `skip`, the output directory, left out), each at its path relative to that
+/// directory without the extension; a catalog name → the name. Sorted within a directory, so
+/// the order never depends on the file system.
+pub fn expand_inputs(inputs: &[PathBuf], skip: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    let skip = skip.canonicalize().ok();
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found = Vec::new();
+            walk(input, skip.as_deref(), &mut found)?;
+            found.sort();
+            if found.is_empty() {
+                return Err(format!("`{}` holds no `*.yaml` spec", input.display()));
+            }
+            for path in found {
+                let rel = path.strip_prefix(input).unwrap_or(&path).with_extension("");
+                let dir = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+                out.push((dir, path));
+            }
+        } else {
+            let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            if stem.is_empty() || input.as_os_str() == "-" {
+                return Err(format!("`{}` cannot be rendered: name a spec file, a directory or a catalog service", input.display()));
+            }
+            out.push((stem, input.clone()));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, skip: Option<&Path>, found: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            if skip.is_some_and(|s| path.canonicalize().is_ok_and(|p| p == s)) {
+                continue;
+            }
+            walk(&path, skip, found)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}

@@ -49,6 +49,27 @@ enum Command {
         #[arg(long = "secret", value_name = "FILE")]
         secrets: Vec<PathBuf>,
     },
+    /// Build many specs in one call, in parallel, each into `DIR/<name>/` exactly as
+    /// `ossc build SPEC -o DIR/<name>` would (a GitOps repository's whole render). A directory
+    /// argument stands for every `*.yaml` under it. Nothing is written unless every spec builds;
+    /// the findings of all of them are printed together.
+    #[command(after_help = EXIT_HELP)]
+    Render {
+        /// Spec or overlay files, directories of them, or catalog names.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Where the bundle directories go.
+        #[arg(long, short = 'o', value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Set a value in every spec (as `build --set`). Repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Threads (default: the machine's cores).
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+    },
     /// How to connect to a service: its addresses, the binding Secret applications read, and a
     /// first command to try with the service's own client.
     Connect {
@@ -241,6 +262,7 @@ fn run(command: Command) -> Outcome {
             print!("{}", oss_compile::connect(&loaded, &oss_compile::Options { namespace, ..oss_compile::Options::default() }));
             Outcome::Ok
         }
+        Command::Render { inputs, output, build, sets, jobs } => render_many(&inputs, &output, &build, &sets, jobs),
         Command::Build { spec, build, format, output, clusters, secrets } => {
             let mut loaded = match load(&spec) {
                 Ok(l) => l,
@@ -690,6 +712,80 @@ fn check(path: &Path, fresh: &oss_compile::Bundle) -> Outcome {
         if path.is_dir() { format!("-o {}", path.display()) } else { format!("> {}", path.display()) }
     );
     Outcome::Findings
+}
+
+/// `ossc render`: every input built on its own (`oss_compile::batch`), findings printed in
+/// input order, then the directories written, only when all built.
+fn render_many(inputs: &[PathBuf], out: &Path, build: &BuildArgs, sets: &[String], jobs: Option<usize>) -> Outcome {
+    if build.compose() {
+        return Outcome::Failed("`ossc render` writes Kubernetes bundles; build `--target compose` one spec at a time".to_owned());
+    }
+    let found = match input::expand_inputs(inputs, out) {
+        Ok(f) => f,
+        Err(e) => return Outcome::Failed(e),
+    };
+    let mut seen: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    for (dir, path) in &found {
+        if let Some(first) = seen.insert(dir, path) {
+            return Outcome::Failed(format!(
+                "`{}` and `{}` would both be written to `{}`; render them in separate calls or rename one",
+                first.display(),
+                path.display(),
+                out.join(dir).display()
+            ));
+        }
+    }
+    // Texts refused before parsing (not UTF-8, too large) are findings like any other: kept in
+    // input order and reported with the builds' findings.
+    let mut batch = Vec::with_capacity(found.len());
+    let mut refused = std::collections::BTreeMap::new();
+    for (i, (_, path)) in found.iter().enumerate() {
+        match input::read_spec(path) {
+            Ok(text) => batch.push(oss_compile::batch::Job { texts: vec![text], sets: sets.to_vec(), options: build.options() }),
+            Err(InputError::Io(e)) => return Outcome::Failed(e),
+            Err(InputError::Refused(f)) => {
+                refused.insert(i, f);
+            }
+        }
+    }
+    let threads = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let mut built = oss_compile::batch::build_all(&batch, &input::FsResolver, threads).into_iter();
+    let mut results = Vec::with_capacity(found.len());
+    for i in 0..found.len() {
+        let b = match refused.remove(&i) {
+            Some(f) => oss_compile::batch::Built { sources: f.sources, diagnostics: f.diagnostics, bundles: Vec::new() },
+            None => match built.next() {
+                Some(b) => b,
+                None => return Outcome::Failed("internal: a build result is missing".to_owned()),
+            },
+        };
+        render::report(&b.sources, &b.diagnostics);
+        results.push(b);
+    }
+    let failed = results.iter().filter(|b| b.failed()).count();
+    if failed > 0 {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{} spec(s): {} built, {failed} with errors; nothing written",
+            results.len(),
+            results.len() - failed
+        );
+        return Outcome::Findings;
+    }
+    let built = results;
+    for ((dir, _), b) in found.iter().zip(&built) {
+        for (cluster, bundle) in &b.bundles {
+            let target = match cluster {
+                Some(c) => out.join(dir).join(c),
+                None => out.join(dir),
+            };
+            if let Outcome::Failed(e) = write_dir(&target, &bundle.to_files()) {
+                return Outcome::Failed(e);
+            }
+        }
+    }
+    let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", built.len(), out.display());
+    Outcome::Ok
 }
 
 /// Writes a bundle directory, replacing what an earlier build wrote there (numbered object

@@ -458,3 +458,72 @@ fn a_brought_secret_is_checked_before_the_build() {
     assert!(stdout(&o).contains("reading the consumer's Secret team-db"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("created Secret"), "{}", stdout(&o));
 }
+
+/// Every file under `dir`, relative path → text.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn render_builds_many_specs_exactly_as_single_builds() {
+    // A small repository: two overlays in nested directories, a catalog name, flags for all.
+    let root = scratch("render-marker", "").parent().unwrap().join("render-repo");
+    std::fs::create_dir_all(root.join("team-a")).unwrap();
+    std::fs::write(root.join("team-a/db.yaml"), "extends: postgres\ncapacity: {storage: 5Gi}\n").unwrap();
+    std::fs::create_dir_all(root.join("team-b/cache")).unwrap();
+    std::fs::write(root.join("team-b/cache/valkey.yml"), "extends: valkey\nredundancy: {spread: host}\n").unwrap();
+    std::fs::write(root.join("team-b/README.md"), "not a spec\n").unwrap();
+    let out = root.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let o =
+        ossc(&["render", root.to_str().unwrap(), "etcd", "-o", out.to_str().unwrap(), "-n", "prod", "--set", "capacity.cpu=2", "-j", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3 spec(s) rendered"), "{}", stderr(&o));
+    let got = tree(&out);
+    for (dir, spec) in
+        [("team-a/db", root.join("team-a/db.yaml")), ("team-b/cache/valkey", root.join("team-b/cache/valkey.yml")), ("etcd", "etcd".into())]
+    {
+        let single = root.parent().unwrap().join("render-single").join(dir);
+        let b = ossc(&["build", spec.to_str().unwrap(), "-o", single.to_str().unwrap(), "-n", "prod", "--set", "capacity.cpu=2"]);
+        assert!(b.status.success(), "{}", stderr(&b));
+        let want = tree(&single);
+        assert!(!want.is_empty());
+        for (file, text) in &want {
+            assert_eq!(got.get(&format!("{dir}/{file}")), Some(text), "{dir}/{file}");
+        }
+        assert_eq!(got.keys().filter(|k| k.starts_with(&format!("{dir}/"))).count(), want.len(), "{dir}");
+    }
+    // Rendering again into the same place (the output inside the repository) changes nothing.
+    let o = ossc(&["render", root.to_str().unwrap(), "etcd", "-o", out.to_str().unwrap(), "-n", "prod", "--set", "capacity.cpu=2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(tree(&out), got);
+}
+
+#[test]
+fn render_reports_every_failing_spec_and_writes_nothing() {
+    let a = scratch("render-bad-a.yaml", "extends: cassandra\nredundancy: {replicas: 0}\n");
+    let b = scratch("render-bad-b.yaml", "extends: etcd\ncapacity: {cpu: lots}\n");
+    let out = a.parent().unwrap().join("render-bad-out");
+    let o = ossc(&["render", a.to_str().unwrap(), "cassandra", b.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("render-bad-a.yaml:2:") && err.contains("render-bad-b.yaml:2:"), "{err}");
+    assert!(err.contains("3 spec(s): 1 built, 2 with errors; nothing written"), "{err}");
+    assert!(!out.exists());
+    // Two inputs that would share a directory: refused before anything is built (exit 2).
+    let o = ossc(&["render", "cassandra", "specs/cassandra.yaml", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("would both be written to"), "{}", stderr(&o));
+}

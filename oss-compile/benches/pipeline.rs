@@ -63,3 +63,35 @@ fn validate_1000_specs() -> usize {
     let entries = oss_catalog::entries();
     (0..1000).filter(|i| entries[i % entries.len()].load(&oss_spec::Options::default()).is_ok()).count()
 }
+
+/// The overlays of a generated GitOps repository: `n` services over the catalog's bases, each
+/// with its own name, capacity and replicas, for three targets in turn.
+fn repository(n: usize) -> Vec<oss_compile::batch::Job> {
+    let bases: Vec<&str> = oss_catalog::entries().iter().map(|e| e.name).collect();
+    let targets = [oss_compile::Target::Generic, oss_compile::Target::Gke, oss_compile::Target::Eks];
+    (0..n)
+        .map(|i| oss_compile::batch::Job {
+            texts: vec![(
+                format!("apps/team-{}/svc-{i}.yaml", i % 37),
+                format!("extends: {}\nmetadata: {{name: svc-{i}}}\ncapacity: {{storage: {}Gi}}\n", bases[i % bases.len()], 1 + i % 50),
+            )],
+            sets: Vec::new(),
+            options: oss_compile::Options {
+                namespace: Some(format!("team-{}", i % 37)),
+                target: targets[i % targets.len()],
+                ..oss_compile::Options::default()
+            },
+        })
+        .collect()
+}
+
+/// `ossc render` of a 1000-service repository, without the file writes: every bundle built
+/// and turned into its `-o` files, on 1 and 2 threads.
+#[divan::bench(sample_count = 5, args = [1, 2])]
+fn render_1000_services(bencher: divan::Bencher, threads: usize) {
+    let jobs = repository(1000);
+    bencher.bench(|| {
+        let built = oss_compile::batch::build_all(&jobs, &oss_catalog::CatalogResolver, threads);
+        built.iter().flat_map(|b| &b.bundles).map(|(_, b)| b.to_files().len()).sum::<usize>()
+    });
+}

@@ -5,6 +5,7 @@
 //! lowering builds the objects. Pure: no file, network, environment or clock access; the same
 //! spec and options give the same bytes on every machine.
 
+pub mod batch;
 pub mod bundle;
 pub mod compose;
 pub mod context;
