@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# A generated GitOps repository rendered in one call, side by side in one run on this machine:
+#   ossc render REPO -o OUT            N overlays (team-X/svc-I.yaml, `extends:` a catalog base,
+#                                      own name and storage size), written as N bundle directories
+#   kustomize build TOP                the same N services as N kustomize overlays (namespace and
+#                                      name suffix) over the catalog bases as ossc builds them
+#   helm template                      one chart whose template renders each base per service
+#                                      through `tpl` with the service's name
+# Each produces the same number of objects (counted and printed). Wall time from bash's clock,
+# CPU and peak RSS from /usr/bin/time (a separate run). Sizes: SIZES (default "1000 10000").
+# kustomize v5.7.1 and helm v3.21.4 are built from their Go modules into $OSSC_BENCH/bin once.
+# No pass/fail: figures for docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bench="${OSSC_BENCH:-$HOME/.cache/ossc-bench}"
+sizes="${SIZES:-1000 10000}"
+[ -x /usr/bin/time ] || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+export GOTOOLCHAIN=local
+[ -x "$bench/bin/kustomize" ] || GOBIN="$bench/bin" go install sigs.k8s.io/kustomize/kustomize/v5@v5.7.1
+[ -x "$bench/bin/helm" ] || GOBIN="$bench/bin" go install helm.sh/helm/v3/cmd/helm@v3.21.4
+cargo build -q --release -p oss-cli --locked
+ossc="$PWD/target/release/ossc"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+mapfile -t bases < <(cd specs && ls ./*.yaml | sed 's|^\./||; s|\.yaml$||')
+
+# The bases for kustomize and helm: each catalog service as ossc builds it (no namespace flag:
+# kustomize sets one per service), and as a helm template with the name as a parameter.
+mkdir -p "$work/kbase" "$work/chart/templates" "$work/chart/bases"
+printf 'apiVersion: v2\nname: repo\nversion: 0.1.0\n' > "$work/chart/Chart.yaml"
+for b in "${bases[@]}"; do
+  "$ossc" build "$b" -o "$work/kbase/$b" 2>/dev/null
+  # every object of the base, with the instance name as a template parameter
+  "$ossc" build "$b" 2>/dev/null | sed "s/\\b$b\\b/{{ .name }}/g" > "$work/chart/bases/$b.yaml"
+done
+cat > "$work/chart/templates/all.yaml" <<'EOF'
+{{- range .Values.services }}
+{{ tpl ($.Files.Get (printf "bases/%s.yaml" .base)) . }}
+{{- end }}
+EOF
+
+median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+run() { # NAME COMMAND... : wall (bash clock, median of 3), then CPU and RSS from /usr/bin/time
+  local name="$1"; shift
+  local walls=() t0 t1
+  for _ in 1 2 3; do
+    t0=$EPOCHREALTIME; "$@" > "$work/$name.out" 2>"$work/$name.err"; t1=$EPOCHREALTIME
+    walls+=($(( (${t1/./} - ${t0/./}) / 1000 )))
+  done
+  /usr/bin/time -f '%U %S %M' -o "$work/$name.time" "$@" > /dev/null 2>&1
+  read -r u s m < "$work/$name.time"
+  printf '%s %s %s\n' "$(printf '%s\n' "${walls[@]}" | median)" "$(awk -v u="$u" -v s="$s" 'BEGIN{print (u+s)*1000}')" "$m"
+}
+
+for n in $sizes; do
+  rm -rf "$work/repo" "$work/out" "$work/k"; mkdir -p "$work/repo" "$work/k"
+  values="$work/values.yaml"; echo "services:" > "$values"
+  top="resources:"
+  for i in $(seq 0 $((n - 1))); do
+    b="${bases[$((i % ${#bases[@]}))]}"; t=$((i % 37)); mkdir -p "$work/repo/team-$t" "$work/k/svc-$i"
+    printf 'extends: %s\nmetadata: {name: svc-%d}\ncapacity: {storage: %dGi}\n' "$b" "$i" $((1 + i % 50)) > "$work/repo/team-$t/svc-$i.yaml"
+    printf 'namespace: team-%d-%d\nnameSuffix: -%d\nresources:\n- ../../kbase/%s\n' "$t" "$i" "$i" "$b" > "$work/k/svc-$i/kustomization.yaml"
+    top+=$'\n'"- svc-$i"
+    printf -- '- {base: %s, name: svc-%d}\n' "$b" "$i" >> "$values"
+  done
+  printf '%s\n' "$top" > "$work/k/kustomization.yaml"
+  read -r ow oc om < <(run ossc "$ossc" render "$work/repo" -o "$work/out")
+  objects_ossc=$(find "$work/out" -name '*.yaml' ! -name kustomization.yaml | wc -l)
+  read -r kw kc km < <(run kustomize "$bench/bin/kustomize" build "$work/k")
+  objects_k=$(grep -c '^kind:' "$work/kustomize.out" || true)
+  read -r hw hc hm < <(run helm "$bench/bin/helm" template repo "$work/chart" -f "$values")
+  objects_h=$(grep -c '^kind:' "$work/helm.out" || true)
+  echo "$n services:"
+  printf '  %-10s %9s %9s %12s %9s\n' tool "wall ms" "cpu ms" "peak KiB" objects
+  printf '  %-10s %9s %9s %12s %9s\n' "ossc" "$ow" "$oc" "$om" "$objects_ossc" \
+    kustomize "$kw" "$kc" "$km" "$objects_k" helm "$hw" "$hc" "$hm" "$objects_h"
+  awk -v o="$ow" -v k="$kw" -v h="$hw" 'BEGIN{ printf "  ossc takes 1/%.0f of kustomize and 1/%.0f of helm (wall)\n", k/o, h/o }'
+done
