@@ -221,6 +221,12 @@ NATS = {
     # 3 -> 5: the new servers find the others through the routes and join the JetStream meta group
     "scale_to": 5,
     "members": lambda svc: nats_meta_members(svc),
+    # observed on 2026-12-02 (the first run of this check): 5 pods Ready after 3 -> 5, then
+    # "no server reports itself as the JetStream meta leader" from nats_meta_members for 60 s; not
+    # yet told apart whether the count (its /jsz read over bash's /dev/tcp) or the growth is wrong
+    "known_failures": {"scale: member joins": "after 3 -> 5 all 5 pods were Ready, but no server's /jsz named "
+                                              "itself the JetStream meta leader within 60 s (first run, 2026-12-02); "
+                                              "the member count or the growth is wrong, not yet told apart"},
 }
 
 
