@@ -737,30 +737,26 @@ fn render_many(inputs: &[PathBuf], out: &Path, build: &BuildArgs, sets: &[String
     }
     // Texts refused before parsing (not UTF-8, too large) are findings like any other: kept in
     // input order and reported with the builds' findings.
+    let options = build.options();
     let mut batch = Vec::with_capacity(found.len());
-    let mut refused = std::collections::BTreeMap::new();
-    for (i, (_, path)) in found.iter().enumerate() {
+    let mut refused = Vec::with_capacity(found.len());
+    for (_, path) in &found {
         match input::read_spec(path) {
-            Ok(text) => batch.push(oss_compile::batch::Job { texts: vec![text], sets: sets.to_vec(), options: build.options() }),
-            Err(InputError::Io(e)) => return Outcome::Failed(e),
-            Err(InputError::Refused(f)) => {
-                refused.insert(i, f);
+            Ok(text) => {
+                batch.push(oss_compile::batch::Job { texts: vec![text], sets: sets.to_vec(), options: options.clone() });
+                refused.push(None);
             }
+            Err(InputError::Io(e)) => return Outcome::Failed(e),
+            Err(InputError::Refused(f)) => refused.push(Some(f)),
         }
     }
     let threads = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    // One result per input, in input order: a refused text's findings, else the next build.
     let mut built = oss_compile::batch::build_all(&batch, &input::FsResolver, threads).into_iter();
-    let mut results = Vec::with_capacity(found.len());
-    for i in 0..found.len() {
-        let b = match refused.remove(&i) {
-            Some(f) => oss_compile::batch::Built { sources: f.sources, diagnostics: f.diagnostics, bundles: Vec::new() },
-            None => match built.next() {
-                Some(b) => b,
-                None => return Outcome::Failed("internal: a build result is missing".to_owned()),
-            },
-        };
+    let results: Vec<oss_compile::batch::Built> =
+        refused.into_iter().filter_map(|r| r.map_or_else(|| built.next(), |f| Some(f.into()))).collect();
+    for b in &results {
         render::report(&b.sources, &b.diagnostics);
-        results.push(b);
     }
     let failed = results.iter().filter(|b| b.failed()).count();
     if failed > 0 {
@@ -772,8 +768,7 @@ fn render_many(inputs: &[PathBuf], out: &Path, build: &BuildArgs, sets: &[String
         );
         return Outcome::Findings;
     }
-    let built = results;
-    for ((dir, _), b) in found.iter().zip(&built) {
+    for ((dir, _), b) in found.iter().zip(&results) {
         for (cluster, bundle) in &b.bundles {
             let target = match cluster {
                 Some(c) => out.join(dir).join(c),
@@ -784,7 +779,7 @@ fn render_many(inputs: &[PathBuf], out: &Path, build: &BuildArgs, sets: &[String
             }
         }
     }
-    let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", built.len(), out.display());
+    let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", results.len(), out.display());
     Outcome::Ok
 }
 

@@ -9,7 +9,6 @@
 
 use crate::{Bundle, Options};
 use oss_spec::{Diagnostics, Input, Resolver, Sources};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One build: the spec and its overlays (as `ossc build SPEC -f OVERLAY...`), the `--set`
@@ -36,6 +35,13 @@ pub struct Built {
     pub bundles: Vec<(Option<String>, Bundle)>,
 }
 
+impl From<oss_spec::Failure> for Built {
+    /// A job whose spec did not load (or whose text was refused before it): its findings only.
+    fn from(f: oss_spec::Failure) -> Self {
+        Self { sources: f.sources, diagnostics: f.diagnostics, bundles: Vec::new() }
+    }
+}
+
 impl Built {
     /// Whether the job failed.
     #[must_use]
@@ -51,7 +57,7 @@ pub fn build_one(job: &Job, resolver: &dyn Resolver) -> Built {
     let spec_options = oss_spec::Options { sets: job.sets.clone(), ..oss_spec::Options::default() };
     let loaded = match oss_spec::load(&inputs, &spec_options, resolver) {
         Ok(l) => l,
-        Err(f) => return Built { sources: f.sources, diagnostics: f.diagnostics, bundles: Vec::new() },
+        Err(f) => return f.into(),
     };
     let mut diagnostics = loaded.warnings.clone();
     let bundles = if loaded.spec.clusters.is_empty() {
@@ -93,31 +99,24 @@ pub fn build_all(jobs: &[Job], resolver: &(dyn Resolver + Sync), threads: usize)
         return jobs.iter().map(|j| build_one(j, resolver)).collect();
     }
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Built>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let built = build_one(job, resolver);
-                    if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(built);
+    // Each thread keeps what it built with the job's index; one sort puts them back in order.
+    let mut done: Vec<(usize, Built)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break mine };
+                        mine.push((i, build_one(job, resolver)));
                     }
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner().ok().flatten().unwrap_or_else(|| Built {
-                sources: Sources::new(),
-                diagnostics: Diagnostics::default(),
-                bundles: Vec::new(),
+                })
             })
-        })
-        .collect()
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, b)| b).collect()
 }
 
 #[cfg(test)]

@@ -352,15 +352,17 @@ fn members_leave(
     let (Some(from), Some(to)) = (a.as_ref().and_then(Value::as_i64), b.as_ref().and_then(Value::as_i64)) else {
         return (class, note, Vec::new());
     };
-    let why = service.reason.map_or_else(String::new, |r| format!(" ({})", r.split_whitespace().collect::<Vec<_>>().join(" ")));
+    // The packager's reason on one line, quoted after what the change does.
+    let why = || service.reason.map_or_else(String::new, |r| format!(" ({})", r.split_whitespace().collect::<Vec<_>>().join(" ")));
     if to > from && from > 0 && service.manual_growth {
         let joining: Vec<String> = (from..to).map(|i| format!("{name}-{i}")).collect();
         return (
             Class::NeedsManualStep,
             format!(
-                "adds {} replica(s), {}, which the running cluster must admit first{why}: do that by hand first, then apply (a new install may start with this count)",
+                "adds {} replica(s), {}, which the running cluster must admit first{}: do that by hand first, then apply (a new install may start with this count)",
                 joining.len(),
-                joining.join(", ")
+                joining.join(", "),
+                why()
             ),
             Vec::new(),
         );
@@ -394,6 +396,7 @@ fn members_leave(
     }
     let names: Vec<String> = departing.iter().map(|i| format!("{name}-{i}")).collect();
     let claims: Vec<String> = departing.iter().rev().map(|i| format!("data-{name}-{i}")).collect();
+    let why = why();
     let worst = class.max(Class::NeedsManualStep);
     let budget_note = if class == Class::UnsafeForQuorum { format!("; {note}") } else { String::new() };
     let what = if commands.is_empty() {

@@ -729,16 +729,12 @@ fn decode_runtime_scaling(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeS
         remove_member: remove_member.unwrap_or_default(),
     };
     if s.scale_up == MemberChange::Manual && s.automatic {
-        let at = d.spans.get(&format!("{p}.scaleUp")).unwrap_or(n.span);
-        d.diags.push(
-            Diagnostic::error(
-                Code::InvalidValue,
-                "`runtime.scaling.scaleUp: manual` with automatic scaling: an autoscaler would add replicas without the step",
-            )
-            .at(at)
-            .help(
-                "add `automatic: false` to `runtime.scaling` (consumers are then refused `scaling.autoscale`), or remove `scaleUp: manual`",
-            ),
+        let at = n.get("scaleUp").unwrap_or(n);
+        d.error(
+            Code::InvalidValue,
+            at,
+            "`runtime.scaling.scaleUp: manual` with automatic scaling: an autoscaler would add replicas without the step".to_owned(),
+            "add `automatic: false` to `runtime.scaling` (consumers are then refused `scaling.autoscale`), or remove `scaleUp: manual`",
         );
         return None;
     }
