@@ -204,9 +204,15 @@ class Load:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, _ = self.proc.communicate()
-        self.ok, self.err = out.split().count("ok"), out.split().count("err")
+        lines = [line.split() for line in out.splitlines() if line.strip()]
+        self.ok = sum(1 for w in lines if w[0] == "ok")
+        self.err = sum(1 for w in lines if w[0] == "err")
         total = self.ok + self.err
         note = "" if self.judged() else f"; fewer than {self.MIN_SAMPLES} operations: the rate is reported, not judged"
+        # a session names what failed (`err <kind>`); the kinds seen say why, not just how often
+        kinds = sorted({w[1] for w in lines if w[0] == "err" and len(w) > 1})
+        if kinds:
+            note += f" (errors: {', '.join(kinds)})"
         return f"{self.err}/{total} client ops failed ({100.0 * self.err / total if total else 0:.0f}%){note}"
 
     # a client whose every operation starts a JVM (Kafka's console tools) gets a handful of

@@ -221,12 +221,6 @@ NATS = {
     # 3 -> 5: the new servers find the others through the routes and join the JetStream meta group
     "scale_to": 5,
     "members": lambda svc: nats_meta_members(svc),
-    # observed on 2026-12-02 (the first run of this check): 5 pods Ready after 3 -> 5, then
-    # "no server reports itself as the JetStream meta leader" from nats_meta_members for 60 s; not
-    # yet told apart whether the count (its /jsz read over bash's /dev/tcp) or the growth is wrong
-    "known_failures": {"scale: member joins": "after 3 -> 5 all 5 pods were Ready, but no server's /jsz named "
-                                              "itself the JetStream meta leader within 60 s (first run, 2026-12-02); "
-                                              "the member count or the growth is wrong, not yet told apart"},
 }
 
 
@@ -235,19 +229,31 @@ def nats_meta_members(svc):
     leader's /jsz lists the group's replicas). Read from inside each server's own pod: the
     monitoring port admits only the monitoring namespace."""
     get = "exec 3<>/dev/tcp/127.0.0.1/8222; printf 'GET /jsz HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"
-    for _ in range(30):
+    seen, counted = {}, None
+    for _ in range(40):
         for i in range(svc.replicas):
             pod = f"{svc.name}-{i}"
-            out = c.k("exec", "-n", svc.ns, pod, "-c", svc.container, "--", "bash", "-c", get, check=False).stdout
-            body = out.split("\r\n\r\n", 1)[-1]
+            out = c.k("exec", "-n", svc.ns, pod, "-c", svc.container, "--", "bash", "-c", get, check=False)
+            # the reply's headers end at its first blank line (kubectl's text output has turned
+            # the \r\n into \n: splitting on \r\n\r\n found nothing in the tier's first run)
+            body = out.stdout.replace("\r\n", "\n").split("\n\n", 1)[-1]
             try:
                 meta = json.loads(body).get("meta_cluster", {})
             except ValueError:
+                seen[pod] = f"no /jsz ({(out.stderr or out.stdout).strip()[-80:]!r})"
                 continue
+            seen[pod] = f"leader {meta.get('leader')!r}, size {meta.get('cluster_size')}"
             if meta.get("leader") == pod:
-                return 1 + sum(1 for r in meta.get("replicas", []) if r.get("current"))
+                # a joining server is listed before it has caught up ("current"): wait for it
+                counted = 1 + sum(1 for r in meta.get("replicas", []) if r.get("current"))
+                if counted == svc.replicas:
+                    return counted
         time.sleep(2)
-    raise c.Failure("no server reports itself as the JetStream meta leader")
+    if counted is not None:
+        return counted
+    raise c.Failure("no server reports itself as the JetStream meta leader; last seen: "
+                    + "; ".join(f"{p}: {v}" for p, v in sorted(seen.items())))
+
 
 SERVICES.update({"zookeeper": ZOOKEEPER, "nats": NATS})
 
@@ -322,18 +328,25 @@ CASSANDRA = {
         "from cassandra import ConsistencyLevel\n"
         "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
         "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
-        f"cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, "
-        "connect_timeout=5, control_connection_timeout=5)\n"
-        "s = None\n"
+        "cl, s = None, None\n"
         f"while not os.path.exists('{stop}'):\n"
         "    try:\n"
-        "        s = s or cl.connect()\n"
+        # a Cluster whose first connect fails shuts itself down for good ("Cluster is already
+        # shut down" on every later call: 309/309 errors in one run), so a failed start makes a
+        # new one, as an application's reconnect does
+        "        if s is None:\n"
+        f"            cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, "
+        "connect_timeout=5, control_connection_timeout=5)\n"
+        "            s = cl.connect()\n"
         "        assert s.execute(\"SELECT v FROM ossc.kv WHERE k = 'k1'\").one().v == 'v1'\n"
         "        print('ok', flush=True)\n"
-        "    except Exception:\n"
-        "        print('err', flush=True)\n"
+        "    except Exception as e:\n"
+        "        print('err', type(e).__name__, flush=True)\n"
         "    time.sleep(0.2)\n"
-        "cl.shutdown()\n"
+        "    if s is None and cl is not None:\n"
+        "        cl.shutdown()\n"
+        "if cl is not None:\n"
+        "    cl.shutdown()\n"
         "PY"),
     # the driver's start and its connection to every node take seconds on this machine
     "probe": probe_cmd(lambda svc: cq(svc, "assert s.execute('SELECT release_version FROM system.local').one()"), 15),
