@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A generated GitOps repository rendered in one call, side by side in one run on this machine:
-#   ossc render REPO -o OUT            N overlays (team-X/svc-I.yaml, `extends:` a catalog base,
-#                                      own name and storage size), written as N bundle directories
+#   ossc render -m REPO/ossc-repository.yaml -o OUT
+#                                      N overlays (team-X/svc-I.yaml, `extends:` a catalog base,
+#                                      own name and storage size) listed in a repository manifest
+#                                      with a namespace each and three clusters of three targets
+#                                      (generic, gke, eks), written as N bundle directories
 #   kustomize build TOP                the same N services as N kustomize overlays (namespace and
 #                                      name suffix) over the catalog bases as ossc builds them
 #   helm template                      one chart whose template renders each base per service
@@ -55,15 +58,18 @@ for n in $sizes; do
   rm -rf "$work/repo" "$work/out" "$work/k"; mkdir -p "$work/repo" "$work/k"
   values="$work/values.yaml"; echo "services:" > "$values"
   top="resources:"
+  manifest="$work/repo/ossc-repository.yaml"
+  printf 'apiVersion: openservice.dev/v1alpha1\nkind: Repository\nclusters:\n  c0: {target: generic}\n  c1: {target: gke}\n  c2: {target: eks}\nservices:\n' > "$manifest"
   for i in $(seq 0 $((n - 1))); do
     b="${bases[$((i % ${#bases[@]}))]}"; t=$((i % 37)); mkdir -p "$work/repo/team-$t" "$work/k/svc-$i"
     printf 'extends: %s\nmetadata: {name: svc-%d}\ncapacity: {storage: %dGi}\n' "$b" "$i" $((1 + i % 50)) > "$work/repo/team-$t/svc-$i.yaml"
     printf 'namespace: team-%d-%d\nnameSuffix: -%d\nresources:\n- ../../kbase/%s\n' "$t" "$i" "$i" "$b" > "$work/k/svc-$i/kustomization.yaml"
+    printf -- '- {spec: team-%d/svc-%d.yaml, name: team-%d/svc-%d, namespace: team-%d-%d, cluster: c%d}\n' "$t" "$i" "$t" "$i" "$t" "$i" $((i % 3)) >> "$manifest"
     top+=$'\n'"- svc-$i"
     printf -- '- {base: %s, name: svc-%d}\n' "$b" "$i" >> "$values"
   done
   printf '%s\n' "$top" > "$work/k/kustomization.yaml"
-  read -r ow oc om < <(run ossc "$ossc" render "$work/repo" -o "$work/out")
+  read -r ow oc om < <(run ossc "$ossc" render -m "$manifest" -o "$work/out")
   objects_ossc=$(find "$work/out" -name '*.yaml' ! -name kustomization.yaml | wc -l)
   read -r kw kc km < <(run kustomize "$bench/bin/kustomize" build "$work/k")
   objects_k=$(grep -c '^kind:' "$work/kustomize.out" || true)

@@ -56,6 +56,22 @@ pub fn read_spec(path: &Path) -> Result<(String, String), InputError> {
     read_file(path).map(|t| (name, t))
 }
 
+/// A spec (`spec_or_catalog`) or overlay named in a repository manifest: a path relative to
+/// the manifest's directory `base`, or (a spec only) a bare catalog name.
+pub fn read_reference(base: &Path, reference: &str, spec_or_catalog: bool) -> Result<(String, String), InputError> {
+    if spec_or_catalog && !is_path(reference) && !reference.contains('/') {
+        return oss_catalog::get(reference).map(|e| (format!("catalog:{}", e.name), e.text.to_owned())).ok_or_else(|| {
+            InputError::Io(format!(
+                "cannot read `{reference}`: {}; a file is written as a path, e.g. `./{reference}.yaml`",
+                unknown_service(reference)
+            ))
+        });
+    }
+    // `./` parts dropped, so that findings name `repo/svc/db.yaml`, not `repo/./svc/db.yaml`
+    let path = base.join(Path::new(reference).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect::<PathBuf>());
+    read_file(&path).map(|t| (path.display().to_string(), t))
+}
+
 /// Resolves `extends:` against the file system (paths relative to the extending file) and the
 /// catalog (bare names).
 #[derive(Debug, Clone, Copy, Default)]

@@ -512,6 +512,111 @@ fn render_builds_many_specs_exactly_as_single_builds() {
 }
 
 #[test]
+fn render_manifest_builds_each_service_for_its_cluster_namespace_and_target() {
+    let root = scratch("manifest-marker", "").parent().unwrap().join("manifest-repo");
+    std::fs::create_dir_all(root.join("svc")).unwrap();
+    std::fs::write(root.join("svc/orders-db.yaml"), "extends: postgres\nmetadata: {name: orders-db}\n").unwrap();
+    std::fs::write(root.join("svc/prod.yaml"), "capacity: {storage: 20Gi}\n").unwrap();
+    std::fs::write(
+        root.join("repo.yaml"),
+        "apiVersion: openservice.dev/v1alpha1\nkind: Repository\ntarget: eks\nclusters:\n  eu: {target: gke}\n  us:\n\
+         services:\n  - spec: ./svc/orders-db.yaml\n    overlays: [svc/prod.yaml]\n    cluster: eu\n    namespace: orders\n\
+         \x20 - spec: valkey\n    cluster: us\n    set: [capacity.memory=1Gi]\n  - spec: etcd\n    name: shared/etcd\n",
+    )
+    .unwrap();
+    let out = root.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let o = ossc(&["render", "--manifest", root.join("repo.yaml").to_str().unwrap(), "-o", out.to_str().unwrap(), "-j", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3 spec(s) rendered"), "{}", stderr(&o));
+    let got = tree(&out);
+    // each as `ossc build` with the flags the manifest implies (the us cluster has no target of
+    // its own: the repository's, eks)
+    let cases: [(&str, Vec<String>); 3] = [
+        (
+            "eu/orders-db",
+            vec![
+                root.join("svc/orders-db.yaml").display().to_string(),
+                "-f".into(),
+                root.join("svc/prod.yaml").display().to_string(),
+                "--target".into(),
+                "gke".into(),
+                "-n".into(),
+                "orders".into(),
+            ],
+        ),
+        ("us/valkey", vec!["valkey".into(), "--target".into(), "eks".into(), "--set".into(), "capacity.memory=1Gi".into()]),
+        ("shared/etcd", vec!["etcd".into(), "--target".into(), "eks".into()]),
+    ];
+    for (dir, args) in cases {
+        let single = root.join("single").join(dir);
+        let mut argv: Vec<&str> = vec!["build"];
+        argv.extend(args.iter().map(String::as_str));
+        argv.extend(["-o", single.to_str().unwrap()]);
+        let b = ossc(&argv);
+        assert!(b.status.success(), "{}", stderr(&b));
+        let want = tree(&single);
+        assert!(!want.is_empty());
+        for (file, text) in &want {
+            assert_eq!(got.get(&format!("{dir}/{file}")), Some(text), "{dir}/{file}");
+        }
+        assert_eq!(got.keys().filter(|k| k.starts_with(&format!("{dir}/"))).count(), want.len(), "{dir}");
+    }
+    assert!(got.keys().any(|k| k.starts_with("eu/orders-db/") && got[k].contains("namespace: orders")));
+    // `--layout files`: one file per service, byte-identical to `ossc build`'s stdout
+    let files = root.join("files");
+    let _ = std::fs::remove_dir_all(&files);
+    let o = ossc(&["render", "-m", root.join("repo.yaml").to_str().unwrap(), "-o", files.to_str().unwrap(), "--layout", "files"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = tree(&files);
+    assert_eq!(got.keys().collect::<Vec<_>>(), ["eu/orders-db.yaml", "shared/etcd.yaml", "us/valkey.yaml"]);
+    let b = ossc(&["build", "valkey", "--target", "eks", "--set", "capacity.memory=1Gi"]);
+    assert_eq!(got["us/valkey.yaml"], String::from_utf8(b.stdout).unwrap());
+}
+
+#[test]
+fn render_manifest_reports_every_finding_located_in_it() {
+    let root = scratch("manifest-bad-marker", "").parent().unwrap().join("manifest-bad");
+    std::fs::create_dir_all(&root).unwrap();
+    let manifest = root.join("repo.yaml");
+    let out = root.join("out");
+    // the manifest's own findings, all at once
+    std::fs::write(
+        &manifest,
+        "apiVersion: openservice.dev/v1alpha1\nkind: Repository\nservices:\n  - spec: etcd\n    cluster: eu\n  - spec: etcd\n    namespce: x\n  - spec: etcd\n  - spec: ./x/etcd.yaml\n",
+    )
+    .unwrap();
+    let o = ossc(&["render", "-m", manifest.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("repo.yaml:9:11: error[OSS012]: `services.2` and `services.3` are both written to `etcd`"), "{err}");
+    // an entry with a finding is not reported again as a duplicate of another
+    assert_eq!(err.matches("error[").count(), 3, "{err}");
+    for want in ["repo.yaml:5:14: error[OSS013]: no cluster `eu`", "repo.yaml:7:5: error[OSS003]: unknown key `namespce`"] {
+        assert!(err.contains(want), "missing {want:?} in {err}");
+    }
+    // specs that cannot be read: every one, at the line that names it (exit 2, an I/O error)
+    std::fs::write(
+        &manifest,
+        "apiVersion: openservice.dev/v1alpha1\nkind: Repository\nservices:\n  - spec: ./gone.yaml\n  - spec: postgress\n",
+    )
+    .unwrap();
+    let o = ossc(&["render", "-m", manifest.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("repo.yaml:4:11: error[OSS020]: cannot read") && err.contains("repo.yaml:5:11: error[OSS020]"), "{err}");
+    assert!(err.contains("did you mean `postgres`"), "{err}");
+    // a spec's own findings come with the spec's file and line, and nothing is written
+    std::fs::write(root.join("bad.yaml"), "extends: etcd\ncapacity: {cpu: lots}\n").unwrap();
+    std::fs::write(&manifest, "apiVersion: openservice.dev/v1alpha1\nkind: Repository\nservices:\n  - spec: bad.yaml\n  - spec: etcd\n")
+        .unwrap();
+    let o = ossc(&["render", "-m", manifest.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.yaml:2:") && stderr(&o).contains("nothing written"), "{}", stderr(&o));
+    assert!(!out.exists());
+}
+
+#[test]
 fn render_reports_every_failing_spec_and_writes_nothing() {
     let a = scratch("render-bad-a.yaml", "extends: cassandra\nredundancy: {replicas: 0}\n");
     let b = scratch("render-bad-b.yaml", "extends: etcd\ncapacity: {cpu: lots}\n");

@@ -76,6 +76,7 @@ fn repository(n: usize) -> Vec<oss_compile::batch::Job> {
                 format!("extends: {}\nmetadata: {{name: svc-{i}}}\ncapacity: {{storage: {}Gi}}\n", bases[i % bases.len()], 1 + i % 50),
             )],
             sets: Vec::new(),
+            sets_origin: None,
             options: oss_compile::Options {
                 namespace: Some(format!("team-{}", i % 37)),
                 target: targets[i % targets.len()],

@@ -19,6 +19,8 @@ pub struct Job {
     pub texts: Vec<(String, String)>,
     /// `--set PATH=VALUE`, applied after every text.
     pub sets: Vec<String>,
+    /// What findings in `sets` are reported under (default `--set`).
+    pub sets_origin: Option<String>,
     /// Namespace, target, monitoring.
     pub options: Options,
 }
@@ -54,7 +56,7 @@ impl Built {
 #[must_use]
 pub fn build_one(job: &Job, resolver: &dyn Resolver) -> Built {
     let inputs: Vec<Input> = job.texts.iter().map(|(name, text)| Input { name, text }).collect();
-    let spec_options = oss_spec::Options { sets: job.sets.clone(), ..oss_spec::Options::default() };
+    let spec_options = oss_spec::Options { sets: job.sets.clone(), sets_origin: job.sets_origin.clone(), ..oss_spec::Options::default() };
     let loaded = match oss_spec::load(&inputs, &spec_options, resolver) {
         Ok(l) => l,
         Err(f) => return f.into(),
@@ -129,6 +131,7 @@ mod tests {
         Job {
             texts: vec![(format!("{name}.yaml"), SPEC.to_owned())],
             sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+            sets_origin: None,
             options: Options::default(),
         }
     }

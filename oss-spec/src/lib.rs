@@ -15,6 +15,7 @@ pub mod decode;
 pub mod diag;
 pub mod model;
 pub mod overlay;
+pub mod repository;
 pub mod schema;
 pub mod set;
 pub mod source;
@@ -42,6 +43,9 @@ use yaml::Node;
 pub struct Options {
     /// `PATH=VALUE` settings applied over the file, in order (the CLI's `--set`).
     pub sets: Vec<String>,
+    /// The name findings in `sets` are reported under (default [`SET_SOURCE`], `--set`): a
+    /// repository manifest names the entry that holds them.
+    pub sets_origin: Option<String>,
     /// Resource limits for each input.
     pub limits: Limits,
 }
@@ -152,7 +156,8 @@ pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Res
         }
         return Err(Failure { sources, diagnostics });
     };
-    let set_ids: Vec<SourceId> = options.sets.iter().map(|s| sources.add(SET_SOURCE, s.as_str())).collect();
+    let origin = options.sets_origin.as_deref().unwrap_or(SET_SOURCE);
+    let set_ids: Vec<SourceId> = options.sets.iter().map(|s| sources.add(origin, s.as_str())).collect();
     for id in set_ids {
         if let Err(d) = set::apply(&mut root, sources.get(id), id, &options.limits) {
             diagnostics.push(*d);
