@@ -154,6 +154,13 @@ enum Command {
         /// Catalog name, e.g. `cassandra`.
         name: String,
     },
+    /// Run as a KRM function (exec form), as kustomize (`generators:`, with
+    /// `--enable-alpha-plugins --enable-exec`) and kpt call it: a ResourceList on stdin whose
+    /// functionConfig is a spec; the list with the bundle's objects added on stdout. Build
+    /// options are annotations of the spec: openservice.dev/namespace, openservice.dev/target,
+    /// openservice.dev/monitoring (docs/gitops.md).
+    #[command(after_help = EXIT_HELP)]
+    Krm,
     /// Serve the app store: a local web page to browse the catalog, set knobs, preview and
     /// download bundles (docs/serve.md). Stops on Ctrl-C.
     Serve {
@@ -458,6 +465,7 @@ fn run(command: Command) -> Outcome {
         }
         Command::Catalog(c) => catalog(c),
         Command::Serve { listen } => serve(listen),
+        Command::Krm => krm(),
         Command::Init { name } => match oss_catalog::get(&name) {
             Some(entry) => match entry.load(&oss_spec::Options::default()) {
                 Ok(loaded) => write_stdout(oss_catalog::init_overlay(entry, &loaded).as_bytes()),
@@ -904,6 +912,43 @@ fn render_planned(
     }
     let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", results.len(), out.display());
     Outcome::Ok
+}
+
+/// `ossc krm`: one KRM function call. The spec is built exactly as `ossc build` builds it;
+/// findings go to stderr (kustomize shows them) with exit 1.
+fn krm() -> Outcome {
+    let limit = oss_spec::repository::LIMITS.max_bytes;
+    let text = match input::read_file_limited(Path::new("-"), limit) {
+        Ok(t) => t,
+        Err(InputError::Io(e)) => return Outcome::Failed(e),
+        Err(InputError::Refused(f)) => {
+            render::report(&f.sources, &f.diagnostics);
+            return Outcome::Findings;
+        }
+    };
+    let limits = oss_spec::Limits { max_bytes: limit, max_nodes: 2_000_000, max_scalar_bytes: limit, ..oss_spec::Limits::default() };
+    let list = match oss_spec::yaml::parse_objects(&text, &limits) {
+        Ok(mut docs) if docs.len() == 1 => docs.remove(0),
+        Ok(docs) => return Outcome::Failed(format!("ossc krm reads one ResourceList on stdin, got {} documents", docs.len())),
+        Err(e) => return Outcome::Failed(format!("ossc krm: stdin is not a YAML ResourceList: {e}")),
+    };
+    let call = match oss_compile::krm::read(list) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Failed(format!("ossc krm: {e}")),
+    };
+    let job =
+        oss_compile::batch::Job { texts: vec![("functionConfig".to_owned(), call.spec)], options: call.options, ..Default::default() };
+    let built = oss_compile::batch::build_one(&job, &input::FsResolver);
+    render::report(&built.sources, &built.diagnostics);
+    if built.failed() {
+        return Outcome::Findings;
+    }
+    match &built.bundles[..] {
+        [(None, bundle)] => write_stdout(oss_compile::krm::write(call.items, bundle).as_bytes()),
+        _ => Outcome::Failed(
+            "ossc krm builds one bundle; a spec with `clusters:` is rendered with `ossc render` or `ossc build -o`".to_owned(),
+        ),
+    }
 }
 
 /// Writes a bundle directory, replacing what an earlier build wrote there (numbered object

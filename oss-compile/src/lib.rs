@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod derive;
 pub mod diff;
 pub mod emit;
+pub mod krm;
 pub mod lower;
 pub mod monitoring;
 pub mod multicluster;

@@ -594,8 +594,9 @@ fn decode_metadata(d: &mut Decoder, n: &Node, p: &str) -> Option<Metadata> {
         Some(v)
     });
     let description = f.opt(d, "description", Decoder::string);
+    let annotations = f.opt(d, "annotations", |d, n, p| d.map(n, p, |k| Ok(k.to_owned()), |d, _, n, p| d.string(n, p)));
     f.finish(d);
-    Some(Metadata { name: name?, title, version: version?, description })
+    Some(Metadata { name: name?, title, version: version?, description, annotations: annotations.unwrap_or_default() })
 }
 
 fn decode_function(d: &mut Decoder, n: &Node, p: &str) -> Option<Function> {

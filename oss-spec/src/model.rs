@@ -131,6 +131,10 @@ pub struct Metadata {
     /// What the service is, in a sentence or two.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Annotations of the spec document itself, for the tools that read it (kustomize's
+    /// `config.kubernetes.io/function`, `ossc krm`'s build options). Never copied to objects.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub annotations: IndexMap<String, String>,
 }
 
 /// Kinds of service, as a catalog groups them.
