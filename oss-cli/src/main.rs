@@ -194,9 +194,10 @@ struct BuildArgs {
     #[arg(long, short = 'n', value_parser = oss_compile::parse_namespace)]
     namespace: Option<String>,
     /// Add the monitoring objects of this operator: `prometheus-operator` adds a
-    /// ServiceMonitor and a PrometheusRule (SLO recording rules and alerts). Off by default, so
-    /// that the output applies to a cluster with only built-in APIs.
-    #[arg(long, value_name = "OPERATOR", value_parser = ["prometheus-operator"])]
+    /// ServiceMonitor and a PrometheusRule (SLO recording rules and alerts);
+    /// `google-managed-prometheus` a PodMonitoring and Rules (GKE's managed collection). Off by
+    /// default, so that the output applies to a cluster with only built-in APIs.
+    #[arg(long, value_name = "OPERATOR", value_parser = ["prometheus-operator", "google-managed-prometheus"])]
     monitoring: Option<String>,
     /// No monitoring objects: the default since 0.9; accepted so that older scripts still run.
     #[arg(long, hide = true, conflicts_with = "monitoring")]
@@ -210,7 +211,8 @@ struct BuildArgs {
 impl BuildArgs {
     fn options(&self) -> oss_compile::Options {
         let target = oss_compile::Target::from_name(&self.target).unwrap_or_default();
-        oss_compile::Options { namespace: self.namespace.clone(), monitoring: self.monitoring.is_some(), target, peer_cidrs: Vec::new() }
+        let monitoring = self.monitoring.as_deref().and_then(oss_compile::monitoring::Monitoring::from_name).unwrap_or_default();
+        oss_compile::Options { namespace: self.namespace.clone(), monitoring, target, peer_cidrs: Vec::new() }
     }
 
     fn compose(&self) -> bool {
@@ -789,7 +791,8 @@ fn render_manifest(manifest: &Path, layout: &Layout, jobs: Option<usize>) -> Out
         }
     };
     let targets: Vec<&'static str> = oss_compile::Target::ALL.iter().map(|(n, _)| *n).collect();
-    let (sources, repo) = match oss_spec::repository::parse(&manifest.display().to_string(), &text, &targets) {
+    let monitors: Vec<&'static str> = oss_compile::monitoring::Monitoring::ALL.iter().map(|(n, _)| *n).collect();
+    let (sources, repo) = match oss_spec::repository::parse(&manifest.display().to_string(), &text, &targets, &monitors) {
         Ok(r) => r,
         Err(f) => {
             render::report(&f.sources, &f.diagnostics);
@@ -816,8 +819,8 @@ fn render_manifest(manifest: &Path, layout: &Layout, jobs: Option<usize>) -> Out
             }
         }
         let target = repo.target_of(entry).and_then(oss_compile::Target::from_name).unwrap_or_default();
-        let options =
-            oss_compile::Options { namespace: entry.namespace.clone(), monitoring: repo.monitoring, target, peer_cidrs: Vec::new() };
+        let monitoring = repo.monitoring.as_deref().and_then(oss_compile::monitoring::Monitoring::from_name).unwrap_or_default();
+        let options = oss_compile::Options { namespace: entry.namespace.clone(), monitoring, target, peer_cidrs: Vec::new() };
         // a bad `set` value is reported as `repo.yaml services.3.set:1:14`
         let sets_origin = Some(format!("{} services.{i}.set", manifest.display()));
         let job = oss_compile::batch::Job { texts, sets: entry.sets.clone(), sets_origin, options };

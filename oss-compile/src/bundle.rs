@@ -3,7 +3,7 @@
 //! Owns: [`Kind`] (whose declaration order IS the install order: do not reorder without a
 //! changelog entry), [`Object`], and sorting. Must not: build objects.
 
-use crate::monitoring::{PrometheusRule, ServiceMonitor};
+use crate::monitoring::{PodMonitoring, PrometheusRule, Rules, ServiceMonitor};
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -54,6 +54,10 @@ pub enum Kind {
     ServiceMonitor,
     /// `monitoring.coreos.com/v1/PrometheusRule`.
     PrometheusRule,
+    /// `monitoring.googleapis.com/v1/PodMonitoring` (GMP).
+    PodMonitoring,
+    /// `monitoring.googleapis.com/v1/Rules` (GMP).
+    Rules,
 }
 
 impl Kind {
@@ -76,6 +80,8 @@ impl Kind {
         Kind::HorizontalPodAutoscaler,
         Kind::ServiceMonitor,
         Kind::PrometheusRule,
+        Kind::PodMonitoring,
+        Kind::Rules,
     ];
 }
 
@@ -100,6 +106,8 @@ pub enum Object {
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
     ServiceMonitor(ServiceMonitor),
     PrometheusRule(PrometheusRule),
+    PodMonitoring(PodMonitoring),
+    Rules(Rules),
 }
 
 /// Evaluates `$e` with `$x` bound to the inner object, whatever the variant: one place lists them.
@@ -123,6 +131,8 @@ macro_rules! each_object {
             Object::HorizontalPodAutoscaler($x) => $e,
             Object::ServiceMonitor($x) => $e,
             Object::PrometheusRule($x) => $e,
+            Object::PodMonitoring($x) => $e,
+            Object::Rules($x) => $e,
         }
     };
 }
@@ -149,6 +159,8 @@ impl Object {
             Object::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
             Object::ServiceMonitor(_) => Kind::ServiceMonitor,
             Object::PrometheusRule(_) => Kind::PrometheusRule,
+            Object::PodMonitoring(_) => Kind::PodMonitoring,
+            Object::Rules(_) => Kind::Rules,
         }
     }
 
@@ -187,6 +199,8 @@ impl Object {
             Kind::HorizontalPodAutoscaler => Object::HorizontalPodAutoscaler(serde_json::from_value(v)?),
             Kind::ServiceMonitor => Object::ServiceMonitor(serde_json::from_value(v)?),
             Kind::PrometheusRule => Object::PrometheusRule(serde_json::from_value(v)?),
+            Kind::PodMonitoring => Object::PodMonitoring(serde_json::from_value(v)?),
+            Kind::Rules => Object::Rules(serde_json::from_value(v)?),
         })
     }
 

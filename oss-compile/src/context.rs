@@ -21,7 +21,7 @@ pub struct Context<'a> {
     /// Name of the headless Service that gives replicas stable DNS names.
     pub peers: String,
     /// Whether to emit prometheus-operator objects.
-    pub monitoring: bool,
+    pub monitoring: crate::monitoring::Monitoring,
     /// The cluster flavour.
     pub target: crate::target::Target,
     /// Pod CIDRs of other clusters admitted on the peer ports.

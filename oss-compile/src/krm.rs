@@ -9,6 +9,7 @@
 //! files or stdin (the CLI does), or build (the caller runs the usual load and compile, so the
 //! objects are byte-for-byte those of `ossc build`).
 
+use crate::monitoring::Monitoring;
 use crate::{Options, Target};
 use serde_json::{Map, Value};
 
@@ -16,7 +17,8 @@ use serde_json::{Map, Value};
 pub const NAMESPACE: &str = "openservice.dev/namespace";
 /// The annotation naming the target (as `--target`).
 pub const TARGET: &str = "openservice.dev/target";
-/// The annotation turning on monitoring objects (`prometheus-operator`, as `--monitoring`).
+/// The annotation choosing monitoring objects (`prometheus-operator`,
+/// `google-managed-prometheus`: as `--monitoring`).
 pub const MONITORING: &str = "openservice.dev/monitoring";
 
 /// What one function call asks for.
@@ -78,12 +80,12 @@ pub fn read(list: Value) -> Result<Call, String> {
             format!("annotation `{TARGET}`: `{t}` is not a target; use one of {}", names.join(", "))
         })?,
     };
-    let monitoring = match text(MONITORING)?.as_deref() {
-        None => false,
-        Some("prometheus-operator") => true,
-        Some(other) => {
-            return Err(format!("annotation `{MONITORING}`: `{other}` is not an operator ossc knows; use `prometheus-operator`"));
-        }
+    let monitoring = match text(MONITORING)? {
+        None => Monitoring::Off,
+        Some(m) => Monitoring::from_name(&m).ok_or_else(|| {
+            let names: Vec<&str> = Monitoring::ALL.iter().map(|(n, _)| *n).collect();
+            format!("annotation `{MONITORING}`: `{m}` is not a monitoring choice; use one of {}", names.join(", "))
+        })?,
     };
     let mut spec = String::new();
     crate::emit::write_document(&mut spec, &Value::Object(config));
@@ -120,7 +122,7 @@ mod tests {
         .unwrap();
         assert_eq!(call.options.target, Target::Gke);
         assert_eq!(call.options.namespace.as_deref(), Some("shop"));
-        assert!(call.options.monitoring);
+        assert_eq!(call.options.monitoring, Monitoring::PrometheusOperator);
         assert!(!call.spec.contains("annotations"), "{}", call.spec);
         assert!(call.spec.contains("extends: valkey") && call.spec.contains("name: cache"), "{}", call.spec);
         assert_eq!(call.items.len(), 1);

@@ -16,6 +16,7 @@ pub mod emit;
 pub mod krm;
 pub mod lower;
 pub mod monitoring;
+pub use monitoring::Monitoring;
 pub mod multicluster;
 pub mod patch;
 pub mod pod_guard;
@@ -60,10 +61,11 @@ pub struct Options {
     /// Namespace of every namespaced object. When `None`, the service gets a namespace of its
     /// own, named after it, which the bundle creates with Pod Security "restricted" enforced.
     pub namespace: Option<String>,
-    /// Add the prometheus-operator objects (ServiceMonitor, PrometheusRule). Off by default: a
-    /// cluster without their CRDs refuses the whole apply, and the default output must apply to
-    /// a cluster that has only built-in APIs (docs/slo.md).
-    pub monitoring: bool,
+    /// Which monitoring objects to add: prometheus-operator's (ServiceMonitor, PrometheusRule)
+    /// or GMP's (PodMonitoring, Rules). Off by default: a cluster without their CRDs refuses
+    /// the whole apply, and the default output must apply to a cluster that has only built-in
+    /// APIs (docs/slo.md).
+    pub monitoring: monitoring::Monitoring,
     /// The cluster flavour (docs/targets.md).
     pub target: Target,
     /// Pod CIDRs of other clusters admitted on the peer ports (multi-cluster active-active).

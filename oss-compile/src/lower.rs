@@ -11,7 +11,10 @@ use crate::derive::disruption::{Budget, derive_disruption_budget};
 use crate::derive::placement::derive_placement;
 use crate::derive::quota::derive_quota;
 use crate::derive::slo::{SliQueries, SloTarget, Workload, default_sli, derive_service_alerts, derive_slo_rules};
-use crate::monitoring::{self, Endpoint, NamespaceSelector, PrometheusRule, PrometheusRuleSpec, ServiceMonitor, ServiceMonitorSpec};
+use crate::monitoring::{
+    self, Endpoint, IntervalRuleGroup, Monitoring, NamespaceSelector, PodMonitoring, PodMonitoringSpec, PrometheusRule, PrometheusRuleSpec,
+    Rules, RulesSpec, ScrapeEndpoint, ServiceMonitor, ServiceMonitorSpec,
+};
 use crate::security;
 use k8s_openapi::api::admissionregistration::v1::{
     MatchCondition, MatchResources, NamedRuleWithOperations, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
@@ -109,11 +112,20 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         if let Some(hpa) = autoscaler(cx) {
             objects.push(Object::HorizontalPodAutoscaler(hpa));
         }
-        if cx.monitoring {
-            if let Some(sm) = service_monitor(cx) {
-                objects.push(Object::ServiceMonitor(sm));
+        match cx.monitoring {
+            Monitoring::Off => {}
+            Monitoring::PrometheusOperator => {
+                if let Some(sm) = service_monitor(cx) {
+                    objects.push(Object::ServiceMonitor(sm));
+                }
+                objects.push(Object::PrometheusRule(prometheus_rule(cx)));
             }
-            objects.push(Object::PrometheusRule(prometheus_rule(cx)));
+            Monitoring::GoogleManagedPrometheus => {
+                if let Some(pm) = pod_monitoring(cx) {
+                    objects.push(Object::PodMonitoring(pm));
+                }
+                objects.push(Object::Rules(gmp_rules(cx)));
+            }
         }
     }
     objects
@@ -256,7 +268,52 @@ fn service_monitor(cx: &Context) -> Option<ServiceMonitor> {
     })
 }
 
+/// GMP's scrape of the metrics port: selects the pods (not the Service), named like the
+/// metrics Service so that the `job` label, which GMP sets to this name, is the one the SLO
+/// rules select (as prometheus-operator sets it to the Service's name).
+fn pod_monitoring(cx: &Context) -> Option<PodMonitoring> {
+    let m = cx.spec.runtime.metrics.as_ref()?;
+    Some(PodMonitoring {
+        api_version: monitoring::GMP_API_VERSION.to_owned(),
+        kind: "PodMonitoring".to_owned(),
+        metadata: meta(cx, &metrics_service_name(cx), "metrics"),
+        spec: PodMonitoringSpec {
+            endpoints: vec![ScrapeEndpoint {
+                interval: "30s".to_owned(),
+                path: m.path.clone(),
+                port: METRICS_PORT_NAME.to_owned(),
+                scheme: "http".to_owned(),
+                timeout: "10s".to_owned(),
+            }],
+            selector: LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() },
+        },
+    })
+}
+
+/// The same rule groups as the PrometheusRule, as GMP Rules (each group with the interval GMP
+/// requires: 30 s, the scrape interval).
+fn gmp_rules(cx: &Context) -> Rules {
+    let groups =
+        rule_groups(cx).into_iter().map(|g| IntervalRuleGroup { interval: "30s".to_owned(), name: g.name, rules: g.rules }).collect();
+    Rules {
+        api_version: monitoring::GMP_API_VERSION.to_owned(),
+        kind: "Rules".to_owned(),
+        metadata: meta(cx, &cx.name, "monitoring"),
+        spec: RulesSpec { groups },
+    }
+}
+
 fn prometheus_rule(cx: &Context) -> PrometheusRule {
+    PrometheusRule {
+        api_version: monitoring::API_VERSION.to_owned(),
+        kind: "PrometheusRule".to_owned(),
+        metadata: meta(cx, &cx.name, "monitoring"),
+        spec: PrometheusRuleSpec { groups: rule_groups(cx) },
+    }
+}
+
+/// The SLO recording rules and alerts, and the service's own alerts.
+fn rule_groups(cx: &Context) -> Vec<monitoring::RuleGroup> {
     let spec = cx.spec;
     let mut groups = Vec::new();
     if let (Some(objective), Some(m)) = (spec.slo.availability, &spec.runtime.metrics) {
@@ -275,12 +332,7 @@ fn prometheus_rule(cx: &Context) -> PrometheusRule {
         stateful: spec.runtime.state == State::Stateful,
         quorum: spec.redundancy.quorum,
     }));
-    PrometheusRule {
-        api_version: monitoring::API_VERSION.to_owned(),
-        kind: "PrometheusRule".to_owned(),
-        metadata: meta(cx, &cx.name, "monitoring"),
-        spec: PrometheusRuleSpec { groups },
-    }
+    groups
 }
 
 fn meta(cx: &Context, name: &str, component: &str) -> ObjectMeta {
@@ -495,17 +547,25 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
         ingress.push(NetworkPolicyIngressRule { from: Some(from), ports: Some(endpoints) });
     }
     if let Some(m) = &cx.spec.runtime.metrics {
+        // The monitoring namespace of the spec, and with GMP the namespace of its managed
+        // collectors (they scrape the pods from there).
+        let mut scrapers = vec![cx.spec.access.monitoring_namespace.clone()];
+        if cx.monitoring == Monitoring::GoogleManagedPrometheus && !scrapers.iter().any(|n| n == monitoring::GMP_NAMESPACE) {
+            scrapers.push(monitoring::GMP_NAMESPACE.to_owned());
+        }
         ingress.push(NetworkPolicyIngressRule {
-            from: Some(vec![NetworkPolicyPeer {
-                namespace_selector: Some(LabelSelector {
-                    match_labels: Some(BTreeMap::from([(
-                        "kubernetes.io/metadata.name".to_owned(),
-                        cx.spec.access.monitoring_namespace.clone(),
-                    )])),
-                    ..LabelSelector::default()
-                }),
-                ..NetworkPolicyPeer::default()
-            }]),
+            from: Some(
+                scrapers
+                    .into_iter()
+                    .map(|ns| NetworkPolicyPeer {
+                        namespace_selector: Some(LabelSelector {
+                            match_labels: Some(BTreeMap::from([("kubernetes.io/metadata.name".to_owned(), ns)])),
+                            ..LabelSelector::default()
+                        }),
+                        ..NetworkPolicyPeer::default()
+                    })
+                    .collect(),
+            ),
             ports: Some(vec![NetworkPolicyPort {
                 port: Some(IntOrString::Int(i32::from(m.port))),
                 protocol: Some("TCP".to_owned()),

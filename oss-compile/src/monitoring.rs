@@ -1,6 +1,8 @@
-//! Typed prometheus-operator objects (`monitoring.coreos.com/v1`): ServiceMonitor and
-//! PrometheusRule. Only the fields ossc sets; field names follow the CRD schema exactly (checked
-//! in the test suite against the prometheus-operator models and a real API server).
+//! Typed monitoring objects: prometheus-operator's (`monitoring.coreos.com/v1`) ServiceMonitor
+//! and PrometheusRule, and Google Cloud Managed Service for Prometheus's
+//! (`monitoring.googleapis.com/v1`) PodMonitoring and Rules. Only the fields ossc sets; field
+//! names follow the CRD schemas exactly (checked in the test suite against the
+//! prometheus-operator models, the GMP CRDs in tests/crds/, and a real API server).
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::{Deserialize, Serialize};
@@ -8,6 +10,43 @@ use std::collections::BTreeMap;
 
 /// The CRD group version.
 pub const API_VERSION: &str = "monitoring.coreos.com/v1";
+
+/// Google Cloud Managed Service for Prometheus's CRD group version.
+pub const GMP_API_VERSION: &str = "monitoring.googleapis.com/v1";
+
+/// The namespace GMP's managed collectors run in (GKE): what the metrics port must admit.
+pub const GMP_NAMESPACE: &str = "gmp-system";
+
+/// Which monitoring objects a bundle carries (`--monitoring`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Monitoring {
+    /// None: the bundle needs only built-in APIs.
+    #[default]
+    Off,
+    /// ServiceMonitor and PrometheusRule (prometheus-operator, kube-prometheus-stack,
+    /// OpenShift's user-workload monitoring).
+    PrometheusOperator,
+    /// PodMonitoring and Rules (Google Cloud Managed Service for Prometheus, on by default on GKE).
+    GoogleManagedPrometheus,
+}
+
+impl Monitoring {
+    /// Every choice with its name, as `--monitoring` takes it.
+    pub const ALL: &'static [(&'static str, Monitoring)] =
+        &[("prometheus-operator", Monitoring::PrometheusOperator), ("google-managed-prometheus", Monitoring::GoogleManagedPrometheus)];
+
+    /// The choice called `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Monitoring> {
+        Monitoring::ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+    }
+
+    /// Whether any monitoring object is emitted.
+    #[must_use]
+    pub fn is_on(self) -> bool {
+        self != Monitoring::Off
+    }
+}
 
 /// A ServiceMonitor: which Services Prometheus scrapes, and how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,4 +148,77 @@ pub struct Rule {
     /// Annotations (alerts).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+}
+
+/// A PodMonitoring (GMP): which pods the managed collectors scrape, and how. Its name is the
+/// scrape job's name (the `job` label of every series).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMonitoring {
+    /// `monitoring.googleapis.com/v1`.
+    pub api_version: String,
+    /// `PodMonitoring`.
+    pub kind: String,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: PodMonitoringSpec,
+}
+
+/// PodMonitoring spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMonitoringSpec {
+    /// Scrape endpoints (by container port name).
+    pub endpoints: Vec<ScrapeEndpoint>,
+    /// Labels of the selected pods.
+    pub selector: LabelSelector,
+}
+
+/// One GMP scrape endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScrapeEndpoint {
+    /// Scrape interval.
+    pub interval: String,
+    /// HTTP path.
+    pub path: String,
+    /// Container port name.
+    pub port: String,
+    /// `http`.
+    pub scheme: String,
+    /// Scrape timeout.
+    pub timeout: String,
+}
+
+/// Rules (GMP): recording and alerting rules over the series of the object's namespace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rules {
+    /// `monitoring.googleapis.com/v1`.
+    pub api_version: String,
+    /// `Rules`.
+    pub kind: String,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: RulesSpec,
+}
+
+/// Rules spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulesSpec {
+    /// Rule groups (GMP requires each group's `interval`).
+    pub groups: Vec<IntervalRuleGroup>,
+}
+
+/// A rule group with its evaluation interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalRuleGroup {
+    /// Evaluation interval.
+    pub interval: String,
+    /// Group name.
+    pub name: String,
+    /// Rules.
+    pub rules: Vec<Rule>,
 }

@@ -35,8 +35,11 @@ fn build_for(path: &Path, target: oss_compile::Target) -> String {
 fn monitoring_objects(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).expect("read spec");
     let loaded = oss_spec::parse("spec.yaml", &text).unwrap_or_else(|f| panic!("{f}"));
-    let with =
-        oss_compile::compile(&loaded, &oss_compile::Options { monitoring: true, ..oss_compile::Options::default() }).expect("compiles");
+    let with = oss_compile::compile(
+        &loaded,
+        &oss_compile::Options { monitoring: oss_compile::Monitoring::PrometheusOperator, ..oss_compile::Options::default() },
+    )
+    .expect("compiles");
     let (added, rest): (Vec<_>, Vec<_>) = with
         .objects()
         .iter()
@@ -78,6 +81,19 @@ fn goldens() -> Vec<(PathBuf, String)> {
             }
         }
         if stem == "cassandra" {
+            // GKE with its managed Prometheus: PodMonitoring and Rules, gmp-system admitted to
+            // the metrics port (docs/targets.md).
+            let text = std::fs::read_to_string(&spec).unwrap();
+            let loaded = oss_spec::parse("specs/cassandra.yaml", &text).unwrap();
+            let options = oss_compile::Options {
+                target: oss_compile::Target::Gke,
+                monitoring: oss_compile::Monitoring::GoogleManagedPrometheus,
+                ..oss_compile::Options::default()
+            };
+            out.push((
+                repo().join("golden").join(&stem).join("gke-managed-prometheus.yaml"),
+                oss_compile::compile(&loaded, &options).unwrap().to_yaml(),
+            ));
             // A two-cluster active-active layout: one bundle per cluster.
             let loaded = with_overlay(&spec, "tests/multicluster/cassandra-two-datacenters.yaml");
             for c in oss_compile::multicluster::compile_clusters(&loaded, &[], &oss_compile::Options::default()).unwrap() {

@@ -45,7 +45,8 @@ fn defaults_give_a_highly_available_monitored_service() {
     assert_eq!(pdb.unhealthy_pod_eviction_policy.as_deref(), Some("AlwaysAllow"));
     assert!(kinds(&b).contains(&Kind::NetworkPolicy));
     assert!(!kinds(&b).contains(&Kind::HorizontalPodAutoscaler));
-    let monitored = build_with(CASSANDRA, &[], &Options { monitoring: true, ..Options::default() }).unwrap();
+    let monitored =
+        build_with(CASSANDRA, &[], &Options { monitoring: oss_compile::Monitoring::PrometheusOperator, ..Options::default() }).unwrap();
     for k in [Kind::ServiceMonitor, Kind::PrometheusRule] {
         assert!(kinds(&monitored).contains(&k), "no {k:?} with monitoring on");
     }
@@ -54,8 +55,42 @@ fn defaults_give_a_highly_available_monitored_service() {
 }
 
 #[test]
+fn google_managed_prometheus_gets_its_own_objects_with_the_same_rules() {
+    let gmp = build_with(CASSANDRA, &[], &Options { monitoring: oss_compile::Monitoring::GoogleManagedPrometheus, ..Options::default() })
+        .unwrap();
+    let operator =
+        build_with(CASSANDRA, &[], &Options { monitoring: oss_compile::Monitoring::PrometheusOperator, ..Options::default() }).unwrap();
+    assert!(kinds(&gmp).contains(&Kind::PodMonitoring) && kinds(&gmp).contains(&Kind::Rules));
+    assert!(!kinds(&gmp).contains(&Kind::ServiceMonitor) && !kinds(&gmp).contains(&Kind::PrometheusRule));
+    let (Some(Object::Rules(rules)), Some(Object::PrometheusRule(rule))) = (gmp.first(Kind::Rules), operator.first(Kind::PrometheusRule))
+    else {
+        panic!("no rules")
+    };
+    // the same groups and rules, each GMP group with the interval GMP requires
+    assert_eq!(rules.spec.groups.len(), rule.spec.groups.len());
+    for (g, p) in rules.spec.groups.iter().zip(&rule.spec.groups) {
+        assert_eq!((&g.name, &g.rules, g.interval.as_str()), (&p.name, &p.rules, "30s"));
+    }
+    // GMP names the job after the PodMonitoring: the metrics Service's name, as the SLO selects
+    let Some(Object::PodMonitoring(pm)) = gmp.first(Kind::PodMonitoring) else { panic!("no PodMonitoring") };
+    assert_eq!(pm.metadata.name.as_deref(), Some("cassandra-metrics"));
+    assert!(rule.spec.groups.iter().flat_map(|g| &g.rules).any(|r| r.expr.contains("job=\"cassandra-metrics\"")));
+    // the managed collectors' namespace may scrape; without GMP it may not
+    let admits = |b: &oss_compile::Bundle| {
+        let Some(Object::NetworkPolicy(np)) = b.first(Kind::NetworkPolicy) else { panic!("no NetworkPolicy") };
+        serde_json::to_string(np).unwrap().contains("\"gmp-system\"")
+    };
+    assert!(admits(&gmp) && !admits(&operator));
+}
+
+#[test]
 fn stopped_keeps_data_and_nothing_that_blocks_drains() {
-    let b = build_with(CASSANDRA, &["lifecycle.state=stopped"], &Options { monitoring: true, ..Options::default() }).unwrap();
+    let b = build_with(
+        CASSANDRA,
+        &["lifecycle.state=stopped"],
+        &Options { monitoring: oss_compile::Monitoring::PrometheusOperator, ..Options::default() },
+    )
+    .unwrap();
     assert_eq!(b.statefulset().unwrap().spec.as_ref().unwrap().replicas, Some(0));
     for k in [Kind::HorizontalPodAutoscaler, Kind::PodDisruptionBudget, Kind::PrometheusRule, Kind::ServiceMonitor] {
         assert!(!kinds(&b).contains(&k), "{k:?} emitted for a stopped service");

@@ -1,6 +1,7 @@
 //! One build request, start to end, with no I/O: the same library calls as `ossc build`, so the
 //! bytes are the CLI's bytes.
 
+use oss_compile::monitoring::Monitoring;
 use oss_compile::shell::quote;
 use oss_compile::{Options, Target};
 use oss_spec::{Diagnostic, Sources, SpanIndex};
@@ -138,7 +139,12 @@ pub fn build(req: &BuildRequest) -> Result<Built, Refused> {
     let loaded = oss_spec::load(&spec_inputs, &options, &oss_catalog::CatalogResolver)
         .map_err(|f| Refused::Findings(with_fields(&f.sources, f.diagnostics.0.iter(), None), command.clone()))?;
     let mut warnings = with_fields(&loaded.sources, loaded.warnings.0.iter(), Some(&loaded.spans));
-    let options = Options { namespace: namespace.clone(), monitoring: req.monitoring, target, peer_cidrs: Vec::new() };
+    let options = Options {
+        namespace: namespace.clone(),
+        monitoring: if req.monitoring { Monitoring::PrometheusOperator } else { Monitoring::Off },
+        target,
+        peer_cidrs: Vec::new(),
+    };
     let name = loaded.spec.metadata.name.as_str().to_owned();
     let findings =
         |d: oss_spec::Diagnostics| Refused::Findings(with_fields(&loaded.sources, d.0.iter(), Some(&loaded.spans)), command.clone());

@@ -27,8 +27,8 @@ pub const LIMITS: Limits = Limits { max_bytes: 32 << 20, max_depth: 8, max_nodes
 pub struct Repository {
     /// The target of services without a cluster, and of clusters without one of their own.
     pub target: Option<String>,
-    /// `monitoring: prometheus-operator` (as `--monitoring`), for every service.
-    pub monitoring: bool,
+    /// `monitoring:` (as `--monitoring`, one of the caller's choices), for every service.
+    pub monitoring: Option<String>,
     /// Clusters by name, in written order.
     pub clusters: IndexMap<String, Cluster>,
     /// Services, in written order (the order of the report).
@@ -81,12 +81,12 @@ impl Repository {
     }
 }
 
-/// Decodes a manifest; `targets` are the target names the caller can build. The spec files it
-/// names are not read here.
+/// Decodes a manifest; `targets` and `monitors` are the target and monitoring names the caller
+/// can build. The spec files it names are not read here.
 ///
 /// # Errors
 /// Every finding, located in the manifest, each with a fix.
-pub fn parse(name: &str, text: &str, targets: &[&'static str]) -> Result<(Sources, Repository), Failure> {
+pub fn parse(name: &str, text: &str, targets: &[&'static str], monitors: &[&'static str]) -> Result<(Sources, Repository), Failure> {
     let mut sources = Sources::new();
     let id = sources.add(name, text);
     let mut diagnostics = Diagnostics::default();
@@ -98,7 +98,7 @@ pub fn parse(name: &str, text: &str, targets: &[&'static str]) -> Result<(Source
         }
     };
     let mut spans = SpanIndex::default();
-    let repo = decode(&mut Decoder { diags: &mut diagnostics, spans: &mut spans }, &root, targets);
+    let repo = decode(&mut Decoder { diags: &mut diagnostics, spans: &mut spans }, &root, targets, monitors);
     diagnostics.sort();
     match repo {
         Some(r) if !diagnostics.has_errors() => Ok((sources, r)),
@@ -106,7 +106,7 @@ pub fn parse(name: &str, text: &str, targets: &[&'static str]) -> Result<(Source
     }
 }
 
-fn decode(d: &mut Decoder, root: &Node, targets: &[&'static str]) -> Option<Repository> {
+fn decode(d: &mut Decoder, root: &Node, targets: &[&'static str], monitors: &[&'static str]) -> Option<Repository> {
     if root.value == Value::Null {
         d.error(
             Code::EmptyDocument,
@@ -133,8 +133,8 @@ fn decode(d: &mut Decoder, root: &Node, targets: &[&'static str]) -> Option<Repo
             None
         })
     });
-    let target = f.opt(d, "target", |d, n, p| target_name(d, n, p, targets));
-    let monitoring = f.opt(d, "monitoring", |d, n, p| d.choice(n, p, &[("prometheus-operator", true)]));
+    let target = f.opt(d, "target", |d, n, p| one_of(d, n, p, targets, "target"));
+    let monitoring = f.opt(d, "monitoring", |d, n, p| one_of(d, n, p, monitors, "monitoring choice"));
     let clusters = f.opt(d, "clusters", |d, n, p| {
         d.map(
             n,
@@ -155,7 +155,7 @@ fn decode(d: &mut Decoder, root: &Node, targets: &[&'static str]) -> Option<Repo
                     return Some(Cluster::default());
                 }
                 let mut f = d.fields(n, p, n.span)?;
-                let target = f.opt(d, "target", |d, n, p| target_name(d, n, p, targets));
+                let target = f.opt(d, "target", |d, n, p| one_of(d, n, p, targets, "target"));
                 f.finish(d);
                 Some(Cluster { target })
             },
@@ -190,24 +190,21 @@ fn decode(d: &mut Decoder, root: &Node, targets: &[&'static str]) -> Option<Repo
     }
     header?;
     kind?;
-    Some(Repository {
-        target,
-        monitoring: monitoring.unwrap_or(false),
-        clusters,
-        services: services.into_iter().map(|(_, e, _)| e).collect(),
-    })
+    Some(Repository { target, monitoring, clusters, services: services.into_iter().map(|(_, e, _)| e).collect() })
 }
 
-fn target_name(d: &mut Decoder, n: &Node, p: &str, targets: &[&'static str]) -> Option<String> {
+/// A string among the caller's `choices` (targets, monitoring choices), else a finding with
+/// the closest one.
+fn one_of(d: &mut Decoder, n: &Node, p: &str, choices: &[&'static str], what: &str) -> Option<String> {
     let s = d.string(n, p)?;
-    if targets.contains(&s.as_str()) {
+    if choices.contains(&s.as_str()) {
         return Some(s);
     }
-    let help = match did_you_mean(&s, targets.iter().copied()) {
-        Some(m) => format!("did you mean `{m}`? Targets: {}", targets.join(", ")),
-        None => format!("use one of {}", targets.join(", ")),
+    let help = match did_you_mean(&s, choices.iter().copied()) {
+        Some(m) => format!("did you mean `{m}`? Choices: {}", choices.join(", ")),
+        None => format!("use one of {}", choices.join(", ")),
     };
-    d.error(Code::UnknownVariant, n, format!("`{s}` is not a target this ossc renders"), help);
+    d.error(Code::UnknownVariant, n, format!("`{s}` is not a {what} this ossc renders"), help);
     None
 }
 
@@ -309,16 +306,17 @@ mod tests {
     use super::*;
 
     const TARGETS: &[&str] = &["generic", "gke", "aks"];
+    const MONITORS: &[&str] = &["prometheus-operator"];
 
     fn ok(text: &str) -> Repository {
-        match parse("repo.yaml", text, TARGETS) {
+        match parse("repo.yaml", text, TARGETS, MONITORS) {
             Ok((_, r)) => r,
             Err(f) => panic!("{f}"),
         }
     }
 
     fn findings(text: &str) -> String {
-        match parse("repo.yaml", text, TARGETS) {
+        match parse("repo.yaml", text, TARGETS, MONITORS) {
             Ok(r) => panic!("accepted: {r:?}"),
             Err(f) => f.to_string(),
         }
