@@ -870,51 +870,120 @@ fn render_planned(
             Err(f) => refused.push(Some(f)),
         }
     }
-    // One result per plan, in plan order: a refused text's findings, else the next build.
-    let mut built = oss_compile::batch::build_all(&batch, &input::FsResolver, threads).into_iter();
-    let results: Vec<oss_compile::batch::Built> =
-        refused.into_iter().filter_map(|r| r.map_or_else(|| built.next(), |f| Some(f.into()))).collect();
-    for b in &results {
-        render::report(&b.sources, &b.diagnostics);
+    // Each bundle is written, as soon as it is built, into a staging directory inside the
+    // output (so that moving it into place is a rename on one file system); only a summary is
+    // kept, so memory stays flat however many specs there are. Nothing reaches its place
+    // unless every spec builds.
+    let created = !out.exists();
+    let stage = out.join(format!(".ossc-render-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&stage) {
+        return Outcome::Failed(format!("cannot create `{}`: {e}", stage.display()));
     }
-    let failed = results.iter().filter(|b| b.failed()).count();
-    if failed > 0 {
+    let dirs_of_jobs: Vec<&String> = dirs.iter().zip(&refused).filter(|(_, r)| r.is_none()).map(|(d, _)| d).collect();
+    let summaries = oss_compile::batch::build_each(&batch, &input::FsResolver, threads, |i, built| {
+        Staged::stage(built, &stage.join(i.to_string()), out.join(dirs_of_jobs[i]), layout.files)
+    });
+    // One result per plan, in plan order: a refused text's findings, else the next build.
+    let mut built = summaries.into_iter();
+    let results: Vec<Staged> = refused.into_iter().filter_map(|r| r.map_or_else(|| built.next(), |f| Some(Staged::refused(f)))).collect();
+    for r in &results {
+        render::report(&r.sources, &r.diagnostics);
+    }
+    let failed = results.iter().filter(|r| r.diagnostics.has_errors()).count();
+    let written = if failed > 0 {
         let _ = writeln!(
             std::io::stderr(),
             "{} spec(s): {} built, {failed} with errors; nothing written",
             results.len(),
             results.len() - failed
         );
-        return Outcome::Findings;
+        Outcome::Findings
+    } else {
+        match results.iter().try_for_each(Staged::place) {
+            Ok(()) => {
+                let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", results.len(), out.display());
+                Outcome::Ok
+            }
+            Err(e) => Outcome::Failed(e),
+        }
+    };
+    let _ = std::fs::remove_dir_all(&stage);
+    if created && !matches!(written, Outcome::Ok) {
+        let _ = std::fs::remove_dir(out);
     }
-    for (dir, b) in dirs.iter().zip(&results) {
-        for (cluster, bundle) in &b.bundles {
-            let target = match cluster {
-                Some(c) => out.join(dir).join(c),
-                None => out.join(dir),
-            };
-            let written = if layout.files {
-                // appended, not `with_extension`: a name may hold dots of its own
-                let mut file = target.into_os_string();
-                file.push(".yaml");
-                let file = PathBuf::from(file);
-                let parent = file.parent().unwrap_or(out);
-                std::fs::create_dir_all(parent)
-                    .and_then(|()| std::fs::write(&file, bundle.to_yaml()))
-                    .map_err(|e| format!("cannot write `{}`: {e}", file.display()))
-            } else {
-                match write_dir(&target, &bundle.to_files()) {
-                    Outcome::Failed(e) => Err(e),
-                    _ => Ok(()),
+    written
+}
+
+/// One spec of `ossc render` after its build: its findings (with their sources only when there
+/// are any) and its bundles, written to a staging place, waiting to be moved into theirs.
+struct Staged {
+    sources: oss_spec::Sources,
+    diagnostics: oss_spec::Diagnostics,
+    /// `(staged, final)`: a staged directory of object files and the bundle directory it
+    /// becomes (`--layout dirs`), or a staged file and the file it becomes (`--layout files`).
+    moves: Result<Vec<(PathBuf, PathBuf)>, String>,
+    files: bool,
+}
+
+impl Staged {
+    fn refused(f: oss_spec::Failure) -> Self {
+        Self { sources: f.sources, diagnostics: f.diagnostics, moves: Ok(Vec::new()), files: false }
+    }
+
+    /// Writes a built spec's bundles under `stage` (on the building thread); `target` is where
+    /// its bundle goes (`DIR/<name>`, a cluster's below it).
+    fn stage(built: oss_compile::batch::Built, stage: &Path, target: PathBuf, files: bool) -> Self {
+        let mut moves = Vec::with_capacity(built.bundles.len());
+        let mut written = Ok(());
+        if !built.failed() {
+            for (k, (cluster, bundle)) in built.bundles.iter().enumerate() {
+                let place = match cluster {
+                    Some(c) => target.join(c),
+                    None => target.clone(),
+                };
+                let staged = stage.join(k.to_string());
+                written = if files {
+                    // appended, not `with_extension`: a name may hold dots of its own
+                    let mut file = place.into_os_string();
+                    file.push(".yaml");
+                    std::fs::create_dir_all(stage)
+                        .and_then(|()| std::fs::write(&staged, bundle.to_yaml()))
+                        .map(|()| moves.push((staged.clone(), PathBuf::from(file))))
+                } else {
+                    std::fs::create_dir_all(&staged)
+                        .and_then(|()| bundle.to_files().iter().try_for_each(|(name, text)| std::fs::write(staged.join(name), text)))
+                        .map(|()| moves.push((staged.clone(), place)))
                 }
-            };
-            if let Err(e) = written {
-                return Outcome::Failed(e);
+                .map_err(|e| format!("cannot write `{}`: {e}", staged.display()));
+                if written.is_err() {
+                    break;
+                }
             }
         }
+        let sources = if built.diagnostics.is_empty() { oss_spec::Sources::new() } else { built.sources };
+        Self { sources, diagnostics: built.diagnostics, moves: written.map(|()| moves), files }
     }
-    let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", results.len(), out.display());
-    Outcome::Ok
+
+    /// Moves the staged bundles into place: a file over the earlier one; a directory's files
+    /// into the bundle directory, after the files an earlier build wrote there are removed
+    /// (anything else in it is left alone, as `ossc build -o` does).
+    fn place(&self) -> Result<(), String> {
+        for (staged, place) in self.moves.as_ref().map_err(Clone::clone)? {
+            let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", place.display());
+            if self.files {
+                std::fs::create_dir_all(place.parent().unwrap_or(Path::new("."))).map_err(fail)?;
+                std::fs::rename(staged, place).map_err(fail)?;
+                continue;
+            }
+            std::fs::create_dir_all(place).map_err(fail)?;
+            remove_generated(place);
+            for entry in std::fs::read_dir(staged).map_err(fail)? {
+                let entry = entry.map_err(fail)?;
+                std::fs::rename(entry.path(), place.join(entry.file_name())).map_err(fail)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `ossc krm`: one KRM function call. The spec is built exactly as `ossc build` builds it;
@@ -954,12 +1023,9 @@ fn krm() -> Outcome {
     }
 }
 
-/// Writes a bundle directory, replacing what an earlier build wrote there (numbered object
-/// files and kustomization.yaml) and leaving anything else alone.
-fn write_dir(dir: &Path, files: &[(String, String)]) -> Outcome {
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        return Outcome::Failed(format!("cannot create `{}`: {e}", dir.display()));
-    }
+/// Removes what an earlier `ossc build -o` wrote into `dir`: numbered object files and
+/// kustomization.yaml; anything else stays.
+fn remove_generated(dir: &Path) {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -971,6 +1037,15 @@ fn write_dir(dir: &Path, files: &[(String, String)]) -> Outcome {
             }
         }
     }
+}
+
+/// Writes a bundle directory, replacing what an earlier build wrote there (numbered object
+/// files and kustomization.yaml) and leaving anything else alone.
+fn write_dir(dir: &Path, files: &[(String, String)]) -> Outcome {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return Outcome::Failed(format!("cannot create `{}`: {e}", dir.display()));
+    }
+    remove_generated(dir);
     for (name, text) in files {
         if let Err(e) = std::fs::write(dir.join(name), text) {
             return Outcome::Failed(format!("cannot write `{}`: {e}", dir.join(name).display()));

@@ -96,13 +96,27 @@ pub fn build_one(job: &Job, resolver: &dyn Resolver) -> Built {
 /// of others back.
 #[must_use]
 pub fn build_all(jobs: &[Job], resolver: &(dyn Resolver + Sync), threads: usize) -> Vec<Built> {
+    build_each(jobs, resolver, threads, |_, built| built)
+}
+
+/// [`build_all`], handing each result to `then` on the thread that built it, as soon as it is
+/// built; what `then` returns comes back in job order. A caller that writes each bundle out
+/// in `then` and keeps only a summary holds one bundle per thread at a time, not all of them
+/// (`ossc render`: flat memory however large the repository).
+pub fn build_each<T: Send>(
+    jobs: &[Job],
+    resolver: &(dyn Resolver + Sync),
+    threads: usize,
+    then: impl Fn(usize, Built) -> T + Sync,
+) -> Vec<T> {
     let threads = threads.clamp(1, jobs.len().max(1));
     if threads == 1 {
-        return jobs.iter().map(|j| build_one(j, resolver)).collect();
+        return jobs.iter().enumerate().map(|(i, j)| then(i, build_one(j, resolver))).collect();
     }
     let next = AtomicUsize::new(0);
     // Each thread keeps what it built with the job's index; one sort puts them back in order.
-    let mut done: Vec<(usize, Built)> = std::thread::scope(|s| {
+    let then = &then;
+    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
@@ -110,7 +124,7 @@ pub fn build_all(jobs: &[Job], resolver: &(dyn Resolver + Sync), threads: usize)
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(i) else { break mine };
-                        mine.push((i, build_one(job, resolver)));
+                        mine.push((i, then(i, build_one(job, resolver))));
                     }
                 })
             })
@@ -156,6 +170,19 @@ mod tests {
         assert!(built[0].failed() && !built[1].failed() && built[2].failed());
         assert!(built[0].bundles.is_empty() && built[1].bundles.len() == 1);
         assert!(built[2].diagnostics.iter().any(|d| d.message.contains("`lots`")), "{:?}", built[2].diagnostics);
+    }
+
+    #[test]
+    fn each_result_is_handed_over_with_its_index_and_comes_back_in_order() {
+        let jobs: Vec<Job> = (0..25).map(|i| job(&format!("s{i}"), &[&format!("metadata.name=web{i}")])).collect();
+        for threads in [1, 3] {
+            let names = build_each(&jobs, &oss_spec::NoResolver, threads, |i, b| {
+                (i, b.bundles[0].1.objects().first().map(|o| o.name().to_owned()))
+            });
+            for (i, (index, ns)) in names.iter().enumerate() {
+                assert_eq!((*index, ns.as_deref()), (i, Some(format!("web{i}").as_str())));
+            }
+        }
     }
 
     #[test]
