@@ -12,7 +12,8 @@
 #   helm template                      one chart whose template renders each base per service
 #                                      through `tpl` with the service's name
 # Each produces the same number of objects (counted and printed). Wall time from bash's clock,
-# CPU and peak RSS from /usr/bin/time (a separate run). Sizes: SIZES (default "1000 10000").
+# CPU and peak RSS from /usr/bin/time (the first run). Sizes: SIZES (default "1000 10000");
+# LIMIT (default 900 s) stops a run that takes longer; PEERS=0 measures ossc alone.
 # kustomize v5.7.1 and helm v3.21.4 are built from their Go modules into $OSSC_BENCH/bin once.
 # No pass/fail: figures for docs/performance.md.
 set -euo pipefail
@@ -84,11 +85,14 @@ for n in $sizes; do
   read -r ow oc om < <(run ossc "$ossc" render -m "$manifest" -o "$work/out")
   objects_ossc=$(find "$work/out" -name '*.yaml' ! -name kustomization.yaml | wc -l)
   read -r fw fc fm < <(run ossc-files "$ossc" render -m "$manifest" -o "$work/out-files" --layout files)
-  objects_files=$(cat "$work"/out-files/*/*/*.yaml | grep -c '^kind:' || true)
-  read -r kw kc km < <(run kustomize "$bench/bin/kustomize" build "$work/k")
-  objects_k=$(grep -c '^kind:' "$work/kustomize.out" || true)
-  read -r hw hc hm < <(run helm "$bench/bin/helm" template repo "$work/chart" -f "$values")
-  objects_h=$(grep -c '^kind:' "$work/helm.out" || true)
+  objects_files=$(find "$work/out-files" -name '*.yaml' -exec cat {} + | grep -c '^kind:' || true)
+  kw=skipped kc=- km=- objects_k=- hw=skipped hc=- hm=- objects_h=-
+  if [ "${PEERS:-1}" = 1 ]; then
+    read -r kw kc km < <(run kustomize "$bench/bin/kustomize" build "$work/k")
+    objects_k=$(grep -c '^kind:' "$work/kustomize.out" || true)
+    read -r hw hc hm < <(run helm "$bench/bin/helm" template repo "$work/chart" -f "$values")
+    objects_h=$(grep -c '^kind:' "$work/helm.out" || true)
+  fi
   echo "$n services:"
   printf '  %-10s %9s %9s %12s %9s\n' tool "wall ms" "cpu ms" "peak KiB" objects
   printf '  %-10s %9s %9s %12s %9s\n' "ossc" "$ow" "$oc" "$om" "$objects_ossc" "ossc files" "$fw" "$fc" "$fm" "$objects_files" \

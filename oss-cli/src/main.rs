@@ -870,119 +870,66 @@ fn render_planned(
             Err(f) => refused.push(Some(f)),
         }
     }
-    // Each bundle is written, as soon as it is built, into a staging directory inside the
-    // output (so that moving it into place is a rename on one file system); only a summary is
-    // kept, so memory stays flat however many specs there are. Nothing reaches its place
-    // unless every spec builds.
-    let created = !out.exists();
-    let stage = out.join(format!(".ossc-render-{}", std::process::id()));
-    if let Err(e) = std::fs::create_dir_all(&stage) {
-        return Outcome::Failed(format!("cannot create `{}`: {e}", stage.display()));
-    }
+    // Two passes over the specs, so that memory stays flat however many there are: the first
+    // builds each and keeps only its findings; only when every spec built does the second
+    // build each again and write its bundle as soon as it is built (builds are deterministic,
+    // so the second pass builds what the first checked). Staging bundles on disk and moving
+    // them into place instead cost 3 to 6 times the CPU in file-system work (docs/performance.md).
     let dirs_of_jobs: Vec<&String> = dirs.iter().zip(&refused).filter(|(_, r)| r.is_none()).map(|(d, _)| d).collect();
-    let summaries = oss_compile::batch::build_each(&batch, &input::FsResolver, threads, |i, built| {
-        Staged::stage(built, &stage.join(i.to_string()), out.join(dirs_of_jobs[i]), layout.files)
+    let checked = oss_compile::batch::build_each(&batch, &input::FsResolver, threads, |_, built| {
+        // the sources are kept only when there is something to show in them
+        let sources = if built.diagnostics.is_empty() { oss_spec::Sources::new() } else { built.sources };
+        (sources, built.diagnostics)
     });
     // One result per plan, in plan order: a refused text's findings, else the next build.
-    let mut built = summaries.into_iter();
-    let results: Vec<Staged> = refused.into_iter().filter_map(|r| r.map_or_else(|| built.next(), |f| Some(Staged::refused(f)))).collect();
-    for r in &results {
-        render::report(&r.sources, &r.diagnostics);
+    let mut checked = checked.into_iter();
+    let results: Vec<(oss_spec::Sources, oss_spec::Diagnostics)> =
+        refused.into_iter().filter_map(|r| r.map_or_else(|| checked.next(), |f| Some((f.sources, f.diagnostics)))).collect();
+    for (sources, diagnostics) in &results {
+        render::report(sources, diagnostics);
     }
-    let failed = results.iter().filter(|r| r.diagnostics.has_errors()).count();
-    let written = if failed > 0 {
+    let failed = results.iter().filter(|(_, d)| d.has_errors()).count();
+    if failed > 0 {
         let _ = writeln!(
             std::io::stderr(),
             "{} spec(s): {} built, {failed} with errors; nothing written",
             results.len(),
             results.len() - failed
         );
-        Outcome::Findings
-    } else {
-        match results.iter().try_for_each(Staged::place) {
-            Ok(()) => {
-                let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", results.len(), out.display());
-                Outcome::Ok
-            }
-            Err(e) => Outcome::Failed(e),
-        }
-    };
-    let _ = std::fs::remove_dir_all(&stage);
-    if created && !matches!(written, Outcome::Ok) {
-        let _ = std::fs::remove_dir(out);
+        return Outcome::Findings;
     }
-    written
+    let written = oss_compile::batch::build_each(&batch, &input::FsResolver, threads, |i, built| {
+        built.bundles.iter().try_for_each(|(cluster, bundle)| {
+            let target = match cluster {
+                Some(c) => out.join(dirs_of_jobs[i]).join(c),
+                None => out.join(dirs_of_jobs[i]),
+            };
+            write_bundle(&target, bundle, layout.files)
+        })
+    });
+    if let Some(Err(e)) = written.into_iter().find(Result::is_err) {
+        return Outcome::Failed(e);
+    }
+    let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", results.len(), out.display());
+    Outcome::Ok
 }
 
-/// One spec of `ossc render` after its build: its findings (with their sources only when there
-/// are any) and its bundles, written to a staging place, waiting to be moved into theirs.
-struct Staged {
-    sources: oss_spec::Sources,
-    diagnostics: oss_spec::Diagnostics,
-    /// `(staged, final)`: a staged directory of object files and the bundle directory it
-    /// becomes (`--layout dirs`), or a staged file and the file it becomes (`--layout files`).
-    moves: Result<Vec<(PathBuf, PathBuf)>, String>,
-    files: bool,
-}
-
-impl Staged {
-    fn refused(f: oss_spec::Failure) -> Self {
-        Self { sources: f.sources, diagnostics: f.diagnostics, moves: Ok(Vec::new()), files: false }
+/// Writes one bundle of `ossc render`: `target.yaml` (`--layout files`) or the directory
+/// `target` as `ossc build -o` writes it.
+fn write_bundle(target: &Path, bundle: &oss_compile::Bundle, files: bool) -> Result<(), String> {
+    if files {
+        // appended, not `with_extension`: a name may hold dots of its own
+        let mut file = target.as_os_str().to_owned();
+        file.push(".yaml");
+        let file = PathBuf::from(file);
+        let parent = file.parent().unwrap_or(Path::new("."));
+        return std::fs::create_dir_all(parent)
+            .and_then(|()| std::fs::write(&file, bundle.to_yaml()))
+            .map_err(|e| format!("cannot write `{}`: {e}", file.display()));
     }
-
-    /// Writes a built spec's bundles under `stage` (on the building thread); `target` is where
-    /// its bundle goes (`DIR/<name>`, a cluster's below it).
-    fn stage(built: oss_compile::batch::Built, stage: &Path, target: PathBuf, files: bool) -> Self {
-        let mut moves = Vec::with_capacity(built.bundles.len());
-        let mut written = Ok(());
-        if !built.failed() {
-            for (k, (cluster, bundle)) in built.bundles.iter().enumerate() {
-                let place = match cluster {
-                    Some(c) => target.join(c),
-                    None => target.clone(),
-                };
-                let staged = stage.join(k.to_string());
-                written = if files {
-                    // appended, not `with_extension`: a name may hold dots of its own
-                    let mut file = place.into_os_string();
-                    file.push(".yaml");
-                    std::fs::create_dir_all(stage)
-                        .and_then(|()| std::fs::write(&staged, bundle.to_yaml()))
-                        .map(|()| moves.push((staged.clone(), PathBuf::from(file))))
-                } else {
-                    std::fs::create_dir_all(&staged)
-                        .and_then(|()| bundle.to_files().iter().try_for_each(|(name, text)| std::fs::write(staged.join(name), text)))
-                        .map(|()| moves.push((staged.clone(), place)))
-                }
-                .map_err(|e| format!("cannot write `{}`: {e}", staged.display()));
-                if written.is_err() {
-                    break;
-                }
-            }
-        }
-        let sources = if built.diagnostics.is_empty() { oss_spec::Sources::new() } else { built.sources };
-        Self { sources, diagnostics: built.diagnostics, moves: written.map(|()| moves), files }
-    }
-
-    /// Moves the staged bundles into place: a file over the earlier one; a directory's files
-    /// into the bundle directory, after the files an earlier build wrote there are removed
-    /// (anything else in it is left alone, as `ossc build -o` does).
-    fn place(&self) -> Result<(), String> {
-        for (staged, place) in self.moves.as_ref().map_err(Clone::clone)? {
-            let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", place.display());
-            if self.files {
-                std::fs::create_dir_all(place.parent().unwrap_or(Path::new("."))).map_err(fail)?;
-                std::fs::rename(staged, place).map_err(fail)?;
-                continue;
-            }
-            std::fs::create_dir_all(place).map_err(fail)?;
-            remove_generated(place);
-            for entry in std::fs::read_dir(staged).map_err(fail)? {
-                let entry = entry.map_err(fail)?;
-                std::fs::rename(entry.path(), place.join(entry.file_name())).map_err(fail)?;
-            }
-        }
-        Ok(())
+    match write_dir(target, &bundle.to_files()) {
+        Outcome::Failed(e) => Err(e),
+        _ => Ok(()),
     }
 }
 
