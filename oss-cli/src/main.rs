@@ -898,39 +898,68 @@ fn render_planned(
         );
         return Outcome::Findings;
     }
-    let written = oss_compile::batch::build_each(&batch, &input::FsResolver, threads, |i, built| {
-        built.bundles.iter().try_for_each(|(cluster, bundle)| {
-            let target = match cluster {
-                Some(c) => out.join(dirs_of_jobs[i]).join(c),
-                None => out.join(dirs_of_jobs[i]),
-            };
-            write_bundle(&target, bundle, layout.files)
-        })
+    // The second pass builds on every thread, but one thread writes: on this project's
+    // machines, two threads creating files at once cost five times the kernel time of one
+    // (1000 services: 6.6 s of system time against 1.2 s). A bounded channel between them
+    // keeps at most a few bundles in memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(PathBuf, String)>)>(threads * 2);
+    let written = std::thread::scope(|s| {
+        s.spawn(move || {
+            oss_compile::batch::build_each(&batch, &input::FsResolver, threads, |i, built| {
+                let mut files = Vec::new();
+                for (cluster, bundle) in &built.bundles {
+                    let target = match cluster {
+                        Some(c) => out.join(dirs_of_jobs[i]).join(c),
+                        None => out.join(dirs_of_jobs[i]),
+                    };
+                    if layout.files {
+                        // appended, not `with_extension`: a name may hold dots of its own
+                        let mut file = target.into_os_string();
+                        file.push(".yaml");
+                        files.push((PathBuf::from(file), bundle.to_yaml()));
+                    } else {
+                        let objects: Vec<(PathBuf, String)> =
+                            bundle.to_files().into_iter().map(|(name, text)| (target.join(name), text)).collect();
+                        files.push((target, String::new()));
+                        files.extend(objects);
+                    }
+                }
+                // the writer stops taking only after a write failed; the rest is then moot
+                let _ = tx.send((i, files));
+            })
+        });
+        let mut result = Ok(());
+        for (_, files) in rx {
+            if result.is_ok() {
+                result = write_planned(&files, layout.files);
+            }
+        }
+        result
     });
-    if let Some(Err(e)) = written.into_iter().find(Result::is_err) {
+    if let Err(e) = written {
         return Outcome::Failed(e);
     }
     let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", results.len(), out.display());
     Outcome::Ok
 }
 
-/// Writes one bundle of `ossc render`: `target.yaml` (`--layout files`) or the directory
-/// `target` as `ossc build -o` writes it.
-fn write_bundle(target: &Path, bundle: &oss_compile::Bundle, files: bool) -> Result<(), String> {
-    if files {
-        // appended, not `with_extension`: a name may hold dots of its own
-        let mut file = target.as_os_str().to_owned();
-        file.push(".yaml");
-        let file = PathBuf::from(file);
-        let parent = file.parent().unwrap_or(Path::new("."));
-        return std::fs::create_dir_all(parent)
-            .and_then(|()| std::fs::write(&file, bundle.to_yaml()))
-            .map_err(|e| format!("cannot write `{}`: {e}", file.display()));
+/// Writes one spec's output of `ossc render`. With `--layout files`, each entry is a bundle
+/// file; else an entry with empty text is a bundle directory (cleared of what an earlier build
+/// wrote there, as `ossc build -o` does) and the entries after it are its files.
+fn write_planned(files: &[(PathBuf, String)], single: bool) -> Result<(), String> {
+    for (path, text) in files {
+        let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
+        if single {
+            std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).map_err(fail)?;
+            std::fs::write(path, text).map_err(fail)?;
+        } else if text.is_empty() {
+            std::fs::create_dir_all(path).map_err(fail)?;
+            remove_generated(path);
+        } else {
+            std::fs::write(path, text).map_err(fail)?;
+        }
     }
-    match write_dir(target, &bundle.to_files()) {
-        Outcome::Failed(e) => Err(e),
-        _ => Ok(()),
-    }
+    Ok(())
 }
 
 /// `ossc krm`: one KRM function call. The spec is built exactly as `ossc build` builds it;
