@@ -134,6 +134,7 @@ pub struct Metadata {
     /// Annotations of the spec document itself, for the tools that read it (kustomize's
     /// `config.kubernetes.io/function`, `ossc krm`'s build options). Never copied to objects.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
     pub annotations: IndexMap<String, String>,
 }
 
