@@ -290,8 +290,8 @@ fn pod_monitoring(cx: &Context) -> Option<PodMonitoring> {
     })
 }
 
-/// The same rule groups as the PrometheusRule, as GMP Rules (each group with the interval GMP
-/// requires: 30 s, the scrape interval).
+/// The same rule groups as the PrometheusRule, as GMP Rules, each evaluated every 30 s, the
+/// scrape interval (written out: GMP's default would be 1m).
 fn gmp_rules(cx: &Context) -> Rules {
     let groups =
         rule_groups(cx).into_iter().map(|g| IntervalRuleGroup { interval: "30s".to_owned(), name: g.name, rules: g.rules }).collect();

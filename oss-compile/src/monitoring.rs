@@ -208,7 +208,7 @@ pub struct Rules {
 /// Rules spec.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RulesSpec {
-    /// Rule groups (GMP requires each group's `interval`).
+    /// Rule groups, each with its evaluation interval written out (GMP's default is 1m).
     pub groups: Vec<IntervalRuleGroup>,
 }
 

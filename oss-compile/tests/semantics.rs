@@ -66,7 +66,7 @@ fn google_managed_prometheus_gets_its_own_objects_with_the_same_rules() {
     else {
         panic!("no rules")
     };
-    // the same groups and rules, each GMP group with the interval GMP requires
+    // the same groups and rules, each GMP group evaluated at the scrape interval
     assert_eq!(rules.spec.groups.len(), rule.spec.groups.len());
     for (g, p) in rules.spec.groups.iter().zip(&rule.spec.groups) {
         assert_eq!((&g.name, &g.rules, g.interval.as_str()), (&p.name, &p.rules, "30s"));
