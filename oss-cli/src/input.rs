@@ -43,15 +43,18 @@ pub fn unknown_service(name: &str) -> String {
     oss_catalog::unknown(name, "`ossc catalog list` lists them")
 }
 
+/// A catalog entry's display name (`catalog:NAME`) and text.
+fn catalog_spec(name: &str) -> Option<(String, String)> {
+    oss_catalog::get(name).map(|e| (format!("catalog:{}", e.name), e.text.to_owned()))
+}
+
 /// A spec argument: a path that exists wins; else a bare name is a catalog entry.
 pub fn read_spec(path: &Path) -> Result<(String, String), InputError> {
     let name = path.display().to_string();
     let bare = path.components().count() == 1 && path.extension().is_none() && name != "-";
     if bare && !path.exists() {
-        return match oss_catalog::get(&name) {
-            Some(entry) => Ok((format!("catalog:{}", entry.name), entry.text.to_owned())),
-            None => Err(InputError::Io(format!("cannot read `{name}`: no such file, and {}", unknown_service(&name)))),
-        };
+        return catalog_spec(&name)
+            .ok_or_else(|| InputError::Io(format!("cannot read `{name}`: no such file, and {}", unknown_service(&name))));
     }
     read_file(path).map(|t| (name, t))
 }
@@ -60,7 +63,7 @@ pub fn read_spec(path: &Path) -> Result<(String, String), InputError> {
 /// the manifest's directory `base`, or (a spec only) a bare catalog name.
 pub fn read_reference(base: &Path, reference: &str, spec_or_catalog: bool) -> Result<(String, String), InputError> {
     if spec_or_catalog && !is_path(reference) && !reference.contains('/') {
-        return oss_catalog::get(reference).map(|e| (format!("catalog:{}", e.name), e.text.to_owned())).ok_or_else(|| {
+        return catalog_spec(reference).ok_or_else(|| {
             InputError::Io(format!(
                 "cannot read `{reference}`: {}; a file is written as a path, e.g. `./{reference}.yaml`",
                 unknown_service(reference)
@@ -89,8 +92,7 @@ fn is_path(reference: &str) -> bool {
 impl oss_spec::Resolver for FsResolver {
     fn resolve(&self, from: &str, reference: &str) -> Result<(String, String), String> {
         if !is_path(reference) {
-            return oss_catalog::get(reference)
-                .map(|e| (format!("catalog:{}", e.name), e.text.to_owned()))
+            return catalog_spec(reference)
                 .ok_or_else(|| format!("{}; a file must be written as a path, e.g. `./{reference}.yaml`", unknown_service(reference)));
         }
         if from.starts_with("catalog:") || from == "-" {

@@ -800,6 +800,7 @@ fn render_manifest(manifest: &Path, layout: &Layout, jobs: Option<usize>) -> Out
         }
     };
     let base = manifest.parent().unwrap_or(Path::new(""));
+    let monitoring = repo.monitoring.as_deref().and_then(oss_compile::Monitoring::from_name).unwrap_or_default();
     let mut unreadable = oss_spec::Diagnostics::default();
     let mut io = false;
     let mut planned = Vec::with_capacity(repo.services.len());
@@ -807,8 +808,8 @@ fn render_manifest(manifest: &Path, layout: &Layout, jobs: Option<usize>) -> Out
         let mut texts = Vec::with_capacity(1 + entry.overlays.len());
         let mut refused = None;
         let named = std::iter::once((&entry.spec, entry.spec_span)).chain(entry.overlays.iter().map(|(o, at)| (o, *at)));
-        for (i, (reference, at)) in named.enumerate() {
-            match input::read_reference(base, reference, i == 0) {
+        for (k, (reference, at)) in named.enumerate() {
+            match input::read_reference(base, reference, k == 0) {
                 Ok(text) => texts.push(text),
                 Err(InputError::Io(e)) => {
                     io = true;
@@ -819,7 +820,6 @@ fn render_manifest(manifest: &Path, layout: &Layout, jobs: Option<usize>) -> Out
             }
         }
         let target = repo.target_of(entry).and_then(oss_compile::Target::from_name).unwrap_or_default();
-        let monitoring = repo.monitoring.as_deref().and_then(oss_compile::monitoring::Monitoring::from_name).unwrap_or_default();
         let options = oss_compile::Options { namespace: entry.namespace.clone(), monitoring, target, peer_cidrs: Vec::new() };
         // a bad `set` value is reported as `repo.yaml services.3.set:1:14`
         let sets_origin = Some(format!("{} services.{i}.set", manifest.display()));
@@ -839,10 +839,6 @@ fn render_manifest(manifest: &Path, layout: &Layout, jobs: Option<usize>) -> Out
     render_planned(planned, layout, jobs)
 }
 
-/// Builds every planned job (`oss_compile::batch`, in parallel), prints the findings in plan
-/// order, and writes each bundle into `out/<dir>` only when every one built. A plan whose
-/// text was refused before parsing (not UTF-8, too large) carries that failure, reported with
-/// the builds' findings.
 /// Where `ossc render` writes, and how.
 struct Layout<'a> {
     out: &'a Path,
@@ -850,6 +846,17 @@ struct Layout<'a> {
     files: bool,
 }
 
+/// One bundle of `ossc render`, ready to write: a directory as `ossc build -o` writes it, or
+/// one multi-document file (`--layout files`).
+enum Output {
+    Dir(PathBuf, Vec<(String, String)>),
+    File(PathBuf, String),
+}
+
+/// Builds every planned job (`oss_compile::batch`, in parallel), prints the findings in plan
+/// order, and writes each bundle into `out/<dir>` only when every one built. A plan whose
+/// text was refused before parsing (not UTF-8, too large) carries that failure, reported with
+/// the builds' findings.
 fn render_planned(
     planned: Vec<(String, Result<oss_compile::batch::Job, oss_spec::Failure>)>,
     layout: &Layout,
@@ -858,13 +865,13 @@ fn render_planned(
     let out = layout.out;
     let threads = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
     let mut batch = Vec::with_capacity(planned.len());
-    let mut dirs = Vec::with_capacity(planned.len());
+    let mut job_dirs = Vec::with_capacity(planned.len());
     let mut refused = Vec::with_capacity(planned.len());
     for (dir, plan) in planned {
-        dirs.push(dir);
         match plan {
             Ok(job) => {
                 batch.push(job);
+                job_dirs.push(dir);
                 refused.push(None);
             }
             Err(f) => refused.push(Some(f)),
@@ -875,7 +882,6 @@ fn render_planned(
     // build each again and write its bundle as soon as it is built (builds are deterministic,
     // so the second pass builds what the first checked). Staging bundles on disk and moving
     // them into place instead cost 3 to 6 times the CPU in file-system work (docs/performance.md).
-    let dirs_of_jobs: Vec<&String> = dirs.iter().zip(&refused).filter(|(_, r)| r.is_none()).map(|(d, _)| d).collect();
     let checked = oss_compile::batch::build_each(&batch, &input::FsResolver, threads, |_, built| {
         // the sources are kept only when there is something to show in them
         let sources = if built.diagnostics.is_empty() { oss_spec::Sources::new() } else { built.sources };
@@ -902,71 +908,66 @@ fn render_planned(
     // machines, two threads creating files at once cost five times the kernel time of one
     // (1000 services: 6.6 s of system time against 1.2 s). A bounded channel between them
     // keeps at most a few bundles in memory.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(PathBuf, String)>)>(threads * 2);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Output>>(threads * 2);
     let written = std::thread::scope(|s| {
         s.spawn(move || {
             oss_compile::batch::build_each(&batch, &input::FsResolver, threads, |i, built| {
-                let mut files = Vec::new();
-                for (cluster, bundle) in &built.bundles {
-                    let target = match cluster {
-                        Some(c) => out.join(dirs_of_jobs[i]).join(c),
-                        None => out.join(dirs_of_jobs[i]),
-                    };
-                    if layout.files {
-                        // appended, not `with_extension`: a name may hold dots of its own
-                        let mut file = target.into_os_string();
-                        file.push(".yaml");
-                        files.push((PathBuf::from(file), bundle.to_yaml()));
-                    } else {
-                        let objects: Vec<(PathBuf, String)> =
-                            bundle.to_files().into_iter().map(|(name, text)| (target.join(name), text)).collect();
-                        files.push((target, String::new()));
-                        files.extend(objects);
-                    }
-                }
+                let outputs = built
+                    .bundles
+                    .iter()
+                    .map(|(cluster, bundle)| {
+                        let target = match cluster {
+                            Some(c) => out.join(&job_dirs[i]).join(c),
+                            None => out.join(&job_dirs[i]),
+                        };
+                        if layout.files {
+                            // appended, not `with_extension`: a name may hold dots of its own
+                            let mut file = target.into_os_string();
+                            file.push(".yaml");
+                            Output::File(PathBuf::from(file), bundle.to_yaml())
+                        } else {
+                            Output::Dir(target, bundle.to_files())
+                        }
+                    })
+                    .collect();
                 // the writer stops taking only after a write failed; the rest is then moot
-                let _ = tx.send((i, files));
+                let _ = tx.send(outputs);
             })
         });
-        let mut result = Ok(());
-        for (_, files) in rx {
-            if result.is_ok() {
-                result = write_planned(&files, layout.files);
+        let mut result = Outcome::Ok;
+        for outputs in rx {
+            for output in outputs {
+                if matches!(result, Outcome::Ok) {
+                    result = match output {
+                        Output::Dir(dir, files) => write_dir(&dir, &files),
+                        Output::File(file, text) => write_file(&file, &text),
+                    };
+                }
             }
         }
         result
     });
-    if let Err(e) = written {
-        return Outcome::Failed(e);
+    if !matches!(written, Outcome::Ok) {
+        return written;
     }
     let _ = writeln!(std::io::stderr(), "{} spec(s) rendered into {}", results.len(), out.display());
     Outcome::Ok
 }
 
-/// Writes one spec's output of `ossc render`. With `--layout files`, each entry is a bundle
-/// file; else an entry with empty text is a bundle directory (cleared of what an earlier build
-/// wrote there, as `ossc build -o` does) and the entries after it are its files.
-fn write_planned(files: &[(PathBuf, String)], single: bool) -> Result<(), String> {
-    for (path, text) in files {
-        let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
-        if single {
-            std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).map_err(fail)?;
-            std::fs::write(path, text).map_err(fail)?;
-        } else if text.is_empty() {
-            std::fs::create_dir_all(path).map_err(fail)?;
-            remove_generated(path);
-        } else {
-            std::fs::write(path, text).map_err(fail)?;
-        }
+/// Writes a file, making its directory first.
+fn write_file(file: &Path, text: &str) -> Outcome {
+    match std::fs::create_dir_all(file.parent().unwrap_or(Path::new("."))).and_then(|()| std::fs::write(file, text)) {
+        Ok(()) => Outcome::Ok,
+        Err(e) => Outcome::Failed(format!("cannot write `{}`: {e}", file.display())),
     }
-    Ok(())
 }
 
 /// `ossc krm`: one KRM function call. The spec is built exactly as `ossc build` builds it;
 /// findings go to stderr (kustomize shows them) with exit 1.
 fn krm() -> Outcome {
-    let limit = oss_spec::repository::LIMITS.max_bytes;
-    let text = match input::read_file_limited(Path::new("-"), limit) {
+    // a ResourceList may be as large as a repository manifest
+    let limits = oss_spec::repository::LIMITS;
+    let text = match input::read_file_limited(Path::new("-"), limits.max_bytes) {
         Ok(t) => t,
         Err(InputError::Io(e)) => return Outcome::Failed(e),
         Err(InputError::Refused(f)) => {
@@ -974,7 +975,6 @@ fn krm() -> Outcome {
             return Outcome::Findings;
         }
     };
-    let limits = oss_spec::Limits { max_bytes: limit, max_nodes: 2_000_000, max_scalar_bytes: limit, ..oss_spec::Limits::default() };
     let list = match oss_spec::yaml::parse_objects(&text, &limits) {
         Ok(mut docs) if docs.len() == 1 => docs.remove(0),
         Ok(docs) => return Outcome::Failed(format!("ossc krm reads one ResourceList on stdin, got {} documents", docs.len())),
@@ -999,9 +999,12 @@ fn krm() -> Outcome {
     }
 }
 
-/// Removes what an earlier `ossc build -o` wrote into `dir`: numbered object files and
-/// kustomization.yaml; anything else stays.
-fn remove_generated(dir: &Path) {
+/// Writes a bundle directory, replacing what an earlier build wrote there (numbered object
+/// files and kustomization.yaml) and leaving anything else alone.
+fn write_dir(dir: &Path, files: &[(String, String)]) -> Outcome {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return Outcome::Failed(format!("cannot create `{}`: {e}", dir.display()));
+    }
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -1013,15 +1016,6 @@ fn remove_generated(dir: &Path) {
             }
         }
     }
-}
-
-/// Writes a bundle directory, replacing what an earlier build wrote there (numbered object
-/// files and kustomization.yaml) and leaving anything else alone.
-fn write_dir(dir: &Path, files: &[(String, String)]) -> Outcome {
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        return Outcome::Failed(format!("cannot create `{}`: {e}", dir.display()));
-    }
-    remove_generated(dir);
     for (name, text) in files {
         if let Err(e) = std::fs::write(dir.join(name), text) {
             return Outcome::Failed(format!("cannot write `{}`: {e}", dir.join(name).display()));

@@ -476,6 +476,21 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<String, String> {
     out
 }
 
+/// `dir` of a rendered tree `got` holds exactly the files `ossc build ARGS -o SINGLE` writes.
+fn assert_rendered_as_built(got: &std::collections::BTreeMap<String, String>, dir: &str, args: &[&str], single: &Path) {
+    let mut argv = vec!["build"];
+    argv.extend(args);
+    argv.extend(["-o", single.to_str().unwrap()]);
+    let b = ossc(&argv);
+    assert!(b.status.success(), "{}", stderr(&b));
+    let want = tree(single);
+    assert!(!want.is_empty());
+    for (file, text) in &want {
+        assert_eq!(got.get(&format!("{dir}/{file}")), Some(text), "{dir}/{file}");
+    }
+    assert_eq!(got.keys().filter(|k| k.starts_with(&format!("{dir}/"))).count(), want.len(), "{dir}");
+}
+
 #[test]
 fn render_builds_many_specs_exactly_as_single_builds() {
     // A small repository: two overlays in nested directories, a catalog name, flags for all.
@@ -496,14 +511,7 @@ fn render_builds_many_specs_exactly_as_single_builds() {
         [("team-a/db", root.join("team-a/db.yaml")), ("team-b/cache/valkey", root.join("team-b/cache/valkey.yml")), ("etcd", "etcd".into())]
     {
         let single = root.parent().unwrap().join("render-single").join(dir);
-        let b = ossc(&["build", spec.to_str().unwrap(), "-o", single.to_str().unwrap(), "-n", "prod", "--set", "capacity.cpu=2"]);
-        assert!(b.status.success(), "{}", stderr(&b));
-        let want = tree(&single);
-        assert!(!want.is_empty());
-        for (file, text) in &want {
-            assert_eq!(got.get(&format!("{dir}/{file}")), Some(text), "{dir}/{file}");
-        }
-        assert_eq!(got.keys().filter(|k| k.starts_with(&format!("{dir}/"))).count(), want.len(), "{dir}");
+        assert_rendered_as_built(&got, dir, &[spec.to_str().unwrap(), "-n", "prod", "--set", "capacity.cpu=2"], &single);
     }
     // Rendering again into the same place (the output inside the repository) changes nothing.
     let o = ossc(&["render", root.to_str().unwrap(), "etcd", "-o", out.to_str().unwrap(), "-n", "prod", "--set", "capacity.cpu=2"]);
@@ -549,18 +557,8 @@ fn render_manifest_builds_each_service_for_its_cluster_namespace_and_target() {
         ("shared/etcd", vec!["etcd".into(), "--target".into(), "eks".into()]),
     ];
     for (dir, args) in cases {
-        let single = root.join("single").join(dir);
-        let mut argv: Vec<&str> = vec!["build"];
-        argv.extend(args.iter().map(String::as_str));
-        argv.extend(["-o", single.to_str().unwrap()]);
-        let b = ossc(&argv);
-        assert!(b.status.success(), "{}", stderr(&b));
-        let want = tree(&single);
-        assert!(!want.is_empty());
-        for (file, text) in &want {
-            assert_eq!(got.get(&format!("{dir}/{file}")), Some(text), "{dir}/{file}");
-        }
-        assert_eq!(got.keys().filter(|k| k.starts_with(&format!("{dir}/"))).count(), want.len(), "{dir}");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_rendered_as_built(&got, dir, &args, &root.join("single").join(dir));
     }
     assert!(got.keys().any(|k| k.starts_with("eu/orders-db/") && got[k].contains("namespace: orders")));
     // `--layout files`: one file per service, byte-identical to `ossc build`'s stdout
@@ -580,13 +578,13 @@ fn render_manifest_reports_every_finding_located_in_it() {
     std::fs::create_dir_all(&root).unwrap();
     let manifest = root.join("repo.yaml");
     let out = root.join("out");
+    // a manifest of these services, rendered
+    let render = |services: &str| {
+        std::fs::write(&manifest, format!("apiVersion: openservice.dev/v1alpha1\nkind: Repository\nservices:\n{services}")).unwrap();
+        ossc(&["render", "-m", manifest.to_str().unwrap(), "-o", out.to_str().unwrap()])
+    };
     // the manifest's own findings, all at once
-    std::fs::write(
-        &manifest,
-        "apiVersion: openservice.dev/v1alpha1\nkind: Repository\nservices:\n  - spec: etcd\n    cluster: eu\n  - spec: etcd\n    namespce: x\n  - spec: etcd\n  - spec: ./x/etcd.yaml\n",
-    )
-    .unwrap();
-    let o = ossc(&["render", "-m", manifest.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = render("  - spec: etcd\n    cluster: eu\n  - spec: etcd\n    namespce: x\n  - spec: etcd\n  - spec: ./x/etcd.yaml\n");
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("repo.yaml:9:11: error[OSS012]: `services.2` and `services.3` are both written to `etcd`"), "{err}");
@@ -596,21 +594,14 @@ fn render_manifest_reports_every_finding_located_in_it() {
         assert!(err.contains(want), "missing {want:?} in {err}");
     }
     // specs that cannot be read: every one, at the line that names it (exit 2, an I/O error)
-    std::fs::write(
-        &manifest,
-        "apiVersion: openservice.dev/v1alpha1\nkind: Repository\nservices:\n  - spec: ./gone.yaml\n  - spec: postgress\n",
-    )
-    .unwrap();
-    let o = ossc(&["render", "-m", manifest.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = render("  - spec: ./gone.yaml\n  - spec: postgress\n");
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("repo.yaml:4:11: error[OSS020]: cannot read") && err.contains("repo.yaml:5:11: error[OSS020]"), "{err}");
     assert!(err.contains("did you mean `postgres`"), "{err}");
     // a spec's own findings come with the spec's file and line, and nothing is written
     std::fs::write(root.join("bad.yaml"), "extends: etcd\ncapacity: {cpu: lots}\n").unwrap();
-    std::fs::write(&manifest, "apiVersion: openservice.dev/v1alpha1\nkind: Repository\nservices:\n  - spec: bad.yaml\n  - spec: etcd\n")
-        .unwrap();
-    let o = ossc(&["render", "-m", manifest.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = render("  - spec: bad.yaml\n  - spec: etcd\n");
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bad.yaml:2:") && stderr(&o).contains("nothing written"), "{}", stderr(&o));
     assert!(!out.exists());

@@ -550,7 +550,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
         // The monitoring namespace of the spec, and with GMP the namespace of its managed
         // collectors (they scrape the pods from there).
         let mut scrapers = vec![cx.spec.access.monitoring_namespace.clone()];
-        if cx.monitoring == Monitoring::GoogleManagedPrometheus && !scrapers.iter().any(|n| n == monitoring::GMP_NAMESPACE) {
+        if cx.monitoring == Monitoring::GoogleManagedPrometheus && scrapers[0] != monitoring::GMP_NAMESPACE {
             scrapers.push(monitoring::GMP_NAMESPACE.to_owned());
         }
         ingress.push(NetworkPolicyIngressRule {
