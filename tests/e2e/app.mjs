@@ -24,6 +24,17 @@ function check(ok, what) {
 
 const byId = (id) => `[id="${id}"]`;
 
+// Goes to a service's page and waits until that service's form is shown: after a hash change the
+// previous service's form stays in the page until the new one has been fetched and rendered, so
+// waiting for a field alone can read the old service's form.
+async function openService(page, name) {
+  await page.goto(`${base}/#/s/${name}`);
+  await page.waitForFunction((n) => {
+    const crumbs = document.querySelector("nav.crumbs");
+    return crumbs && crumbs.textContent.endsWith(` / ${n}`) && document.querySelector('[id="f-redundancy.replicas"]');
+  }, name);
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
@@ -115,14 +126,12 @@ try {
   check(clip === "ossc build cassandra --set redundancy.replicas=5", `the clipboard holds the command (${clip})`);
 
   // The form shows the service's own rules: postgres runs one instance and does not autoscale.
-  await page.goto(`${base}/#/s/postgres`);
-  await page.waitForSelector(byId("f-redundancy.replicas"));
+  await openService(page, "postgres");
   const counts = await page.$$eval(`${byId("f-redundancy.replicas")} option`, (os) => os.map((o) => o.value));
   check(JSON.stringify(counts) === JSON.stringify(["1"]), `postgres offers only its own replica counts (${counts})`);
   check(await page.$eval(byId("f-scaling.autoscale.min"), (el) => el.disabled), "postgres's autoscaling inputs are disabled");
   check((await page.textContent(`#d-scaling\\.autoscale\\.min`)).includes("cannot be scaled automatically"), "the page says why autoscaling is off");
-  await page.goto(`${base}/#/s/zookeeper`);
-  await page.waitForSelector(byId("f-redundancy.replicas"));
+  await openService(page, "zookeeper");
   const odd = await page.$$eval(`${byId("f-redundancy.replicas")} option`, (os) => os.map((o) => o.value));
   check(JSON.stringify(odd) === JSON.stringify(["1", "3", "5", "7"]), `zookeeper offers odd server counts only (${odd})`);
 
