@@ -189,6 +189,12 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
     if let Some(limit) = drain_limit(s) {
         let _ = writeln!(o, "disruption: {limit}");
     }
+    if !s.runtime.bootstrap.is_empty() {
+        let _ = writeln!(o, "bootstrap (a Job each, after install):");
+        for step in &s.runtime.bootstrap {
+            let _ = writeln!(o, "  {}: {}", step.name, step.description.as_deref().unwrap_or("(no description)").trim());
+        }
+    }
     if let Some(ha) = &s.function.high_availability {
         let _ = writeln!(o, "\nhigh availability:\n  {}", ha.trim());
     }
@@ -279,6 +285,9 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         }
         if let Some(limit) = drain_limit(s) {
             let _ = writeln!(o, "- disruption: {limit}");
+        }
+        for step in &s.runtime.bootstrap {
+            let _ = writeln!(o, "- bootstrap `{}`: {}", step.name, step.description.as_deref().unwrap_or("(no description)").trim());
         }
         for (name, k) in &s.knobs {
             let _ = writeln!(o, "- knob `{name}` ({}): {}", knob_line(k), k.description);

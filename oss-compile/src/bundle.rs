@@ -8,7 +8,7 @@ use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, Val
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, Secret, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -36,6 +36,8 @@ pub enum Kind {
     Role,
     /// `rbac.authorization.k8s.io/v1/RoleBinding`.
     RoleBinding,
+    /// `v1/ConfigMap`: the service's configuration files (`runtime.files`).
+    ConfigMap,
     /// `v1/Secret`: only the binding of a service without credentials (no secret value).
     Secret,
     /// `batch/v1/Job`: the credentials generator, before the workloads that wait for its Secret.
@@ -71,6 +73,7 @@ impl Kind {
         Kind::ServiceAccount,
         Kind::Role,
         Kind::RoleBinding,
+        Kind::ConfigMap,
         Kind::Secret,
         Kind::Job,
         Kind::Service,
@@ -97,6 +100,7 @@ pub enum Object {
     ServiceAccount(ServiceAccount),
     Role(Role),
     RoleBinding(RoleBinding),
+    ConfigMap(ConfigMap),
     Secret(Secret),
     Job(Job),
     Service(Service),
@@ -117,6 +121,7 @@ macro_rules! each_object {
             Object::Namespace($x) => $e,
             Object::ValidatingAdmissionPolicy($x) => $e,
             Object::ValidatingAdmissionPolicyBinding($x) => $e,
+            Object::ConfigMap($x) => $e,
             Object::Secret($x) => $e,
             Object::Job($x) => $e,
             Object::ResourceQuota($x) => $e,
@@ -145,6 +150,7 @@ impl Object {
             Object::Namespace(_) => Kind::Namespace,
             Object::ValidatingAdmissionPolicy(_) => Kind::ValidatingAdmissionPolicy,
             Object::ValidatingAdmissionPolicyBinding(_) => Kind::ValidatingAdmissionPolicyBinding,
+            Object::ConfigMap(_) => Kind::ConfigMap,
             Object::Secret(_) => Kind::Secret,
             Object::Job(_) => Kind::Job,
             Object::ResourceQuota(_) => Kind::ResourceQuota,
@@ -185,6 +191,7 @@ impl Object {
             Kind::Namespace => Object::Namespace(serde_json::from_value(v)?),
             Kind::ValidatingAdmissionPolicy => Object::ValidatingAdmissionPolicy(serde_json::from_value(v)?),
             Kind::ValidatingAdmissionPolicyBinding => Object::ValidatingAdmissionPolicyBinding(serde_json::from_value(v)?),
+            Kind::ConfigMap => Object::ConfigMap(serde_json::from_value(v)?),
             Kind::Secret => Object::Secret(serde_json::from_value(v)?),
             Kind::Job => Object::Job(serde_json::from_value(v)?),
             Kind::ResourceQuota => Object::ResourceQuota(serde_json::from_value(v)?),

@@ -129,9 +129,24 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         for m in &rt.secret_mounts {
             let secret = expand(cx, &m.secret, index, &mut unsupported);
             mounts.push(format!("./secrets/{secret}:{}:ro", m.path));
+            if !m.items.is_empty() || m.private {
+                unsupported.push(format!(
+                    "the file names and mode of secret mount {} (the directory ./secrets/{secret} is mounted as it is: name and chmod its files yourself)",
+                    m.path
+                ));
+            }
         }
         if !mounts.is_empty() {
             s.insert("volumes".into(), json!(mounts));
+        }
+        if !rt.files.is_empty() {
+            let configs: Vec<Value> = rt
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| json!({"source": format!("{}-file{i}", cx.name), "target": f.path.as_str(), "mode": 0o444}))
+                .collect();
+            s.insert("configs".into(), Value::Array(configs));
         }
         if !tmpfs.is_empty() {
             s.insert("tmpfs".into(), json!(tmpfs));
@@ -207,6 +222,37 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
             services.insert(format!("{svc_name}-exporter"), Value::Object(x));
         }
     }
+    // Bootstrap steps: one-shot services, retried until they succeed, started with the service.
+    for step in rt.bootstrap.iter().filter(|_| running) {
+        let svc_name = format!("{}-bootstrap-{}", cx.name, step.name);
+        let mut b = Map::new();
+        let (image, user, group) = step.identity(rt);
+        b.insert("image".into(), json!(image.as_str()));
+        let run: Vec<String> = step.run.iter().map(|a| expand(cx, a, 0, &mut unsupported)).collect();
+        b.insert("entrypoint".into(), json!(run));
+        let mut env = Map::new();
+        env.insert("HOME".into(), json!("/tmp"));
+        for (k, v) in &step.env {
+            match v {
+                EnvValue::Value(t) => {
+                    env.insert(k.to_string(), json!(expand(cx, t, 0, &mut unsupported)));
+                }
+                EnvValue::Secret { secret_key_ref } => {
+                    from_env.push((svc_name.clone(), k.to_string(), secret_key_ref.key.clone(), secret_key_ref.name.clone()));
+                }
+            }
+        }
+        b.insert("environment".into(), Value::Object(env));
+        b.insert("user".into(), json!(format!("{user}:{group}")));
+        b.insert("read_only".into(), json!(true));
+        b.insert("tmpfs".into(), json!(["/tmp"]));
+        b.insert("cap_drop".into(), json!(["ALL"]));
+        b.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+        b.insert("restart".into(), json!("on-failure"));
+        let first = if stateful { format!("{}-0", cx.name) } else { cx.name.clone() };
+        b.insert("depends_on".into(), json!([first]));
+        services.insert(svc_name, Value::Object(b));
+    }
     let mut not_expressed =
         vec!["PodDisruptionBudget", "NetworkPolicy (every service on the network can connect)", "spread over nodes and zones"];
     if spec.scaling.autoscale.is_some() {
@@ -236,6 +282,15 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     // to start without them rather than running the software without its credentials.
     let mut services = Value::Object(services);
     escape_dollars(&mut services);
+    // The files as Compose configs with inline content (Compose 2.23+), `$` escaped likewise.
+    let mut configs = Value::Object(
+        rt.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("{}-file{i}", cx.name), json!({"content": crate::lower::expand_plain(cx, &f.content)})))
+            .collect(),
+    );
+    escape_dollars(&mut configs);
     for (svc, key, secret_key, secret) in from_env {
         let secret = expand(cx, &secret, 0, &mut unsupported);
         let env = services.get_mut(&svc).and_then(Value::as_object_mut).map(|s| s.entry("environment").or_insert_with(|| json!({})));
@@ -265,6 +320,9 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     file.insert("services".into(), services);
     if !volumes.is_empty() {
         file.insert("volumes".into(), Value::Object(volumes));
+    }
+    if !rt.files.is_empty() {
+        file.insert("configs".into(), configs);
     }
     ComposeFile { yaml: crate::emit::to_yaml(&Value::Object(file)), warnings }
 }

@@ -397,6 +397,17 @@ pub fn connect(cx: &Context) -> String {
             );
         }
     }
+    if !s.runtime.bootstrap.is_empty() {
+        let names: Vec<&str> = s.runtime.bootstrap.iter().map(|b| b.name.as_str()).collect();
+        let _ = writeln!(o, "bootstrap {} (a Job each): clients are served once they complete:", names.join(", "));
+        let _ = writeln!(
+            o,
+            "          kubectl -n {} wait --for=condition=complete job -l app.kubernetes.io/instance={},app.kubernetes.io/name={}",
+            cx.namespace,
+            cx.name,
+            crate::bootstrap::POD_NAME_LABEL
+        );
+    }
     if let Some(sec) = &s.function.security {
         let _ = writeln!(o, "\nsecurity: {}", sec.split_whitespace().collect::<Vec<_>>().join(" "));
     }
@@ -405,7 +416,7 @@ pub fn connect(cx: &Context) -> String {
 
 /// FNV-1a, 64 bits: a stable content hash for the Job's name (a Job's pod template is
 /// immutable, so a changed script is a new Job).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 

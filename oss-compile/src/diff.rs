@@ -194,7 +194,12 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
     }
     for (k, o) in &old_map {
         let Some(n) = new_map.get(k) else {
-            let (class, note) = match k.0.as_str() {
+            let pruned = format!(
+                "deleted when pruned (Argo CD, Flux, `kubectl apply --prune -n {} -l app.kubernetes.io/part-of={}`); a Job that ran once (an earlier credentials or bootstrap Job) may also simply be deleted",
+                o["metadata"]["namespace"].as_str().unwrap_or("default"),
+                o["metadata"]["labels"]["app.kubernetes.io/part-of"].as_str().unwrap_or_default()
+            );
+            let (class, note): (Class, &str) = match k.0.as_str() {
                 "Namespace" => (
                     Class::Destructive,
                     "deleting the namespace deletes everything in it, claims and their data included; remove it by hand only when that is meant",
@@ -204,7 +209,7 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
                     Class::UnsafeForQuorum,
                     "deleting the workload stops every replica at once (claims are kept); stop it with `lifecycle.state: stopped` instead",
                 ),
-                _ => (Class::Safe, "deleted when pruned (Argo CD, Flux, `kubectl apply --prune`)"),
+                _ => (Class::Safe, pruned.as_str()),
             };
             out.push(Change {
                 object: label(k),

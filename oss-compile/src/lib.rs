@@ -6,6 +6,7 @@
 //! spec and options give the same bytes on every machine.
 
 pub mod batch;
+pub mod bootstrap;
 pub mod bundle;
 pub mod compose;
 pub mod context;

@@ -27,10 +27,10 @@ use k8s_openapi::api::apps::v1::{
 use k8s_openapi::api::autoscaling::v2::{CrossVersionObjectReference, HorizontalPodAutoscaler};
 use k8s_openapi::api::core::v1::ResourceQuota;
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction, Lifecycle, LifecycleHandler,
-    Namespace, ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SecretKeySelector, SecretVolumeSource, Service, ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction,
-    Volume, VolumeMount, VolumeResourceRequirements,
+    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
+    KeyToPath, Lifecycle, LifecycleHandler, Namespace, ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, SecretVolumeSource, Service, ServiceAccount, ServicePort, ServiceSpec,
+    TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
@@ -76,6 +76,12 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.push(Object::Job(g.job));
     }
     objects.extend(crate::credentials::plain_binding(cx).into_iter().map(Object::Secret));
+    // A stopped service cannot be bootstrapped: its steps come back with it.
+    if running {
+        let (jobs, policy) = crate::bootstrap::objects(cx);
+        objects.extend(policy.map(Object::NetworkPolicy));
+        objects.extend(jobs.into_iter().map(Object::Job));
+    }
     if spec.capacity.quota {
         objects.push(Object::ResourceQuota(ResourceQuota {
             metadata: meta(cx, &cx.name, "server"),
@@ -85,6 +91,7 @@ pub fn lower(cx: &Context) -> Vec<Object> {
     }
     objects.push(Object::NetworkPolicy(network_policy(cx)));
     objects.push(Object::ServiceAccount(service_account(cx)));
+    objects.extend(files_config_map(cx).map(Object::ConfigMap));
     if !spec.access.operators.is_empty() {
         let (role, binding) = operator_rbac(cx);
         objects.push(Object::Role(role));
@@ -344,6 +351,46 @@ fn meta(cx: &Context, name: &str, component: &str) -> ObjectMeta {
     }
 }
 
+/// Name of the volume holding `runtime.files`.
+const FILES_VOLUME: &str = "files";
+/// Pod-template annotation carrying a hash of `runtime.files`.
+pub const FILES_ANNOTATION: &str = "openservice.dev/files-hash";
+
+fn files_config_map_name(cx: &Context) -> String {
+    format!("{}-files", cx.name)
+}
+
+/// The ConfigMap key of file `index`: its index and base name, made a valid key.
+fn file_key(index: usize, path: &str) -> String {
+    let base = path.rsplit('/').next().unwrap_or_default();
+    let clean: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let mut key = format!("{index}-{clean}");
+    key.truncate(253);
+    key
+}
+
+/// The files with their references filled in, as ConfigMap data (key order = declaration).
+fn files_data(cx: &Context) -> BTreeMap<String, String> {
+    cx.spec.runtime.files.iter().enumerate().map(|(i, f)| (file_key(i, f.path.as_str()), expand_plain(cx, &f.content))).collect()
+}
+
+fn files_hash(cx: &Context) -> Option<String> {
+    if cx.spec.runtime.files.is_empty() {
+        return None;
+    }
+    let text: String = files_data(cx).iter().map(|(k, v)| format!("{k}\n{}\n{v}\n", v.len())).collect();
+    Some(format!("{:016x}", crate::credentials::fnv1a(text.as_bytes())))
+}
+
+/// The ConfigMap of `runtime.files`, when there are any.
+fn files_config_map(cx: &Context) -> Option<ConfigMap> {
+    (!cx.spec.runtime.files.is_empty()).then(|| ConfigMap {
+        metadata: meta(cx, &files_config_map_name(cx), "server"),
+        data: Some(files_data(cx)),
+        ..ConfigMap::default()
+    })
+}
+
 /// The label a consumer sets on the namespace to delete it, and the data with it, in one go.
 pub const DELETE_DATA_LABEL: &str = "openservice.dev/delete-data";
 
@@ -441,6 +488,13 @@ fn protocol(p: Protocol) -> String {
 /// itself the source directory's owner and times, which a non-root user may not do to a volume
 /// root it does not own (the kubelet makes it root's, group fsGroup), so the copy failed on a
 /// real node and the pod never started (found by the node tier).
+/// Copies a Secret volume's files (`source`: its keys are links into `..data`, which `cp`
+/// follows) into `target`, readable by their owner only.
+fn private_copy_command(source: &str, target: &str) -> String {
+    let (s, t) = (crate::shell::quote(source), crate::shell::quote(target));
+    format!("for f in {s}/*; do cp \"$f\" {t}/ && chmod 0400 {t}/\"$(basename \"$f\")\" || exit 1; done")
+}
+
 fn seed_command(source: &str, target: &str) -> String {
     let (s, t) = (crate::shell::quote(source), crate::shell::quote(target));
     format!("for f in {s}/* {s}/.[!.]* {s}/..?*; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then cp -a \"$f\" {t}/ || exit 1; fi; done")
@@ -544,6 +598,15 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
                 })
                 .collect()
         };
+        let mut from = from;
+        if !cx.spec.runtime.bootstrap.is_empty() && !cx.spec.access.clients.is_empty() {
+            // The bootstrap steps are clients too (without listed clients, every pod of the
+            // namespace is admitted already).
+            from.push(NetworkPolicyPeer {
+                pod_selector: Some(LabelSelector { match_labels: Some(crate::bootstrap::pod_selector(cx)), ..LabelSelector::default() }),
+                ..NetworkPolicyPeer::default()
+            });
+        }
         ingress.push(NetworkPolicyIngressRule { from: Some(from), ports: Some(endpoints) });
     }
     if let Some(m) = &cx.spec.runtime.metrics {
@@ -755,16 +818,55 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     }
     for (i, m) in rt.secret_mounts.iter().enumerate() {
         let name = format!("secret{i}");
+        if m.private {
+            // The Secret's files are root's, readable through the pod's group: an init container
+            // copies them, as the service's user, into a memory volume that only it may read.
+            let copy = format!("private{i}");
+            volumes.push(Volume {
+                name: copy.clone(),
+                empty_dir: Some(EmptyDirVolumeSource { medium: Some("Memory".to_owned()), size_limit: Some(Quantity("1Mi".to_owned())) }),
+                ..Volume::default()
+            });
+            let (src, dst) = (format!("/ossc-secret/{name}"), format!("/ossc-private/{copy}"));
+            seed_script.push(private_copy_command(&src, &dst));
+            seed_mounts.push(VolumeMount { name: name.clone(), mount_path: src, read_only: Some(true), ..VolumeMount::default() });
+            seed_mounts.push(VolumeMount { name: copy.clone(), mount_path: dst, ..VolumeMount::default() });
+            mounts.push(VolumeMount { name: copy, mount_path: m.path.to_string(), read_only: Some(true), ..VolumeMount::default() });
+        }
         volumes.push(Volume {
             name: name.clone(),
             secret: Some(SecretVolumeSource {
                 secret_name: Some(expand_plain(cx, &m.secret)),
                 default_mode: Some(0o440),
+                items: (!m.items.is_empty())
+                    .then(|| m.items.iter().map(|it| KeyToPath { key: it.key.clone(), path: it.path.clone(), mode: None }).collect()),
                 ..SecretVolumeSource::default()
             }),
             ..Volume::default()
         });
-        mounts.push(VolumeMount { name, mount_path: m.path.to_string(), read_only: Some(true), ..VolumeMount::default() });
+        if !m.private {
+            mounts.push(VolumeMount { name, mount_path: m.path.to_string(), read_only: Some(true), ..VolumeMount::default() });
+        }
+    }
+    if !rt.files.is_empty() {
+        volumes.push(Volume {
+            name: FILES_VOLUME.to_owned(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: files_config_map_name(cx),
+                default_mode: Some(0o444),
+                ..ConfigMapVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+        for (i, f) in rt.files.iter().enumerate() {
+            mounts.push(VolumeMount {
+                name: FILES_VOLUME.to_owned(),
+                mount_path: f.path.to_string(),
+                sub_path: Some(file_key(i, f.path.as_str())),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            });
+        }
     }
     let resources = {
         let r = BTreeMap::from([
@@ -883,7 +985,15 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(cx.labels("server")),
-            annotations: Some(BTreeMap::from([(RESTART_ANNOTATION.to_owned(), spec.lifecycle.restart_generation.to_string())])),
+            annotations: Some({
+                let mut a = BTreeMap::from([(RESTART_ANNOTATION.to_owned(), spec.lifecycle.restart_generation.to_string())]);
+                // Files are mounted by subPath, which a running container never sees change:
+                // a hash of them in the template rolls the pods when they do.
+                if let Some(hash) = files_hash(cx) {
+                    a.insert(FILES_ANNOTATION.to_owned(), hash);
+                }
+                a
+            }),
             ..ObjectMeta::default()
         }),
         spec: Some(PodSpec {
@@ -956,12 +1066,7 @@ pub fn probe(check: &Check) -> Probe {
     }
 }
 
-const POD_FIELDS: &[(Reference, &str, &str)] = &[
-    (Reference::PodName, "OSS_POD_NAME", "metadata.name"),
-    (Reference::PodNamespace, "OSS_POD_NAMESPACE", "metadata.namespace"),
-    (Reference::PodIp, "OSS_POD_IP", "status.podIP"),
-    (Reference::PodIndex, "OSS_POD_INDEX", "metadata.labels['apps.kubernetes.io/pod-index']"),
-];
+use oss_spec::template::POD_FIELDS;
 
 /// Expands `${...}` in env and args. References to the pod become `$(OSS_POD_*)` (Kubernetes
 /// expands them from downward-API variables defined first); everything else is a literal.

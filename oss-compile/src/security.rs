@@ -66,18 +66,25 @@ pub const ALL_SKIPS: &[Skip] = &[
 /// The skips that apply to this spec's workload on `target`.
 #[must_use]
 pub fn checkov_skips(spec: &Spec, target: crate::target::Target) -> Vec<&'static Skip> {
+    let secret = |v: &oss_spec::model::EnvValue| matches!(v, oss_spec::model::EnvValue::Secret { .. });
+    let secret_env = spec.runtime.env.values().any(secret)
+        || spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()).is_some_and(|e| e.env.values().any(secret));
+    skips_for(spec.runtime.image.has_digest(), spec.runtime.user, target, secret_env)
+}
+
+/// The skips that apply on `target` to a pod of an image (pinned by digest or not) run as
+/// `user`, whose environment takes a Secret's key when `secret_env` (the workload, a
+/// bootstrap step).
+#[must_use]
+pub fn skips_for(digest: bool, user: u32, target: crate::target::Target, secret_env: bool) -> Vec<&'static Skip> {
     let fixed = target.fixed_ids();
     ALL_SKIPS
         .iter()
         .filter(|s| match (s.id, s.reason.starts_with("OpenShift")) {
-            ("CKV_K8S_40", false) => fixed && spec.runtime.user < 10_000,
+            ("CKV_K8S_40", false) => fixed && user < 10_000,
             ("CKV_K8S_40", true) => !fixed,
-            ("CKV_K8S_43" | "CKV_K8S_15", _) => !spec.runtime.image.has_digest(),
-            ("CKV_K8S_35", _) => {
-                let secret = |v: &oss_spec::model::EnvValue| matches!(v, oss_spec::model::EnvValue::Secret { .. });
-                spec.runtime.env.values().any(secret)
-                    || spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()).is_some_and(|e| e.env.values().any(secret))
-            }
+            ("CKV_K8S_43" | "CKV_K8S_15", _) => !digest,
+            ("CKV_K8S_35", _) => secret_env,
             _ => false,
         })
         .collect()

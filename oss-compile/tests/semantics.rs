@@ -161,10 +161,11 @@ fn quota_is_sized_to_the_largest_the_service_grows_to() {
     let Some(Object::ResourceQuota(q)) = b.first(Kind::ResourceQuota) else { panic!("no quota") };
     let hard = q.spec.as_ref().unwrap().hard.as_ref().unwrap();
     let get = |k: &str| hard[k].0.clone();
-    // 5 pods of cassandra (2 CPU, 4Gi) plus the exporter (200m, 384Mi).
-    assert_eq!(get("pods"), "5");
-    assert_eq!(get("limits.cpu"), "11");
-    assert_eq!(get("requests.memory"), "22400Mi");
+    // 5 pods of cassandra (2 CPU, 4Gi) plus the exporter (200m, 384Mi), and the credentials
+    // generator (100m, 64Mi) and the bootstrap step (100m, 256Mi), one pod each.
+    assert_eq!(get("pods"), "7");
+    assert_eq!(get("limits.cpu"), "11200m");
+    assert_eq!(get("requests.memory"), "22720Mi");
     assert_eq!(get("requests.storage"), "250Gi");
     assert_eq!(get("persistentvolumeclaims"), "5");
 }
@@ -175,11 +176,11 @@ fn operators_get_a_namespaced_role() {
     assert!(kinds(&b).contains(&Kind::Role));
     let text = CASSANDRA.replace("slo:\n", "access:\n  operators: [dba-team]\nslo:\n");
     let b = build_with(&text, &[], &Options::default()).unwrap();
-    let Some(Object::Role(role)) = b.first(Kind::Role) else { panic!("no role") };
+    let Some(Object::Role(role)) = b.get(Kind::Role, "cassandra-operators") else { panic!("no role") };
     let rules = role.rules.as_ref().unwrap();
     assert!(rules.iter().any(|r| r.verbs == ["patch"] && r.resource_names.as_deref() == Some(&["cassandra".to_owned()][..])));
     assert!(rules.iter().all(|r| !r.verbs.contains(&"*".to_owned()) && !r.verbs.contains(&"delete".to_owned())));
-    let Some(Object::RoleBinding(rb)) = b.first(Kind::RoleBinding) else { panic!("no binding") };
+    let Some(Object::RoleBinding(rb)) = b.get(Kind::RoleBinding, "cassandra-operators") else { panic!("no binding") };
     assert_eq!(rb.subjects.as_ref().unwrap()[0].name, "dba-team");
 }
 
@@ -213,4 +214,138 @@ fn patches_apply_and_are_checked() {
         let e = refused(&format!("{CASSANDRA}patches:\n{patch}"), &[]);
         assert!(e.iter().any(|(c, m)| *c == Code::PatchFailed && m.contains(want)), "{want}: {e:?}");
     }
+}
+
+/// The bootstrap Jobs of a bundle: (name, step label, command).
+fn bootstrap_jobs(b: &oss_compile::Bundle) -> Vec<(String, String, Vec<String>)> {
+    b.objects()
+        .iter()
+        .filter_map(|o| match o {
+            Object::Job(j) if j.metadata.labels.as_ref().is_some_and(|l| l.contains_key("openservice.dev/bootstrap-step")) => {
+                let pod = j.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+                Some((
+                    j.metadata.name.clone().unwrap(),
+                    j.metadata.labels.as_ref().unwrap()["openservice.dev/bootstrap-step"].clone(),
+                    pod.containers[0].command.clone().unwrap(),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn bootstrap_steps_are_jobs_named_by_their_content_that_reach_only_the_service() {
+    let b = build(&[]);
+    let jobs = bootstrap_jobs(&b);
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let (name, step, command) = &jobs[0];
+    assert_eq!(step, "superuser");
+    assert!(name.starts_with("cassandra-bootstrap-") && name.len() <= 63, "{name}");
+    assert!(command[2].contains("n=3;") && command[2].contains("cqlsh cassandra 9042"), "references expanded: {}", command[2]);
+    // Same content, same name (re-applying creates nothing); a changed command, a new Job.
+    assert_eq!(bootstrap_jobs(&build(&[]))[0].0, *name);
+    assert_eq!(bootstrap_jobs(&build(&["settings.heap=1Gi"]))[0].0, *name, "the heap is not in the step");
+    assert_ne!(bootstrap_jobs(&build(&["redundancy.replicas=5"]))[0].0, *name, "the replica count is");
+    // The step's pod: the service's image and user, no token, and a policy of its own.
+    let Some(Object::Job(job)) =
+        b.objects().iter().find(|o| matches!(o, Object::Job(j) if j.metadata.name.as_deref() == Some(name.as_str())))
+    else {
+        panic!("no job")
+    };
+    let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    assert_eq!(pod.containers[0].image.as_deref(), Some("docker.io/library/cassandra:5.0.5"));
+    assert_eq!(pod.automount_service_account_token, Some(false));
+    assert_eq!(pod.security_context.as_ref().unwrap().run_as_user, Some(999));
+    assert_eq!(job.spec.as_ref().unwrap().active_deadline_seconds, Some(1800));
+    let policy = b
+        .objects()
+        .iter()
+        .find_map(|o| match o {
+            Object::NetworkPolicy(p) if p.metadata.name.as_deref() == Some("cassandra-bootstrap") => Some(p.clone()),
+            _ => None,
+        })
+        .expect("the steps' NetworkPolicy");
+    let egress = policy.spec.unwrap().egress.unwrap();
+    let ports: Vec<_> = egress[1].ports.as_ref().unwrap().iter().map(|p| p.port.clone()).collect();
+    assert_eq!(ports, vec![Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(9042))], "endpoints only, not gossip");
+    // Listed clients elsewhere: the service's policy still admits the steps.
+    let listed = build(&["access.clients=[{namespace: shop}]"]);
+    let own = listed
+        .objects()
+        .iter()
+        .find_map(|o| match o {
+            Object::NetworkPolicy(p) if p.metadata.name.as_deref() == Some("cassandra") => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let admitted = serde_json::to_string(&own.spec.unwrap().ingress).unwrap();
+    assert!(admitted.contains("ossc-bootstrap"), "{admitted}");
+    // Stopped: no steps; they come back with the service.
+    assert!(bootstrap_jobs(&build(&["lifecycle.state=stopped"])).is_empty());
+}
+
+#[test]
+fn bootstrap_needs_endpoints_to_reach() {
+    let text = CASSANDRA.replacen(
+        "  endpoints:\n    - name: cql\n      port: 9042\n      description: CQL native protocol, for clients.\n",
+        "",
+        1,
+    );
+    assert_ne!(text, CASSANDRA, "fixture drifted");
+    let found = refused(&text, &[]);
+    assert!(
+        found.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("`runtime.bootstrap` needs a service with endpoints")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn files_are_one_config_map_mounted_file_by_file_and_roll_the_pods_when_changed() {
+    let function = include_str!("../../specs/function.yaml");
+    let b = build_with(function, &[], &Options::default()).unwrap();
+    let Some(Object::ConfigMap(cm)) = b.first(Kind::ConfigMap) else { panic!("no ConfigMap") };
+    assert_eq!(cm.metadata.name.as_deref(), Some("function-files"));
+    let data = cm.data.as_ref().unwrap();
+    assert!(data["0-default.conf"].contains("server_name function;"), "references filled in: {data:?}");
+    let pod = b.deployment().unwrap().spec.as_ref().unwrap().template.clone();
+    let mount = pod.spec.as_ref().unwrap().containers[0]
+        .volume_mounts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|m| m.mount_path == "/etc/nginx/conf.d/default.conf")
+        .cloned()
+        .expect("the file is mounted at its path");
+    assert_eq!((mount.sub_path.as_deref(), mount.read_only), (Some("0-default.conf"), Some(true)));
+    let hash = |b: &oss_compile::Bundle| {
+        b.deployment().unwrap().spec.as_ref().unwrap().template.metadata.as_ref().unwrap().annotations.as_ref().unwrap()
+            ["openservice.dev/files-hash"]
+            .clone()
+    };
+    let renamed = build_with(function, &["metadata.name=api"], &Options::default()).unwrap();
+    assert_ne!(hash(&b), hash(&renamed), "a changed file rolls the pods");
+    assert_eq!(hash(&b), hash(&build_with(function, &[], &Options::default()).unwrap()));
+}
+
+#[test]
+fn private_secret_mounts_are_copied_for_the_user_alone() {
+    let postgres = include_str!("../../specs/postgres.yaml");
+    let text = postgres.replacen("      private: true\n", "      private: true\n      items: [{key: password, path: pw}]\n", 1);
+    assert_ne!(text, postgres, "fixture drifted");
+    let b = build_with(&text, &[], &Options::default()).unwrap();
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let volumes = pod.volumes.unwrap();
+    let secret = volumes.iter().find(|v| v.name == "secret0").and_then(|v| v.secret.clone()).unwrap();
+    assert_eq!(secret.items.unwrap()[0].path, "pw");
+    let copy = volumes.iter().find(|v| v.name == "private0").and_then(|v| v.empty_dir.clone()).unwrap();
+    assert_eq!(copy.medium.as_deref(), Some("Memory"));
+    let main = &pod.containers[0];
+    let at = |c: &k8s_openapi::api::core::v1::Container, path: &str| {
+        c.volume_mounts.as_ref().unwrap().iter().find(|m| m.mount_path == path).map(|m| m.name.clone())
+    };
+    assert_eq!(at(main, "/run/secrets/postgres").as_deref(), Some("private0"), "the main container sees the copy only");
+    let init = &pod.init_containers.unwrap()[0];
+    assert!(init.command.as_ref().unwrap()[2].contains("chmod 0400"), "{:?}", init.command);
+    assert_eq!(at(init, "/ossc-secret/secret0").as_deref(), Some("secret0"));
 }

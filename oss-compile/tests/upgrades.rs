@@ -109,7 +109,9 @@ fn removing_members_that_must_leave_first_is_unsafe_with_the_commands() {
     assert_eq!(sts.class, Class::NeedsManualStep);
     assert_eq!(sts.commands.len(), 4);
     assert!(
-        sts.commands[1].starts_with("kubectl exec -n etcd etcd-0 -c etcd -- etcdctl member remove '<ID of etcd-4>'"),
+        sts.commands[1].starts_with(
+            "kubectl exec -n etcd etcd-0 -c etcd -- etcdctl --user=root '--password=<password of root>' member remove '<ID of etcd-4>'"
+        ),
         "{:?}",
         sts.commands
     );

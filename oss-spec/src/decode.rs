@@ -685,10 +685,42 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
             let mut f = d.fields(n, p, n.span)?;
             let secret = f.req(d, "secret", Decoder::string);
             let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+            let private = f.opt(d, "private", Decoder::boolean);
+            let items = f.opt(d, "items", |d, n, p| {
+                d.list(n, p, |d, n, p| {
+                    let mut f = d.fields(n, p, n.span)?;
+                    let key = f.req(d, "key", Decoder::string);
+                    let path = f.req(d, "path", |d, n, p| {
+                        let s = d.string(n, p)?;
+                        if s.is_empty() || s.starts_with('/') || s.split('/').any(|part| part == ".." || part.is_empty()) {
+                            d.error(
+                                Code::InvalidValue,
+                                n,
+                                format!("`{s}` is not a file name under the mount"),
+                                "give a relative name without `..` or empty parts, e.g. `keyfile`",
+                            );
+                            return None;
+                        }
+                        Some(s)
+                    });
+                    f.finish(d);
+                    Some(SecretItem { key: key?, path: path? })
+                })
+            });
             f.finish(d);
-            Some(SecretMount { secret: secret?, path: path? })
+            Some(SecretMount { secret: secret?, path: path?, private: private.unwrap_or(false), items: items.unwrap_or_default() })
         })
     });
+    let files = f.opt(d, "files", |d, n, p| {
+        d.list(n, p, |d, n, p| {
+            let mut f = d.fields(n, p, n.span)?;
+            let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+            let content = f.req(d, "content", Decoder::string);
+            f.finish(d);
+            Some(ConfigFile { path: path?, content: content? })
+        })
+    });
+    let bootstrap = f.opt(d, "bootstrap", |d, n, p| d.list(n, p, decode_bootstrap_step));
     f.finish(d);
     let user = user?;
     Some(Runtime {
@@ -709,6 +741,65 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         replicas,
         secret_mounts: secret_mounts.unwrap_or_default(),
         multi_cluster,
+        files: files.unwrap_or_default(),
+        bootstrap: bootstrap.unwrap_or_default(),
+    })
+}
+
+fn decode_bootstrap_step(d: &mut Decoder, n: &Node, p: &str) -> Option<BootstrapStep> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let name = f.req(d, "name", |d, n, p| {
+        let s = d.string(n, p)?;
+        if s.len() > 30 || !crate::values::is_dns_label(&s) || !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+            d.error(
+                Code::InvalidName,
+                n,
+                format!("`{s}` is not a valid bootstrap step name"),
+                "use at most 30 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, e.g. `superuser`",
+            );
+            return None;
+        }
+        Some(s)
+    });
+    let description = f.opt(d, "description", Decoder::string);
+    let run = f.req(d, "run", |d, n, p| {
+        let args = d.strings(n, p)?;
+        if args.is_empty() {
+            d.error(Code::InvalidValue, n, format!("`{p}` is empty"), "give the command and its arguments, e.g. `[/bin/sh, -c, \"...\"]`");
+            return None;
+        }
+        Some(args)
+    });
+    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
+    let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
+    let user = f.opt(d, "user", |d, n, p| d.int(n, p, 1u32, 2_147_483_647));
+    let group = f.opt(d, "group", |d, n, p| d.int(n, p, 1u32, 2_147_483_647));
+    if image.is_some() && user.is_none() {
+        d.diags.push(
+            Diagnostic::error(
+                Code::MissingField,
+                format!("missing field `user` in `{p}`: a step with its own image runs as that image's user"),
+            )
+            .at(owner(d, p, n))
+            .help("add `user:` with the numeric non-root user of the step's image (e.g. `user: 100` for curlimages/curl)"),
+        );
+    }
+    let timeout = f.opt(d, "timeout", |d, n, p| d.parsed(n, p, false, Duration::parse));
+    let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    f.finish(d);
+    let q = |s| Quantity::parse(s).ok();
+    Some(BootstrapStep {
+        name: name?,
+        description,
+        image,
+        user,
+        group,
+        run: run?,
+        env: env.unwrap_or_default(),
+        timeout: timeout.unwrap_or(Duration::from_secs(900)),
+        cpu: cpu.or_else(|| q("100m"))?,
+        memory: memory.or_else(|| q("256Mi"))?,
     })
 }
 

@@ -74,6 +74,7 @@ codes! {
     NotExpressible = "OSS032", "not-expressible", "Part of the service that the output format cannot express (warning).";
     MultiClusterUnsupported = "OSS033", "multi-cluster", "A multi-cluster layout the service does not support, or an incomplete one.";
     CredentialsSecret = "OSS034", "credentials-secret", "A credentials Secret the consumer brings that the service cannot use: wrong name or namespace, a key missing.";
+    ShellSubstitution = "OSS035", "shell-substitution", "A pod reference inside a shell `$(...)` or `$((...))`, where it would run as a command (warning).";
 }
 
 impl fmt::Display for Code {

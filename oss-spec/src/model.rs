@@ -378,6 +378,74 @@ pub struct Runtime {
     /// How the service runs across several clusters (docs/multicluster.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_cluster: Option<MultiCluster>,
+    /// Configuration files written into every replica, read-only (a ConfigMap the bundle
+    /// holds; never a secret: those are `secretMounts`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub files: Vec<ConfigFile>,
+    /// One-off steps run against the running service after install, each in a Job with the
+    /// service's image (a superuser created, an auth keyspace replicated, a bucket made).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub bootstrap: Vec<BootstrapStep>,
+}
+
+impl BootstrapStep {
+    /// The image, user and group the step runs as.
+    #[must_use]
+    pub fn identity<'a>(&'a self, rt: &'a Runtime) -> (&'a ImageRef, u32, u32) {
+        match &self.image {
+            Some(image) => {
+                let user = self.user.unwrap_or(rt.user);
+                (image, user, self.group.unwrap_or(user))
+            }
+            None => (&rt.image, self.user.unwrap_or(rt.user), self.group.unwrap_or(self.user.unwrap_or(rt.group))),
+        }
+    }
+}
+
+/// A step run once against the running service, as a client of it: a Job with the service's
+/// image, user and security defaults, that may reach only DNS and the service's endpoints. It
+/// runs again only when its content changes (the Job's name carries a hash of it), so it must
+/// be idempotent, and it retries on its own until the service answers.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct BootstrapStep {
+    /// The step's name: lowercase letters, digits and '-', at most 30 characters, unique.
+    #[schemars(regex(pattern = r"^[a-z]([-a-z0-9]{0,28}[a-z0-9])?$"))]
+    pub name: String,
+    /// What the step does (shown by `catalog show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Another image for the step, pinned like `runtime.image` (default: the service's own,
+    /// which has the software's client); needs `user` then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
+    /// The step's numeric user (default: `runtime.user`; required with `image`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub user: Option<u32>,
+    /// The step's numeric group (default: its user's, or `runtime.group`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub group: Option<u32>,
+    /// The command and its arguments; may use `${...}` references, but not `${pod.*}`.
+    #[schemars(length(min = 1))]
+    pub run: Vec<String>,
+    /// Environment: plain values with `${...}`, or keys of a Secret (the credentials).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, EnvValue>,
+    /// How long the step may take in all, retries included (default `15m`).
+    #[schemars(default = "defaults::bootstrap_timeout")]
+    pub timeout: Duration,
+    /// CPU of the step's pod (default `100m`).
+    #[schemars(default = "defaults::exporter_cpu")]
+    pub cpu: Quantity,
+    /// Memory of the step's pod (default `256Mi`).
+    #[schemars(default = "defaults::bootstrap_memory")]
+    pub memory: Quantity,
 }
 
 /// What the software supports across clusters. Active-standby as a cold copy (the standby
@@ -706,6 +774,12 @@ mod defaults {
     pub fn exporter_memory() -> Quantity {
         Quantity::parse("128Mi").unwrap_or_else(|_| unreachable!())
     }
+    pub fn bootstrap_timeout() -> Duration {
+        Duration::from_secs(900)
+    }
+    pub fn bootstrap_memory() -> Quantity {
+        Quantity::parse("256Mi").unwrap_or_else(|_| unreachable!())
+    }
     pub fn monitoring_namespace() -> String {
         "monitoring".to_owned()
     }
@@ -772,6 +846,17 @@ pub struct Writable {
     pub memory: bool,
 }
 
+/// A configuration file: its path in the container and its text.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct ConfigFile {
+    /// Absolute path of the file (not a directory another mount owns).
+    pub path: AbsPath,
+    /// The text; may use `${...}` references, but not `${pod.*}` (one file for every replica).
+    pub content: String,
+}
+
 /// A Secret the consumer creates, mounted read-only as files (safer than variables: not in
 /// `kubectl describe`, not inherited by child processes).
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -782,6 +867,27 @@ pub struct SecretMount {
     pub secret: String,
     /// Directory the Secret's keys appear in, one file per key.
     pub path: AbsPath,
+    /// The files readable by the service's user only (mode 0400, owned by it), for software
+    /// that refuses a group-readable key (mongod's keyfile, ssh keys). Kubernetes writes a
+    /// Secret's files owned by root and readable through the pod's group, so they are copied at
+    /// start, by an init container of the service's image (`/bin/sh`, `cp`, `chmod`), into a
+    /// memory volume at `path`. Default false: the Secret's own volume, mode 0440.
+    #[schemars(default)]
+    pub private: bool,
+    /// Only these keys, each at a file name of its choosing (default: every key, named after it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub items: Vec<SecretItem>,
+}
+
+/// One key of a mounted Secret and the file it becomes.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SecretItem {
+    /// The Secret's key.
+    pub key: String,
+    /// The file's name under the mount (a relative path without `..`).
+    pub path: String,
 }
 
 /// A writable path as written: a bare path, or the full form.

@@ -210,6 +210,21 @@ fn resolve(name: &str) -> Option<Reference> {
     FIXED.iter().find(|(n, _)| *n == name).map(|(_, r)| r.clone())
 }
 
+/// References to the pod and what they become: the downward-API variable ossc adds (so
+/// Kubernetes expands `$(VAR)` in env, command and args) and the field it comes from.
+pub const POD_FIELDS: &[(Reference, &str, &str)] = &[
+    (Reference::PodName, "OSS_POD_NAME", "metadata.name"),
+    (Reference::PodNamespace, "OSS_POD_NAMESPACE", "metadata.namespace"),
+    (Reference::PodIp, "OSS_POD_IP", "status.podIP"),
+    (Reference::PodIndex, "OSS_POD_INDEX", "metadata.labels['apps.kubernetes.io/pod-index']"),
+];
+
+/// The variable a pod reference becomes (empty for other references).
+#[must_use]
+pub fn pod_variable(r: &Reference) -> &'static str {
+    POD_FIELDS.iter().find(|(p, _, _)| p == r).map_or("", |(_, v, _)| v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     check_state_fields(spec, spans, diags);
     check_health_ports(spec, spans, diags);
     check_references(spec, spans, diags);
+    check_bootstrap(spec, spans, diags);
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
     check_metrics(spec, spans, diags);
@@ -287,6 +288,22 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             EnvValue::Secret { secret_key_ref } => templates.push((format!("runtime.env.{name}.secretKeyRef.name"), &secret_key_ref.name)),
         }
     }
+    for (i, file) in spec.runtime.files.iter().enumerate() {
+        templates.push((format!("runtime.files.{i}.content"), &file.content));
+    }
+    for (i, step) in spec.runtime.bootstrap.iter().enumerate() {
+        for (j, a) in step.run.iter().enumerate() {
+            templates.push((format!("runtime.bootstrap.{i}.run.{j}"), a));
+        }
+        for (name, v) in &step.env {
+            match v {
+                EnvValue::Value(s) => templates.push((format!("runtime.bootstrap.{i}.env.{name}"), s)),
+                EnvValue::Secret { secret_key_ref } => {
+                    templates.push((format!("runtime.bootstrap.{i}.env.{name}.secretKeyRef.name"), &secret_key_ref.name));
+                }
+            }
+        }
+    }
     let knob_names: Vec<&str> = spec.knobs.keys().map(|k| k.as_str()).collect();
     let mut valid: Vec<String> = template::FIXED.iter().map(|(n, _)| (*n).to_owned()).collect();
     valid.extend(knob_names.iter().map(|k| format!("knobs.{k}")));
@@ -318,6 +335,40 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         };
         for part in &parts {
             let Part::Ref(r, _) = part else { continue };
+            let pod_ref = matches!(r, Reference::PodName | Reference::PodNamespace | Reference::PodIp | Reference::PodIndex);
+            if pod_ref
+                && let Part::Ref(_, range) = part
+                && inside_shell_substitution(&text[..range.start])
+            {
+                let var = crate::template::pod_variable(r);
+                diags.push(
+                    Diagnostic::warning(
+                        Code::ShellSubstitution,
+                        format!("`{path}` puts `${{{}}}` inside a shell `$(...)` or `$((...))`: it becomes `$({var})`, which Kubernetes leaves there and the shell runs as a command (every replica then sees an empty value)", text[range.clone()].trim_start_matches("${").trim_end_matches('}')),
+                    )
+                    .at_opt(span)
+                    .help(format!(
+                        "give the value a variable of its own in `runtime.env` (e.g. `MY_{}: \"${{{}}}\"`) and use that in the shell: `$((MY_{} + 1))`",
+                        var.trim_start_matches("OSS_"),
+                        text[range.clone()].trim_start_matches("${").trim_end_matches('}'),
+                        var.trim_start_matches("OSS_")
+                    )),
+                );
+            }
+            if pod_ref && path.starts_with("runtime.bootstrap.") {
+                diags.push(
+                    Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to a replica's pod, and a bootstrap step runs in a Job of its own"))
+                        .at_opt(span)
+                        .help("reach the service by its client Service, `${service.name}` (or a replica by `${service.seed}`); write `$${` for a literal `${`"),
+                );
+            }
+            if pod_ref && path.starts_with("runtime.files.") {
+                diags.push(
+                    Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to a replica's pod, and every replica gets the same file"))
+                        .at_opt(span)
+                        .help("pass what differs per replica in `runtime.env` or `runtime.args` (e.g. `${pod.name}`), and have the file or the entrypoint read it from there; write `$${` for a literal `${`"),
+                );
+            }
             let stateful_only = matches!(
                 r,
                 Reference::PeersService
@@ -384,6 +435,47 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     }
 }
 
+/// Whether the end of `before` is inside a shell command or arithmetic substitution, `$(` or
+/// `$((`, that has not been closed: parentheses are counted, `$(` marks a substitution.
+fn inside_shell_substitution(before: &str) -> bool {
+    let mut stack: Vec<bool> = Vec::new();
+    let bytes = before.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        match b {
+            b'(' => stack.push(i > 0 && bytes[i - 1] == b'$'),
+            b')' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.contains(&true)
+}
+
+/// Bootstrap steps: unique names, and a service they can reach (its endpoints).
+fn check_bootstrap(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let steps = &spec.runtime.bootstrap;
+    if !steps.is_empty() && spec.function.endpoints.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                "`runtime.bootstrap` needs a service with endpoints: a step reaches the service as a client does",
+            )
+            .at_opt(spans.get("runtime.bootstrap"))
+            .help("declare the port clients use under `function.endpoints`, or remove `runtime.bootstrap`"),
+        );
+    }
+    for (i, step) in steps.iter().enumerate() {
+        if steps[..i].iter().any(|s| s.name == step.name) {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, format!("bootstrap step `{}` is declared twice", step.name))
+                    .at_opt(spans.get(&format!("runtime.bootstrap.{i}.name")))
+                    .help("give every step a name of its own"),
+            );
+        }
+    }
+}
+
 fn check_topology_numbers(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     let replicas = spec.redundancy.replicas;
     if let crate::model::Quorum::Count(n) = spec.redundancy.quorum
@@ -437,4 +529,29 @@ fn check_writable_paths(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics)
             );
         }
     }
+    // A file sits inside a directory (the image's, or a mounted one), never on one.
+    let mut total = 0usize;
+    for (i, file) in spec.runtime.files.iter().enumerate() {
+        let path = format!("runtime.files.{i}.path");
+        if let Some(first) = seen.insert(file.path.as_str(), path.clone()) {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, format!("path `{}` is mounted twice", file.path))
+                    .at_opt(spans.get(&path))
+                    .label(format!("also `{first}`"))
+                    .help("give the file a path of its own, inside the directory rather than on it (e.g. `/etc/app/app.conf`)"),
+            );
+        }
+        total += file.content.len();
+    }
+    if total > MAX_FILES_BYTES {
+        diags.push(
+            Diagnostic::error(Code::OutOfRange, format!("`runtime.files` hold {total} bytes, more than a ConfigMap's {MAX_FILES_BYTES}"))
+                .at_opt(spans.get("runtime.files"))
+                .help("ship large files in the image, or split the configuration so the bundle carries only what the consumer may change"),
+        );
+    }
 }
+
+/// The most text `runtime.files` may hold: they become one ConfigMap, which Kubernetes limits
+/// to 1 MiB with its metadata; 900 KiB leaves room for that.
+pub const MAX_FILES_BYTES: usize = 900 * 1024;

@@ -8,11 +8,12 @@
 # Central in /opt/cassandra/lib; Debian bookworm's OpenJDK 17 (Cassandra 5.0 runs on 11 or 17;
 # trixie has only 21); our entrypoint, bin/cassandra, bin/nodetool, cassandra-env.sh, options
 # files, cassandra.yaml and logback.xml (the distribution's scripts and conf/ are in no
-# registry): same variables, same paths, same main classes. No cqlsh (the Python shell is not
-# on Maven Central), no sstable tools.
+# registry): same variables, same paths, same main classes. cqlsh is our own small Python
+# stand-in on Debian's python3-cassandra (the subset the catalog uses: see its header; the real
+# one is in no registry here); no sstable tools.
 REFS="docker.io/library/cassandra:5.0.5"
 build() {
-  debian bookworm openjdk-17-jre-headless bash iproute2 procps
+  debian bookworm openjdk-17-jre-headless bash iproute2 procps python3 python3-cassandra
   local home=/opt/cassandra
   maven_libs pom.xml "$home/lib"
   add_user cassandra 999 /home/cassandra
@@ -22,6 +23,7 @@ build() {
            logback.xml logback-tools.xml; do copy_in "$f" "/etc/cassandra/$f" 0644; done
   copy_in cassandra "$home/bin/cassandra"
   copy_in nodetool "$home/bin/nodetool"
+  copy_in cqlsh "$home/bin/cqlsh"
   copy_in docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
   ln -sT /etc/cassandra "$ROOT$home/conf"
   ln -sT /var/lib/cassandra "$ROOT$home/data"

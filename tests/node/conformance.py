@@ -335,7 +335,15 @@ def check_service(svc, results):
     def ready_check():
         svc.apply()
         secs = wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
-        return f"{svc.replicas} pods Ready in {time.time() - t0:.0f}s (startup timeout {svc.startup}s)"
+        ready = f"{svc.replicas} pods Ready in {time.time() - t0:.0f}s (startup timeout {svc.startup}s)"
+        steps = svc.spec["runtime"].get("bootstrap", [])
+        if steps:
+            # the spec's bootstrap steps (e.g. Cassandra's superuser) finish after the pods are
+            # Ready; a client is served only then
+            k("wait", "--for=condition=complete", "job", "-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-bootstrap",
+              "--timeout=600s", timeout=620)
+            ready += f"; bootstrap ({', '.join(s['name'] for s in steps)}) complete {time.time() - t0:.0f}s after apply"
+        return ready
 
     if not attempt("ready", ready_check):
         dump(svc)

@@ -94,8 +94,10 @@ VALKEY = {
 }
 
 # ---- etcd: a three-member Raft cluster ----
-def ec(svc, args):
-    return f"env ETCDCTL_API=3 etcdctl --dial-timeout=3s --command-timeout=5s --endpoints=http://{svc.host()}:2379 {args}"
+def ec(svc, args, auth=True):
+    """etcdctl through the client Service, as the binding's user (or as nobody)."""
+    user = f" --user {shlex.quote(bind(svc)['username'])} --password {shlex.quote(bind(svc)['password'])}" if auth else ""
+    return f"env ETCDCTL_API=3 etcdctl --dial-timeout=3s --command-timeout=5s --endpoints=http://{svc.host()}:2379{user} {args}"
 
 
 def etcd_member_add(svc, member):
@@ -110,7 +112,8 @@ ETCD = {
     "read": lambda svc, key: c.sh(ec(svc, f"get {key} --print-value-only --consistency=l")).stdout,
     "read_op": lambda svc, key: f"{ec(svc, f'get {key} --print-value-only')} | grep -q v1",
     "probe": probe_cmd(lambda svc: ec(svc, "endpoint health")),
-    "function_note": "put/get (linearizable read) with etcdctl through the client Service",
+    "function_note": "put/get (linearizable read) with etcdctl through the client Service, as the binding's user",
+    "unauthenticated": lambda svc: ec(svc, "get /ossc --print-value-only", auth=False),
     # growth as the spec's scaling reason says: `member add` for the next member, then one more
     # replica started with initialClusterState=existing
     "scale_to": 4,
@@ -294,13 +297,25 @@ SERVICES["rabbitmq"] = RABBITMQ
 
 
 # ---- cassandra: a ring of three; CQL at QUORUM in a keyspace of replication factor 3 ----
-def cq(svc, body):
+def cq_auth(svc, user=None, password=None):
+    """The driver's auth provider argument: the binding's credentials unless others are given
+    ("" for none at all)."""
+    if user is None:
+        b = bind(svc)
+        user, password = b["username"], b["password"]
+    if user == "":
+        return ""
+    return f", auth_provider=PlainTextAuthProvider({user!r}, {password!r})"
+
+
+def cq(svc, body, user=None, password=None):
     return ("python3 - <<'PY'\n"
             "from cassandra import ConsistencyLevel\n"
+            "from cassandra.auth import PlainTextAuthProvider\n"
             "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
             "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
             f"cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, connect_timeout=5, "
-            "control_connection_timeout=5)\n"
+            f"control_connection_timeout=5{cq_auth(svc, user, password)})\n"
             f"s = cl.connect()\n{body}\ncl.shutdown()\nPY")
 
 
@@ -326,6 +341,7 @@ CASSANDRA = {
         "python3 - <<'PY'\n"
         "import os, sys, time\n"
         "from cassandra import ConsistencyLevel\n"
+        "from cassandra.auth import PlainTextAuthProvider\n"
         "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
         "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
         "cl, s = None, None\n"
@@ -336,7 +352,7 @@ CASSANDRA = {
         # new one, as an application's reconnect does
         "        if s is None:\n"
         f"            cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, "
-        "connect_timeout=5, control_connection_timeout=5)\n"
+        f"connect_timeout=5, control_connection_timeout=5{cq_auth(svc)})\n"
         "            s = cl.connect()\n"
         "        assert s.execute(\"SELECT v FROM ossc.kv WHERE k = 'k1'\").one().v == 'v1'\n"
         "        print('ok', flush=True)\n"
@@ -351,7 +367,13 @@ CASSANDRA = {
     # the driver's start and its connection to every node take seconds on this machine
     "probe": probe_cmd(lambda svc: cq(svc, "assert s.execute('SELECT release_version FROM system.local').one()"), 15),
     "function_note": "CQL CREATE KEYSPACE (NetworkTopologyStrategy, RF 3), INSERT and SELECT at QUORUM with the "
-                     "DataStax Python driver through the client Service",
+                     "DataStax Python driver through the client Service, authenticated as the binding's user",
+    # refused without credentials, and with the default superuser's well-known ones (the
+    # bootstrap step dropped that role)
+    "unauthenticated": lambda svc: "served=1\n" + "".join(
+        "timeout 20 " + cq(svc, "print(s.execute('SELECT release_version FROM system.local').one())", user=u, password=p)
+        .replace("<<'PY'\n", "<<'PY' && served=0\n", 1) + "\n"
+        for u, p in (("", ""), ("cassandra", "cassandra"))) + "exit $served",
     "scale_to": 4,
     "members": cassandra_members,
 }

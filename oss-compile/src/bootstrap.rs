@@ -1,0 +1,188 @@
+//! Bootstrap steps: one-off work against the running service, each in a Job of its own.
+//!
+//! Owns: the steps' Jobs (the service's image, user and security defaults, a content hash in
+//! the name) and the NetworkPolicy of their pods (DNS and the service's endpoints out, nothing
+//! in). Must not: run a step before the service is applied, or twice for the same content: a
+//! Job's pod template is immutable, so the name carries a hash of everything the pod runs, and
+//! re-applying an unchanged bundle creates nothing (docs/spec.md, `runtime.bootstrap`).
+
+use crate::context::Context;
+use crate::security;
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::core::v1::{
+    Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, ResourceRequirements, SecretKeySelector, Volume,
+    VolumeMount,
+};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use oss_spec::model::{BootstrapStep, EnvValue};
+use std::collections::BTreeMap;
+
+/// `app.kubernetes.io/name` of every step's pod (not the service's: its Services, budget and
+/// NetworkPolicy never select a step's pod).
+pub const POD_NAME_LABEL: &str = "ossc-bootstrap";
+/// The label naming the step a Job runs.
+pub const STEP_LABEL: &str = "openservice.dev/bootstrap-step";
+/// How many times a failed pod is replaced before the Job gives up (within `timeout`).
+const BACKOFF_LIMIT: i32 = 6;
+
+/// The label that selects the steps' pods of this service.
+#[must_use]
+pub fn pod_selector(cx: &Context) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/instance".to_owned(), cx.name.clone()),
+        ("app.kubernetes.io/name".to_owned(), POD_NAME_LABEL.to_owned()),
+    ])
+}
+
+fn labels(cx: &Context) -> BTreeMap<String, String> {
+    let mut l = cx.labels("bootstrap");
+    l.insert("app.kubernetes.io/name".to_owned(), POD_NAME_LABEL.to_owned());
+    l
+}
+
+fn meta(cx: &Context, name: String) -> ObjectMeta {
+    ObjectMeta { name: Some(name), namespace: Some(cx.namespace.clone()), labels: Some(labels(cx)), ..ObjectMeta::default() }
+}
+
+/// The Job of each step, and one NetworkPolicy for their pods; nothing without steps.
+#[must_use]
+pub fn objects(cx: &Context) -> (Vec<Job>, Option<NetworkPolicy>) {
+    let steps = &cx.spec.runtime.bootstrap;
+    if steps.is_empty() {
+        return (Vec::new(), None);
+    }
+    (steps.iter().map(|s| job(cx, s)).collect(), Some(network_policy(cx)))
+}
+
+/// The step's environment: plain values expanded, Secret keys referred to.
+fn env(cx: &Context, step: &BootstrapStep) -> Vec<EnvVar> {
+    // cqlsh, psql and most clients write history or caches under $HOME; the root filesystem
+    // is read-only, /tmp is not.
+    let mut env = vec![EnvVar { name: "HOME".to_owned(), value: Some("/tmp".to_owned()), value_from: None }];
+    env.extend(step.env.iter().map(|(name, v)| match v {
+        EnvValue::Value(s) => EnvVar { name: name.to_string(), value: Some(crate::lower::expand_plain(cx, s)), value_from: None },
+        EnvValue::Secret { secret_key_ref } => EnvVar {
+            name: name.to_string(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: crate::lower::expand_plain(cx, &secret_key_ref.name),
+                    key: secret_key_ref.key.clone(),
+                    optional: Some(false),
+                }),
+                ..EnvVarSource::default()
+            }),
+        },
+    }));
+    env
+}
+
+fn job(cx: &Context, step: &BootstrapStep) -> Job {
+    let rt = &cx.spec.runtime;
+    let (image, user, group) = step.identity(rt);
+    let command: Vec<String> = step.run.iter().map(|a| crate::lower::expand_plain(cx, a)).collect();
+    let env = env(cx, step);
+    let resources =
+        BTreeMap::from([("cpu".to_owned(), Quantity(step.cpu.to_string())), ("memory".to_owned(), Quantity(step.memory.to_string()))]);
+    let container = Container {
+        name: step.name.clone(),
+        image: Some(image.to_string()),
+        image_pull_policy: Some("IfNotPresent".to_owned()),
+        command: Some(command),
+        env: Some(env),
+        resources: Some(ResourceRequirements {
+            requests: Some(resources.clone()),
+            limits: Some(resources),
+            ..ResourceRequirements::default()
+        }),
+        security_context: Some(security::container_security_context()),
+        volume_mounts: Some(vec![VolumeMount { name: "tmp".to_owned(), mount_path: "/tmp".to_owned(), ..VolumeMount::default() }]),
+        ..Container::default()
+    };
+    // The name carries a hash of everything the pod runs: a changed step is a new Job.
+    let content = serde_json::to_string(&container).unwrap_or_default();
+    let name = format!("{}-bootstrap-{:08x}", cx.name, crate::credentials::fnv1a(format!("{}\n{content}", step.name).as_bytes()) >> 32);
+    let mut job_meta = meta(cx, name);
+    let secret_env = step.env.values().any(|v| matches!(v, EnvValue::Secret { .. }));
+    let skips = security::skips_for(image.has_digest(), user, cx.target, secret_env);
+    if !skips.is_empty() {
+        job_meta.annotations =
+            Some(skips.iter().enumerate().map(|(i, s)| (format!("checkov.io/skip{}", i + 1), format!("{}={}", s.id, s.reason))).collect());
+    }
+    if let Some(l) = job_meta.labels.as_mut() {
+        l.insert(STEP_LABEL.to_owned(), step.name.clone());
+    }
+    let mut pod_labels = labels(cx);
+    pod_labels.insert(STEP_LABEL.to_owned(), step.name.clone());
+    Job {
+        metadata: job_meta,
+        spec: Some(JobSpec {
+            backoff_limit: Some(BACKOFF_LIMIT),
+            active_deadline_seconds: Some(i64::try_from(step.timeout.secs_ceil()).unwrap_or(i64::MAX)),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta { labels: Some(pod_labels), ..ObjectMeta::default() }),
+                spec: Some(PodSpec {
+                    service_account_name: Some(cx.name.clone()),
+                    automount_service_account_token: Some(false),
+                    enable_service_links: Some(false),
+                    restart_policy: Some("Never".to_owned()),
+                    security_context: Some(security::pod_security_context(cx.target.fixed_ids().then_some((user, group)), false)),
+                    containers: vec![container],
+                    volumes: Some(vec![Volume {
+                        name: "tmp".to_owned(),
+                        empty_dir: Some(EmptyDirVolumeSource { medium: None, size_limit: Some(Quantity("64Mi".to_owned())) }),
+                        ..Volume::default()
+                    }]),
+                    ..PodSpec::default()
+                }),
+            },
+            ..JobSpec::default()
+        }),
+        ..Job::default()
+    }
+}
+
+/// The steps' pods: nothing in; DNS and the service's endpoints out.
+fn network_policy(cx: &Context) -> NetworkPolicy {
+    let port = |p: i32, proto: &str| NetworkPolicyPort {
+        port: Some(IntOrString::Int(p)),
+        protocol: Some(proto.to_owned()),
+        ..NetworkPolicyPort::default()
+    };
+    let endpoints: Vec<NetworkPolicyPort> = cx
+        .spec
+        .function
+        .endpoints
+        .iter()
+        .map(|p| port(i32::from(p.port), if p.protocol == oss_spec::model::Protocol::Udp { "UDP" } else { "TCP" }))
+        .collect();
+    NetworkPolicy {
+        metadata: meta(cx, format!("{}-bootstrap", cx.name)),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector { match_labels: Some(pod_selector(cx)), ..LabelSelector::default() }),
+            policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
+            // No ingress rule: with `Ingress` in policyTypes that denies every connection.
+            ingress: None,
+            egress: Some(vec![
+                NetworkPolicyEgressRule { to: None, ports: Some(vec![port(53, "UDP"), port(53, "TCP")]) },
+                NetworkPolicyEgressRule {
+                    to: Some(vec![NetworkPolicyPeer {
+                        pod_selector: Some(LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() }),
+                        ..NetworkPolicyPeer::default()
+                    }]),
+                    ports: Some(endpoints),
+                },
+            ]),
+        }),
+    }
+}
+
+/// CPU and memory of every step's pod (nano-units), for the namespace's quota: the steps may
+/// run at once.
+#[must_use]
+pub fn pod_totals(steps: &[BootstrapStep]) -> (i128, i128) {
+    steps.iter().fold((0, 0), |(c, m), s| (c + s.cpu.nanos(), m + s.memory.nanos()))
+}
