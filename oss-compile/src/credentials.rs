@@ -163,7 +163,12 @@ pub fn plain_binding(cx: &Context) -> Vec<Secret> {
 
 /// Base64 of `s`, as the API server stores Secret data.
 fn base64(s: &str) -> String {
-    match serde_json::to_value(ByteString(s.as_bytes().to_vec())) {
+    base64_bytes(s.as_bytes())
+}
+
+/// Standard base64 with padding (through k8s-openapi's `ByteString`, as the API writes it).
+pub(crate) fn base64_bytes(bytes: &[u8]) -> String {
+    match serde_json::to_value(ByteString(bytes.to_vec())) {
         Ok(serde_json::Value::String(b)) => b,
         _ => String::new(),
     }

@@ -100,6 +100,9 @@ pub fn lower(cx: &Context) -> Vec<Object> {
     if let Some(s) = client_service(cx) {
         objects.push(Object::Service(s));
     }
+    if let Some(s) = replicas_service(cx) {
+        objects.push(Object::Service(s));
+    }
     if let Some(s) = metrics_service(cx) {
         objects.push(Object::Service(s));
     }
@@ -351,6 +354,17 @@ fn meta(cx: &Context, name: &str, component: &str) -> ObjectMeta {
     }
 }
 
+/// `${service.uid}`: 16 bytes from two FNV-1a hashes of the namespace and name, in base64url
+/// without padding (22 characters, the form of Kafka's `kafka-storage.sh random-uuid`).
+fn instance_uid(namespace: &str, name: &str) -> String {
+    let mut bytes = Vec::with_capacity(16);
+    for salt in [0u8, 1] {
+        let text = format!("openservice.dev/uid\0{salt}\0{namespace}\0{name}");
+        bytes.extend_from_slice(&crate::credentials::fnv1a(text.as_bytes()).to_be_bytes());
+    }
+    crate::credentials::base64_bytes(&bytes).trim_end_matches('=').replace('+', "-").replace('/', "_")
+}
+
 /// Name of the volume holding `runtime.files`.
 const FILES_VOLUME: &str = "files";
 /// Pod-template annotation carrying a hash of `runtime.files`.
@@ -520,6 +534,25 @@ fn pre_stop(rt: &oss_spec::model::Runtime, serves_clients: bool) -> Option<Lifec
 }
 
 /// The Service clients connect to: the endpoints, load-balanced over ready replicas.
+/// The headless Service of `function.replicaAddresses`: every ready replica's address, for
+/// clients that pick a replica themselves.
+fn replicas_service(cx: &Context) -> Option<Service> {
+    let endpoints = &cx.spec.function.endpoints;
+    if !cx.spec.function.replica_addresses || endpoints.is_empty() {
+        return None;
+    }
+    Some(Service {
+        metadata: meta(cx, &format!("{}-replicas", cx.name), "server"),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".to_owned()),
+            selector: Some(cx.selector()),
+            ports: Some(endpoints.iter().map(service_port).collect()),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    })
+}
+
 fn client_service(cx: &Context) -> Option<Service> {
     let endpoints = &cx.spec.function.endpoints;
     if endpoints.is_empty() {
@@ -935,7 +968,9 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                     env: (!e.env.is_empty()).then(|| e.env.iter().map(|(k, v)| env_var(cx, k.as_str(), v)).collect()),
                     ports: Some(vec![metrics_port(m.port)]),
                     resources: Some(ResourceRequirements { limits: Some(r.clone()), requests: Some(r), ..ResourceRequirements::default() }),
-                    readiness_probe: Some(check.clone()),
+                    // No readiness probe: a pod is ready when all its containers are, and an
+                    // exporter that fails must not take the replica out of its client Service
+                    // (the alerts see the failed scrapes). Liveness restarts a wedged one.
                     liveness_probe: Some(check),
                     security_context: Some(security::container_security_context()),
                     volume_mounts: Some(vec![VolumeMount {
@@ -1168,6 +1203,7 @@ pub fn resolve(cx: &Context, r: &Reference) -> String {
         Reference::Domain => format!("{}.{}.svc", cx.peers, cx.namespace),
         Reference::ReplicaNames => (0..cx.spec.redundancy.replicas).map(|i| format!("{}-{i}", cx.name)).collect::<Vec<_>>().join(","),
         Reference::LastIndex => cx.spec.redundancy.replicas.saturating_sub(1).to_string(),
+        Reference::Uid => instance_uid(&cx.namespace, &cx.name),
         Reference::MemberUrls(port) => {
             let number = cx.spec.ports().find(|p| p.name == *port).map_or(0, |p| p.port);
             (0..cx.spec.redundancy.replicas)
@@ -1193,6 +1229,18 @@ mod tests {
              then cp -a \"$f\" /ossc-seed/rw0/ || exit 1; fi; done"
         );
         assert!(!cmd.contains("/. "), "copying `dir/.` would set the volume root's owner and times");
+    }
+
+    #[test]
+    fn the_instance_uid_is_a_stable_22_character_base64url_id() {
+        let a = instance_uid("kafka", "kafka");
+        assert_eq!(a.len(), 22, "{a}");
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{a}");
+        assert_eq!(a, instance_uid("kafka", "kafka"));
+        assert_ne!(a, instance_uid("kafka-2", "kafka"));
+        assert_ne!(a, instance_uid("kafka", "kafka-2"));
+        // the boundary between namespace and name is part of the input
+        assert_ne!(instance_uid("ab", "c"), instance_uid("a", "bc"));
     }
 
     #[test]

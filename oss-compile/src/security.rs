@@ -58,6 +58,10 @@ pub const ALL_SKIPS: &[Skip] = &[
         reason: "the software or its exporter takes this credential from the environment only (e.g. Valkey's --requirepass, redis_exporter's REDIS_PASSWORD)",
     },
     Skip {
+        id: "CKV_K8S_9",
+        reason: "the exporter sidecar has no readiness probe on purpose: a failing exporter must not take the replica out of its Service; the main container has one",
+    },
+    Skip {
         id: "CKV_K8S_15",
         reason: "pinned image with IfNotPresent so restarts do not depend on the registry; pin a digest to drop this skip",
     },
@@ -69,14 +73,15 @@ pub fn checkov_skips(spec: &Spec, target: crate::target::Target) -> Vec<&'static
     let secret = |v: &oss_spec::model::EnvValue| matches!(v, oss_spec::model::EnvValue::Secret { .. });
     let secret_env = spec.runtime.env.values().any(secret)
         || spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()).is_some_and(|e| e.env.values().any(secret));
-    skips_for(spec.runtime.image.has_digest(), spec.runtime.user, target, secret_env)
+    let exporter = spec.runtime.metrics.as_ref().is_some_and(|m| m.exporter.is_some());
+    skips_for(spec.runtime.image.has_digest(), spec.runtime.user, target, secret_env, exporter)
 }
 
 /// The skips that apply on `target` to a pod of an image (pinned by digest or not) run as
-/// `user`, whose environment takes a Secret's key when `secret_env` (the workload, a
-/// bootstrap step).
+/// `user`, whose environment takes a Secret's key when `secret_env`, with an exporter sidecar
+/// when `exporter` (the workload, a bootstrap step).
 #[must_use]
-pub fn skips_for(digest: bool, user: u32, target: crate::target::Target, secret_env: bool) -> Vec<&'static Skip> {
+pub fn skips_for(digest: bool, user: u32, target: crate::target::Target, secret_env: bool, exporter: bool) -> Vec<&'static Skip> {
     let fixed = target.fixed_ids();
     ALL_SKIPS
         .iter()
@@ -85,6 +90,7 @@ pub fn skips_for(digest: bool, user: u32, target: crate::target::Target, secret_
             ("CKV_K8S_40", true) => !fixed,
             ("CKV_K8S_43" | "CKV_K8S_15", _) => !digest,
             ("CKV_K8S_35", _) => secret_env,
+            ("CKV_K8S_9", _) => exporter,
             _ => false,
         })
         .collect()

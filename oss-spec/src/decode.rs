@@ -608,8 +608,10 @@ fn decode_function(d: &mut Decoder, n: &Node, p: &str) -> Option<Function> {
     let high_availability = f.opt(d, "highAvailability", Decoder::string);
     let security = f.opt(d, "security", Decoder::string);
     let binding = f.opt(d, "binding", decode_binding);
+    let replica_addresses = f.opt(d, "replicaAddresses", Decoder::boolean);
     f.finish(d);
     Some(Function {
+        replica_addresses: replica_addresses.unwrap_or(false),
         category: category?,
         stands_in_for: stands_in_for.unwrap_or_default(),
         endpoints: endpoints.unwrap_or_default(),

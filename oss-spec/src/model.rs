@@ -199,6 +199,11 @@ pub struct Function {
     /// catalog; say plainly when it has no authentication.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security: Option<String>,
+    /// Clients pick a replica themselves (consistent hashing, as memcached clients do): a
+    /// headless Service `<name>-replicas` resolves to every ready replica's address, beside the
+    /// load-balancing client Service.
+    #[schemars(default)]
+    pub replica_addresses: bool,
     /// How applications bind to the service (the binding Secret, `ossc connect`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binding: Option<Binding>,

@@ -45,6 +45,10 @@ pub enum Reference {
     /// `${service.credentials}`: the name of the credentials Secret (the generated
     /// `<name>-credentials`, or the consumer's `access.credentialsSecret`).
     CredentialsSecret,
+    /// `${service.uid}`: 22 characters of base64url (a UUID's size) derived from the
+    /// instance's namespace and name: the same on every build of one install, different
+    /// between installs (Kafka's cluster id).
+    Uid,
     /// `${pod.name}`.
     PodName,
     /// `${pod.namespace}`.
@@ -65,6 +69,7 @@ pub const FIXED: &[(&str, Reference)] = &[
     ("service.replicaNames", Reference::ReplicaNames),
     ("service.lastIndex", Reference::LastIndex),
     ("service.credentials", Reference::CredentialsSecret),
+    ("service.uid", Reference::Uid),
     ("pod.name", Reference::PodName),
     ("pod.namespace", Reference::PodNamespace),
     ("pod.ip", Reference::PodIp),
