@@ -115,6 +115,16 @@ enum Command {
         /// Instead, list every value the inputs set and where (file:line:col, or the flag).
         #[arg(long)]
         origins: bool,
+        /// Instead, print the command, args and environment of every container (workload and
+        /// Jobs) exactly as the bundle gives them to Kubernetes.
+        #[arg(long, conflicts_with = "origins")]
+        containers: bool,
+        /// With --containers: the workload's values for this replica, after Kubernetes' own
+        /// `$(VAR)` expansion (what the container's process really receives).
+        #[arg(long, value_name = "N", requires = "containers")]
+        replica: Option<u32>,
+        #[command(flatten)]
+        build: BuildArgs,
     },
     /// Check that a checked-in bundle (a YAML file or an `-o` directory) is what the spec
     /// builds to now; exit 1 with a diff when it is out of date.
@@ -378,11 +388,43 @@ fn run(command: Command) -> Outcome {
                 }
             }
         }
-        Command::Explain { spec, origins } => {
+        Command::Explain { spec, origins, containers, replica, build } => {
             let loaded = match load(&spec) {
                 Ok(l) => l,
                 Err(o) => return o,
             };
+            if containers {
+                if build.compose() {
+                    return Outcome::Failed(
+                        "`explain --containers` shows Kubernetes containers; `--target compose` is for `build`".to_owned(),
+                    );
+                }
+                let options = build.options();
+                let bundle = match oss_compile::compile(&loaded, &options) {
+                    Ok(b) => b,
+                    Err(diags) => {
+                        render::report(&loaded.sources, &diags);
+                        return Outcome::Findings;
+                    }
+                };
+                let name = loaded.spec.metadata.name.to_string();
+                let replica = replica.map(|index| oss_compile::explain::Replica {
+                    index,
+                    pod_name: format!("{name}-{index}"),
+                    namespace: options.namespace.clone().unwrap_or_else(|| name.clone()),
+                });
+                if let Some(r) = &replica
+                    && r.index >= loaded.spec.redundancy.replicas
+                {
+                    return Outcome::Failed(format!(
+                        "--replica {} is not a replica: the service has {} (0 to {})",
+                        r.index,
+                        loaded.spec.redundancy.replicas,
+                        loaded.spec.redundancy.replicas.saturating_sub(1)
+                    ));
+                }
+                return write_stdout(oss_compile::explain::containers(&bundle, replica.as_ref()).as_bytes());
+            }
             if origins {
                 let mut out = String::new();
                 for (path, span) in loaded.spans.iter() {

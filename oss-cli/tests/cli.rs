@@ -629,3 +629,25 @@ fn render_reports_every_failing_spec_and_writes_nothing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("would both be written to"), "{}", stderr(&o));
 }
+
+#[test]
+fn explain_containers_shows_what_each_process_receives() {
+    // The workload as written, then for one replica after Kubernetes' own expansion.
+    let o = ossc(&["explain", "zookeeper", "--containers"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("StatefulSet/zookeeper\n"), "{out}");
+    assert!(out.contains("      - ZK_INDEX=$(OSS_POD_INDEX)\n"), "{out}");
+    assert!(out.contains("Job/zookeeper-credentials-"), "{out}");
+    let o = ossc(&["explain", "zookeeper", "--containers", "--replica", "2"]);
+    let out = stdout(&o);
+    assert!(out.contains("StatefulSet/zookeeper, replica 2 (pod zookeeper-2)"), "{out}");
+    assert!(out.contains("      - ZK_INDEX=2    # written $(OSS_POD_INDEX)\n"), "{out}");
+    // The trap of a pod reference inside shell arithmetic, made visible: Kubernetes leaves it.
+    let o = ossc(&["explain", "tests/bad-input/pod-index-in-shell-arithmetic.yaml", "--containers", "--replica", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("export ZOO_MY_ID=$(($(OSS_POD_INDEX) + 1))"), "{}", stdout(&o));
+    let o = ossc(&["explain", "zookeeper", "--containers", "--replica", "3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--replica 3 is not a replica: the service has 3 (0 to 2)"), "{}", stderr(&o));
+}

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod derive;
 pub mod diff;
 pub mod emit;
+pub mod explain;
 pub mod krm;
 pub mod lower;
 pub mod monitoring;
