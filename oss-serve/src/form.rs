@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn cassandra_form_has_typed_bounded_fields_with_current_values() {
-        let schema: Value = serde_json::from_str(&oss_spec::schema::json_schema()).unwrap();
+        let schema: Value = oss_spec::schema::schema_with_null();
         let loaded = oss_catalog::get("cassandra").unwrap().load(&oss_spec::Options::default()).unwrap();
         let fields = fields(&schema, &loaded);
         let get = |p: &str| fields.iter().find(|f| f["path"] == p).unwrap_or_else(|| panic!("no field {p}: {fields:#?}"));
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn the_form_shows_the_services_own_rules() {
-        let schema: Value = serde_json::from_str(&oss_spec::schema::json_schema()).unwrap();
+        let schema: Value = oss_spec::schema::schema_with_null();
         let form = |name: &str| fields(&schema, &oss_catalog::get(name).unwrap().load(&oss_spec::Options::default()).unwrap());
         let get = |fields: &[Value], p: &str| fields.iter().find(|f| f["path"] == p).cloned().unwrap();
         let postgres = form("postgres");

@@ -60,7 +60,7 @@ struct AppState {
 
 /// The application: every route, with the limits of `config`.
 pub fn router(config: Config) -> Router {
-    let schema = serde_json::from_str(&oss_spec::schema::json_schema()).unwrap_or(Value::Null);
+    let schema = oss_spec::schema::schema_with_null();
     let state = Arc::new(AppState { config, permits: Semaphore::new(config.max_concurrent), schema, catalog: std::sync::OnceLock::new() });
     Router::new()
         .route("/", get(|| async { asset("text/html; charset=utf-8", include_str!("../web/index.html")) }))

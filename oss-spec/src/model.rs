@@ -29,6 +29,7 @@ pub struct Spec {
     /// In an overlay: the spec it builds on, a catalog name or a path relative to this file
     /// (`./base.yaml`). Resolved away before anything else; never set in a resolved spec.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub extends: Option<String>,
     /// Name, title and version.
     pub metadata: Metadata,
@@ -82,6 +83,11 @@ pub struct Spec {
 /// A patch on emitted objects (docs/patches.md).
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(extend("additionalProperties" = false))]
+#[schemars(extend(
+    "if" = {"properties": {"type": {"const": "json"}}, "required": ["type"]},
+    "then" = {"properties": {"patch": {"type": "array", "items": {"type": "object", "required": ["op", "path"]}}}},
+    "else" = {"properties": {"patch": {"type": "object"}}}
+))]
 pub struct Patch {
     /// Which objects: a kind, and a name (all objects of the kind when absent).
     pub target: PatchTarget,
@@ -127,6 +133,7 @@ pub struct Metadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Version of the software (the `app.kubernetes.io/version` label); quote it.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"))]
     pub version: String,
     /// What the service is, in a sentence or two.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -327,6 +334,11 @@ pub enum State {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
+#[schemars(extend(
+    "if" = {"properties": {"state": {"const": "stateful"}}},
+    "then" = {"required": ["dataPath"]},
+    "else" = {"not": {"required": ["dataPath"]}}
+))]
 pub struct Runtime {
     /// Container image, pinned by tag (not `latest`) or digest.
     pub image: ImageRef,
@@ -803,9 +815,11 @@ mod defaults {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
+#[schemars(extend("oneOf" = [{"required": ["exec"]}, {"required": ["tcp"]}, {"required": ["http"]}]))]
 pub struct Check {
     /// Run a command; exit 0 is healthy.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub exec: Option<Vec<String>>,
     /// Open a TCP connection to this named port.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -832,6 +846,7 @@ pub struct HttpCheck {
     /// Named port.
     pub port: PortName,
     /// Path, e.g. `/healthz`.
+    #[schemars(regex(pattern = r"^/"))]
     pub path: String,
 }
 
@@ -892,6 +907,7 @@ pub struct SecretItem {
     /// The Secret's key.
     pub key: String,
     /// The file's name under the mount (a relative path without `..`).
+    #[schemars(regex(pattern = r"^(?!\.\.(/|$))(?!.*/\.\.(/|$))[^/]+(/[^/]+)*$"))]
     pub path: String,
 }
 

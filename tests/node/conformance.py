@@ -14,6 +14,7 @@ as a table, into docs/runtime.md between the node-tier markers.
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -33,6 +34,8 @@ CRICTL = os.environ.get("CRICTL", str(Path.home() / ".cache/ossc-cluster/bin/cri
 OUT = ROOT / "target/node-tier"
 CLIENT_IMAGE = "ossc.dev/test-client:1"
 CLIENT_NS, OUTSIDE_NS = "ossc-clients", "ossc-outside"
+# the namespace the bundles admit scrapers from (access.monitoringNamespace, default)
+MONITORING_NS = "monitoring"
 CLIENT_LABEL = {"ossc.dev/role": "client"}
 
 
@@ -155,14 +158,15 @@ def client_pod_yaml(ns, name, labels):
 
 def ensure_clients():
     docs = []
-    for ns in (CLIENT_NS, OUTSIDE_NS):
+    for ns in (CLIENT_NS, OUTSIDE_NS, MONITORING_NS):
         docs.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {
             "pod-security.kubernetes.io/enforce": "restricted"}}})
+    docs.append(client_pod_yaml(MONITORING_NS, "scraper", {}))               # what Prometheus would be
     docs.append(client_pod_yaml(CLIENT_NS, "client", CLIENT_LABEL))          # listed in access.clients
     docs.append(client_pod_yaml(CLIENT_NS, "unlisted", {"ossc.dev/role": "other"}))  # same namespace, not listed
     docs.append(client_pod_yaml(OUTSIDE_NS, "intruder", CLIENT_LABEL))       # right labels, wrong namespace
     k("apply", "-f", "-", input=yaml.safe_dump_all(docs))
-    for ns, name in ((CLIENT_NS, "client"), (CLIENT_NS, "unlisted"), (OUTSIDE_NS, "intruder")):
+    for ns, name in ((CLIENT_NS, "client"), (CLIENT_NS, "unlisted"), (OUTSIDE_NS, "intruder"), (MONITORING_NS, "scraper")):
         k("wait", "--for=condition=Ready", f"pod/{name}", "-n", ns, "--timeout=180s", timeout=200)
 
 
@@ -408,6 +412,35 @@ def check_service(svc, results):
                 "re-applying kept the generated credentials unchanged")
 
     attempt("credentials and binding", credentials)
+
+    def metrics():
+        """Every replica's metrics endpoint answers Prometheus text to a scraper in the monitoring
+        namespace, with the series that says the target is up; a client pod is refused."""
+        m = svc.spec["runtime"].get("metrics")
+        if not m:
+            raise Skip("the entry has no metrics endpoint (issue 19)")
+        port, path = m["port"], m.get("path", "/metrics")
+        want = svc.d.get("metrics_series", r"^# TYPE ")
+        ips = [p["status"]["podIP"] for p in pods(svc.ns, svc.selector) if ready(p)]
+        t, last = time.time(), ""
+        for ip in ips:
+            # exporters that scrape on a timer (Cassandra's) need a little while after start
+            while True:
+                out = sh(f"curl -sS --max-time 10 http://{ip}:{port}{path}", pod="scraper", ns=MONITORING_NS, check=False).stdout
+                if re.search(want, out, re.M):
+                    break
+                last = out.strip()[-300:]
+                if time.time() - t > 90:
+                    raise Failure(f"{ip}:{port}{path} has no line matching {want!r} after 90 s: {last!r}")
+                time.sleep(5)
+        p = sh(f"curl -sS --max-time 5 http://{ips[0]}:{port}{path}", check=False, timeout=15)
+        if p.returncode == 0:
+            raise Failure(f"a client pod outside the monitoring namespace read {ips[0]}:{port}{path}")
+        note = svc.d.get("metrics_note", "")
+        return (f"{len(ips)} replicas answer on :{port}{path} to a scraper in namespace {MONITORING_NS} "
+                f"(series {want!r}); a client pod refused{note}")
+
+    attempt("metrics", metrics)
 
     def data_back():
         if not svc.d.get("durable", svc.stateful):

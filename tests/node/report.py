@@ -11,10 +11,10 @@ import re
 import sys
 from collections import OrderedDict
 
-CHECKS = ["ready", "function", "access", "credentials and binding", "heal: pod deleted", "heal: process killed",
+CHECKS = ["ready", "function", "access", "credentials and binding", "metrics", "heal: pod deleted", "heal: process killed",
           "disruption: eviction", "upgrade: image rolled", "lifecycle: restartGeneration",
           "lifecycle: stopped/running", "scale: member joins", "uninstall keeps data"]
-SHORT = ["ready", "function", "access", "credentials", "heal (delete)", "heal (kill)", "eviction", "upgrade",
+SHORT = ["ready", "function", "access", "credentials", "metrics", "heal (delete)", "heal (kill)", "eviction", "upgrade",
          "restart", "stop/start", "scale", "uninstall"]
 BEGIN, END = "<!-- node-tier:begin -->", "<!-- node-tier:end -->"
 

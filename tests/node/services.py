@@ -64,6 +64,8 @@ def mc_script(svc, key):
 
 
 MEMCACHED = {
+    "metrics_series": r"^ossc_standin_target_up\{[^}]*\} 1$",
+    "metrics_note": " (a STAND-IN exporter image: this proves the port, the policy and the exporter's reach to the software, not the real exporter's series)",
     "sets": ["capacity.cpu=100m", "capacity.memory=256Mi", "settings.cacheMemory=128Mi"],
     "write": lambda svc, key, val: None,
     "read": lambda svc, key: c.sh(mc_script(svc, key)).stdout,
@@ -82,6 +84,7 @@ def vk(svc, args):
 
 
 VALKEY = {
+    "metrics_series": r"^redis_up 1$",
     "sets": ["capacity.cpu=200m", "capacity.memory=256Mi", "capacity.storage=1Gi", "settings.maxMemory=128Mi"],
     "write": lambda svc, key, val: c.sh(vk(svc, f"set {key} {val}")),
     "read": lambda svc, key: c.sh(vk(svc, f"get {key}")).stdout,
@@ -107,6 +110,7 @@ def etcd_member_add(svc, member):
 
 
 ETCD = {
+    "metrics_series": r"^etcd_server_has_leader 1$",
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.backendQuota=512Mi"],
     "write": lambda svc, key, val: c.sh(ec(svc, f"put {key} {val}")),
     "read": lambda svc, key: c.sh(ec(svc, f"get {key} --print-value-only --consistency=l")).stdout,
@@ -131,6 +135,7 @@ def pg(svc, sql):
 
 
 POSTGRES = {
+    "metrics_series": r"^pg_up 1$",
     "sets": ["capacity.cpu=250m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.sharedBuffers=128Mi"],
     "write": lambda svc, key, val: c.sh(pg(svc, "CREATE TABLE IF NOT EXISTS kv (k text PRIMARY KEY, v text); "
                                                f"INSERT INTO kv VALUES ('{key}', '{val}') ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")),
@@ -182,6 +187,7 @@ def zk(svc, body, auth=True):
 
 
 ZOOKEEPER = {
+    "metrics_series": r"^znode_count",
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.heap=256Mi"],
     "write": lambda svc, key, val: c.sh(zk(svc, f"z.ensure_path('/ossc')\nif z.exists('/ossc/{key}'): z.set('/ossc/{key}', b'{val}')\nelse: z.create('/ossc/{key}', b'{val}')")),
     "read": lambda svc, key: c.sh(zk(svc, f"z.sync('/ossc/{key}')\nprint(z.get('/ossc/{key}')[0].decode())")).stdout,
@@ -212,6 +218,8 @@ def nats_write(svc, key, val):
 
 
 NATS = {
+    "metrics_series": r"^ossc_standin_target_up\{[^}]*\} 1$",
+    "metrics_note": " (a STAND-IN exporter image: this proves the port, the policy and the exporter's reach to the software, not the real exporter's series)",
     "sets": ["capacity.cpu=200m", "capacity.memory=384Mi", "capacity.storage=1Gi", "settings.goMemoryLimit=256Mi"],
     "write": nats_write,
     "read": lambda svc, key: c.sh(nc(svc, f"last OSSC ossc.{key}")).stdout,
@@ -275,6 +283,7 @@ def rmq(svc, body, user=None, password=None):
 
 
 RABBITMQ = {
+    "metrics_series": r"^rabbitmq_",
     "sets": ["capacity.cpu=300m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     # write publishes (confirmed) and consumes it once to check it (basic.get, then nack with
     # requeue so it stays); later reads count the queue's messages without taking one: every
@@ -325,6 +334,8 @@ def cassandra_members(svc):
 
 
 CASSANDRA = {
+    "metrics_series": r"^ossc_standin_target_up\{[^}]*\} 1$",
+    "metrics_note": " (a STAND-IN exporter image: this proves the port, the policy and the exporter's reach to the software, not the real exporter's series)",
     "sets": ["capacity.cpu=700m", "capacity.memory=2Gi", "capacity.storage=1Gi", "settings.heap=1Gi",
              "settings.youngGeneration=256Mi"],
     "write": lambda svc, key, val: c.sh(cq(svc, "s.execute(\"CREATE KEYSPACE IF NOT EXISTS ossc WITH replication = "
