@@ -10,8 +10,7 @@ use crate::context::Context;
 use crate::security;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec, ResourceRequirements, SecretKeySelector, Volume,
-    VolumeMount,
+    Container, EmptyDirVolumeSource, EnvVar, PodSpec, PodTemplateSpec, ResourceRequirements, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -64,18 +63,7 @@ fn env(cx: &Context, step: &BootstrapStep) -> Vec<EnvVar> {
     let mut env = vec![EnvVar { name: "HOME".to_owned(), value: Some("/tmp".to_owned()), value_from: None }];
     env.extend(step.env.iter().map(|(name, v)| match v {
         EnvValue::Value(s) => EnvVar { name: name.to_string(), value: Some(crate::lower::expand_plain(cx, s)), value_from: None },
-        EnvValue::Secret { secret_key_ref } => EnvVar {
-            name: name.to_string(),
-            value: None,
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: crate::lower::expand_plain(cx, &secret_key_ref.name),
-                    key: secret_key_ref.key.clone(),
-                    optional: Some(false),
-                }),
-                ..EnvVarSource::default()
-            }),
-        },
+        EnvValue::Secret { .. } => crate::lower::env_var(cx, name.as_str(), v),
     }));
     env
 }
@@ -152,13 +140,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
         protocol: Some(proto.to_owned()),
         ..NetworkPolicyPort::default()
     };
-    let endpoints: Vec<NetworkPolicyPort> = cx
-        .spec
-        .function
-        .endpoints
-        .iter()
-        .map(|p| port(i32::from(p.port), if p.protocol == oss_spec::model::Protocol::Udp { "UDP" } else { "TCP" }))
-        .collect();
+    let endpoints = crate::lower::np_ports(cx.spec.function.endpoints.iter());
     NetworkPolicy {
         metadata: meta(cx, format!("{}-bootstrap", cx.name)),
         spec: Some(NetworkPolicySpec {

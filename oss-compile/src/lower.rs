@@ -586,7 +586,7 @@ fn peer_service(cx: &Context) -> Service {
     }
 }
 
-fn np_ports<'p>(ports: impl Iterator<Item = &'p PortSpec>) -> Vec<NetworkPolicyPort> {
+pub(crate) fn np_ports<'p>(ports: impl Iterator<Item = &'p PortSpec>) -> Vec<NetworkPolicyPort> {
     ports
         .map(|p| NetworkPolicyPort {
             port: Some(IntOrString::Int(i32::from(p.port))),
@@ -1164,7 +1164,7 @@ pub(crate) fn expand_plain(cx: &Context, s: &str) -> String {
 }
 
 /// An exporter's environment variable: a plain value as written, or a Secret's key.
-fn env_var(cx: &Context, name: &str, v: &EnvValue) -> EnvVar {
+pub(crate) fn env_var(cx: &Context, name: &str, v: &EnvValue) -> EnvVar {
     match v {
         EnvValue::Value(s) => EnvVar { name: name.to_owned(), value: Some(s.clone()), value_from: None },
         EnvValue::Secret { secret_key_ref } => EnvVar {
