@@ -49,6 +49,15 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
 }
 
 /// Every `$` in the strings of `v` (not its keys) doubled: Compose's escape for a literal `$`.
+/// A helper container's hardening (the exporter, a bootstrap step): read-only root with its own
+/// `/tmp`, no capabilities, no privilege escalation.
+fn sidecar_hardening(s: &mut Map<String, Value>) {
+    s.insert("read_only".into(), json!(true));
+    s.insert("tmpfs".into(), json!(["/tmp"]));
+    s.insert("cap_drop".into(), json!(["ALL"]));
+    s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+}
+
 fn escape_dollars(v: &mut Value) {
     match v {
         Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
@@ -213,10 +222,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                 );
             }
             x.insert("network_mode".into(), json!(format!("service:{svc_name}")));
-            x.insert("read_only".into(), json!(true));
-            x.insert("tmpfs".into(), json!(["/tmp"]));
-            x.insert("cap_drop".into(), json!(["ALL"]));
-            x.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+            sidecar_hardening(&mut x);
             x.insert("restart".into(), json!("unless-stopped"));
             x.insert("depends_on".into(), json!([svc_name]));
             services.insert(format!("{svc_name}-exporter"), Value::Object(x));
@@ -244,10 +250,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         }
         b.insert("environment".into(), Value::Object(env));
         b.insert("user".into(), json!(format!("{user}:{group}")));
-        b.insert("read_only".into(), json!(true));
-        b.insert("tmpfs".into(), json!(["/tmp"]));
-        b.insert("cap_drop".into(), json!(["ALL"]));
-        b.insert("security_opt".into(), json!(["no-new-privileges:true"]));
+        sidecar_hardening(&mut b);
         b.insert("restart".into(), json!("on-failure"));
         let first = if stateful { format!("{}-0", cx.name) } else { cx.name.clone() };
         b.insert("depends_on".into(), json!([first]));
