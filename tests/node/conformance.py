@@ -322,6 +322,8 @@ def check_service(svc, results):
             record(check, "SKIPPED", str(e))
         except (Failure, subprocess.TimeoutExpired) as e:
             record(check, "FAIL", str(e))
+            # what the pods said, so that a failure in CI can be read without rerunning it
+            dump(svc)
         return False
 
     for pre in svc.d.get("before", []):
@@ -350,7 +352,6 @@ def check_service(svc, results):
         return ready
 
     if not attempt("ready", ready_check):
-        dump(svc)
         return
 
     def function():
@@ -372,7 +373,6 @@ def check_service(svc, results):
         return svc.d.get("function_note", "round trip through the client Service") + waited
 
     if not attempt("function", function):
-        dump(svc)
         return
 
     def access():
@@ -592,7 +592,7 @@ def check_service(svc, results):
         members = svc.op("members")
         if members != target:
             raise Failure(f"{target} pods but {members} members")
-        return f"{target} pods Ready and {members} members in {time.time() - t:.0f}s" + data_back()
+        return f"{target} pods Ready and {members} members in {time.time() - t:.0f}s" + svc.d.get("scale_note", "") + data_back()
 
     attempt("scale: member joins", scale)
 
