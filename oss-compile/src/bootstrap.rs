@@ -9,11 +9,8 @@
 use crate::context::Context;
 use crate::security;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{
-    Container, EmptyDirVolumeSource, EnvVar, PodSpec, PodTemplateSpec, ResourceRequirements, Volume, VolumeMount,
-};
+use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, PodTemplateSpec, VolumeMount};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use oss_spec::model::{BootstrapStep, EnvValue};
@@ -68,24 +65,21 @@ fn env(cx: &Context, step: &BootstrapStep) -> Vec<EnvVar> {
     env
 }
 
+/// What a step's `/tmp` may hold, in MiB.
+const TMP_MIB: i128 = 64;
+
 fn job(cx: &Context, step: &BootstrapStep) -> Job {
     let rt = &cx.spec.runtime;
     let (image, user, group) = step.identity(rt);
     let command: Vec<String> = step.run.iter().map(|a| crate::lower::expand_plain(cx, a)).collect();
     let env = env(cx, step);
-    let resources =
-        BTreeMap::from([("cpu".to_owned(), Quantity(step.cpu.to_string())), ("memory".to_owned(), Quantity(step.memory.to_string()))]);
     let container = Container {
         name: step.name.clone(),
         image: Some(image.to_string()),
         image_pull_policy: Some("IfNotPresent".to_owned()),
         command: Some(command),
         env: Some(env),
-        resources: Some(ResourceRequirements {
-            requests: Some(resources.clone()),
-            limits: Some(resources),
-            ..ResourceRequirements::default()
-        }),
+        resources: Some(crate::lower::resources(step.cpu.as_str(), step.memory.as_str(), TMP_MIB << 20)),
         security_context: Some(security::container_security_context()),
         volume_mounts: Some(vec![VolumeMount { name: "tmp".to_owned(), mount_path: "/tmp".to_owned(), ..VolumeMount::default() }]),
         ..Container::default()
@@ -119,11 +113,7 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
                     restart_policy: Some("Never".to_owned()),
                     security_context: Some(security::pod_security_context(cx.target.fixed_ids().then_some((user, group)), false)),
                     containers: vec![container],
-                    volumes: Some(vec![Volume {
-                        name: "tmp".to_owned(),
-                        empty_dir: Some(EmptyDirVolumeSource { medium: None, size_limit: Some(Quantity("64Mi".to_owned())) }),
-                        ..Volume::default()
-                    }]),
+                    volumes: Some(vec![crate::lower::empty_dir("tmp", false, &format!("{TMP_MIB}Mi"))]),
                     ..PodSpec::default()
                 }),
             },

@@ -44,6 +44,10 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
             unsupported.push("`${pod.ip}` (Compose cannot name a container's address in advance; the value is empty)".to_owned());
             String::new()
         }
+        Reference::PodZone => {
+            unsupported.push("`${pod.zone}` (Compose has no zones; the value is empty)".to_owned());
+            String::new()
+        }
         other => crate::lower::resolve(cx, &other),
     })
 }
@@ -132,7 +136,8 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                 mounts.push(format!("{vol}:{}", w.path));
                 volumes.insert(vol, json!({}));
             } else {
-                tmpfs.push(w.path.to_string());
+                // Docker's tmpfs options: the size limit in bytes (a named volume has none)
+                tmpfs.push(format!("{}:size={}", w.path, w.size_limit().units_ceil()));
             }
         }
         for m in &rt.secret_mounts {

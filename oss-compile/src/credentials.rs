@@ -10,12 +10,9 @@ use crate::context::Context;
 use crate::security;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{
-    Container, EmptyDirVolumeSource, PodSpec, PodTemplateSpec, ResourceRequirements, Secret, ServiceAccount, Volume, VolumeMount,
-};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Secret, ServiceAccount, VolumeMount};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, NetworkPolicySpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use oss_spec::model::CredentialKey;
@@ -495,7 +492,6 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             ]),
         }),
     };
-    let resources = BTreeMap::from([("cpu".to_owned(), Quantity(CPU.to_owned())), ("memory".to_owned(), Quantity(MEMORY.to_owned()))]);
     let mut job_meta = meta(cx, &job_name);
     job_meta.annotations = Some(BTreeMap::from([
         (
@@ -529,11 +525,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
                         image: Some(IMAGE.to_owned()),
                         image_pull_policy: Some("IfNotPresent".to_owned()),
                         command: Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script]),
-                        resources: Some(ResourceRequirements {
-                            requests: Some(resources.clone()),
-                            limits: Some(resources),
-                            ..ResourceRequirements::default()
-                        }),
+                        resources: Some(crate::lower::resources(CPU, MEMORY, 0)),
                         security_context: Some(security::container_security_context()),
                         volume_mounts: Some(vec![VolumeMount {
                             name: "tmp".to_owned(),
@@ -542,14 +534,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
                         }]),
                         ..Container::default()
                     }],
-                    volumes: Some(vec![Volume {
-                        name: "tmp".to_owned(),
-                        empty_dir: Some(EmptyDirVolumeSource {
-                            medium: Some("Memory".to_owned()),
-                            size_limit: Some(Quantity("1Mi".to_owned())),
-                        }),
-                        ..Volume::default()
-                    }]),
+                    volumes: Some(vec![crate::lower::empty_dir("tmp", true, "1Mi")]),
                     ..PodSpec::default()
                 }),
             },

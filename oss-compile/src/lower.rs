@@ -814,6 +814,37 @@ fn deployment(cx: &Context) -> Deployment {
     }
 }
 
+/// What a container may write outside its volumes, in MiB: its log files (the kubelet keeps 5
+/// of 10 MiB by default) and its writable layer (next to nothing: the root filesystem is
+/// read-only).
+const LOG_ALLOWANCE_MIB: i128 = 64;
+
+/// What an exporter sidecar's own `/tmp` may hold, in MiB (exporters write next to nothing).
+const EXPORTER_TMP_MIB: i128 = 32;
+
+/// A container's cpu, memory and ephemeral storage, each requested as much as its limit.
+/// `disk_bytes` is what the disk-backed emptyDir volumes it writes may hold: the kubelet counts
+/// them against the pod's ephemeral storage, whose limit is the sum of its containers', so they
+/// are added to the log allowance (a pod over its limit is evicted).
+pub(crate) fn resources(cpu: &str, memory: &str, disk_bytes: i128) -> ResourceRequirements {
+    let storage = LOG_ALLOWANCE_MIB + (disk_bytes + (1 << 20) - 1) / (1 << 20);
+    let r = BTreeMap::from([
+        ("cpu".to_owned(), Quantity(cpu.to_owned())),
+        ("ephemeral-storage".to_owned(), Quantity(format!("{storage}Mi"))),
+        ("memory".to_owned(), Quantity(memory.to_owned())),
+    ]);
+    ResourceRequirements { limits: Some(r.clone()), requests: Some(r), ..ResourceRequirements::default() }
+}
+
+/// An emptyDir volume that may hold `size`, on disk or in memory.
+pub(crate) fn empty_dir(name: &str, memory: bool, size: &str) -> Volume {
+    Volume {
+        name: name.to_owned(),
+        empty_dir: Some(EmptyDirVolumeSource { medium: memory.then(|| "Memory".to_owned()), size_limit: Some(Quantity(size.to_owned())) }),
+        ..Volume::default()
+    }
+}
+
 /// A volume name for a writable path: the path's segments joined by '-', made a DNS label.
 fn volume_name(path: &str, index: usize) -> String {
     let slug: String =
@@ -834,14 +865,14 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     if let (State::Stateful, Some(path)) = (rt.state, &rt.data_path) {
         mounts.push(VolumeMount { name: DATA_VOLUME.to_owned(), mount_path: path.to_string(), ..VolumeMount::default() });
     }
+    let mut disk_bytes = 0;
     for (i, w) in rt.writable.iter().enumerate() {
         let name = volume_name(w.path.as_str(), i);
-        let medium = w.memory.then(|| "Memory".to_owned());
-        volumes.push(Volume {
-            name: name.clone(),
-            empty_dir: Some(EmptyDirVolumeSource { medium, ..EmptyDirVolumeSource::default() }),
-            ..Volume::default()
-        });
+        let size = w.size_limit();
+        if !w.memory {
+            disk_bytes += size.units_ceil();
+        }
+        volumes.push(empty_dir(&name, w.memory, size.as_str()));
         mounts.push(VolumeMount { name: name.clone(), mount_path: w.path.to_string(), ..VolumeMount::default() });
         if w.from_image {
             let target = format!("/ossc-seed/{name}");
@@ -855,11 +886,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             // The Secret's files are root's, readable through the pod's group: an init container
             // copies them, as the service's user, into a memory volume that only it may read.
             let copy = format!("private{i}");
-            volumes.push(Volume {
-                name: copy.clone(),
-                empty_dir: Some(EmptyDirVolumeSource { medium: Some("Memory".to_owned()), size_limit: Some(Quantity("1Mi".to_owned())) }),
-                ..Volume::default()
-            });
+            volumes.push(empty_dir(&copy, true, "1Mi"));
             let (src, dst) = (format!("/ossc-secret/{name}"), format!("/ossc-private/{copy}"));
             seed_script.push(private_copy_command(&src, &dst));
             seed_mounts.push(VolumeMount { name: name.clone(), mount_path: src, read_only: Some(true), ..VolumeMount::default() });
@@ -901,13 +928,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             });
         }
     }
-    let resources = {
-        let r = BTreeMap::from([
-            ("cpu".to_owned(), Quantity(spec.capacity.cpu.to_string())),
-            ("memory".to_owned(), Quantity(spec.capacity.memory.to_string())),
-        ]);
-        ResourceRequirements { limits: Some(r.clone()), requests: Some(r), ..ResourceRequirements::default() }
-    };
+    let main_resources = resources(spec.capacity.cpu.as_str(), spec.capacity.memory.as_str(), disk_bytes);
     // IfNotPresent: a pinned image need not be fetched again, and restarts keep working while
     // the registry is down (see security::checkov_skips for CKV_K8S_15).
     let image_pull_policy = Some("IfNotPresent".to_owned());
@@ -917,7 +938,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             image: Some(rt.image.to_string()),
             image_pull_policy: image_pull_policy.clone(),
             command: Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), seed_script.join(" && ")]),
-            resources: Some(resources.clone()),
+            resources: Some(main_resources.clone()),
             security_context: Some(security::container_security_context()),
             volume_mounts: Some(seed_mounts),
             ..Container::default()
@@ -943,10 +964,6 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         match &m.exporter {
             None => ports.push(metrics_port(m.port)),
             Some(e) => {
-                let r = BTreeMap::from([
-                    ("cpu".to_owned(), Quantity(e.cpu.to_string())),
-                    ("memory".to_owned(), Quantity(e.memory.to_string())),
-                ]);
                 let check = probe(&Check {
                     exec: None,
                     tcp: oss_spec::values::PortName::parse(METRICS_PORT_NAME).ok(),
@@ -955,11 +972,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                     timeout: oss_spec::values::Duration::from_secs(5),
                     failures: 3,
                 });
-                volumes.push(Volume {
-                    name: "exporter-tmp".to_owned(),
-                    empty_dir: Some(EmptyDirVolumeSource::default()),
-                    ..Volume::default()
-                });
+                volumes.push(empty_dir("exporter-tmp", false, &format!("{EXPORTER_TMP_MIB}Mi")));
                 sidecars.push(Container {
                     name: "exporter".to_owned(),
                     image: Some(e.image.to_string()),
@@ -967,7 +980,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                     args: (!e.args.is_empty()).then(|| e.args.clone()),
                     env: (!e.env.is_empty()).then(|| e.env.iter().map(|(k, v)| env_var(cx, k.as_str(), v)).collect()),
                     ports: Some(vec![metrics_port(m.port)]),
-                    resources: Some(ResourceRequirements { limits: Some(r.clone()), requests: Some(r), ..ResourceRequirements::default() }),
+                    resources: Some(resources(e.cpu.as_str(), e.memory.as_str(), EXPORTER_TMP_MIB << 20)),
                     // No readiness probe: a pod is ready when all its containers are, and an
                     // exporter that fails must not take the replica out of its client Service
                     // (the alerts see the failed scrapes). Liveness restarts a wedged one.
@@ -1003,7 +1016,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         args: (!args.is_empty()).then_some(args),
         env: (!env.is_empty()).then_some(env),
         ports: (!ports.is_empty()).then_some(ports),
-        resources: Some(resources),
+        resources: Some(main_resources),
         readiness_probe: Some(probe(&rt.health.ready)),
         liveness_probe: Some(live),
         startup_probe: Some(startup),
@@ -1212,7 +1225,7 @@ pub fn resolve(cx: &Context, r: &Reference) -> String {
                 .join(",")
         }
         Reference::CredentialsSecret => cx.credentials_secret(),
-        Reference::PodName | Reference::PodNamespace | Reference::PodIp | Reference::PodIndex => String::new(),
+        Reference::PodName | Reference::PodNamespace | Reference::PodIp | Reference::PodIndex | Reference::PodZone => String::new(),
     }
 }
 

@@ -56,14 +56,14 @@ pub fn guard(kind: Kind, object: &mut Value, emitted: &BTreeSet<String>) -> Vec<
         check_container(name, &c["securityContext"], &mut out);
         let missing: Vec<String> = ["requests", "limits"]
             .iter()
-            .flat_map(|r| ["cpu", "memory"].map(|res| (r, res)))
+            .flat_map(|r| ["cpu", "memory", "ephemeral-storage"].map(|res| (r, res)))
             .filter(|(r, res)| c["resources"][**r][*res].is_null())
             .map(|(r, res)| format!("`resources.{r}.{res}`"))
             .collect();
         if !emitted.contains(name) && !missing.is_empty() {
             out.push((
                 format!("container `{name}` added by the patch has no {}", missing.join(", ")),
-                "give it `resources.requests` and `resources.limits` for cpu and memory (equal, as ossc's own containers have): ossc cannot guess what a sidecar needs".to_owned(),
+                "give it `resources.requests` and `resources.limits` for cpu, memory and ephemeral-storage (equal, as ossc's own containers have; ephemeral-storage covers its logs, 64Mi for a quiet one, and any emptyDir it writes): ossc cannot guess what a sidecar needs".to_owned(),
             ));
         }
         for p in c["ports"].as_array().into_iter().flatten() {
@@ -168,14 +168,20 @@ mod tests {
     #[test]
     fn an_added_container_gets_the_defaults_and_must_state_resources() {
         let emitted = BTreeSet::from(["db".to_owned()]);
-        let res = json!({"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}});
+        let r = json!({"cpu": "100m", "memory": "64Mi", "ephemeral-storage": "64Mi"});
+        let res = json!({"requests": r, "limits": r});
         let mut o = sts(json!([{"name": "db", "securityContext": secure()}, {"name": "side", "resources": res}]));
         assert_eq!(guard(Kind::StatefulSet, &mut o, &emitted), Vec::<(String, String)>::new());
         assert_eq!(o["spec"]["template"]["spec"]["containers"][1]["securityContext"], secure());
         let mut o = sts(json!([{"name": "db", "securityContext": secure()}, {"name": "side"}]));
         let found = guard(Kind::StatefulSet, &mut o, &emitted);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].0.contains("`resources.requests.cpu`, `resources.requests.memory`, `resources.limits.cpu`"), "{found:?}");
+        assert!(
+            found[0].0.contains(
+                "`resources.requests.cpu`, `resources.requests.memory`, `resources.requests.ephemeral-storage`, `resources.limits.cpu`"
+            ),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -349,3 +349,33 @@ fn private_secret_mounts_are_copied_for_the_user_alone() {
     assert!(init.command.as_ref().unwrap()[2].contains("chmod 0400"), "{:?}", init.command);
     assert_eq!(at(init, "/ossc-secret/secret0").as_deref(), Some("secret0"));
 }
+
+#[test]
+fn writable_paths_are_bounded_and_the_container_claims_their_disk() {
+    let b = build(&[]);
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let size = |name: &str| {
+        let v = pod.volumes.as_ref().unwrap().iter().find(|v| v.name == name).unwrap();
+        v.empty_dir.as_ref().unwrap().size_limit.as_ref().map(|q| q.0.clone())
+    };
+    // the spec's own size for Cassandra's logs, the default for the others
+    assert_eq!(size("rw1-var-log-cassandra").as_deref(), Some("10Gi"));
+    assert_eq!(size("rw0-etc-cassandra").as_deref(), Some("256Mi"));
+    assert_eq!(size("rw2-tmp").as_deref(), Some("256Mi"));
+    // 10Gi + 2 × 256Mi of disk volumes + 64Mi for logs, requested as much as limited
+    let storage = |c: &k8s_openapi::api::core::v1::Container| {
+        let r = c.resources.as_ref().unwrap();
+        (r.requests.as_ref().unwrap()["ephemeral-storage"].0.clone(), r.limits.as_ref().unwrap()["ephemeral-storage"].0.clone())
+    };
+    assert_eq!(storage(&pod.containers[0]), ("10816Mi".to_owned(), "10816Mi".to_owned()));
+    // the exporter: its 32Mi /tmp and its logs
+    assert_eq!(storage(&pod.containers[1]).0, "96Mi");
+    // a path in memory counts against memory, not ephemeral storage
+    let text = CASSANDRA.replacen("    - /tmp\n", "    - {path: /tmp, memory: true, size: 1Gi}\n", 1);
+    assert_ne!(text, CASSANDRA);
+    let mem = build_with(&text, &[], &Options::default()).unwrap();
+    let pod = mem.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let tmp = pod.volumes.as_ref().unwrap().iter().find(|v| v.name == "rw2-tmp").unwrap().empty_dir.clone().unwrap();
+    assert_eq!((tmp.medium.as_deref(), tmp.size_limit.map(|q| q.0).as_deref()), (Some("Memory"), Some("1Gi")));
+    assert_eq!(storage(&pod.containers[0]).0, "10560Mi");
+}

@@ -74,7 +74,8 @@ fn openshift_leaves_ids_to_the_scc() {
 #[test]
 fn kind_softens_spread_and_says_so() {
     let (paths, warnings) = changes(Target::Kind);
-    assert_eq!(paths, [format!("{}.topologySpreadConstraints[0].whenUnsatisfiable", pod())]);
+    // both the zone rule and the stateful service's hard host rule become preferences
+    assert_eq!(paths, [0, 1].map(|i| format!("{}.topologySpreadConstraints[{i}].whenUnsatisfiable", pod())));
     assert_eq!(warnings, [oss_spec::Code::TargetDowngrade]);
     let (kind, _) = bundle(Target::Kind);
     assert_eq!(kind["items"][sts()]["spec"]["template"]["spec"]["topologySpreadConstraints"][0]["whenUnsatisfiable"], "ScheduleAnyway");

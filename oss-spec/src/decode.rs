@@ -1005,14 +1005,15 @@ fn decode_check(d: &mut Decoder, n: &Node, p: &str) -> Option<Check> {
 fn decode_writable(d: &mut Decoder, n: &Node, p: &str) -> Option<Writable> {
     if let Value::Str(_) = n.value {
         let path = d.parsed(n, p, false, AbsPath::parse)?;
-        return Some(Writable { path, from_image: false, memory: false });
+        return Some(Writable { path, from_image: false, memory: false, size: None });
     }
     let mut f = d.fields(n, p, n.span)?;
     let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
     let from_image = f.opt(d, "fromImage", Decoder::boolean);
     let memory = f.opt(d, "memory", Decoder::boolean);
+    let size = f.opt(d, "size", positive_quantity);
     f.finish(d);
-    Some(Writable { path: path?, from_image: from_image.unwrap_or(false), memory: memory.unwrap_or(false) })
+    Some(Writable { path: path?, from_image: from_image.unwrap_or(false), memory: memory.unwrap_or(false), size })
 }
 
 fn decode_stop(d: &mut Decoder, n: &Node, p: &str) -> Option<Stop> {
@@ -1139,16 +1140,19 @@ fn decode_setting(d: &mut Decoder, knobs: &IndexMap<KnobName, Knob>, name: &Knob
     Some(v)
 }
 
+/// A quantity that must be more than zero (an amount of cpu, memory or disk).
+fn positive_quantity(d: &mut Decoder, n: &Node, p: &str) -> Option<Quantity> {
+    let q = d.parsed(n, p, true, Quantity::parse)?;
+    if q.nanos() == 0 {
+        d.error(Code::OutOfRange, n, format!("{} is zero", describe(p)), "give a positive amount");
+        return None;
+    }
+    Some(q)
+}
+
 fn decode_capacity(d: &mut Decoder, n: &Node, p: &str) -> Option<Capacity> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
-    let quantity = |d: &mut Decoder, n: &Node, p: &str| {
-        let q = d.parsed(n, p, true, Quantity::parse)?;
-        if q.nanos() == 0 {
-            d.error(Code::OutOfRange, n, format!("{} is zero", describe(p)), "give a positive amount");
-            return None;
-        }
-        Some(q)
-    };
+    let quantity = positive_quantity;
     let def = Capacity::default();
     let cpu = f.opt(d, "cpu", quantity);
     let memory = f.opt(d, "memory", quantity);

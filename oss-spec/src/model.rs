@@ -785,6 +785,12 @@ mod defaults {
     pub fn metrics_path() -> String {
         "/metrics".to_owned()
     }
+    pub fn writable_disk() -> Quantity {
+        Quantity::parse("256Mi").unwrap_or_else(|_| unreachable!())
+    }
+    pub fn writable_memory() -> Quantity {
+        Quantity::parse("64Mi").unwrap_or_else(|_| unreachable!())
+    }
     pub fn exporter_cpu() -> Quantity {
         Quantity::parse("100m").unwrap_or_else(|_| unreachable!())
     }
@@ -864,6 +870,19 @@ pub struct Writable {
     /// Back the path with memory (tmpfs), e.g. `/dev/shm` for PostgreSQL.
     #[schemars(default)]
     pub memory: bool,
+    /// The most the software may write here (the volume's `sizeLimit`; a pod over it is
+    /// evicted and replaced). Default 256Mi on disk, 64Mi in memory. A path on disk adds its
+    /// size to the container's `ephemeral-storage`; one in memory counts against `memory`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<Quantity>,
+}
+
+impl Writable {
+    /// What the volume may hold: `size`, or the default for its medium.
+    #[must_use]
+    pub fn size_limit(&self) -> Quantity {
+        self.size.clone().unwrap_or_else(|| if self.memory { defaults::writable_memory() } else { defaults::writable_disk() })
+    }
 }
 
 /// A configuration file: its path in the container and its text.

@@ -55,6 +55,11 @@ pub enum Reference {
     PodNamespace,
     /// `${pod.ip}`.
     PodIp,
+    /// `${pod.zone}`: the zone of the node the pod runs on, from the `topology.kubernetes.io/zone`
+    /// label Kubernetes copies from the node onto the pod when it is scheduled (1.35 and later:
+    /// the PodTopologyLabels admission plugin, on by default); empty on older clusters and on
+    /// nodes without the label.
+    PodZone,
 }
 
 /// The fixed references (knob references are added per spec).
@@ -73,6 +78,7 @@ pub const FIXED: &[(&str, Reference)] = &[
     ("pod.name", Reference::PodName),
     ("pod.namespace", Reference::PodNamespace),
     ("pod.ip", Reference::PodIp),
+    ("pod.zone", Reference::PodZone),
 ];
 
 /// A reference in a removal step's command (`runtime.scaling.removeMember`): the replica that
@@ -222,6 +228,7 @@ pub const POD_FIELDS: &[(Reference, &str, &str)] = &[
     (Reference::PodNamespace, "OSS_POD_NAMESPACE", "metadata.namespace"),
     (Reference::PodIp, "OSS_POD_IP", "status.podIP"),
     (Reference::PodIndex, "OSS_POD_INDEX", "metadata.labels['apps.kubernetes.io/pod-index']"),
+    (Reference::PodZone, "OSS_POD_ZONE", "metadata.labels['topology.kubernetes.io/zone']"),
 ];
 
 /// The variable a pod reference becomes (empty for other references).

@@ -316,6 +316,11 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                     let help = if e.unknown {
                         match did_you_mean(&e.text, valid.iter().map(String::as_str)) {
                             Some(m) => format!("did you mean `${{{m}}}`?"),
+                            // no dot: a shell variable, e.g. `${ZONE:-rack1}`, which ossc must pass on as it is
+                            None if !e.text.contains('.') => format!(
+                                "for the shell's own `${{{}}}` write `$${{{}}}` (ossc turns `$${{` into `${{` and reads no reference there); ossc's references all have a dot, e.g. `${{pod.name}}`",
+                                e.text, e.text
+                            ),
                             None => {
                                 format!("valid references: {}", valid.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", "))
                             }
@@ -335,7 +340,7 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         };
         for part in &parts {
             let Part::Ref(r, _) = part else { continue };
-            let pod_ref = matches!(r, Reference::PodName | Reference::PodNamespace | Reference::PodIp | Reference::PodIndex);
+            let pod_ref = !crate::template::pod_variable(r).is_empty();
             if pod_ref
                 && let Part::Ref(_, range) = part
                 && inside_shell_substitution(&text[..range.start])

@@ -329,8 +329,17 @@ def cq(svc, body, user=None, password=None):
 
 
 def cassandra_members(svc):
+    """Nodes up and normal; each must be in the rack named after its pod's zone (the spec takes
+    the rack from `${pod.zone}`, which the cluster copies from the node onto the pod)."""
     out = c.k("exec", "-n", svc.ns, f"{svc.name}-0", "-c", svc.container, "--", "nodetool", "status").stdout
-    return sum(1 for line in out.splitlines() if line.startswith("UN "))
+    up = [line.split() for line in out.splitlines() if line.startswith("UN ")]
+    zones = {n["metadata"]["name"]: n["metadata"]["labels"].get("topology.kubernetes.io/zone")
+             for n in json.loads(c.k("get", "nodes", "-o", "json").stdout)["items"]}
+    zone_of_ip = {p["status"].get("podIP"): zones.get(p["spec"].get("nodeName")) for p in c.pods(svc.ns, svc.selector)}
+    wrong = [f"{f[1]} in rack {f[-1]}, zone {zone_of_ip.get(f[1])}" for f in up if f[-1] != zone_of_ip.get(f[1])]
+    if wrong:
+        raise c.Failure("rack is not the zone: " + "; ".join(wrong))
+    return len(up)
 
 
 CASSANDRA = {
@@ -385,8 +394,11 @@ CASSANDRA = {
         "timeout 20 " + cq(svc, "print(s.execute('SELECT release_version FROM system.local').one())", user=u, password=p)
         .replace("<<'PY'\n", "<<'PY' && served=0\n", 1) + "\n"
         for u, p in (("", ""), ("cassandra", "cassandra"))) + "exit $served",
+    # 3 -> 4: one zone gets a second node, in the same rack as the first there (nodetool status
+    # must show every node's rack as its pod's zone)
     "scale_to": 4,
     "members": cassandra_members,
+    "scale_note": ", each in the rack of its zone (nodetool status)",
 }
 SERVICES["cassandra"] = CASSANDRA
 

@@ -6,9 +6,14 @@
 //! as replicas, so stateless `host` is a topology spread constraint (`maxSkew: 1`,
 //! `DoNotSchedule`) on the hostname instead: one per node while there are enough nodes, and
 //! rollouts never stall. `zone` is a topology spread constraint on `topology.kubernetes.io/zone`
-//! with `DoNotSchedule` (replicas may outnumber zones, which anti-affinity cannot express) plus a
-//! soft (`ScheduleAnyway`) one on the hostname. A cluster without zone labels cannot satisfy
-//! `zone`; see docs/availability.md.
+//! with `DoNotSchedule` (replicas may outnumber zones, which anti-affinity cannot express) plus
+//! one on the hostname: hard (`DoNotSchedule`, `maxSkew: 1`) for a stateful service, whose
+//! members vote, so that on a cluster with few zones (one zone of three nodes: the zone rule is
+//! met by any placement) two members of a three-member quorum never share a node; soft
+//! (`ScheduleAnyway`) for a stateless one, which prefers running to spreading. The hard host
+//! rule honours node taints (`nodeTaintsPolicy: Honor`): a failed node (tainted NotReady) is not
+//! a domain with zero pods that would block the replacement elsewhere. A cluster without zone
+//! labels cannot satisfy `zone`; see docs/availability.md.
 
 use k8s_openapi::api::core::v1::{Affinity, PodAffinityTerm, PodAntiAffinity, TopologySpreadConstraint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -35,6 +40,7 @@ fn constraint(key: &str, hard: bool, selector: &BTreeMap<String, String>) -> Top
         topology_key: key.to_owned(),
         when_unsatisfiable: if hard { "DoNotSchedule" } else { "ScheduleAnyway" }.to_owned(),
         label_selector: Some(LabelSelector { match_labels: Some(selector.clone()), ..LabelSelector::default() }),
+        node_taints_policy: (hard && key == HOST_KEY).then(|| "Honor".to_owned()),
         ..TopologySpreadConstraint::default()
     }
 }
@@ -60,7 +66,7 @@ pub fn derive_placement(spread: Spread, stateful: bool, selector: &BTreeMap<Stri
         },
         Spread::Host => Placement { affinity: None, spread: Some(vec![constraint(HOST_KEY, true, selector)]) },
         Spread::Zone => {
-            Placement { affinity: None, spread: Some(vec![constraint(ZONE_KEY, true, selector), constraint(HOST_KEY, false, selector)]) }
+            Placement { affinity: None, spread: Some(vec![constraint(ZONE_KEY, true, selector), constraint(HOST_KEY, stateful, selector)]) }
         }
     }
 }
@@ -80,6 +86,12 @@ mod tests {
         assert_eq!((host_stateless[0].topology_key.as_str(), host_stateless[0].when_unsatisfiable.as_str()), (HOST_KEY, "DoNotSchedule"));
         let zone = derive_placement(Spread::Zone, true, &sel).spread.unwrap();
         assert_eq!((zone[0].topology_key.as_str(), zone[0].when_unsatisfiable.as_str()), (ZONE_KEY, "DoNotSchedule"));
-        assert_eq!((zone[1].topology_key.as_str(), zone[1].when_unsatisfiable.as_str()), (HOST_KEY, "ScheduleAnyway"));
+        assert_eq!((zone[1].topology_key.as_str(), zone[1].when_unsatisfiable.as_str()), (HOST_KEY, "DoNotSchedule"));
+        assert_eq!(zone[1].node_taints_policy.as_deref(), Some("Honor"));
+        let zone_stateless = derive_placement(Spread::Zone, false, &sel).spread.unwrap();
+        assert_eq!(
+            (zone_stateless[1].when_unsatisfiable.as_str(), zone_stateless[1].node_taints_policy.as_deref()),
+            ("ScheduleAnyway", None)
+        );
     }
 }
