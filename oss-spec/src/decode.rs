@@ -473,6 +473,13 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
         return None;
     }
     let runtime = runtime?;
+    let capacity = capacity.unwrap_or_default();
+    let mut knobs = knobs;
+    let settings = settings?;
+    resolve_shares(d, &mut knobs, &settings, &capacity);
+    if d.diags.has_errors() {
+        return None;
+    }
     let mut redundancy = redundancy.unwrap_or_default();
     // Any replica of a stateless service serves any request: nothing needs a majority, so the
     // default quorum is one (a drain may take all but one replica; the autoscaler guards load).
@@ -487,8 +494,8 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
         function: function?,
         runtime,
         knobs,
-        settings: settings?,
-        capacity: capacity.unwrap_or_default(),
+        settings,
+        capacity,
         redundancy,
         scaling: scaling.unwrap_or_default(),
         access: access.unwrap_or_default(),
@@ -1032,13 +1039,33 @@ fn decode_knob(d: &mut Decoder, n: &Node, p: &str) -> Option<Knob> {
     let description = f.req(d, "description", Decoder::string);
     let Some(kind) = kind else {
         // Without a type the values cannot be read; mark them used and stop.
-        let _ = (f.take("default"), f.take("min"), f.take("max"));
+        let _ = (f.take("default"), f.take("min"), f.take("max"), f.take("atMost"));
         f.finish(d);
         return None;
     };
-    let default = f.req(d, "default", |d, n, p| knob_value(d, kind, &values, n, p));
+    // a quantity's default may be a share of the capacity, worked out once the capacity is known
+    let mut default_share = None;
+    let default = f.req(d, "default", |d, n, p| match (&n.value, kind) {
+        (Value::Str(s), KnobType::Quantity) if s.contains("% of ") => {
+            default_share = Some(d.parsed(n, p, false, Share::parse)?);
+            Quantity::parse("0").ok().map(KnobValue::Quantity)
+        }
+        _ => knob_value(d, kind, &values, n, p),
+    });
     let min = f.opt(d, "min", |d, n, p| bound(d, kind, n, p));
     let max = f.opt(d, "max", |d, n, p| bound(d, kind, n, p));
+    let at_most = f.opt(d, "atMost", |d, n, p| {
+        if kind != KnobType::Quantity {
+            d.error(
+                Code::InvalidKnob,
+                n,
+                format!("{} is set, but only a quantity knob can be a share of the capacity", describe(p)),
+                "remove `atMost`, or bound the knob with `min`/`max`",
+            );
+            return None;
+        }
+        d.parsed(n, p, false, Share::parse)
+    });
     f.finish(d);
     if kind == KnobType::Enum && values.is_empty() {
         d.diags.push(
@@ -1048,8 +1075,9 @@ fn decode_knob(d: &mut Decoder, n: &Node, p: &str) -> Option<Knob> {
         );
         return None;
     }
-    let knob = Knob { kind, default: default?, min, max, values, description: description? };
-    if let Some(span) = d.spans.get(&format!("{p}.default"))
+    let knob = Knob { kind, default: default?, default_share, min, max, at_most, values, description: description? };
+    if knob.default_share.is_none()
+        && let Some(span) = d.spans.get(&format!("{p}.default"))
         && let Some(msg) = out_of_bounds(&knob, &knob.default)
     {
         d.diags.push(
@@ -1138,6 +1166,44 @@ fn decode_setting(d: &mut Decoder, knobs: &IndexMap<KnobName, Knob>, name: &Knob
         return None;
     }
     Some(v)
+}
+
+/// The value of `capacity.<field>`.
+pub(crate) fn capacity_value(capacity: &Capacity, field: CapacityField) -> &Quantity {
+    match field {
+        CapacityField::Cpu => &capacity.cpu,
+        CapacityField::Memory => &capacity.memory,
+        CapacityField::Storage => &capacity.storage,
+    }
+}
+
+/// Works out each default written as a share of the capacity, and refuses one outside the
+/// knob's `min`/`max` when the consumer has not set the knob (at the capacity, which made it so).
+fn resolve_shares(d: &mut Decoder, knobs: &mut IndexMap<KnobName, Knob>, settings: &IndexMap<KnobName, KnobValue>, capacity: &Capacity) {
+    for (name, knob) in knobs.iter_mut() {
+        let Some(share) = knob.default_share else { continue };
+        let cap = capacity_value(capacity, share.of);
+        knob.default = KnobValue::Quantity(share.of_value(cap));
+        if settings.contains_key(name) {
+            continue;
+        }
+        let Some(msg) = out_of_bounds(knob, &knob.default) else { continue };
+        let field = format!("capacity.{}", share.of.name());
+        let (need, help) = match (&knob.min, &knob.default) {
+            (Some(KnobValue::Quantity(min)), KnobValue::Quantity(v)) if v < min => {
+                let need = share.capacity_for(min);
+                (Some(need.clone()), format!("raise `{field}` to at least {need}, or set `settings.{name}` within the knob's bounds"))
+            }
+            _ => (None, format!("lower `{field}`, or set `settings.{name}` within the knob's bounds")),
+        };
+        let span = d.spans.nearest(&field).or_else(|| d.spans.get(&format!("knobs.{name}.default")));
+        d.diags.push(
+            Diagnostic::error(Code::OutOfRange, format!("the default of knob `{name}`, {share}, {msg}"))
+                .at_opt(span)
+                .help(help)
+                .fix(need.map(|n| vec![format!("{field}={n}")]).unwrap_or_default()),
+        );
+    }
 }
 
 /// A quantity that must be more than zero (an amount of cpu, memory or disk).

@@ -4,7 +4,7 @@
 //! a grammar are newtypes from [`crate::values`]. Must not: hold spans (they live in
 //! [`crate::SpanIndex`], keyed by path) or Kubernetes types.
 
-use crate::values::{AbsPath, Duration, EnvName, ImageRef, KnobName, Percent, PortName, Quantity, ServiceName};
+use crate::values::{AbsPath, Duration, EnvName, ImageRef, KnobName, Percent, PortName, Quantity, ServiceName, Share};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -1024,14 +1024,25 @@ pub struct Knob {
     /// Type of the values.
     #[serde(rename = "type")]
     pub kind: KnobType,
-    /// Value when the consumer sets none.
+    /// Value when the consumer sets none. A quantity knob's default may be a share of the
+    /// replica's capacity, `50% of capacity.memory`: it is then worked out from the capacity in
+    /// effect (rounded down to MiB or millicores), so the knob follows `capacity`.
     pub default: KnobValue,
+    /// The share the default was worked out from, if it was written as one.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub default_share: Option<Share>,
     /// Smallest allowed value (int, quantity, duration).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<KnobValue>,
     /// Largest allowed value (int, quantity, duration).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<KnobValue>,
+    /// A quantity knob's bound relative to the replica's capacity, `50% of capacity.memory`
+    /// (a JVM heap that leaves room for off-heap memory and the page cache): a value above it
+    /// is refused, at the setting or at the capacity that made it too large.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<Share>,
     /// The choices (enum).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]

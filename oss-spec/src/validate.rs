@@ -6,7 +6,7 @@
 
 use crate::decode::SpanIndex;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::model::{EnvValue, KnobType, Spec, State};
+use crate::model::{EnvValue, KnobType, KnobValue, Spec, State};
 use crate::template::{self, Part, QuantityFormat, Reference};
 use std::collections::BTreeMap;
 
@@ -22,6 +22,32 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     check_metrics(spec, spans, diags);
     check_replica_rule(spec, spans, diags);
     check_credentials(spec, spans, diags);
+    check_knob_shares(spec, spans, diags);
+}
+
+/// A knob bounded by a share of the capacity (`atMost: 50% of capacity.memory`) is within it:
+/// refused at the setting when the consumer set the knob, else at the capacity that shrank
+/// under the default (`--set capacity.memory=1Gi` leaves a fixed 2Gi heap too large).
+fn check_knob_shares(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    for (name, knob) in &spec.knobs {
+        let Some(share) = knob.at_most else { continue };
+        let Some(KnobValue::Quantity(v)) = spec.knob_value(name.as_str()) else { continue };
+        let field = format!("capacity.{}", share.of.name());
+        let cap = crate::decode::capacity_value(&spec.capacity, share.of);
+        let bound = share.of_value(cap);
+        if v.nanos() <= bound.nanos() {
+            continue;
+        }
+        let setting = format!("settings.{name}");
+        let set = spec.settings.contains_key(name);
+        let span = if set { spans.nearest(&setting) } else { spans.get(&field).or_else(|| spans.nearest(&format!("knobs.{name}"))) };
+        diags.push(
+            Diagnostic::error(Code::OutOfRange, format!("knob `{name}` is {v}, above its bound {share} ({bound} of {cap})"))
+                .at_opt(span)
+                .help(format!("set `{setting}` to at most {bound}, or raise `{field}` to at least {}", share.capacity_for(v)))
+                .fix(vec![format!("{setting}={bound}")]),
+        );
+    }
 }
 
 /// The credentials Secret, its references and the binding agree with each other.

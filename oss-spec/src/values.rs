@@ -646,6 +646,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shares_of_the_capacity() {
+        let q = |s: &str| Quantity::parse(s).unwrap();
+        let half = Share::parse("50% of capacity.memory").unwrap();
+        assert_eq!((half.permille, half.of), (500, CapacityField::Memory));
+        assert_eq!(half.to_string(), "50% of capacity.memory");
+        assert_eq!(half.of_value(&q("4Gi")).as_str(), "2Gi");
+        // rounded down to whole MiB, or millicores
+        assert_eq!(Share::parse("33.3% of capacity.memory").unwrap().of_value(&q("1Gi")).as_str(), "340Mi");
+        assert_eq!(Share::parse("12.5% of capacity.cpu").unwrap().of_value(&q("1500m")).as_str(), "187m");
+        assert_eq!(Share::parse("100% of capacity.storage").unwrap().of_value(&q("10G")).as_str(), "9536Mi");
+        // the capacity a value needs, rounded up: its share is at least the value
+        assert_eq!(half.capacity_for(&q("3Gi")).as_str(), "6Gi");
+        let third = Share::parse("33.3% of capacity.memory").unwrap();
+        let need = third.capacity_for(&q("1Gi"));
+        assert!(third.of_value(&need).nanos() >= q("1Gi").nanos() && third.of_value(&q("3Gi")).nanos() < q("1Gi").nanos(), "{need}");
+        for bad in [
+            "50 of capacity.memory",
+            "0% of capacity.memory",
+            "101% of capacity.memory",
+            "50% of capacity.disk",
+            "5.55% of capacity.cpu",
+            "-5% of capacity.cpu",
+            "% of capacity.cpu",
+        ] {
+            assert!(Share::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn service_names() {
         assert!(ServiceName::parse("cassandra").is_ok());
         assert!(ServiceName::parse("orders-db2").is_ok());
@@ -725,5 +754,139 @@ mod tests {
         for bad in ["var", "/a/../b", "/a/", "//a", "/a:b"] {
             assert!(AbsPath::parse(bad).is_err(), "{bad}");
         }
+    }
+}
+
+/// One of a replica's capacities (`capacity.cpu`, `.memory`, `.storage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapacityField {
+    /// `capacity.cpu`.
+    Cpu,
+    /// `capacity.memory`.
+    Memory,
+    /// `capacity.storage`.
+    Storage,
+}
+
+impl CapacityField {
+    /// The field's name under `capacity`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            CapacityField::Cpu => "cpu",
+            CapacityField::Memory => "memory",
+            CapacityField::Storage => "storage",
+        }
+    }
+}
+
+/// A share of one of a replica's capacities, `50% of capacity.memory`: a quantity knob's
+/// derived default or its bound (`atMost`), so that a knob follows the capacity it lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    /// Tenths of a percent: `12.5%` is 125; 1 to 1000.
+    pub permille: u32,
+    /// The capacity it is a share of.
+    pub of: CapacityField,
+}
+
+impl Share {
+    /// Parses `P% of capacity.FIELD`, `P` from 0.1 to 100 with at most one decimal.
+    ///
+    /// # Errors
+    /// When the text is not of that form.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let bad = || {
+            ValueError::new(
+                Code::InvalidValue,
+                format!("`{s}` is not a share of a capacity"),
+                "write `P% of capacity.memory` (or `.cpu`, `.storage`), P from 0.1 to 100, e.g. `50% of capacity.memory`",
+            )
+        };
+        let (pct, field) = s.split_once("% of capacity.").ok_or_else(bad)?;
+        let of = match field {
+            "cpu" => CapacityField::Cpu,
+            "memory" => CapacityField::Memory,
+            "storage" => CapacityField::Storage,
+            _ => return Err(bad()),
+        };
+        let (int, frac) = pct.split_once('.').unwrap_or((pct, "0"));
+        let digits_ok = |t: &str, max: usize| !t.is_empty() && t.len() <= max && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits_ok(int, 3) || !digits_ok(frac, 1) {
+            return Err(bad());
+        }
+        let permille = int.parse::<u32>().map_err(|_| bad())? * 10 + frac.parse::<u32>().map_err(|_| bad())?;
+        if !(1..=1000).contains(&permille) {
+            return Err(bad());
+        }
+        Ok(Self { permille, of })
+    }
+
+    /// The unit a share is rounded to, in nano-units, and its suffix.
+    fn unit(self) -> (i128, &'static str) {
+        match self.of {
+            CapacityField::Cpu => (1_000_000, "m"),
+            CapacityField::Memory | CapacityField::Storage => ((1 << 20) * 1_000_000_000, "Mi"),
+        }
+    }
+
+    /// The share of `capacity` (the value of the field it names), rounded down to whole MiB
+    /// (memory, storage) or millicores (cpu).
+    #[must_use]
+    pub fn of_value(&self, capacity: &Quantity) -> Quantity {
+        let (unit, suffix) = self.unit();
+        let n = capacity.nanos() * i128::from(self.permille) / 1000 / unit;
+        Self::quantity(n, suffix).unwrap_or_else(|| capacity.clone())
+    }
+
+    /// The smallest capacity whose share is at least `want` (rounded up), e.g. to say how much
+    /// memory a heap needs.
+    #[must_use]
+    pub fn capacity_for(&self, want: &Quantity) -> Quantity {
+        let (unit, suffix) = self.unit();
+        let ceil = |a: i128, b: i128| (a + b - 1) / b;
+        let n = ceil(ceil(want.nanos() * 1000, i128::from(self.permille)), unit);
+        Self::quantity(n, suffix).unwrap_or_else(|| want.clone())
+    }
+
+    /// `n` units written in the largest unit that keeps it whole (`2048Mi` as `2Gi`, `2000m` as `2`).
+    fn quantity(n: i128, suffix: &str) -> Option<Quantity> {
+        let text = match suffix {
+            "Mi" if n != 0 && n % 1024 == 0 => format!("{}Gi", n / 1024),
+            "m" if n != 0 && n % 1000 == 0 => format!("{}", n / 1000),
+            _ => format!("{n}{suffix}"),
+        };
+        Quantity::parse(&text).ok()
+    }
+}
+
+impl fmt::Display for Share {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (int, frac) = (self.permille / 10, self.permille % 10);
+        if frac == 0 {
+            write!(f, "{int}%")?
+        } else {
+            write!(f, "{int}.{frac}%")?
+        }
+        write!(f, " of capacity.{}", self.of.name())
+    }
+}
+
+impl Serialize for Share {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl JsonSchema for Share {
+    fn schema_name() -> Cow<'static, str> {
+        "Share".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": r"^(100|[1-9]?[0-9])(\.[0-9])?% of capacity\.(cpu|memory|storage)$",
+            "description": "A share of a replica's capacity, e.g. `50% of capacity.memory`."
+        })
     }
 }

@@ -89,8 +89,34 @@ fn value_out_of_bounds() {
     assert_eq!(found(&fail(&text))[0].0, Code::OutOfRange);
     let text = replace("      port: 9042", "      port: 70000");
     assert_eq!(found(&fail(&text))[0].0, Code::OutOfRange);
-    let text = replace("default: 2Gi", "default: 64Gi");
+    let text = replace("default: 50% of capacity.memory", "default: 64Gi");
     assert_eq!(found(&fail(&text))[0].0, Code::InvalidKnob);
+    let text = replace("default: 50% of capacity.memory", "default: 50% of capacity.disk");
+    assert_eq!(found(&fail(&text))[0].0, Code::InvalidValue);
+}
+
+#[test]
+fn knobs_follow_the_capacity() {
+    let with =
+        |sets: &[&str]| parse_with("t.yaml", GOOD, &Options { sets: sets.iter().map(|s| (*s).to_owned()).collect(), ..Options::default() });
+    // the heap is half the memory unless set, the young generation an eighth
+    let spec = with(&["capacity.memory=6Gi"]).unwrap().spec;
+    assert_eq!(
+        (spec.knob_value("heap").unwrap().render(), spec.knob_value("youngGeneration").unwrap().render()),
+        ("3Gi".to_owned(), "768Mi".to_owned())
+    );
+    // a heap above half the memory: refused at the setting, with the largest that fits as the fix
+    let f = with(&["settings.heap=3Gi"]).unwrap_err();
+    assert_eq!(found(&f), vec![(Code::OutOfRange, "1:15".to_owned())]);
+    assert_eq!(&*f.diagnostics.0[0].fix, ["settings.heap=2Gi".to_owned()]);
+    assert!(f.diagnostics.0[0].help.as_deref().unwrap().contains("raise `capacity.memory` to at least 6Gi"), "{f}");
+    // the memory lowered under a heap the consumer set: refused at the setting they chose; the
+    // memory lowered under the derived default's minimum: refused at the capacity
+    let f = with(&["settings.heap=2Gi", "capacity.memory=3Gi"]).unwrap_err();
+    assert_eq!(f.sources.get(f.diagnostics.0[0].span.unwrap().source).text(), "settings.heap=2Gi");
+    let f = with(&["capacity.memory=1Gi"]).unwrap_err();
+    assert_eq!(f.sources.get(f.diagnostics.0[0].span.unwrap().source).text(), "capacity.memory=1Gi");
+    assert_eq!(&*f.diagnostics.0[0].fix, ["capacity.memory=2Gi".to_owned()]);
 }
 
 #[test]
@@ -160,7 +186,7 @@ fn set_path_that_does_not_exist() {
 fn set_values_are_typed_like_the_file() {
     let ok = |s: &str| parse_with("t.yaml", GOOD, &Options { sets: vec![s.to_owned()], ..Options::default() });
     assert_eq!(ok("redundancy.replicas=5").unwrap().spec.redundancy.replicas, 5);
-    assert_eq!(ok("settings.heap=3Gi").unwrap().spec.knob_value("heap").unwrap().render(), "3Gi");
+    assert_eq!(ok("settings.heap=2Gi").unwrap().spec.knob_value("heap").unwrap().render(), "2Gi");
     assert_eq!(ok("function.endpoints.0.port=9043").unwrap().spec.function.endpoints[0].port, 9043);
     assert_eq!(found(&ok("redundancy.replicas=five").unwrap_err())[0], (Code::WrongType, "1:21".to_owned()));
     assert_eq!(found(&ok("settings.heap=64Gi").unwrap_err())[0].0, Code::OutOfRange);

@@ -131,8 +131,8 @@ fn a_mistake_in_an_overlay_is_located_in_the_overlay() {
 
 #[test]
 fn a_set_flag_is_credited_with_the_value_it_set() {
-    let inputs = [Input { name: "my.yaml", text: "extends: cassandra\nsettings:\n  heap: 4Gi\n" }];
-    let options = Options { sets: vec!["settings.heap=8Gi".to_owned()], ..Options::default() };
+    let inputs = [Input { name: "my.yaml", text: "extends: cassandra\nsettings:\n  heap: 1Gi\n" }];
+    let options = Options { sets: vec!["settings.heap=2Gi".to_owned()], ..Options::default() };
     let l = load(&inputs, &options, &tree(&[])).unwrap_or_else(|f| panic!("{f}"));
     assert_eq!(l.sources.location(l.spans.get("settings.heap").unwrap()), "--set:1:15");
 }
