@@ -44,8 +44,21 @@ fn check_knob_shares(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::error(Code::OutOfRange, format!("knob `{name}` is {v}, above its bound {share} ({bound} of {cap})"))
                 .at_opt(span)
-                .help(format!("set `{setting}` to at most {bound}, or raise `{field}` to at least {}", share.capacity_for(v)))
-                .fix(vec![format!("{setting}={bound}")]),
+                .help(match &knob.min {
+                    // the capacity is too small for any value of the knob: both must change
+                    Some(KnobValue::Quantity(min)) if bound.nanos() < min.nanos() => format!(
+                        "{field} {cap} leaves less than the knob's minimum {min}: raise `{field}` to at least {} and set `{setting}` to {min}, or raise `{field}` to at least {} to keep {v}",
+                        share.capacity_for(min),
+                        share.capacity_for(v)
+                    ),
+                    _ => format!("set `{setting}` to at most {bound}, or raise `{field}` to at least {}", share.capacity_for(v)),
+                })
+                .fix(match &knob.min {
+                    Some(KnobValue::Quantity(min)) if bound.nanos() < min.nanos() => {
+                        vec![format!("{field}={}", share.capacity_for(min)), format!("{setting}={min}")]
+                    }
+                    _ => vec![format!("{setting}={bound}")],
+                }),
         );
     }
 }

@@ -32,6 +32,9 @@ KUBECTL = os.environ.get("KUBECTL", "kubectl")
 NODE_HOME = Path(os.environ.get("NODE_HOME", Path.home() / ".cache/ossc-cluster/nodes"))
 CRICTL = os.environ.get("CRICTL", str(Path.home() / ".cache/ossc-cluster/bin/crictl"))
 OUT = ROOT / "target/node-tier"
+# the specs as they were when the tier started (see snapshot_specs): a spec edited while the
+# tier runs must not meet a binary built before the edit
+SPECS = OUT / "specs"
 CLIENT_IMAGE = "ossc.dev/test-client:1"
 CLIENT_NS, OUTSIDE_NS = "ossc-clients", "ossc-outside"
 # the namespace the bundles admit scrapers from (access.monitoringNamespace, default)
@@ -233,7 +236,7 @@ class Service:
         self.name = name
         self.d = catalog.SERVICES[name]
         self.ns = name
-        self.spec = yaml.safe_load(open(ROOT / "specs" / f"{name}.yaml"))
+        self.spec = yaml.safe_load(open(SPECS / f"{name}.yaml"))
         # the workload's own selector: the credentials Job's pod shares the instance label only
         self.selector = f"app.kubernetes.io/instance={name},app.kubernetes.io/name={name}"
         self.replicas = self.spec.get("redundancy", {}).get("replicas", 1)
@@ -247,7 +250,7 @@ class Service:
         self.workload = "statefulset" if self.stateful else "deployment"
         OUT.mkdir(parents=True, exist_ok=True)
         self.overlay = OUT / f"{name}-overlay.yaml"
-        ov = {"apiVersion": "openservice.dev/v1alpha1", "kind": "Service", "extends": f"../../specs/{name}.yaml",
+        ov = {"apiVersion": "openservice.dev/v1alpha1", "kind": "Service", "extends": f"specs/{name}.yaml",
               "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}}
         self.overlay.write_text(yaml.safe_dump(ov, sort_keys=False))
 
@@ -768,11 +771,19 @@ def quick_start(results):
         run([str(ROOT / "scripts/cluster"), "crds"], timeout=300)
 
 
+def snapshot_specs():
+    """Copies specs/ beside the overlays, once, before any service is built."""
+    import shutil
+    shutil.rmtree(SPECS, ignore_errors=True)
+    shutil.copytree(ROOT / "specs", SPECS)
+
+
 def main():
     names = sys.argv[1:] or catalog.ORDER
     unknown = [n for n in names if n not in catalog.SERVICES]
     if unknown:
         sys.exit(f"unknown services {unknown}; known: {', '.join(catalog.SERVICES)}")
+    snapshot_specs()
     ensure_clients()
     quick = []
     if os.environ.get("OSSC_NODE_QUICK_START", "1") != "0":
