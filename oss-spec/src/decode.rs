@@ -1168,21 +1168,12 @@ fn decode_setting(d: &mut Decoder, knobs: &IndexMap<KnobName, Knob>, name: &Knob
     Some(v)
 }
 
-/// The value of `capacity.<field>`.
-pub(crate) fn capacity_value(capacity: &Capacity, field: CapacityField) -> &Quantity {
-    match field {
-        CapacityField::Cpu => &capacity.cpu,
-        CapacityField::Memory => &capacity.memory,
-        CapacityField::Storage => &capacity.storage,
-    }
-}
-
 /// Works out each default written as a share of the capacity, and refuses one outside the
 /// knob's `min`/`max` when the consumer has not set the knob (at the capacity, which made it so).
 fn resolve_shares(d: &mut Decoder, knobs: &mut IndexMap<KnobName, Knob>, settings: &IndexMap<KnobName, KnobValue>, capacity: &Capacity) {
     for (name, knob) in knobs.iter_mut() {
         let Some(share) = knob.default_share else { continue };
-        let cap = capacity_value(capacity, share.of);
+        let cap = capacity.get(share.of);
         knob.default = KnobValue::Quantity(share.of_value(cap));
         if settings.contains_key(name) {
             continue;

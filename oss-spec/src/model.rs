@@ -1051,6 +1051,19 @@ pub struct Knob {
     pub description: String,
 }
 
+impl Capacity {
+    /// The value of `capacity.<field>`.
+    #[must_use]
+    pub fn get(&self, field: crate::values::CapacityField) -> &Quantity {
+        use crate::values::CapacityField;
+        match field {
+            CapacityField::Cpu => &self.cpu,
+            CapacityField::Memory => &self.memory,
+            CapacityField::Storage => &self.storage,
+        }
+    }
+}
+
 /// CPU, memory and storage of one replica.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

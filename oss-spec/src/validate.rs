@@ -33,7 +33,7 @@ fn check_knob_shares(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         let Some(share) = knob.at_most else { continue };
         let Some(KnobValue::Quantity(v)) = spec.knob_value(name.as_str()) else { continue };
         let field = format!("capacity.{}", share.of.name());
-        let cap = crate::decode::capacity_value(&spec.capacity, share.of);
+        let cap = spec.capacity.get(share.of);
         let bound = share.of_value(cap);
         if v.nanos() <= bound.nanos() {
             continue;
