@@ -28,7 +28,7 @@ struct Field {
 
 /// The fields of `loaded`'s form as JSON: `settings.*` (the service's own knobs) first, then the
 /// consumer sections of the schema. Lists (`access.clients`, `access.operators`) are left to
-/// overlays. Each field: `path`, `group`, `label`, `kind` (`int`, `number`, `bool`, `enum`,
+/// overlays. Each field: `path`, `group`, `label`, `kind` (`int`, `number`, `decimal`, `bool`, `enum`,
 /// `choiceOrInt`, `quantity`, `duration`, `string`), `description`, `value` (the service's
 /// current value as text, empty for none), `min`, `max`, `choices`, `nullable`.
 #[must_use]

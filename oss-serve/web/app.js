@@ -305,7 +305,7 @@ function fieldRow(f, inputs) {
   } else if (f.kind === "enum") {
     input = h("select", common, f.nullable ? h("option", { value: "" }, "(none)") : null, f.choices.map((c) => h("option", { value: c }, c)));
     input.value = f.value;
-  } else if (f.kind === "int" || f.kind === "number") {
+  } else if (f.kind === "int" || f.kind === "number" || f.kind === "decimal") {
     input = h("input", { ...common, type: "number", inputmode: f.kind === "int" ? "numeric" : "decimal", step: f.kind === "int" ? "1" : "any", min: f.min ?? null, max: f.max ?? null, value: f.value });
   } else {
     const listId = f.choices.length ? `l-${f.path}` : null;

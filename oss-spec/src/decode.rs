@@ -1092,13 +1092,13 @@ fn decode_knob(d: &mut Decoder, n: &Node, p: &str) -> Option<Knob> {
 
 fn bound(d: &mut Decoder, kind: KnobType, n: &Node, p: &str) -> Option<KnobValue> {
     match kind {
-        KnobType::Int | KnobType::Quantity | KnobType::Duration => knob_value(d, kind, &[], n, p),
+        KnobType::Int | KnobType::Quantity | KnobType::Duration | KnobType::Decimal => knob_value(d, kind, &[], n, p),
         _ => {
             d.error(
                 Code::InvalidKnob,
                 n,
                 format!("{} is set, but a {kind:?} knob has no bounds", describe(p)).to_lowercase(),
-                "remove `min`/`max`; only int, quantity and duration knobs are bounded",
+                "remove `min`/`max`; only int, quantity, duration and decimal knobs are bounded",
             );
             None
         }
@@ -1111,6 +1111,13 @@ fn knob_value(d: &mut Decoder, kind: KnobType, values: &[String], n: &Node, p: &
         KnobType::Bool => d.boolean(n, p).map(KnobValue::Bool),
         KnobType::Quantity => d.parsed(n, p, true, Quantity::parse).map(KnobValue::Quantity),
         KnobType::Duration => d.parsed(n, p, false, Duration::parse).map(KnobValue::Duration),
+        KnobType::Decimal => match n.value {
+            Value::Int(_) | Value::Float(_) | Value::Str(_) => d.parsed(n, p, true, Decimal::parse).map(KnobValue::Decimal),
+            _ => {
+                d.wrong_type(n, p, "a decimal number");
+                None
+            }
+        },
         KnobType::String => d.string(n, p).map(KnobValue::String),
         KnobType::Enum => {
             let s = d.string(n, p)?;
@@ -1133,6 +1140,7 @@ pub(crate) fn out_of_bounds(knob: &Knob, v: &KnobValue) -> Option<String> {
         KnobValue::Int(i) => Some(i128::from(*i)),
         KnobValue::Quantity(q) => Some(q.nanos()),
         KnobValue::Duration(d) => Some(i128::from(d.millis())),
+        KnobValue::Decimal(d) => Some(i128::from(d.billionths())),
         _ => None,
     };
     let x = key(v)?;

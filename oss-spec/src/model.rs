@@ -4,7 +4,7 @@
 //! a grammar are newtypes from [`crate::values`]. Must not: hold spans (they live in
 //! [`crate::SpanIndex`], keyed by path) or Kubernetes types.
 
-use crate::values::{AbsPath, Duration, EnvName, ImageRef, KnobName, Percent, PortName, Quantity, ServiceName, Share};
+use crate::values::{AbsPath, Decimal, Duration, EnvName, ImageRef, KnobName, Percent, PortName, Quantity, ServiceName, Share};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -970,6 +970,7 @@ pub enum KnobType {
     Bool,
     Enum,
     Duration,
+    Decimal,
 }
 
 impl KnobType {
@@ -981,6 +982,7 @@ impl KnobType {
         ("bool", KnobType::Bool),
         ("enum", KnobType::Enum),
         ("duration", KnobType::Duration),
+        ("decimal", KnobType::Decimal),
     ];
 
     /// The spelling, e.g. `quantity`.
@@ -999,6 +1001,7 @@ pub enum KnobValue {
     Bool(bool),
     Quantity(Quantity),
     Duration(Duration),
+    Decimal(Decimal),
     String(String),
 }
 
@@ -1011,6 +1014,7 @@ impl KnobValue {
             KnobValue::Bool(b) => b.to_string(),
             KnobValue::Quantity(q) => q.to_string(),
             KnobValue::Duration(d) => d.to_string(),
+            KnobValue::Decimal(d) => d.to_string(),
             KnobValue::String(s) => s.clone(),
         }
     }
@@ -1032,10 +1036,10 @@ pub struct Knob {
     #[serde(skip)]
     #[schemars(skip)]
     pub default_share: Option<Share>,
-    /// Smallest allowed value (int, quantity, duration).
+    /// Smallest allowed value (int, quantity, duration, decimal).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<KnobValue>,
-    /// Largest allowed value (int, quantity, duration).
+    /// Largest allowed value (int, quantity, duration, decimal).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<KnobValue>,
     /// A quantity knob's bound relative to the replica's capacity, `50% of capacity.memory`

@@ -540,6 +540,100 @@ impl JsonSchema for Percent {
     }
 }
 
+/// A signed decimal number with at most nine digits after the point (`0.9`, `-1.5`, `2`), kept
+/// exactly in billionths: no binary float reaches the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Decimal {
+    /// The value in billionths: 0.9 is 900 000 000.
+    billionths: i64,
+}
+
+impl Decimal {
+    /// Digits allowed after the point.
+    pub const MAX_SCALE: usize = 9;
+
+    /// Parses the decimal text of a number (as written, or the shortest form of a float).
+    ///
+    /// # Errors
+    /// When it is not a plain decimal (`-0.25`, `3`, `1.5`), has more than nine digits after
+    /// the point, or is beyond ±9 000 000 000.
+    pub fn parse(s: &str) -> Result<Self, ValueError> {
+        let bad = |why: String| {
+            ValueError::new(
+                Code::InvalidValue,
+                why,
+                "write a decimal number such as `0.9`, `-1.5` or `2`, with at most nine digits after the point",
+            )
+        };
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() || !digits(int) || !digits(frac) || (body.contains('.') && frac.is_empty()) {
+            return Err(bad(format!("`{s}` is not a decimal number")));
+        }
+        let frac = frac.trim_end_matches('0');
+        if frac.len() > Self::MAX_SCALE {
+            return Err(bad(format!("`{s}` has more than nine digits after the point")));
+        }
+        let int = int.trim_start_matches('0');
+        let whole: i64 = if int.is_empty() { 0 } else { int.parse().unwrap_or(i64::MAX) };
+        let part: i64 = format!("{frac:0<9}").parse().unwrap_or(0);
+        let limit = 9_000_000_000;
+        if whole > limit || (whole == limit && part > 0) {
+            return Err(ValueError::new(
+                Code::OutOfRange,
+                format!("`{s}` is beyond ±9000000000"),
+                "write a decimal from -9000000000 to 9000000000",
+            ));
+        }
+        let magnitude = whole * 1_000_000_000 + part;
+        Ok(Self { billionths: if neg { -magnitude } else { magnitude } })
+    }
+
+    /// The value in billionths (0.9 → 900 000 000), for comparisons.
+    #[must_use]
+    pub fn billionths(self) -> i64 {
+        self.billionths
+    }
+}
+
+impl fmt::Display for Decimal {
+    /// The shortest exact form with at least one digit after the point (`2.0`, `0.9`): the
+    /// software that takes a decimal may parse `2` as an integer (TOML, typed configs).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.billionths < 0 { "-" } else { "" };
+        let m = self.billionths.unsigned_abs();
+        let digits = format!("{:09}", m % 1_000_000_000);
+        let frac = digits.trim_end_matches('0');
+        write!(f, "{sign}{}.{}", m / 1_000_000_000, if frac.is_empty() { "0" } else { frac })
+    }
+}
+
+impl Serialize for Decimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Serialised as a number, formatted exactly (no binary float noise).
+        let n: serde_json::Number = self.to_string().parse().map_err(serde::ser::Error::custom)?;
+        n.serialize(s)
+    }
+}
+
+impl JsonSchema for Decimal {
+    fn schema_name() -> Cow<'static, str> {
+        "Decimal".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "number",
+            "minimum": -9_000_000_000_i64,
+            "maximum": 9_000_000_000_i64,
+            "description": "A decimal number with at most nine digits after the point, e.g. 0.9."
+        })
+    }
+}
+
 /// A duration such as `30s`, `5m`, `1h30m` or `250ms`, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Duration {
@@ -644,6 +738,26 @@ impl JsonSchema for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_exact() {
+        let d = |s: &str| Decimal::parse(s).map(|d| (d.billionths(), d.to_string()));
+        assert_eq!(d("0.9"), Ok((900_000_000, "0.9".to_owned())));
+        assert_eq!(d("2"), Ok((2_000_000_000, "2.0".to_owned())));
+        assert_eq!(d("-1.50"), Ok((-1_500_000_000, "-1.5".to_owned())));
+        assert_eq!(d("+007.000000001"), Ok((7_000_000_001, "7.000000001".to_owned())));
+        assert_eq!(d("-0"), Ok((0, "0.0".to_owned())));
+        assert_eq!(d("9000000000"), Ok((9_000_000_000_000_000_000, "9000000000.0".to_owned())));
+        assert_eq!(d("-9000000000"), Ok((-9_000_000_000_000_000_000, "-9000000000.0".to_owned())));
+        // the shortest form of a float, as the YAML reader hands it over
+        assert_eq!(d(&0.1_f64.to_string()), Ok((100_000_000, "0.1".to_owned())));
+        for bad in ["", ".5", "5.", "1e3", "0x10", "1.2.3", "- 1", "--1", "1.0000000001", "9000000000.1", "99999999999999999999999", "NaN"]
+        {
+            let e = Decimal::parse(bad).expect_err(bad);
+            assert!(!e.help.is_empty(), "{bad}");
+        }
+        assert!(Decimal::parse("-0.5").unwrap() < Decimal::parse("0.25").unwrap());
+    }
 
     #[test]
     fn shares_of_the_capacity() {

@@ -120,6 +120,46 @@ fn knobs_follow_the_capacity() {
 }
 
 #[test]
+fn decimal_knobs_are_exact_and_bounded() {
+    let text = replace(
+        "knobs:\n",
+        "knobs:\n  compactionRatio:\n    type: decimal\n    default: 0.9\n    min: 0.1\n    max: 1\n    description: a ratio\n",
+    );
+    let with = |sets: &[&str]| {
+        parse_with("t.yaml", &text, &Options { sets: sets.iter().map(|s| (*s).to_owned()).collect(), ..Options::default() })
+    };
+    let render = |sets: &[&str]| with(sets).unwrap().spec.knob_value("compactionRatio").unwrap().render();
+    // kept exactly, written out with a digit after the point
+    assert_eq!(render(&[]), "0.9");
+    assert_eq!(render(&["settings.compactionRatio=1"]), "1.0");
+    assert_eq!(render(&["settings.compactionRatio=0.123456789"]), "0.123456789");
+    assert_eq!(render(&["settings.compactionRatio='0.25'"]), "0.25");
+    // outside the bounds, too precise, not a number: each refused at the setting
+    let one = |set: &str| {
+        let f = with(&[set]).unwrap_err();
+        assert_eq!(f.diagnostics.0.len(), 1, "{f}");
+        let d = &f.diagnostics.0[0];
+        assert!(d.help.as_deref().is_some_and(|h| !h.is_empty()), "{f}");
+        assert_eq!(f.sources.get(d.span.unwrap().source).text(), set);
+        (d.code, d.message.clone())
+    };
+    assert_eq!(
+        one("settings.compactionRatio=1.5"),
+        (Code::OutOfRange, "`settings.compactionRatio` is 1.5, above the maximum 1.0".to_owned())
+    );
+    assert_eq!(one("settings.compactionRatio=0.05").0, Code::OutOfRange);
+    assert_eq!(one("settings.compactionRatio=0.1234567891").0, Code::InvalidValue);
+    assert_eq!(one("settings.compactionRatio=half").0, Code::InvalidValue);
+    assert_eq!(
+        one("settings.compactionRatio=true"),
+        (Code::WrongType, "`settings.compactionRatio` must be a decimal number, found a boolean".to_owned())
+    );
+    // a default outside its own bounds is the packager's error, at the default
+    let bad = text.replace("default: 0.9", "default: 1.25");
+    assert_eq!(found(&fail(&bad)), vec![(Code::InvalidKnob, format!("{}:14", line_of(&bad, "default: 1.25")))]);
+}
+
+#[test]
 fn invalid_names() {
     let text = replace("  name: cassandra", "  name: Cassandra_DB");
     let line = line_of(&text, "Cassandra_DB");
