@@ -1176,32 +1176,88 @@ fn decode_setting(d: &mut Decoder, knobs: &IndexMap<KnobName, Knob>, name: &Knob
     Some(v)
 }
 
-/// Works out each default written as a share of the capacity, and refuses one outside the
-/// knob's `min`/`max` when the consumer has not set the knob (at the capacity, which made it so).
+/// Checks what each share names, then works out each default written as a share: first those
+/// of the capacity, then those of another knob (whose value is then known). A derived default
+/// outside the knob's `min`/`max` is refused, when the consumer has not set the knob, at the
+/// capacity or knob setting that made it so.
 fn resolve_shares(d: &mut Decoder, knobs: &mut IndexMap<KnobName, Knob>, settings: &IndexMap<KnobName, KnobValue>, capacity: &Capacity) {
-    for (name, knob) in knobs.iter_mut() {
-        let Some(share) = knob.default_share else { continue };
-        let cap = capacity.get(share.of);
-        knob.default = KnobValue::Quantity(share.of_value(cap));
-        if settings.contains_key(name) {
-            continue;
-        }
-        let Some(msg) = out_of_bounds(knob, &knob.default) else { continue };
-        let field = format!("capacity.{}", share.of.name());
-        let (need, help) = match (&knob.min, &knob.default) {
-            (Some(KnobValue::Quantity(min)), KnobValue::Quantity(v)) if v < min => {
-                let need = share.capacity_for(min);
-                (Some(need.clone()), format!("raise `{field}` to at least {need}, or set `settings.{name}` within the knob's bounds"))
+    check_share_targets(d, knobs);
+    if d.diags.has_errors() {
+        return;
+    }
+    for knob_shares in [false, true] {
+        let names: Vec<KnobName> = knobs.keys().cloned().collect();
+        for name in names {
+            let Some(share) = knobs[&name].default_share.clone() else { continue };
+            let base = match &share.of {
+                ShareOf::Capacity(f) if !knob_shares => capacity.get(*f).clone(),
+                ShareOf::Knob(k) if knob_shares => match settings.get(k).unwrap_or(&knobs[k].default) {
+                    KnobValue::Quantity(q) => q.clone(),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let knob = &mut knobs[&name];
+            knob.default = KnobValue::Quantity(share.of_value(&base));
+            if settings.contains_key(&name) {
+                continue;
             }
-            _ => (None, format!("lower `{field}`, or set `settings.{name}` within the knob's bounds")),
-        };
-        let span = d.spans.nearest(&field).or_else(|| d.spans.get(&format!("knobs.{name}.default")));
-        d.diags.push(
-            Diagnostic::error(Code::OutOfRange, format!("the default of knob `{name}`, {share}, {msg}"))
-                .at_opt(span)
-                .help(help)
-                .fix(need.map(|n| vec![format!("{field}={n}")]).unwrap_or_default()),
-        );
+            let Some(msg) = out_of_bounds(knob, &knob.default) else { continue };
+            let field = share.of.setting();
+            let (need, help) = match (&knob.min, &knob.default) {
+                (Some(KnobValue::Quantity(min)), KnobValue::Quantity(v)) if v < min => {
+                    let need = share.capacity_for(min);
+                    (Some(need.clone()), format!("raise `{field}` to at least {need}, or set `settings.{name}` within the knob's bounds"))
+                }
+                _ => (None, format!("lower `{field}`, or set `settings.{name}` within the knob's bounds")),
+            };
+            let span = d.spans.nearest(&field).or_else(|| d.spans.get(&format!("knobs.{name}.default")));
+            d.diags.push(
+                Diagnostic::error(Code::OutOfRange, format!("the default of knob `{name}`, {share}, {msg}"))
+                    .at_opt(span)
+                    .help(help)
+                    .fix(need.map(|n| vec![format!("{field}={n}")]).unwrap_or_default()),
+            );
+        }
+    }
+}
+
+/// A share of another knob (`25% of knobs.heap`) names an existing quantity knob other than
+/// its own; a default may not be a share of a knob whose default is a share of a knob (no
+/// chains: each derived default is one step from what the consumer sets).
+fn check_share_targets(d: &mut Decoder, knobs: &IndexMap<KnobName, Knob>) {
+    for (name, knob) in knobs {
+        for (field, share) in [("default", &knob.default_share), ("atMost", &knob.at_most)] {
+            let Some(Share { of: ShareOf::Knob(other), .. }) = share else { continue };
+            let span = d.spans.get(&format!("knobs.{name}.{field}"));
+            let (code, msg, help) = match knobs.get(other) {
+                None => (
+                    Code::UnknownReference,
+                    format!("`knobs.{name}.{field}` is a share of knob `{other}`, which this service does not declare"),
+                    match did_you_mean(other.as_str(), knobs.keys().map(KnobName::as_str)) {
+                        Some(m) => format!("did you mean `knobs.{m}`?"),
+                        None => "name a quantity knob of this service, or a capacity (`capacity.memory`)".to_owned(),
+                    },
+                ),
+                Some(_) if other == name => (
+                    Code::InvalidKnob,
+                    format!("`knobs.{name}.{field}` is a share of the knob itself"),
+                    "name another quantity knob, or a capacity (`capacity.memory`)".to_owned(),
+                ),
+                Some(o) if o.kind != KnobType::Quantity => (
+                    Code::InvalidKnob,
+                    format!("`knobs.{name}.{field}` is a share of knob `{other}`, which is a {} knob", o.kind.name()),
+                    "name a quantity knob, or a capacity (`capacity.memory`)".to_owned(),
+                ),
+                Some(Knob { default_share: Some(Share { of: ShareOf::Knob(next), .. }), .. }) if field == "default" => (
+                    Code::InvalidKnob,
+                    format!("the default of knob `{name}` is a share of knob `{other}`, whose default is a share of knob `{next}`"),
+                    format!("write it as a share of `knobs.{next}` or of a capacity: a default is one step from what the consumer sets"),
+                ),
+                Some(_) => continue,
+            };
+            d.diags.push(Diagnostic::error(code, msg).at_opt(span).help(help));
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use crate::decode::SpanIndex;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::{EnvValue, KnobType, KnobValue, Spec, State};
 use crate::template::{self, Part, QuantityFormat, Reference};
+use crate::values::ShareOf;
 use std::collections::BTreeMap;
 
 /// Runs every check.
@@ -25,39 +26,48 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     check_knob_shares(spec, spans, diags);
 }
 
-/// A knob bounded by a share of the capacity (`atMost: 50% of capacity.memory`) is within it:
-/// refused at the setting when the consumer set the knob, else at the capacity that shrank
-/// under the default (`--set capacity.memory=1Gi` leaves a fixed 2Gi heap too large).
+/// A knob bounded by a share of the capacity or of another knob (`atMost: 50% of
+/// capacity.memory`, `atMost: 50% of knobs.heap`) is within it: refused at the setting when the
+/// consumer set the knob, else at the capacity or knob setting that shrank under the default
+/// (`--set capacity.memory=1Gi` leaves a fixed 2Gi heap too large).
 fn check_knob_shares(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     for (name, knob) in &spec.knobs {
-        let Some(share) = knob.at_most else { continue };
+        let Some(share) = &knob.at_most else { continue };
         let Some(KnobValue::Quantity(v)) = spec.knob_value(name.as_str()) else { continue };
-        let field = format!("capacity.{}", share.of.name());
-        let cap = spec.capacity.get(share.of);
-        let bound = share.of_value(cap);
+        let field = share.of.setting();
+        let base = match &share.of {
+            ShareOf::Capacity(f) => spec.capacity.get(*f),
+            ShareOf::Knob(k) => match spec.knob_value(k.as_str()) {
+                Some(KnobValue::Quantity(q)) => q,
+                _ => continue,
+            },
+        };
+        let bound = share.of_value(base);
         if v.nanos() <= bound.nanos() {
             continue;
         }
         let setting = format!("settings.{name}");
         let set = spec.settings.contains_key(name);
         let span = if set { spans.nearest(&setting) } else { spans.get(&field).or_else(|| spans.nearest(&format!("knobs.{name}"))) };
+        let too_small = match &knob.min {
+            Some(KnobValue::Quantity(min)) if bound.nanos() < min.nanos() => Some(min),
+            _ => None,
+        };
         diags.push(
-            Diagnostic::error(Code::OutOfRange, format!("knob `{name}` is {v}, above its bound {share} ({bound} of {cap})"))
+            Diagnostic::error(Code::OutOfRange, format!("knob `{name}` is {v}, above its bound {share} ({bound} of {base})"))
                 .at_opt(span)
-                .help(match &knob.min {
-                    // the capacity is too small for any value of the knob: both must change
-                    Some(KnobValue::Quantity(min)) if bound.nanos() < min.nanos() => format!(
-                        "{field} {cap} leaves less than the knob's minimum {min}: raise `{field}` to at least {} and set `{setting}` to {min}, or raise `{field}` to at least {} to keep {v}",
+                .help(match too_small {
+                    // the base is too small for any value of the knob: both must change
+                    Some(min) => format!(
+                        "{field} {base} leaves less than the knob's minimum {min}: raise `{field}` to at least {} and set `{setting}` to {min}, or raise `{field}` to at least {} to keep {v}",
                         share.capacity_for(min),
                         share.capacity_for(v)
                     ),
-                    _ => format!("set `{setting}` to at most {bound}, or raise `{field}` to at least {}", share.capacity_for(v)),
+                    None => format!("set `{setting}` to at most {bound}, or raise `{field}` to at least {}", share.capacity_for(v)),
                 })
-                .fix(match &knob.min {
-                    Some(KnobValue::Quantity(min)) if bound.nanos() < min.nanos() => {
-                        vec![format!("{field}={}", share.capacity_for(min)), format!("{setting}={min}")]
-                    }
-                    _ => vec![format!("{setting}={bound}")],
+                .fix(match too_small {
+                    Some(min) => vec![format!("{field}={}", share.capacity_for(min)), format!("{setting}={min}")],
+                    None => vec![format!("{setting}={bound}")],
                 }),
         );
     }

@@ -763,7 +763,7 @@ mod tests {
     fn shares_of_the_capacity() {
         let q = |s: &str| Quantity::parse(s).unwrap();
         let half = Share::parse("50% of capacity.memory").unwrap();
-        assert_eq!((half.permille, half.of), (500, CapacityField::Memory));
+        assert_eq!((half.permille, &half.of), (500, &ShareOf::Capacity(CapacityField::Memory)));
         assert_eq!(half.to_string(), "50% of capacity.memory");
         assert_eq!(half.of_value(&q("4Gi")).as_str(), "2Gi");
         // rounded down to whole MiB, or millicores
@@ -775,7 +775,18 @@ mod tests {
         let third = Share::parse("33.3% of capacity.memory").unwrap();
         let need = third.capacity_for(&q("1Gi"));
         assert!(third.of_value(&need).nanos() >= q("1Gi").nanos() && third.of_value(&q("3Gi")).nanos() < q("1Gi").nanos(), "{need}");
+        // a share of another knob: MiB when that knob is an amount of memory, else thousandths
+        let quarter = Share::parse("25% of knobs.heap").unwrap();
+        assert_eq!((quarter.to_string(), quarter.of.setting()), ("25% of knobs.heap".to_owned(), "settings.heap".to_owned()));
+        assert_eq!(quarter.of_value(&q("3000Mi")).as_str(), "750Mi");
+        assert_eq!(quarter.of_value(&q("1001Mi")).as_str(), "250Mi");
+        assert_eq!(quarter.of_value(&q("3")).as_str(), "750m");
+        assert_eq!(quarter.capacity_for(&q("250Mi")).as_str(), "1000Mi");
         for bad in [
+            "50% of knobs.Heap",
+            "50% of knobs.",
+            "50% of knobs",
+            "50% of settings.heap",
             "50 of capacity.memory",
             "0% of capacity.memory",
             "101% of capacity.memory",
@@ -894,18 +905,52 @@ impl CapacityField {
     }
 }
 
-/// A share of one of a replica's capacities, `50% of capacity.memory`: a quantity knob's
-/// derived default or its bound (`atMost`), so that a knob follows the capacity it lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a share is a share of: one of the replica's capacities, or another quantity knob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShareOf {
+    /// `capacity.cpu`, `.memory`, `.storage`.
+    Capacity(CapacityField),
+    /// Another quantity knob of the service, `knobs.heap`.
+    Knob(KnobName),
+}
+
+impl ShareOf {
+    /// The path as a share names it: `capacity.memory`, `knobs.heap`.
+    #[must_use]
+    pub fn path(&self) -> String {
+        match self {
+            ShareOf::Capacity(f) => format!("capacity.{}", f.name()),
+            ShareOf::Knob(k) => format!("knobs.{k}"),
+        }
+    }
+
+    /// The path a consumer sets to change it: `capacity.memory`, `settings.heap`.
+    #[must_use]
+    pub fn setting(&self) -> String {
+        match self {
+            ShareOf::Capacity(f) => format!("capacity.{}", f.name()),
+            ShareOf::Knob(k) => format!("settings.{k}"),
+        }
+    }
+}
+
+/// A share of one of a replica's capacities, `50% of capacity.memory`, or of another quantity
+/// knob, `25% of knobs.heap`: a quantity knob's derived default or its bound (`atMost`), so that
+/// a knob follows the capacity it lives in and the knobs it is part of.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Share {
     /// Tenths of a percent: `12.5%` is 125; 1 to 1000.
     pub permille: u32,
-    /// The capacity it is a share of.
-    pub of: CapacityField,
+    /// What it is a share of.
+    pub of: ShareOf,
 }
 
+/// One MiB, in nano-units.
+const MIB_NANOS: i128 = (1 << 20) * 1_000_000_000;
+
 impl Share {
-    /// Parses `P% of capacity.FIELD`, `P` from 0.1 to 100 with at most one decimal.
+    /// Parses `P% of capacity.FIELD` or `P% of knobs.NAME`, `P` from 0.1 to 100 with at most
+    /// one decimal.
     ///
     /// # Errors
     /// When the text is not of that form.
@@ -913,15 +958,16 @@ impl Share {
         let bad = || {
             ValueError::new(
                 Code::InvalidValue,
-                format!("`{s}` is not a share of a capacity"),
-                "write `P% of capacity.memory` (or `.cpu`, `.storage`), P from 0.1 to 100, e.g. `50% of capacity.memory`",
+                format!("`{s}` is not a share of a capacity or a knob"),
+                "write `P% of capacity.memory` (or `.cpu`, `.storage`) or `P% of knobs.NAME`, P from 0.1 to 100, e.g. `50% of capacity.memory`",
             )
         };
-        let (pct, field) = s.split_once("% of capacity.").ok_or_else(bad)?;
-        let of = match field {
-            "cpu" => CapacityField::Cpu,
-            "memory" => CapacityField::Memory,
-            "storage" => CapacityField::Storage,
+        let (pct, what) = s.split_once("% of ").ok_or_else(bad)?;
+        let of = match what.split_once('.') {
+            Some(("capacity", "cpu")) => ShareOf::Capacity(CapacityField::Cpu),
+            Some(("capacity", "memory")) => ShareOf::Capacity(CapacityField::Memory),
+            Some(("capacity", "storage")) => ShareOf::Capacity(CapacityField::Storage),
+            Some(("knobs", name)) => ShareOf::Knob(KnobName::parse(name).map_err(|_| bad())?),
             _ => return Err(bad()),
         };
         let (int, frac) = pct.split_once('.').unwrap_or((pct, "0"));
@@ -936,28 +982,32 @@ impl Share {
         Ok(Self { permille, of })
     }
 
-    /// The unit a share is rounded to, in nano-units, and its suffix.
-    fn unit(self) -> (i128, &'static str) {
+    /// The unit a share is rounded to, in nano-units, and its suffix: millicores for cpu, MiB for
+    /// memory and storage; a knob's share is in MiB when `reference` is at least 1Mi (an amount
+    /// of memory), else in thousandths.
+    fn unit(&self, reference: &Quantity) -> (i128, &'static str) {
         match self.of {
-            CapacityField::Cpu => (1_000_000, "m"),
-            CapacityField::Memory | CapacityField::Storage => ((1 << 20) * 1_000_000_000, "Mi"),
+            ShareOf::Capacity(CapacityField::Cpu) => (1_000_000, "m"),
+            ShareOf::Capacity(_) => (MIB_NANOS, "Mi"),
+            ShareOf::Knob(_) if reference.nanos() >= MIB_NANOS => (MIB_NANOS, "Mi"),
+            ShareOf::Knob(_) => (1_000_000, "m"),
         }
     }
 
-    /// The share of `capacity` (the value of the field it names), rounded down to whole MiB
-    /// (memory, storage) or millicores (cpu).
+    /// The share of `base` (the value of the capacity or knob it names), rounded down to whole
+    /// MiB or thousandths (see [`Share::unit`]).
     #[must_use]
-    pub fn of_value(&self, capacity: &Quantity) -> Quantity {
-        let (unit, suffix) = self.unit();
-        let n = capacity.nanos() * i128::from(self.permille) / 1000 / unit;
-        Self::quantity(n, suffix).unwrap_or_else(|| capacity.clone())
+    pub fn of_value(&self, base: &Quantity) -> Quantity {
+        let (unit, suffix) = self.unit(base);
+        let n = base.nanos() * i128::from(self.permille) / 1000 / unit;
+        Self::quantity(n, suffix).unwrap_or_else(|| base.clone())
     }
 
-    /// The smallest capacity whose share is at least `want` (rounded up), e.g. to say how much
+    /// The smallest base whose share is at least `want` (rounded up), e.g. to say how much
     /// memory a heap needs.
     #[must_use]
     pub fn capacity_for(&self, want: &Quantity) -> Quantity {
-        let (unit, suffix) = self.unit();
+        let (unit, suffix) = self.unit(want);
         let ceil = |a: i128, b: i128| (a + b - 1) / b;
         let n = ceil(ceil(want.nanos() * 1000, i128::from(self.permille)), unit);
         Self::quantity(n, suffix).unwrap_or_else(|| want.clone())
@@ -982,7 +1032,7 @@ impl fmt::Display for Share {
         } else {
             write!(f, "{int}.{frac}%")?
         }
-        write!(f, " of capacity.{}", self.of.name())
+        write!(f, " of {}", self.of.path())
     }
 }
 
@@ -999,8 +1049,8 @@ impl JsonSchema for Share {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "pattern": r"^(100|[1-9]?[0-9])(\.[0-9])?% of capacity\.(cpu|memory|storage)$",
-            "description": "A share of a replica's capacity, e.g. `50% of capacity.memory`."
+            "pattern": r"^(100|[1-9]?[0-9])(\.[0-9])?% of (capacity\.(cpu|memory|storage)|knobs\.[a-z][a-zA-Z0-9]{0,62})$",
+            "description": "A share of a replica's capacity or of another quantity knob, e.g. `50% of capacity.memory`, `25% of knobs.heap`."
         })
     }
 }

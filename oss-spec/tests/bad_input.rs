@@ -120,6 +120,41 @@ fn knobs_follow_the_capacity() {
 }
 
 #[test]
+fn knobs_follow_other_knobs() {
+    let with =
+        |sets: &[&str]| parse_with("t.yaml", GOOD, &Options { sets: sets.iter().map(|s| (*s).to_owned()).collect(), ..Options::default() });
+    let young = |sets: &[&str]| with(sets).unwrap().spec.knob_value("youngGeneration").unwrap().render();
+    // the young generation is a quarter of the heap, whether the heap is derived or set
+    assert_eq!(young(&[]), "512Mi");
+    assert_eq!(young(&["capacity.memory=16Gi", "settings.heap=6Gi"]), "1536Mi");
+    // above half of the heap: refused at the setting, the largest that fits as the fix
+    let f = with(&["settings.youngGeneration=1500Mi"]).unwrap_err();
+    assert_eq!(f.diagnostics.0.len(), 1, "{f}");
+    assert_eq!(f.sources.get(f.diagnostics.0[0].span.unwrap().source).text(), "settings.youngGeneration=1500Mi");
+    assert_eq!(&*f.diagnostics.0[0].fix, ["settings.youngGeneration=1Gi".to_owned()]);
+    assert!(f.diagnostics.0[0].help.as_deref().unwrap().contains("raise `settings.heap` to at least 3000Mi"), "{f}");
+    // the heap lowered under a young generation that was not set explicitly: it follows
+    assert_eq!(young(&["settings.heap=1Gi"]), "256Mi");
+    // the fix, applied, removes the finding
+    assert_eq!(young(&["settings.youngGeneration=1Gi"]), "1Gi");
+
+    // what a share names: an existing quantity knob, not itself, one step from a setting
+    let knob = |default: &str, at_most: &str| {
+        let text = replace("    default: 25% of knobs.heap\n", &format!("    default: {default}\n")).replacen(
+            "    atMost: 50% of knobs.heap\n",
+            &format!("    atMost: {at_most}\n"),
+            1,
+        );
+        found(&fail(&text)).into_iter().map(|(c, _)| c).collect::<Vec<_>>()
+    };
+    assert_eq!(knob("25% of knobs.heep", "50% of knobs.heap"), [Code::UnknownReference]);
+    assert_eq!(knob("25% of knobs.youngGeneration", "50% of knobs.heap"), [Code::InvalidKnob]);
+    assert_eq!(knob("25% of knobs.heap", "50% of knobs.clusterName"), [Code::InvalidKnob]);
+    let chained = GOOD.replacen("    default: 50% of capacity.memory\n", "    default: 50% of knobs.youngGeneration\n", 1);
+    assert_eq!(found(&fail(&chained)).into_iter().map(|(c, _)| c).collect::<Vec<_>>(), [Code::InvalidKnob, Code::InvalidKnob]);
+}
+
+#[test]
 fn decimal_knobs_are_exact_and_bounded() {
     let text = replace(
         "knobs:\n",
