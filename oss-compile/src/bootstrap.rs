@@ -10,9 +10,8 @@ use crate::context::Context;
 use crate::security;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, PodTemplateSpec, VolumeMount};
-use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use oss_spec::model::{BootstrapStep, EnvValue};
 use std::collections::BTreeMap;
 
@@ -125,11 +124,6 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
 
 /// The steps' pods: nothing in; DNS and the service's endpoints out.
 fn network_policy(cx: &Context) -> NetworkPolicy {
-    let port = |p: i32, proto: &str| NetworkPolicyPort {
-        port: Some(IntOrString::Int(p)),
-        protocol: Some(proto.to_owned()),
-        ..NetworkPolicyPort::default()
-    };
     let endpoints = crate::lower::np_ports(cx.spec.function.endpoints.iter());
     NetworkPolicy {
         metadata: meta(cx, format!("{}-bootstrap", cx.name)),
@@ -139,7 +133,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
             // No ingress rule: with `Ingress` in policyTypes that denies every connection.
             ingress: None,
             egress: Some(vec![
-                NetworkPolicyEgressRule { to: None, ports: Some(vec![port(53, "UDP"), port(53, "TCP")]) },
+                crate::lower::dns_egress(),
                 NetworkPolicyEgressRule {
                     to: Some(vec![NetworkPolicyPeer {
                         pod_selector: Some(LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() }),

@@ -7,14 +7,14 @@
 //! re-syncs never rotate anything (docs/security.md).
 
 use crate::context::Context;
+use crate::lower::{dns_egress, np_port};
 use crate::security;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Secret, ServiceAccount, VolumeMount};
-use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPort, NetworkPolicySpec};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicySpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use oss_spec::model::CredentialKey;
 use std::collections::BTreeMap;
 
@@ -470,11 +470,6 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             (role, bind(m))
         })
         .collect();
-    let port = |p: i32, proto: &str| NetworkPolicyPort {
-        port: Some(IntOrString::Int(p)),
-        protocol: Some(proto.to_owned()),
-        ..NetworkPolicyPort::default()
-    };
     let network_policy = NetworkPolicy {
         metadata: meta(cx, &name),
         spec: Some(NetworkPolicySpec {
@@ -487,8 +482,8 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             // DNS, and the API server: its address is the cluster's, unknown here, on the
             // Service port (443) or the usual secure port behind it (6443).
             egress: Some(vec![
-                NetworkPolicyEgressRule { to: None, ports: Some(vec![port(53, "UDP"), port(53, "TCP")]) },
-                NetworkPolicyEgressRule { to: None, ports: Some(vec![port(443, "TCP"), port(6443, "TCP")]) },
+                dns_egress(),
+                NetworkPolicyEgressRule { to: None, ports: Some(vec![np_port(443, "TCP"), np_port(6443, "TCP")]) },
             ]),
         }),
     };

@@ -587,13 +587,18 @@ fn peer_service(cx: &Context) -> Service {
 }
 
 pub(crate) fn np_ports<'p>(ports: impl Iterator<Item = &'p PortSpec>) -> Vec<NetworkPolicyPort> {
-    ports
-        .map(|p| NetworkPolicyPort {
-            port: Some(IntOrString::Int(i32::from(p.port))),
-            protocol: Some(protocol(p.protocol)),
-            ..NetworkPolicyPort::default()
-        })
-        .collect()
+    ports.map(|p| np_port(i32::from(p.port), &protocol(p.protocol))).collect()
+}
+
+/// One port of a NetworkPolicy rule.
+pub(crate) fn np_port(port: i32, protocol: &str) -> NetworkPolicyPort {
+    NetworkPolicyPort { port: Some(IntOrString::Int(port)), protocol: Some(protocol.to_owned()), ..NetworkPolicyPort::default() }
+}
+
+/// Egress to DNS (port 53, UDP and TCP) anywhere: the resolver's address is the cluster's,
+/// unknown here. Every policy ossc writes starts its egress with it.
+pub(crate) fn dns_egress() -> NetworkPolicyEgressRule {
+    NetworkPolicyEgressRule { to: None, ports: Some(vec![np_port(53, "UDP"), np_port(53, "TCP")]) }
 }
 
 /// Default-deny for the service's pods, then: its own pods on every port, clients on the
@@ -679,11 +684,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
         // Replicas of the other active clusters (multi-cluster active-active).
         ingress.push(NetworkPolicyIngressRule { from: Some(remote.clone()), ports: Some(peer_ports.clone()) });
     }
-    let dns = ["UDP", "TCP"]
-        .into_iter()
-        .map(|p| NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some(p.to_owned()), ..NetworkPolicyPort::default() })
-        .collect();
-    let mut egress = vec![NetworkPolicyEgressRule { ports: Some(dns), to: None }];
+    let mut egress = vec![dns_egress()];
     if !all_ports.is_empty() {
         egress.push(NetworkPolicyEgressRule { to: Some(vec![own]), ports: Some(all_ports) });
     }
