@@ -235,18 +235,28 @@ pub fn script(cx: &Context) -> String {
         let mut doc = secret_doc_head(&cred, &labels(cx), "Opaque");
         let mut first = true;
         let mut printf = String::new();
+        // For an existing Secret: each declared key it lacks, as a JSON member (`"k":"b64"`).
+        let mut additions = String::new();
         for (k, v) in &cx.spec.credentials {
             let sep = if first { "" } else { "," };
             first = false;
-            match v {
+            let value = match v {
                 CredentialKey::Random { random } => {
                     doc.push_str(&format!("{sep}{}:\"%s\"", json(k.as_str())));
                     printf.push_str(&format!(" \"$(b64 \"$(random {random})\")\""));
+                    format!("$(b64 \"$(random {random})\")")
                 }
                 CredentialKey::Value { value } => {
-                    doc.push_str(&format!("{sep}{}:{}", json(k.as_str()), json(&base64(&crate::lower::expand_plain(cx, value)))));
+                    let b64 = base64(&crate::lower::expand_plain(cx, value));
+                    doc.push_str(&format!("{sep}{}:{}", json(k.as_str()), json(&b64)));
+                    b64
                 }
-            }
+            };
+            // key names are `[-._a-zA-Z0-9]`: nothing to escape inside the double quotes
+            additions.push_str(&format!(
+                "\x20 if [ -z \"$(key {})\" ]; then add=\"$add${{add:+,}}\\\"{k}\\\":\\\"{value}\\\"\"; added=\"$added {k}\"; fi\n",
+                key_word(k.as_str())
+            ));
         }
         doc.push_str("}}");
         s.push_str(&format!(
@@ -261,7 +271,19 @@ pub fn script(cx: &Context) -> String {
              \x20 esac\n\
              \x20 code=$(call GET \"$api/{cred}\")\n\
              else\n\
-             \x20 echo \"Secret {cred} exists: kept as it is (never overwritten)\"\n\
+             \x20 echo \"Secret {cred} exists: its keys are kept as they are (never overwritten)\"\n\
+             \x20 # A key the service declares that an older Secret lacks (a later version of the\n\
+             \x20 # entry needs it) is added; the resourceVersion makes the write conditional.\n\
+             \x20 add=\"\"; added=\"\"\n\
+             {additions}\
+             \x20 if [ -n \"$add\" ]; then\n\
+             \x20   rv=$(tr -d ' \\n\\r\\t' </tmp/body | sed -n 's/.*\"resourceVersion\":\"\\([^\"]*\\)\".*/\\1/p')\n\
+             \x20   printf '{{\"metadata\":{{\"resourceVersion\":\"%s\"}},\"data\":{{%s}}}}' \"$rv\" \"$add\" > /tmp/add\n\
+             \x20   code=$(call PATCH \"$api/{cred}\" /tmp/add application/merge-patch+json)\n\
+             \x20   [ \"$code\" = 200 ] || fail \"adding the key(s)$added to Secret {cred} failed: HTTP $code\"\n\
+             \x20   echo \"added the key(s)$added to Secret {cred}; the other keys kept as they were\"\n\
+             \x20   code=$(call GET \"$api/{cred}\")\n\
+             \x20 fi\n\
              fi\n",
             sh(&printf_format(&doc)),
         ));
@@ -430,6 +452,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
     }
     let name = generator_name(cx);
     let cred = cx.credentials_secret();
+    let generated = cx.spec.access.credentials_secret.is_none();
     let binding = cx.binding_secret();
     let script = script(cx);
     let job_name = format!("{name}-{:08x}", fnv1a(format!("{IMAGE}\n{script}").as_bytes()) >> 32);
@@ -445,8 +468,10 @@ pub fn generator(cx: &Context) -> Option<Generator> {
         rules: Some(vec![
             // `create` cannot be limited to names (RBAC knows no name before the object exists).
             rule(&["create"], None),
-            rule(&["get"], Some(vec![cred])),
-            rule(&["patch"], Some(vec![binding.clone()])),
+            rule(&["get"], Some(vec![cred.clone()])),
+            // the binding, derived on every run; a generated credentials Secret, to add a key that
+            // a later version of the entry declares (never a consumer's own Secret)
+            rule(&["patch"], Some(if generated { vec![binding.clone(), cred] } else { vec![binding.clone()] })),
         ]),
     };
     let bind = |meta: ObjectMeta| RoleBinding {
@@ -492,9 +517,10 @@ pub fn generator(cx: &Context) -> Option<Generator> {
         (
             "checkov.io/skip1".to_owned(),
             format!(
-                "CKV_K8S_38=the generator talks to the API server: its token is mounted, and its Role may only create Secrets, read {} and patch {}",
+                "CKV_K8S_38=the generator talks to the API server: its token is mounted, and its Role may only create Secrets, read {} and patch {}{}",
                 cx.credentials_secret(),
-                cx.binding_secret()
+                cx.binding_secret(),
+                if generated { format!(" and {}", cx.credentials_secret()) } else { String::new() }
             ),
         ),
         ("checkov.io/skip2".to_owned(), "CKV_K8S_40=runs as the image's own non-root user (curl_user, 100)".to_owned()),

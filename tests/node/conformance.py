@@ -411,8 +411,46 @@ def check_service(svc, results):
         time.sleep(3)
         if secret_data(svc.ns, f"{svc.name}-credentials") != cred:
             raise Failure("re-applying the bundle changed the credentials Secret")
+        added = added_key(cred)
         return (f"binding {svc.name}-binding ({b['type']}) in {svc.ns} and {CLIENT_NS}: {', '.join(sorted(b))}; a client without credentials refused; "
-                "re-applying kept the generated credentials unchanged")
+                f"re-applying kept the generated credentials unchanged; {added}")
+
+    def added_key(cred):
+        """An older Secret without a key the entry now declares (an upgrade that adds a
+        credential): the generator, run again, adds that key and keeps the others. The key's old
+        value is put back afterwards, so the running service is not disturbed."""
+        if (svc.spec.get("access") or {}).get("credentialsSecret"):
+            return "the credentials Secret is the consumer's: the generator never writes it"
+        declared = svc.spec["credentials"]
+        victim = next((key for key in sorted(declared) if "random" in (declared[key] or {})), sorted(declared)[-1])
+        secret = f"{svc.name}-credentials"
+        # the generator rewrites the bindings from the new value: they are put back too
+        bindings = {ns: secret_data(ns, f"{svc.name}-binding") for ns in (svc.ns, CLIENT_NS)}
+        b64 = lambda d: {key: base64.b64encode(v.encode()).decode() for key, v in d.items()}  # noqa: E731
+        k("patch", "secret", secret, "-n", svc.ns, "--type=json", "-p", json.dumps([{"op": "remove", "path": f"/data/{victim}"}]))
+        try:
+            jobs = k("get", "jobs", "-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-credentials", "-o", "name").stdout.split()
+            if jobs:
+                k("delete", "-n", svc.ns, *jobs, "--wait=true", timeout=60)
+            svc.apply()
+            job = next(d["metadata"]["name"] for d in yaml.safe_load_all(svc.build())
+                       if d and d.get("kind") == "Job" and d["metadata"]["labels"].get("app.kubernetes.io/name") == "ossc-credentials")
+            p = k("wait", "-n", svc.ns, "--for=condition=complete", f"job/{job}", "--timeout=180s", timeout=200, check=False)
+            if p.returncode != 0:
+                raise Failure(f"the generator did not complete after {victim!r} was removed: {k('logs', '-n', svc.ns, f'job/{job}', check=False).stdout.strip()[-300:]}")
+            after = secret_data(svc.ns, secret)
+        finally:
+            k("patch", "secret", secret, "-n", svc.ns, "--type=merge", "-p", json.dumps({"data": b64({victim: cred[victim]})}))
+            for ns, data in bindings.items():
+                k("patch", "secret", f"{svc.name}-binding", "-n", ns, "--type=merge", "-p", json.dumps({"data": b64(data)}))
+        if set(after) != set(cred) or not after.get(victim):
+            raise Failure(f"after the generator ran again the Secret has {sorted(after)}, wanted {sorted(cred)}")
+        changed = [key for key in cred if key != victim and after[key] != cred[key]]
+        if changed:
+            raise Failure(f"the generator changed the key(s) {changed} while adding {victim!r}")
+        if secret_data(svc.ns, secret) != cred or any(secret_data(ns, f"{svc.name}-binding") != d for ns, d in bindings.items()):
+            raise Failure("the credentials and binding Secrets could not be put back as they were")
+        return f"a Secret without {victim!r} got it back from the generator, the other keys unchanged"
 
     attempt("credentials and binding", credentials)
 
