@@ -67,10 +67,16 @@ fn every_corpus_file_is_refused_or_warned_where_its_comment_says() {
     for f in files().iter().filter(|f| f.starts_with("tests/")) {
         let text = std::fs::read_to_string(repo().join(f)).unwrap();
         let first = text.lines().next().unwrap();
-        let mut words = first.split_whitespace().skip(1);
-        let code = words.next().unwrap();
-        // `# OSS001 at 5:1: ...` names the line and column; `at some.path` only the field.
-        let place = words.nth(1).and_then(|w| w.strip_suffix(':')).filter(|w| w.contains(|c: char| c.is_ascii_digit()) && w.contains(':'));
+        let words: Vec<&str> = first.split_whitespace().skip(1).collect();
+        let code = words[0];
+        // `# OSS001 at 5:1: ...` (or `# OSS035 (warning) at 6:27: ...`) names the line and
+        // column; `at some.path` only the field.
+        let place = words
+            .iter()
+            .position(|w| *w == "at")
+            .and_then(|i| words.get(i + 1))
+            .and_then(|w| w.strip_suffix(':'))
+            .filter(|w| w.contains(|c: char| c.is_ascii_digit()) && w.contains(':'));
         let want = place.map_or_else(|| format!("{f}:"), |lc| format!("{f}:{lc}:"));
         let found = findings(&ossc(&["build", f]));
         assert!(

@@ -169,7 +169,7 @@ pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Res
     let mut spans = SpanIndex::default();
     let spec = decode::decode_spec(&mut decode::Decoder { diags: &mut diagnostics, spans: &mut spans }, &root);
     if let Some(spec) = &spec {
-        validate::validate(spec, &spans, &mut diagnostics);
+        validate::validate(spec, &spans, &sources, &mut diagnostics);
     }
     diagnostics.sort();
     match spec {

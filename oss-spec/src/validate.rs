@@ -7,16 +7,18 @@
 use crate::decode::SpanIndex;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::{EnvValue, KnobType, KnobValue, Spec, State};
+use crate::source::{Sources, Span};
 use crate::template::{self, Part, QuantityFormat, Reference};
 use crate::values::ShareOf;
 use std::collections::BTreeMap;
 
-/// Runs every check.
-pub fn validate(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+/// Runs every check. `sources` holds the text the spans point into, to place a finding about a
+/// reference on the reference itself (inside a block scalar too).
+pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut Diagnostics) {
     check_ports_unique(spec, spans, diags);
     check_state_fields(spec, spans, diags);
     check_health_ports(spec, spans, diags);
-    check_references(spec, spans, diags);
+    check_references(spec, spans, sources, diags);
     check_bootstrap(spec, spans, diags);
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
@@ -287,7 +289,18 @@ fn check_health_ports(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     }
 }
 
-fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+/// The span of the `occurrence`-th `token` inside the value written at `span` (a reference in a
+/// multi-line script), or `span` itself when the text is not found as written there (an escape
+/// in a quoted string, a value from an overlay's merge).
+fn span_of_token(sources: &Sources, span: Option<Span>, token: &str, occurrence: usize) -> Option<Span> {
+    let span = span?;
+    let text = sources.get(span.source).text();
+    let written = text.get(span.start..span.start + span.len)?;
+    let at = written.match_indices(token).nth(occurrence).map(|(i, _)| i);
+    Some(at.map_or(span, |i| Span { source: span.source, start: span.start + i, len: token.len() }))
+}
+
+fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut Diagnostics) {
     let mut templates: Vec<(String, &str)> = Vec::new();
     for (i, a) in spec.runtime.args.iter().enumerate() {
         templates.push((format!("runtime.args.{i}"), a));
@@ -382,13 +395,17 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                     } else {
                         format!("{} in `{path}`", e.text)
                     };
-                    diags.push(Diagnostic::error(Code::UnknownReference, msg).at_opt(span).help(help));
+                    let token = &text[e.range.clone()];
+                    let at = span_of_token(sources, span, token, text[..e.range.start].matches(token).count());
+                    diags.push(Diagnostic::error(Code::UnknownReference, msg).at_opt(at).help(help));
                 }
                 continue;
             }
         };
         for part in &parts {
-            let Part::Ref(r, _) = part else { continue };
+            let Part::Ref(r, range) = part else { continue };
+            let token = &text[range.clone()];
+            let span = span_of_token(sources, span, token, text[..range.start].matches(token).count());
             let pod_ref = !crate::template::pod_variable(r).is_empty();
             if pod_ref
                 && let Part::Ref(_, range) = part
@@ -462,7 +479,9 @@ fn check_references(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             }
         }
         for part in parts {
-            let Part::Ref(Reference::Knob(name, format), _) = part else { continue };
+            let Part::Ref(Reference::Knob(name, format), range) = part else { continue };
+            let token = &text[range.clone()];
+            let span = span_of_token(sources, span, token, text[..range.start].matches(token).count());
             match spec.knobs.get(&name) {
                 None => {
                     let help = match did_you_mean(name.as_str(), knob_names.iter().copied()) {

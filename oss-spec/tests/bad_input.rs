@@ -230,6 +230,18 @@ fn unknown_knob_reference() {
 }
 
 #[test]
+fn a_reference_in_a_script_is_located_on_the_reference() {
+    // inside a literal block scalar (the bootstrap step's script), and the second of two alike
+    let text = replace("'${knobs.datacenter}': $rf", "'${knobs.datacentre}': $rf, '${knobs.datacentre}': 1");
+    let line = line_of(&text, "datacentre");
+    let col = |nth: usize| text.lines().nth(line - 1).unwrap().match_indices("${knobs.datacentre}").nth(nth).unwrap().0 + 1;
+    assert_eq!(
+        found(&fail(&text)),
+        vec![(Code::UnknownReference, format!("{line}:{}", col(0))), (Code::UnknownReference, format!("{line}:{}", col(1)))]
+    );
+}
+
+#[test]
 fn missing_required_field() {
     let text = replace("  image: docker.io/library/cassandra:5.0.5\n", "");
     let f = fail(&text);
