@@ -524,11 +524,14 @@ impl fmt::Display for Percent {
 
 impl Serialize for Percent {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Serialised as a number, formatted exactly (no binary float noise).
-        let text = self.to_string();
-        let n: serde_json::Number = text.parse().map_err(serde::ser::Error::custom)?;
-        n.serialize(s)
+        exact_number(&self.to_string(), s)
     }
+}
+
+/// A decimal's exact text serialised as a number (no binary float noise in the text).
+fn exact_number<S: Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    let n: serde_json::Number = text.parse().map_err(serde::ser::Error::custom)?;
+    n.serialize(s)
 }
 
 impl JsonSchema for Percent {
@@ -614,9 +617,7 @@ impl fmt::Display for Decimal {
 
 impl Serialize for Decimal {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // Serialised as a number, formatted exactly (no binary float noise).
-        let n: serde_json::Number = self.to_string().parse().map_err(serde::ser::Error::custom)?;
-        n.serialize(s)
+        exact_number(&self.to_string(), s)
     }
 }
 
