@@ -10,15 +10,20 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
-fn specs() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("specs"))
-        .expect("specs/")
+/// The `.yaml` files of a repository directory, sorted.
+fn yaml_files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}/: {e}"))
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     v.sort();
-    assert!(!v.is_empty(), "no specs found");
+    assert!(!v.is_empty(), "no specs found in {dir}/");
     v
+}
+
+fn specs() -> Vec<PathBuf> {
+    yaml_files("specs")
 }
 
 fn build_for(path: &Path, target: oss_compile::Target) -> String {
@@ -117,6 +122,16 @@ fn goldens() -> Vec<(PathBuf, String)> {
         let loaded = oss_spec::parse("spec.yaml", &text).unwrap();
         let file = oss_compile::compile_compose(&loaded, &oss_compile::Options::default()).unwrap();
         out.push((repo().join("golden").join(&stem).join("compose").join("compose.yaml"), file.yaml));
+    }
+    // The packaging guide's examples (not catalog entries): built with no finding at all, and
+    // checked by the same validators and API-server tier as the catalog's bundles.
+    for example in yaml_files("examples") {
+        let text = std::fs::read_to_string(&example).unwrap();
+        let name = format!("examples/{}", example.file_name().unwrap().to_string_lossy());
+        let loaded = oss_spec::parse(&name, &text).unwrap_or_else(|f| panic!("{f}"));
+        assert!(loaded.warnings.is_empty(), "{name} has findings: {:?}", loaded.warnings);
+        let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+        out.push((repo().join("golden").join("examples").join(example.file_name().unwrap()), bundle.to_yaml()));
     }
     out
 }
