@@ -242,9 +242,11 @@ pub fn script(cx: &Context) -> String {
             first = false;
             let value = match v {
                 CredentialKey::Random { random } => {
+                    // made in the pod: a placeholder in the document, the command as its argument
+                    let value = format!("$(b64 \"$(random {random})\")");
                     doc.push_str(&format!("{sep}{}:\"%s\"", json(k.as_str())));
-                    printf.push_str(&format!(" \"$(b64 \"$(random {random})\")\""));
-                    format!("$(b64 \"$(random {random})\")")
+                    printf.push_str(&format!(" \"{value}\""));
+                    value
                 }
                 CredentialKey::Value { value } => {
                     let b64 = base64(&crate::lower::expand_plain(cx, value));

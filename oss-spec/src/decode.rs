@@ -1189,13 +1189,12 @@ fn resolve_shares(d: &mut Decoder, knobs: &mut IndexMap<KnobName, Knob>, setting
         let names: Vec<KnobName> = knobs.keys().cloned().collect();
         for name in names {
             let Some(share) = knobs[&name].default_share.clone() else { continue };
-            let base = match &share.of {
-                ShareOf::Capacity(f) if !knob_shares => capacity.get(*f).clone(),
-                ShareOf::Knob(k) if knob_shares => match settings.get(k).unwrap_or(&knobs[k].default) {
-                    KnobValue::Quantity(q) => q.clone(),
-                    _ => continue,
-                },
-                _ => continue,
+            if matches!(share.of, ShareOf::Knob(_)) != knob_shares {
+                continue;
+            }
+            let Some(base) = capacity.share_base(&share.of, |k| settings.get(k).or_else(|| knobs.get(k).map(|o| &o.default))).cloned()
+            else {
+                continue;
             };
             let knob = &mut knobs[&name];
             knob.default = KnobValue::Quantity(share.of_value(&base));

@@ -4,7 +4,7 @@
 //! a grammar are newtypes from [`crate::values`]. Must not: hold spans (they live in
 //! [`crate::SpanIndex`], keyed by path) or Kubernetes types.
 
-use crate::values::{AbsPath, Decimal, Duration, EnvName, ImageRef, KnobName, Percent, PortName, Quantity, ServiceName, Share};
+use crate::values::{AbsPath, Decimal, Duration, EnvName, ImageRef, KnobName, Percent, PortName, Quantity, ServiceName, Share, ShareOf};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -1056,6 +1056,19 @@ pub struct Knob {
 }
 
 impl Capacity {
+    /// The quantity a share is taken of: the capacity it names, or the value in effect of the
+    /// knob it names (`knob` gives it: a setting, else the default); `None` when that knob has
+    /// no quantity value.
+    pub fn share_base<'a>(&'a self, of: &ShareOf, knob: impl FnOnce(&KnobName) -> Option<&'a KnobValue>) -> Option<&'a Quantity> {
+        match of {
+            ShareOf::Capacity(field) => Some(self.get(*field)),
+            ShareOf::Knob(name) => match knob(name) {
+                Some(KnobValue::Quantity(q)) => Some(q),
+                _ => None,
+            },
+        }
+    }
+
     /// The value of `capacity.<field>`.
     #[must_use]
     pub fn get(&self, field: crate::values::CapacityField) -> &Quantity {

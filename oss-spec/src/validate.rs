@@ -9,7 +9,6 @@ use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::{EnvValue, KnobType, KnobValue, Spec, State};
 use crate::source::{Sources, Span};
 use crate::template::{self, Part, QuantityFormat, Reference};
-use crate::values::ShareOf;
 use std::collections::BTreeMap;
 
 /// Runs every check. `sources` holds the text the spans point into, to place a finding about a
@@ -37,13 +36,7 @@ fn check_knob_shares(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         let Some(share) = &knob.at_most else { continue };
         let Some(KnobValue::Quantity(v)) = spec.knob_value(name.as_str()) else { continue };
         let field = share.of.setting();
-        let base = match &share.of {
-            ShareOf::Capacity(f) => spec.capacity.get(*f),
-            ShareOf::Knob(k) => match spec.knob_value(k.as_str()) {
-                Some(KnobValue::Quantity(q)) => q,
-                _ => continue,
-            },
-        };
+        let Some(base) = spec.capacity.share_base(&share.of, |k| spec.knob_value(k.as_str())) else { continue };
         let bound = share.of_value(base);
         if v.nanos() <= bound.nanos() {
             continue;
@@ -289,13 +282,15 @@ fn check_health_ports(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     }
 }
 
-/// The span of the `occurrence`-th `token` inside the value written at `span` (a reference in a
-/// multi-line script), or `span` itself when the text is not found as written there (an escape
-/// in a quoted string, a value from an overlay's merge).
-fn span_of_token(sources: &Sources, span: Option<Span>, token: &str, occurrence: usize) -> Option<Span> {
+/// The span of the reference at `range` of `text` (the value written at `span`): the same
+/// occurrence of its text inside what was written there (a reference in a multi-line script),
+/// or `span` itself when it is not found as written (an escape in a quoted string, a value from
+/// an overlay's merge).
+fn span_of_ref(sources: &Sources, span: Option<Span>, text: &str, range: std::ops::Range<usize>) -> Option<Span> {
     let span = span?;
-    let text = sources.get(span.source).text();
-    let written = text.get(span.start..span.start + span.len)?;
+    let token = &text[range.clone()];
+    let occurrence = text[..range.start].matches(token).count();
+    let written = sources.get(span.source).text().get(span.start..span.start + span.len)?;
     let at = written.match_indices(token).nth(occurrence).map(|(i, _)| i);
     Some(at.map_or(span, |i| Span { source: span.source, start: span.start + i, len: token.len() }))
 }
@@ -395,8 +390,7 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                     } else {
                         format!("{} in `{path}`", e.text)
                     };
-                    let token = &text[e.range.clone()];
-                    let at = span_of_token(sources, span, token, text[..e.range.start].matches(token).count());
+                    let at = span_of_ref(sources, span, text, e.range.clone());
                     diags.push(Diagnostic::error(Code::UnknownReference, msg).at_opt(at).help(help));
                 }
                 continue;
@@ -404,8 +398,7 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
         };
         for part in &parts {
             let Part::Ref(r, range) = part else { continue };
-            let token = &text[range.clone()];
-            let span = span_of_token(sources, span, token, text[..range.start].matches(token).count());
+            let span = span_of_ref(sources, span, text, range.clone());
             let pod_ref = !crate::template::pod_variable(r).is_empty();
             if pod_ref
                 && let Part::Ref(_, range) = part
@@ -480,8 +473,7 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
         }
         for part in parts {
             let Part::Ref(Reference::Knob(name, format), range) = part else { continue };
-            let token = &text[range.clone()];
-            let span = span_of_token(sources, span, token, text[..range.start].matches(token).count());
+            let span = span_of_ref(sources, span, text, range.clone());
             match spec.knobs.get(&name) {
                 None => {
                     let help = match did_you_mean(name.as_str(), knob_names.iter().copied()) {
