@@ -440,16 +440,16 @@ def check_service(svc, results):
         bindings = {ns: secret_data(ns, f"{svc.name}-binding") for ns in (svc.ns, CLIENT_NS)}
         b64 = lambda d: {key: base64.b64encode(v.encode()).decode() for key, v in d.items()}  # noqa: E731
         k("patch", "secret", secret, "-n", svc.ns, "--type=json", "-p", json.dumps([{"op": "remove", "path": f"/data/{victim}"}]))
+        generator = ("get", "jobs", "-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-credentials", "-o", "name")
         try:
-            jobs = k("get", "jobs", "-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-credentials", "-o", "name").stdout.split()
+            jobs = k(*generator).stdout.split()
             if jobs:
                 k("delete", "-n", svc.ns, *jobs, "--wait=true", timeout=60)
-            svc.apply()
-            job = next(d["metadata"]["name"] for d in yaml.safe_load_all(svc.build())
-                       if d and d.get("kind") == "Job" and d["metadata"]["labels"].get("app.kubernetes.io/name") == "ossc-credentials")
-            p = k("wait", "-n", svc.ns, "--for=condition=complete", f"job/{job}", "--timeout=180s", timeout=200, check=False)
+            svc.apply()  # makes the bundle's generator Job again, the only one now
+            job = k(*generator).stdout.split()[0]
+            p = k("wait", "-n", svc.ns, "--for=condition=complete", job, "--timeout=180s", timeout=200, check=False)
             if p.returncode != 0:
-                raise Failure(f"the generator did not complete after {victim!r} was removed: {k('logs', '-n', svc.ns, f'job/{job}', check=False).stdout.strip()[-300:]}")
+                raise Failure(f"the generator did not complete after {victim!r} was removed: {k('logs', '-n', svc.ns, job, check=False).stdout.strip()[-300:]}")
             after = secret_data(svc.ns, secret)
         finally:
             k("patch", "secret", secret, "-n", svc.ns, "--type=merge", "-p", json.dumps({"data": b64({victim: cred[victim]})}))
