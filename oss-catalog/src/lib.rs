@@ -195,6 +195,12 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
             let _ = writeln!(o, "  {}: {}", step.name, step.description.as_deref().unwrap_or("(no description)").trim());
         }
     }
+    if !s.runtime.sidecars.is_empty() {
+        let _ = writeln!(o, "sidecars (beside the software in every replica):");
+        for sc in &s.runtime.sidecars {
+            let _ = writeln!(o, "  {}: {}", sc.name, sc.description.as_deref().unwrap_or("(no description)").trim());
+        }
+    }
     if let Some(ha) = &s.function.high_availability {
         let _ = writeln!(o, "\nhigh availability:\n  {}", ha.trim());
     }
@@ -288,6 +294,9 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         }
         for step in &s.runtime.bootstrap {
             let _ = writeln!(o, "- bootstrap `{}`: {}", step.name, step.description.as_deref().unwrap_or("(no description)").trim());
+        }
+        for sc in &s.runtime.sidecars {
+            let _ = writeln!(o, "- sidecar `{}`: {}", sc.name, sc.description.as_deref().unwrap_or("(no description)").trim());
         }
         for (name, k) in &s.knobs {
             let _ = writeln!(o, "- knob `{name}` ({}): {}", knob_line(k), k.description);

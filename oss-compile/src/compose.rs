@@ -34,12 +34,19 @@ fn cpus(q: &oss_spec::values::Quantity) -> String {
     }
 }
 
+/// A container's `deploy.resources`: reserved as much as its limit, as on Kubernetes.
+fn resources(cpu: &oss_spec::values::Quantity, memory: &oss_spec::values::Quantity) -> Value {
+    json!({"limits": {"cpus": cpus(cpu), "memory": mebibytes(memory)}, "reservations": {"cpus": cpus(cpu), "memory": mebibytes(memory)}})
+}
+
 /// Expands `${...}` for replica `index` (Compose has no downward API: pod facts are literals).
 fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> String {
     template::substitute(s, |r| match r {
         Reference::PodName => format!("{}-{index}", cx.name),
         Reference::PodIndex => index.to_string(),
         Reference::PodNamespace => cx.namespace.clone(),
+        // the client Service's network alias
+        Reference::Host => cx.name.clone(),
         Reference::PodIp => {
             unsupported.push("`${pod.ip}` (Compose cannot name a container's address in advance; the value is empty)".to_owned());
             String::new()
@@ -71,6 +78,40 @@ fn escape_dollars(v: &mut Value) {
     }
 }
 
+/// What Compose service `service` (replica `index`) runs: `entrypoint` (the command as
+/// written), `command` (the arguments, `${...}` expanded) and `environment` (plain values
+/// expanded; a Secret's key is noted in `from_env`: the Compose file cannot hold it).
+fn process<'e>(
+    s: &mut Map<String, Value>,
+    cx: &Context,
+    (command, args, env): (&[String], &[String], impl IntoIterator<Item = (&'e oss_spec::values::EnvName, &'e EnvValue)>),
+    (index, service): (u32, &str),
+    from_env: &mut Vec<(String, String, String, String)>,
+    unsupported: &mut Vec<String>,
+) {
+    if !command.is_empty() {
+        s.insert("entrypoint".into(), json!(command));
+    }
+    if !args.is_empty() {
+        let args: Vec<String> = args.iter().map(|a| expand(cx, a, index, unsupported)).collect();
+        s.insert("command".into(), json!(args));
+    }
+    let mut out = Map::new();
+    for (k, v) in env {
+        match v {
+            EnvValue::Value(t) => {
+                out.insert(k.to_string(), json!(expand(cx, t.as_str(), index, unsupported)));
+            }
+            EnvValue::Secret { secret_key_ref } => {
+                from_env.push((service.to_owned(), k.to_string(), secret_key_ref.key.clone(), secret_key_ref.name.clone()));
+            }
+        }
+    }
+    if !out.is_empty() {
+        s.insert("environment".into(), Value::Object(out));
+    }
+}
+
 /// Compiles the spec to a Compose file.
 #[must_use]
 pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
@@ -89,27 +130,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         let svc_name = instance.map_or_else(|| cx.name.clone(), |i| format!("{}-{i}", cx.name));
         let mut s = Map::new();
         s.insert("image".into(), json!(rt.image.as_str()));
-        if !rt.command.is_empty() {
-            s.insert("entrypoint".into(), json!(rt.command));
-        }
-        if !rt.args.is_empty() {
-            let args: Vec<String> = rt.args.iter().map(|a| expand(cx, a, index, &mut unsupported)).collect();
-            s.insert("command".into(), json!(args));
-        }
-        let mut env = Map::new();
-        for (k, v) in &rt.env {
-            match v {
-                EnvValue::Value(t) => {
-                    env.insert(k.to_string(), json!(expand(cx, t, index, &mut unsupported)));
-                }
-                EnvValue::Secret { secret_key_ref } => {
-                    from_env.push((svc_name.clone(), k.to_string(), secret_key_ref.key.clone(), secret_key_ref.name.clone()));
-                }
-            }
-        }
-        if !env.is_empty() {
-            s.insert("environment".into(), Value::Object(env));
-        }
+        process(&mut s, cx, (&rt.command, &rt.args, &rt.env), (index, &svc_name), &mut from_env, &mut unsupported);
         s.insert("user".into(), json!(format!("{}:{}", rt.user, rt.group)));
         s.insert("read_only".into(), json!(true));
         s.insert("cap_drop".into(), json!(["ALL"]));
@@ -184,11 +205,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         } else if !running {
             deploy.insert("replicas".into(), json!(0));
         }
-        deploy.insert(
-            "resources".into(),
-            json!({"limits": {"cpus": cpus(&spec.capacity.cpu), "memory": mebibytes(&spec.capacity.memory)},
-                   "reservations": {"cpus": cpus(&spec.capacity.cpu), "memory": mebibytes(&spec.capacity.memory)}}),
-        );
+        deploy.insert("resources".into(), resources(&spec.capacity.cpu, &spec.capacity.memory));
         s.insert("deploy".into(), Value::Object(deploy));
         let mut aliases = vec![cx.name.clone()];
         if let Some(i) = instance {
@@ -231,6 +248,25 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
             x.insert("restart".into(), json!("unless-stopped"));
             x.insert("depends_on".into(), json!([svc_name]));
             services.insert(format!("{svc_name}-exporter"), Value::Object(x));
+        }
+        // Sidecars: containers in the replica's network namespace, as its user.
+        if !rt.sidecars.is_empty() {
+            unsupported.push("the sidecars' health checks (Compose restarts a sidecar that exits; it does not probe it)".to_owned());
+        }
+        for sc in &rt.sidecars {
+            let name = format!("{svc_name}-{}", sc.name);
+            let mut x = Map::new();
+            x.insert("image".into(), json!(sc.image(rt).as_str()));
+            process(&mut x, cx, (&sc.command, &sc.args, &sc.env), (index, &name), &mut from_env, &mut unsupported);
+            x.insert("user".into(), json!(format!("{}:{}", rt.user, rt.group)));
+            x.insert("network_mode".into(), json!(format!("service:{svc_name}")));
+            sidecar_hardening(&mut x);
+            let tmpfs: Vec<String> = sc.writable.iter().map(|w| format!("{}:size={}", w.path, w.size_limit().units_ceil())).collect();
+            x.insert("tmpfs".into(), json!(tmpfs));
+            x.insert("restart".into(), json!("unless-stopped"));
+            x.insert("depends_on".into(), json!([svc_name]));
+            x.insert("deploy".into(), json!({"resources": resources(&sc.cpu, &sc.memory)}));
+            services.insert(name, Value::Object(x));
         }
     }
     // Bootstrap steps: one-shot services, retried until they succeed, started with the service.

@@ -43,6 +43,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use oss_spec::model::{Check, EnvValue, PortSpec, Protocol, RunState, StartOrder, State, UpgradeStrategy};
 use oss_spec::template::{self, QuantityFormat, Reference};
 use oss_spec::validate::METRICS_PORT_NAME;
+use oss_spec::values::EnvName;
 use std::collections::BTreeMap;
 
 /// Pod-template annotation whose change restarts every pod (`lifecycle.restartGeneration`).
@@ -98,6 +99,9 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.push(Object::RoleBinding(binding));
     }
     if let Some(s) = client_service(cx) {
+        objects.push(Object::Service(s));
+    }
+    if let Some(s) = external_service(cx) {
         objects.push(Object::Service(s));
     }
     if let Some(s) = replicas_service(cx) {
@@ -523,9 +527,10 @@ pub const ENDPOINT_DRAIN_SECONDS: i64 = 5;
 /// The `preStop` hook: the packager's drain command, or else, for replicas behind the client
 /// Service, a native sleep (no shell needed in the image) of [`ENDPOINT_DRAIN_SECONDS`], at most
 /// half of the grace period.
-fn pre_stop(rt: &oss_spec::model::Runtime, serves_clients: bool) -> Option<LifecycleHandler> {
-    if !rt.stop.drain.is_empty() {
-        return Some(LifecycleHandler { exec: Some(ExecAction { command: Some(rt.stop.drain.clone()) }), ..LifecycleHandler::default() });
+/// A sidecar has no drain command of its own: it gets the sleep when it serves an endpoint.
+fn pre_stop(drain: &[String], rt: &oss_spec::model::Runtime, serves_clients: bool) -> Option<LifecycleHandler> {
+    if !drain.is_empty() {
+        return Some(LifecycleHandler { exec: Some(ExecAction { command: Some(drain.to_vec()) }), ..LifecycleHandler::default() });
     }
     let grace = i64::try_from(rt.stop.grace_period.secs_ceil()).unwrap_or(i64::MAX);
     let seconds = ENDPOINT_DRAIN_SECONDS.min(grace / 2);
@@ -570,6 +575,34 @@ fn client_service(cx: &Context) -> Option<Service> {
     })
 }
 
+/// The endpoints of `access.expose` (all of them when it names none).
+fn exposed_endpoints<'a>(cx: &Context<'a>) -> Vec<&'a PortSpec> {
+    let Some(expose) = &cx.spec.access.expose else { return Vec::new() };
+    cx.spec.function.endpoints.iter().filter(|e| expose.endpoints.is_empty() || expose.endpoints.contains(&e.name)).collect()
+}
+
+/// `access.expose`: a Service `<name>-external` of type LoadBalancer or NodePort on the exposed
+/// endpoints; a load balancer admits only `sourceRanges` (the NetworkPolicy does too).
+fn external_service(cx: &Context) -> Option<Service> {
+    let expose = cx.spec.access.expose.as_ref()?;
+    let ports = exposed_endpoints(cx);
+    if ports.is_empty() {
+        return None;
+    }
+    let lb = expose.kind == oss_spec::model::ExposeType::LoadBalancer;
+    Some(Service {
+        metadata: meta(cx, &format!("{}-external", cx.name), "server"),
+        spec: Some(ServiceSpec {
+            type_: Some(expose.kind.name().to_owned()),
+            selector: Some(cx.selector()),
+            ports: Some(ports.into_iter().map(service_port).collect()),
+            load_balancer_source_ranges: lb.then(|| expose.source_ranges.clone()),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    })
+}
+
 /// The headless Service that gives each replica a DNS name (`name-0.name-peers`). It publishes
 /// replicas before they are ready: peers must find each other to become ready at all.
 fn peer_service(cx: &Context) -> Service {
@@ -593,6 +626,20 @@ pub(crate) fn np_ports<'p>(ports: impl Iterator<Item = &'p PortSpec>) -> Vec<Net
 /// One port of a NetworkPolicy rule.
 pub(crate) fn np_port(port: i32, protocol: &str) -> NetworkPolicyPort {
     NetworkPolicyPort { port: Some(IntOrString::Int(port)), protocol: Some(protocol.to_owned()), ..NetworkPolicyPort::default() }
+}
+
+/// The selector of the namespace named `ns` (its `kubernetes.io/metadata.name` label, which
+/// Kubernetes sets on every namespace).
+fn namespace_selector(ns: &str) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(BTreeMap::from([("kubernetes.io/metadata.name".to_owned(), ns.to_owned())])),
+        ..LabelSelector::default()
+    }
+}
+
+/// A NetworkPolicy peer that is an address range.
+fn ip_block(cidr: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer { ip_block: Some(IPBlock { cidr: cidr.to_owned(), except: None }), ..NetworkPolicyPeer::default() }
 }
 
 /// Egress to DNS (port 53, UDP and TCP) anywhere: the resolver's address is the cluster's,
@@ -624,10 +671,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
                 .clients
                 .iter()
                 .map(|c| NetworkPolicyPeer {
-                    namespace_selector: c.namespace.as_ref().map(|ns| LabelSelector {
-                        match_labels: Some(BTreeMap::from([("kubernetes.io/metadata.name".to_owned(), ns.clone())])),
-                        ..LabelSelector::default()
-                    }),
+                    namespace_selector: c.namespace.as_deref().map(namespace_selector),
                     pod_selector: Some(LabelSelector {
                         match_labels: (!c.pod_labels.is_empty()).then(|| c.pod_labels.clone()),
                         ..LabelSelector::default()
@@ -658,13 +702,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
             from: Some(
                 scrapers
                     .into_iter()
-                    .map(|ns| NetworkPolicyPeer {
-                        namespace_selector: Some(LabelSelector {
-                            match_labels: Some(BTreeMap::from([("kubernetes.io/metadata.name".to_owned(), ns)])),
-                            ..LabelSelector::default()
-                        }),
-                        ..NetworkPolicyPeer::default()
-                    })
+                    .map(|ns| NetworkPolicyPeer { namespace_selector: Some(namespace_selector(&ns)), ..NetworkPolicyPeer::default() })
                     .collect(),
             ),
             ports: Some(vec![NetworkPolicyPort {
@@ -674,12 +712,16 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
             }]),
         });
     }
+    if let Some(expose) = &cx.spec.access.expose {
+        // Traffic from outside the cluster, through the load balancer or a node port.
+        let ports = np_ports(exposed_endpoints(cx).into_iter());
+        if !ports.is_empty() {
+            let from = expose.source_ranges.iter().map(|cidr| ip_block(cidr)).collect();
+            ingress.push(NetworkPolicyIngressRule { from: Some(from), ports: Some(ports) });
+        }
+    }
     let peer_ports = np_ports(cx.spec.function.peer_ports.iter());
-    let remote: Vec<NetworkPolicyPeer> = cx
-        .peer_cidrs
-        .iter()
-        .map(|cidr| NetworkPolicyPeer { ip_block: Some(IPBlock { cidr: cidr.clone(), except: None }), ..NetworkPolicyPeer::default() })
-        .collect();
+    let remote: Vec<NetworkPolicyPeer> = cx.peer_cidrs.iter().map(|cidr| ip_block(cidr)).collect();
     if !remote.is_empty() && !peer_ports.is_empty() {
         // Replicas of the other active clusters (multi-cluster active-active).
         ingress.push(NetworkPolicyIngressRule { from: Some(remote.clone()), ports: Some(peer_ports.clone()) });
@@ -690,6 +732,22 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
     }
     if !remote.is_empty() && !peer_ports.is_empty() {
         egress.push(NetworkPolicyEgressRule { to: Some(remote), ports: Some(peer_ports) });
+    }
+    for e in &cx.spec.access.egress {
+        let to = match (&e.service, &e.cidr) {
+            (Some(service), _) => NetworkPolicyPeer {
+                namespace_selector: Some(namespace_selector(e.namespace.as_ref().unwrap_or(service))),
+                pod_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([("app.kubernetes.io/instance".to_owned(), service.clone())])),
+                    ..LabelSelector::default()
+                }),
+                ..NetworkPolicyPeer::default()
+            },
+            (None, Some(cidr)) => ip_block(cidr),
+            (None, None) => continue,
+        };
+        let ports = e.ports.iter().map(|p| np_port(i32::from(*p), "TCP")).collect();
+        egress.push(NetworkPolicyEgressRule { to: Some(vec![to]), ports: Some(ports) });
     }
     NetworkPolicy {
         metadata: meta(cx, &cx.name, "server"),
@@ -846,12 +904,32 @@ pub(crate) fn empty_dir(name: &str, memory: bool, size: &str) -> Volume {
     }
 }
 
+/// The emptyDir volumes of a container's writable paths (added to `volumes`, named after
+/// `owner` and the path), their mounts in order, and the bytes the disk-backed ones may hold.
+fn writable_volumes(owner: &str, writable: &[oss_spec::model::Writable], volumes: &mut Vec<Volume>) -> (Vec<VolumeMount>, i128) {
+    let mut disk_bytes = 0;
+    let mounts = writable
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let name = volume_name(owner, w.path.as_str(), i);
+            let size = w.size_limit();
+            if !w.memory {
+                disk_bytes += size.units_ceil();
+            }
+            volumes.push(empty_dir(&name, w.memory, size.as_str()));
+            VolumeMount { name, mount_path: w.path.to_string(), ..VolumeMount::default() }
+        })
+        .collect();
+    (mounts, disk_bytes)
+}
+
 /// A volume name for a writable path: the path's segments joined by '-', made a DNS label.
-fn volume_name(path: &str, index: usize) -> String {
+fn volume_name(owner: &str, path: &str, index: usize) -> String {
     let slug: String =
         path.trim_start_matches('/').chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     let slug = slug.trim_matches('-');
-    let mut name = format!("rw{index}-{slug}");
+    let mut name = format!("{owner}rw{index}-{slug}");
     name.truncate(63);
     name.trim_end_matches('-').to_owned()
 }
@@ -866,20 +944,14 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     if let (State::Stateful, Some(path)) = (rt.state, &rt.data_path) {
         mounts.push(VolumeMount { name: DATA_VOLUME.to_owned(), mount_path: path.to_string(), ..VolumeMount::default() });
     }
-    let mut disk_bytes = 0;
-    for (i, w) in rt.writable.iter().enumerate() {
-        let name = volume_name(w.path.as_str(), i);
-        let size = w.size_limit();
-        if !w.memory {
-            disk_bytes += size.units_ceil();
-        }
-        volumes.push(empty_dir(&name, w.memory, size.as_str()));
-        mounts.push(VolumeMount { name: name.clone(), mount_path: w.path.to_string(), ..VolumeMount::default() });
+    let (writable, disk_bytes) = writable_volumes("", &rt.writable, &mut volumes);
+    for (w, mount) in rt.writable.iter().zip(writable) {
         if w.from_image {
-            let target = format!("/ossc-seed/{name}");
+            let target = format!("/ossc-seed/{}", mount.name);
             seed_script.push(seed_command(w.path.as_str(), &target));
-            seed_mounts.push(VolumeMount { name, mount_path: target, ..VolumeMount::default() });
+            seed_mounts.push(VolumeMount { name: mount.name.clone(), mount_path: target, ..VolumeMount::default() });
         }
+        mounts.push(mount);
     }
     for (i, m) in rt.secret_mounts.iter().enumerate() {
         let name = format!("secret{i}");
@@ -951,16 +1023,39 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         protocol: Some("TCP".to_owned()),
         ..ContainerPort::default()
     };
-    let mut ports: Vec<ContainerPort> = spec
-        .ports()
-        .map(|p| ContainerPort {
-            name: Some(p.name.to_string()),
-            container_port: i32::from(p.port),
-            protocol: Some(protocol(p.protocol)),
-            ..ContainerPort::default()
-        })
-        .collect();
+    let container_port = |p: &PortSpec| ContainerPort {
+        name: Some(p.name.to_string()),
+        container_port: i32::from(p.port),
+        protocol: Some(protocol(p.protocol)),
+        ..ContainerPort::default()
+    };
+    let mut ports: Vec<ContainerPort> = spec.ports().filter(|p| spec.port_sidecar(&p.name).is_none()).map(container_port).collect();
     let mut sidecars = Vec::new();
+    for (i, sc) in rt.sidecars.iter().enumerate() {
+        let (sc_mounts, sc_disk) = writable_volumes(&format!("s{i}"), &sc.writable, &mut volumes);
+        let (env, args) = expand_env_and_args(cx, &sc.args, sc.env.iter());
+        let sc_ports: Vec<ContainerPort> = spec.ports().filter(|p| sc.ports.contains(&p.name)).map(container_port).collect();
+        let live = probe(&sc.health.live);
+        let sc_serves = spec.function.endpoints.iter().any(|e| sc.ports.contains(&e.name));
+        sidecars.push(Container {
+            name: sc.name.clone(),
+            image: Some(sc.image(rt).to_string()),
+            image_pull_policy: Some("IfNotPresent".to_owned()),
+            command: (!sc.command.is_empty()).then(|| sc.command.clone()),
+            args: (!args.is_empty()).then_some(args),
+            env: (!env.is_empty()).then_some(env),
+            ports: (!sc_ports.is_empty()).then_some(sc_ports),
+            resources: Some(resources(sc.cpu.as_str(), sc.memory.as_str(), sc_disk)),
+            readiness_probe: sc.health.ready.as_ref().map(probe),
+            startup_probe: Some(startup_probe(&live, sc.health.startup_timeout, sc.health.live.period)),
+            liveness_probe: Some(live),
+            security_context: Some(security::container_security_context()),
+            volume_mounts: (!sc_mounts.is_empty()).then_some(sc_mounts),
+            lifecycle: pre_stop(&[], rt, sc_serves).map(|handler| Lifecycle { pre_stop: Some(handler), ..Lifecycle::default() }),
+            termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
+            ..Container::default()
+        });
+    }
     if let Some(m) = &rt.metrics {
         match &m.exporter {
             None => ports.push(metrics_port(m.port)),
@@ -998,17 +1093,11 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             }
         }
     }
-    let (env, args) = expand_env_and_args(cx);
+    let (env, args) = expand_env_and_args(cx, &rt.args, rt.env.iter());
     let live = probe(&rt.health.live);
-    let startup = Probe {
-        failure_threshold: Some(
-            i32::try_from(rt.health.startup_timeout.millis().div_ceil(rt.health.live.period.millis().max(1))).unwrap_or(i32::MAX).max(1),
-        ),
-        success_threshold: Some(1),
-        ..live.clone()
-    };
-    let lifecycle =
-        pre_stop(rt, !cx.spec.function.endpoints.is_empty()).map(|handler| Lifecycle { pre_stop: Some(handler), ..Lifecycle::default() });
+    let startup = startup_probe(&live, rt.health.startup_timeout, rt.health.live.period);
+    let serves = spec.function.endpoints.iter().any(|e| spec.port_sidecar(&e.name).is_none());
+    let lifecycle = pre_stop(&rt.stop.drain, rt, serves).map(|handler| Lifecycle { pre_stop: Some(handler), ..Lifecycle::default() });
     let container = Container {
         name: cx.name.clone(),
         image: Some(rt.image.to_string()),
@@ -1094,6 +1183,16 @@ fn soften(p: crate::derive::placement::Placement) -> crate::derive::placement::P
     crate::derive::placement::Placement { affinity, spread }
 }
 
+/// The startup probe for a container whose liveness probe is `live`, run every `period`: the
+/// same check, allowed to fail until `timeout` has passed, so liveness never fires before start.
+fn startup_probe(live: &Probe, timeout: oss_spec::values::Duration, period: oss_spec::values::Duration) -> Probe {
+    Probe {
+        failure_threshold: Some(i32::try_from(timeout.millis().div_ceil(period.millis().max(1))).unwrap_or(i32::MAX).max(1)),
+        success_threshold: Some(1),
+        ..live.clone()
+    }
+}
+
 /// A Kubernetes probe from a health check. Ports are referred to by name.
 #[must_use]
 pub fn probe(check: &Check) -> Probe {
@@ -1119,8 +1218,11 @@ use oss_spec::template::POD_FIELDS;
 
 /// Expands `${...}` in env and args. References to the pod become `$(OSS_POD_*)` (Kubernetes
 /// expands them from downward-API variables defined first); everything else is a literal.
-fn expand_env_and_args(cx: &Context) -> (Vec<EnvVar>, Vec<String>) {
-    let rt = &cx.spec.runtime;
+fn expand_env_and_args<'e>(
+    cx: &Context,
+    args: &[String],
+    env: impl Iterator<Item = (&'e EnvName, &'e EnvValue)>,
+) -> (Vec<EnvVar>, Vec<String>) {
     let mut used = Vec::new();
     let mut expand = |s: &str| -> String {
         template::substitute(s, |r| {
@@ -1134,10 +1236,8 @@ fn expand_env_and_args(cx: &Context) -> (Vec<EnvVar>, Vec<String>) {
             }
         })
     };
-    let args: Vec<String> = rt.args.iter().map(|a| expand(a)).collect();
-    let spec_env: Vec<EnvVar> = rt
-        .env
-        .iter()
+    let args: Vec<String> = args.iter().map(|a| expand(a)).collect();
+    let spec_env: Vec<EnvVar> = env
         .map(|(name, v)| match v {
             EnvValue::Value(s) => EnvVar { name: name.to_string(), value: Some(expand(s)), value_from: None },
             EnvValue::Secret { secret_key_ref } => EnvVar {
@@ -1210,6 +1310,7 @@ pub fn resolve(cx: &Context, r: &Reference) -> String {
             }
         }
         Reference::ServiceName => cx.name.clone(),
+        Reference::Host => cx.client_host(),
         Reference::PeersService => cx.peers.clone(),
         Reference::Seed => cx.replica_host(0),
         Reference::Replicas => cx.spec.redundancy.replicas.to_string(),
@@ -1259,9 +1360,9 @@ mod tests {
 
     #[test]
     fn volume_names_are_dns_labels() {
-        assert_eq!(volume_name("/var/log/cassandra", 1), "rw1-var-log-cassandra");
-        assert_eq!(volume_name("/tmp", 0), "rw0-tmp");
+        assert_eq!(volume_name("", "/var/log/cassandra", 1), "rw1-var-log-cassandra");
+        assert_eq!(volume_name("", "/tmp", 0), "rw0-tmp");
         let long = format!("/{}", "a".repeat(100));
-        assert!(volume_name(&long, 3).len() <= 63);
+        assert!(volume_name("", &long, 3).len() <= 63);
     }
 }

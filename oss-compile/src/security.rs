@@ -59,7 +59,7 @@ pub const ALL_SKIPS: &[Skip] = &[
     },
     Skip {
         id: "CKV_K8S_9",
-        reason: "the exporter sidecar has no readiness probe on purpose: a failing exporter must not take the replica out of its Service; the main container has one",
+        reason: "the exporter (and a sidecar without a readiness check) has no readiness probe on purpose: a failing helper must not take the replica out of its Service; the main container has one",
     },
     Skip {
         id: "CKV_K8S_15",
@@ -72,16 +72,25 @@ pub const ALL_SKIPS: &[Skip] = &[
 pub fn checkov_skips(spec: &Spec, target: crate::target::Target) -> Vec<&'static Skip> {
     let secret = |v: &oss_spec::model::EnvValue| matches!(v, oss_spec::model::EnvValue::Secret { .. });
     let secret_env = spec.runtime.env.values().any(secret)
-        || spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()).is_some_and(|e| e.env.values().any(secret));
-    let exporter = spec.runtime.metrics.as_ref().is_some_and(|m| m.exporter.is_some());
-    skips_for(spec.runtime.image.has_digest(), spec.runtime.user, target, secret_env, exporter)
+        || spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()).is_some_and(|e| e.env.values().any(secret))
+        || spec.runtime.sidecars.iter().any(|s| s.env.values().any(secret));
+    let helper_without_readiness = spec.runtime.metrics.as_ref().is_some_and(|m| m.exporter.is_some())
+        || spec.runtime.sidecars.iter().any(|s| s.health.ready.is_none());
+    skips_for(spec.runtime.image.has_digest(), spec.runtime.user, target, secret_env, helper_without_readiness)
 }
 
 /// The skips that apply on `target` to a pod of an image (pinned by digest or not) run as
-/// `user`, whose environment takes a Secret's key when `secret_env`, with an exporter sidecar
-/// when `exporter` (the workload, a bootstrap step).
+/// `user`, whose environment takes a Secret's key when `secret_env`, with a helper container
+/// without a readiness probe (the exporter, a sidecar without `ready`) when
+/// `helper_without_readiness` (the workload, a bootstrap step).
 #[must_use]
-pub fn skips_for(digest: bool, user: u32, target: crate::target::Target, secret_env: bool, exporter: bool) -> Vec<&'static Skip> {
+pub fn skips_for(
+    digest: bool,
+    user: u32,
+    target: crate::target::Target,
+    secret_env: bool,
+    helper_without_readiness: bool,
+) -> Vec<&'static Skip> {
     let fixed = target.fixed_ids();
     ALL_SKIPS
         .iter()
@@ -90,7 +99,7 @@ pub fn skips_for(digest: bool, user: u32, target: crate::target::Target, secret_
             ("CKV_K8S_40", true) => !fixed,
             ("CKV_K8S_43" | "CKV_K8S_15", _) => !digest,
             ("CKV_K8S_35", _) => secret_env,
-            ("CKV_K8S_9", _) => exporter,
+            ("CKV_K8S_9", _) => helper_without_readiness,
             _ => false,
         })
         .collect()

@@ -111,6 +111,12 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("sidecar-patch.yaml"), bundle.to_yaml()));
         }
+        if stem == "function" {
+            // Exposed outside the cluster, and calling out (access.expose, access.egress).
+            let loaded = with_overlay(&spec, "tests/access/function-exposed.yaml");
+            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            out.push((repo().join("golden").join(&stem).join("exposed.yaml"), bundle.to_yaml()));
+        }
         if stem == "postgres" {
             // Clients in two other namespaces: the binding is written there too.
             let loaded = with_overlay(&spec, "tests/clients/postgres-clients.yaml");

@@ -379,3 +379,63 @@ fn writable_paths_are_bounded_and_the_container_claims_their_disk() {
     assert_eq!((tmp.medium.as_deref(), tmp.size_limit.map(|q| q.0).as_deref()), (Some("Memory"), Some("1Gi")));
     assert_eq!(storage(&pod.containers[0]).0, "10560Mi");
 }
+
+const VALKEY: &str = include_str!("../../specs/valkey.yaml");
+
+#[test]
+fn sidecars_serve_their_ports_with_the_same_hardening_and_count_in_the_quota() {
+    let b = build_with(VALKEY, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let names: Vec<&str> = pod.containers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["valkey", "sentinel", "proxy", "exporter"]);
+    let ports = |name: &str| -> Vec<String> {
+        let c = pod.containers.iter().find(|c| c.name == name).unwrap();
+        c.ports.iter().flatten().map(|p| p.name.clone().unwrap()).collect()
+    };
+    // each declared port is served by the one container that claims it
+    assert_eq!(ports("valkey"), ["member"]);
+    assert_eq!(ports("sentinel"), ["sentinel"]);
+    assert_eq!(ports("proxy"), ["valkey", "proxy-ready"]);
+    let main_sc = pod.containers[0].security_context.clone();
+    for c in &pod.containers[1..3] {
+        assert_eq!(c.security_context, main_sc, "{} is not hardened as the software", c.name);
+        assert!(c.liveness_probe.is_some() && c.startup_probe.is_some() && c.readiness_probe.is_some(), "{}", c.name);
+        // they serve endpoints: the same preStop sleep as the software's
+        assert!(c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).and_then(|h| h.sleep.as_ref()).is_some(), "{}", c.name);
+        // pod references become the downward-API variables in the sidecar's own environment
+        let env: Vec<&str> = c.env.iter().flatten().map(|e| e.name.as_str()).collect();
+        if c.name == "sentinel" {
+            assert!(env.contains(&"OSS_POD_NAME"), "{env:?}");
+        }
+    }
+    let proxy = pod.containers.iter().find(|c| c.name == "proxy").unwrap();
+    assert_eq!(proxy.image.as_deref(), Some("docker.io/library/haproxy:3.0.11"));
+    let sentinel = pod.containers.iter().find(|c| c.name == "sentinel").unwrap();
+    assert_eq!(sentinel.image, pod.containers[0].image, "a sidecar without an image runs the service's");
+    let mounts: Vec<&str> = sentinel.volume_mounts.iter().flatten().map(|m| m.mount_path.as_str()).collect();
+    assert_eq!(mounts, ["/run/sentinel"], "a sidecar sees only its own writable paths");
+    // each pod counts 1 cpu + 100m + 100m + 50m in the quota: the software, the sidecars, the exporter
+    let (cpu, _) = oss_compile::derive::quota::pod_totals(&parse_with("t.yaml", VALKEY, &ParseOptions::default()).unwrap().spec);
+    assert_eq!(cpu, 1_250_000_000, "per-pod cpu in nano-units");
+    let b = build_with(VALKEY, &["capacity.quota=true"], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let Some(Object::ResourceQuota(q)) = b.first(Kind::ResourceQuota) else { panic!("no quota") };
+    let hard = q.spec.as_ref().unwrap().hard.as_ref().unwrap();
+    // three pods and the credentials generator's 100m
+    assert_eq!(hard["requests.cpu"].0, "3850m");
+}
+
+#[test]
+fn a_port_claimed_twice_or_a_check_on_another_containers_port_is_refused() {
+    let twice = VALKEY.replace("      ports: [valkey, proxy-ready]\n", "      ports: [valkey, proxy-ready, sentinel]\n");
+    assert_ne!(twice, VALKEY);
+    let errors = refused(&twice, &[]);
+    assert!(errors.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("port `sentinel` is served by two containers")), "{errors:?}");
+    let check = VALKEY.replace("      tcp: member\n", "      tcp: valkey\n");
+    assert_ne!(check, VALKEY);
+    let errors = refused(&check, &[]);
+    assert!(errors.iter().any(|(c, m)| *c == Code::UnknownReference && m.contains("which sidecar `proxy` serves")), "{errors:?}");
+    let seeded = VALKEY.replace("{path: /run/haproxy, memory: true, size: 1Mi}", "{path: /run/haproxy, fromImage: true}");
+    assert_ne!(seeded, VALKEY);
+    let errors = refused(&seeded, &[]);
+    assert!(errors.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("fromImage")), "{errors:?}");
+}

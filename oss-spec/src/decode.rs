@@ -353,6 +353,15 @@ impl Decoder<'_> {
         self.list(node, path, |d, n, p| d.string(n, p))
     }
 
+    /// `items` (the list decoded at `node`), refused when it is empty; `help` says what to list.
+    pub fn non_empty<T>(&mut self, node: &Node, path: &str, items: Vec<T>, help: &str) -> Option<Vec<T>> {
+        if items.is_empty() {
+            self.error(Code::InvalidValue, node, format!("`{path}` is empty"), help);
+            return None;
+        }
+        Some(items)
+    }
+
     /// A mapping with user-chosen keys (knobs, env, settings), in written order.
     pub fn map<K: std::hash::Hash + Eq, V>(
         &mut self,
@@ -730,6 +739,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         })
     });
     let bootstrap = f.opt(d, "bootstrap", |d, n, p| d.list(n, p, decode_bootstrap_step));
+    let sidecars = f.opt(d, "sidecars", |d, n, p| d.list(n, p, decode_sidecar));
     f.finish(d);
     let user = user?;
     Some(Runtime {
@@ -752,32 +762,70 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         multi_cluster,
         files: files.unwrap_or_default(),
         bootstrap: bootstrap.unwrap_or_default(),
+        sidecars: sidecars.unwrap_or_default(),
+    })
+}
+
+/// A name that is a DNS label of at most `max` characters starting with a letter; `what` names
+/// the thing, with an example of a good name.
+fn label_name(d: &mut Decoder, n: &Node, p: &str, max: usize, (what, example): (&str, &str)) -> Option<String> {
+    let s = d.string(n, p)?;
+    if s.len() > max || !crate::values::is_dns_label(&s) || !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        d.error(
+            Code::InvalidName,
+            n,
+            format!("`{s}` is not a valid {what} name"),
+            format!("use at most {max} lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, e.g. `{example}`"),
+        );
+        return None;
+    }
+    Some(s)
+}
+
+fn decode_sidecar(d: &mut Decoder, n: &Node, p: &str) -> Option<Sidecar> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let name = f.req(d, "name", |d, n, p| label_name(d, n, p, 63, ("sidecar", "sentinel")));
+    let description = f.opt(d, "description", Decoder::string);
+    let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
+    let command = f.opt(d, "command", Decoder::strings);
+    let args = f.opt(d, "args", Decoder::strings);
+    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
+    let ports = f.opt(d, "ports", |d, n, p| d.list(n, p, |d, n, p| d.parsed(n, p, false, PortName::parse)));
+    let health = f.req(d, "health", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let ready = f.opt(d, "ready", decode_check);
+        let live = f.req(d, "live", decode_check);
+        let startup = f.opt(d, "startupTimeout", |d, n, p| d.parsed(n, p, false, Duration::parse));
+        f.finish(d);
+        Some(SidecarHealth { ready, live: live?, startup_timeout: startup.unwrap_or(Duration::from_secs(300)) })
+    });
+    let writable = f.opt(d, "writable", |d, n, p| d.list(n, p, decode_writable));
+    let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    f.finish(d);
+    let q = |s| Quantity::parse(s).ok();
+    Some(Sidecar {
+        name: name?,
+        description,
+        image,
+        command: command.unwrap_or_default(),
+        args: args.unwrap_or_default(),
+        env: env.unwrap_or_default(),
+        ports: ports.unwrap_or_default(),
+        health: health?,
+        writable: writable.unwrap_or_default(),
+        cpu: cpu.or_else(|| q("100m"))?,
+        memory: memory.or_else(|| q("128Mi"))?,
     })
 }
 
 fn decode_bootstrap_step(d: &mut Decoder, n: &Node, p: &str) -> Option<BootstrapStep> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
-    let name = f.req(d, "name", |d, n, p| {
-        let s = d.string(n, p)?;
-        if s.len() > 30 || !crate::values::is_dns_label(&s) || !s.starts_with(|c: char| c.is_ascii_lowercase()) {
-            d.error(
-                Code::InvalidName,
-                n,
-                format!("`{s}` is not a valid bootstrap step name"),
-                "use at most 30 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, e.g. `superuser`",
-            );
-            return None;
-        }
-        Some(s)
-    });
+    let name = f.req(d, "name", |d, n, p| label_name(d, n, p, 30, ("bootstrap step", "superuser")));
     let description = f.opt(d, "description", Decoder::string);
     let run = f.req(d, "run", |d, n, p| {
         let args = d.strings(n, p)?;
-        if args.is_empty() {
-            d.error(Code::InvalidValue, n, format!("`{p}` is empty"), "give the command and its arguments, e.g. `[/bin/sh, -c, \"...\"]`");
-            return None;
-        }
-        Some(args)
+        d.non_empty(n, p, args, "give the command and its arguments, e.g. `[/bin/sh, -c, \"...\"]`")
     });
     let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
     let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
@@ -855,15 +903,7 @@ fn decode_removal_step(d: &mut Decoder, n: &Node, p: &str) -> Option<RemovalStep
     let run_in = f.opt(d, "in", |d, n, p| d.choice(n, p, &[("departing", RemovalPod::Departing), ("first", RemovalPod::First)]));
     let exec = f.req(d, "exec", |d, n, p| {
         let args = d.strings(n, p)?;
-        if args.is_empty() {
-            d.error(
-                Code::InvalidValue,
-                n,
-                format!("`{p}` is empty"),
-                "give the command and its arguments, e.g. `[nodetool, decommission]`",
-            );
-            return None;
-        }
+        let args = d.non_empty(n, p, args, "give the command and its arguments, e.g. `[nodetool, decommission]`")?;
         let mut ok = true;
         for (i, a) in args.iter().enumerate() {
             let at = d.spans.get(&format!("{p}.{i}")).unwrap_or(n.span);
@@ -1336,13 +1376,81 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
     let operators = f.opt(d, "operators", Decoder::strings);
     let monitoring = f.opt(d, "monitoringNamespace", |d, n, p| d.parsed(n, p, false, namespace_name));
     let credentials_secret = f.opt(d, "credentialsSecret", |d, n, p| d.parsed(n, p, false, secret_name));
+    let egress = f.opt(d, "egress", |d, n, p| {
+        d.list(n, p, |d, n, p| {
+            let own = n.span;
+            let mut f = d.fields(n, p, own)?;
+            // Some(None): written, but not valid (reported there; no second finding below)
+            let service = f.opt(d, "service", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
+            let namespace = f.opt(d, "namespace", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
+            let cidr = f.opt(d, "cidr", |d, n, p| Some(d.parsed(n, p, false, cidr)));
+            let ports = f.req(d, "ports", |d, n, p| {
+                let ports = d.list(n, p, |d, n, p| d.int(n, p, 1u16, 65535))?;
+                d.non_empty(n, p, ports, "list the ports the service connects to there, e.g. `[443]`")
+            });
+            f.finish(d);
+            if service.is_some() == cidr.is_some() || (namespace.is_some() && cidr.is_some()) {
+                d.diags.push(
+                    Diagnostic::error(Code::Inconsistent, format!("`{p}` must name exactly one of `service` (with its `namespace`) and `cidr`"))
+                        .at(own)
+                        .help("one destination per entry: another service's pods (`service: zookeeper`), or an address range (`cidr: 203.0.113.0/24`)"),
+                );
+                return None;
+            }
+            if [&service, &namespace, &cidr].iter().any(|v| matches!(v, Some(None))) {
+                return None;
+            }
+            Some(Egress { service: service.flatten(), namespace: namespace.flatten(), cidr: cidr.flatten(), ports: ports? })
+        })
+    });
+    let expose = f.opt(d, "expose", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let kind =
+            f.opt(d, "type", |d, n, p| d.choice(n, p, &[("LoadBalancer", ExposeType::LoadBalancer), ("NodePort", ExposeType::NodePort)]));
+        let endpoints = f.opt(d, "endpoints", |d, n, p| d.list(n, p, |d, n, p| d.parsed(n, p, false, PortName::parse)));
+        let source_ranges = f.req(d, "sourceRanges", |d, n, p| {
+            let ranges = d.list(n, p, |d, n, p| d.parsed(n, p, false, cidr))?;
+            d.non_empty(n, p, ranges, "list the address ranges that may connect, e.g. `[203.0.113.0/24]`; `[0.0.0.0/0]` for everyone")
+        });
+        f.finish(d);
+        Some(Expose { kind: kind.unwrap_or_default(), endpoints: endpoints.unwrap_or_default(), source_ranges: source_ranges? })
+    });
     f.finish(d);
     Some(Access {
         clients: clients.unwrap_or_default(),
         operators: operators.unwrap_or_default(),
         monitoring_namespace: monitoring.unwrap_or_else(|| "monitoring".to_owned()),
         credentials_secret,
+        egress: egress.unwrap_or_default(),
+        expose,
     })
+}
+
+/// An address range in canonical CIDR form (no bits set after the prefix), as Kubernetes wants
+/// it in a NetworkPolicy's `ipBlock` and a Service's `loadBalancerSourceRanges`.
+fn cidr(s: &str) -> Result<String, ValueError> {
+    let bad = |help: String| ValueError::new(Code::InvalidValue, format!("`{s}` is not an address range in CIDR form"), help);
+    let Some((addr, len)) = s.split_once('/') else {
+        return Err(bad(format!("write the address and the prefix length, e.g. `{s}/32` for one address")));
+    };
+    let addr: std::net::IpAddr =
+        addr.parse().map_err(|_| bad("write an IPv4 or IPv6 address before the `/`, e.g. `203.0.113.0/24`".to_owned()))?;
+    let bits = if addr.is_ipv4() { 32 } else { 128 };
+    let len: u32 = len.parse().ok().filter(|l| *l <= bits).ok_or_else(|| bad(format!("the prefix length is 0 to {bits}")))?;
+    let canonical = match addr {
+        std::net::IpAddr::V4(a) => {
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            std::net::IpAddr::V4(std::net::Ipv4Addr::from(u32::from(a) & mask))
+        }
+        std::net::IpAddr::V6(a) => {
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            std::net::IpAddr::V6(std::net::Ipv6Addr::from(u128::from(a) & mask))
+        }
+    };
+    if canonical != addr {
+        return Err(bad(format!("the address has bits set after the prefix: write `{canonical}/{len}`")));
+    }
+    Ok(s.to_owned())
 }
 
 /// A namespace's name: a DNS label (RFC 1123: lowercase letters, digits and '-', starting and

@@ -405,6 +405,84 @@ pub struct Runtime {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub bootstrap: Vec<BootstrapStep>,
+    /// More containers in every replica's pod, beside the software (a Sentinel beside Valkey,
+    /// a proxy, a backup agent): they share its network and run as its user.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub sidecars: Vec<Sidecar>,
+}
+
+/// A container that runs beside the software in every replica's pod, as its user, with the same
+/// hardening; it serves the ports it names and writes only its own `writable` paths.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Sidecar {
+    /// The container's name: a DNS label, unique, not the service's name, `exporter` or
+    /// `seed-from-image`.
+    #[schemars(regex(pattern = r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"))]
+    pub name: String,
+    /// What it does (shown by `catalog show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its image, pinned like `runtime.image` (default: the service's own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
+    /// Entrypoint override; the image's own when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub command: Vec<String>,
+    /// Arguments; may contain `${...}` references, `${pod.*}` included.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub args: Vec<String>,
+    /// Environment, as `runtime.env`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, EnvValue>,
+    /// The declared ports (`function.endpoints`, `function.peerPorts`) this container serves
+    /// instead of the software, by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub ports: Vec<PortName>,
+    /// Its health checks: `live` (required), `ready` (optional: without it the sidecar never
+    /// takes the replica out of its Services), `startupTimeout`.
+    pub health: SidecarHealth,
+    /// Paths it writes (emptyDirs of its own), as `runtime.writable`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    #[schemars(with = "Vec<WritableInput>")]
+    pub writable: Vec<Writable>,
+    /// CPU, requested and limited (default `100m`).
+    #[schemars(default = "defaults::exporter_cpu")]
+    pub cpu: Quantity,
+    /// Memory, requested and limited (default `128Mi`).
+    #[schemars(default = "defaults::exporter_memory")]
+    pub memory: Quantity,
+}
+
+impl Sidecar {
+    /// The image it runs: its own, else the service's.
+    #[must_use]
+    pub fn image<'a>(&'a self, rt: &'a Runtime) -> &'a ImageRef {
+        self.image.as_ref().unwrap_or(&rt.image)
+    }
+}
+
+/// A sidecar's health checks.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SidecarHealth {
+    /// When the sidecar is ready; the replica is ready only when it is too. Leave it out for a
+    /// helper whose failure must not take the replica out of its Services.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready: Option<Check>,
+    /// When the sidecar is broken and must be restarted.
+    pub live: Check,
+    /// The longest it may take to start; liveness waits this long (default `5m`).
+    #[schemars(default = "default_startup_timeout")]
+    pub startup_timeout: Duration,
 }
 
 impl BootstrapStep {
@@ -1275,6 +1353,15 @@ pub struct Access {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"), length(max = 253))]
     pub credentials_secret: Option<String>,
+    /// What the service's pods may connect to besides DNS and each other: another service's
+    /// pods, or an address range outside the cluster.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub egress: Vec<Egress>,
+    /// Endpoints reachable from outside the cluster (a LoadBalancer or NodePort Service),
+    /// from the listed address ranges only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expose: Option<Expose>,
 }
 
 impl Default for Access {
@@ -1284,6 +1371,71 @@ impl Default for Access {
             operators: Vec::new(),
             monitoring_namespace: defaults::monitoring_namespace(),
             credentials_secret: None,
+            egress: Vec::new(),
+            expose: None,
+        }
+    }
+}
+
+/// A destination the service's pods may connect to: exactly one of `service` and `cidr`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+#[schemars(extend("oneOf" = [{"required": ["service"]}, {"required": ["cidr"]}]))]
+pub struct Egress {
+    /// Another service ossc installed: its instance name (the pods labelled
+    /// `app.kubernetes.io/instance: NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub service: Option<String>,
+    /// The other service's namespace (default: its name, the namespace ossc gives it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub namespace: Option<String>,
+    /// An address range, in canonical CIDR form (`203.0.113.0/24`, `2001:db8::/32`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    /// The TCP ports it may reach there.
+    #[schemars(length(min = 1))]
+    pub ports: Vec<u16>,
+}
+
+/// Endpoints exposed outside the cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Expose {
+    /// `LoadBalancer` (default) or `NodePort`.
+    #[serde(rename = "type")]
+    #[schemars(default)]
+    pub kind: ExposeType,
+    /// The endpoints exposed, by name (default: every endpoint).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub endpoints: Vec<PortName>,
+    /// The address ranges allowed to connect, in canonical CIDR form; required, so that exposing
+    /// to everyone (`0.0.0.0/0`) is written down.
+    #[schemars(length(min = 1))]
+    pub source_ranges: Vec<String>,
+}
+
+/// How endpoints are exposed outside the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+pub enum ExposeType {
+    /// A Service of type LoadBalancer (the cloud's load balancer).
+    #[default]
+    LoadBalancer,
+    /// A Service of type NodePort (a port on every node).
+    NodePort,
+}
+
+impl ExposeType {
+    /// The Service type's spelling.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            ExposeType::LoadBalancer => "LoadBalancer",
+            ExposeType::NodePort => "NodePort",
         }
     }
 }
@@ -1391,5 +1543,11 @@ impl Spec {
     /// Every port (endpoints, then peer ports).
     pub fn ports(&self) -> impl Iterator<Item = &PortSpec> {
         self.function.endpoints.iter().chain(&self.function.peer_ports)
+    }
+
+    /// The sidecar that serves the port named `name`, if one claims it (else the software does).
+    #[must_use]
+    pub fn port_sidecar(&self, name: &PortName) -> Option<&Sidecar> {
+        self.runtime.sidecars.iter().find(|s| s.ports.contains(name))
     }
 }

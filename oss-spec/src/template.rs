@@ -23,6 +23,8 @@ pub enum Reference {
     Knob(KnobName, Option<QuantityFormat>),
     /// `${service.name}`: the instance name.
     ServiceName,
+    /// `${service.host}`: the client Service's DNS name, `<name>.<namespace>.svc`.
+    Host,
     /// `${service.peers}`: the headless Service that gives each replica a DNS name.
     PeersService,
     /// `${service.seed}`: the DNS name of replica 0, for seed lists.
@@ -65,6 +67,7 @@ pub enum Reference {
 /// The fixed references (knob references are added per spec).
 pub const FIXED: &[(&str, Reference)] = &[
     ("service.name", Reference::ServiceName),
+    ("service.host", Reference::Host),
     ("service.peers", Reference::PeersService),
     ("service.seed", Reference::Seed),
     ("service.replicas", Reference::Replicas),

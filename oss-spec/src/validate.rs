@@ -19,6 +19,8 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
     check_health_ports(spec, spans, diags);
     check_references(spec, spans, sources, diags);
     check_bootstrap(spec, spans, diags);
+    check_sidecars(spec, spans, diags);
+    check_expose(spec, spans, diags);
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
     check_metrics(spec, spans, diags);
@@ -257,27 +259,165 @@ fn check_state_fields(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
 }
 
 fn check_health_ports(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
-    let mut names: Vec<&str> = spec.ports().map(|p| p.name.as_str()).collect();
+    // The software's checks name its own ports (those no sidecar serves); a sidecar's, its own.
+    let mut main: Vec<&str> = spec.ports().filter(|p| spec.port_sidecar(&p.name).is_none()).map(|p| p.name.as_str()).collect();
     if spec.runtime.metrics.as_ref().is_some_and(|m| m.exporter.is_none()) {
         // The main container serves metrics itself: its `metrics` port may carry health checks.
-        names.push(METRICS_PORT_NAME);
+        main.push(METRICS_PORT_NAME);
     }
-    for (which, check) in [("ready", &spec.runtime.health.ready), ("live", &spec.runtime.health.live)] {
-        let (port, path) = match (&check.tcp, &check.http) {
-            (Some(p), _) => (p, format!("runtime.health.{which}.tcp")),
-            (_, Some(h)) => (&h.port, format!("runtime.health.{which}.http.port")),
-            _ => continue,
-        };
-        if !names.contains(&port.as_str()) {
-            let help = match did_you_mean(port.as_str(), names.iter().copied()) {
-                Some(m) => format!("did you mean `{m}`?"),
-                None => format!("name one of the declared ports: {}", names.join(", ")),
+    let mut containers = vec![(
+        "runtime.health".to_owned(),
+        main,
+        vec![("ready", Some(&spec.runtime.health.ready)), ("live", Some(&spec.runtime.health.live))],
+    )];
+    for (i, sc) in spec.runtime.sidecars.iter().enumerate() {
+        if sc.ports.iter().any(|p| !spec.ports().any(|d| d.name == *p)) {
+            continue; // an undeclared port name is reported by check_sidecars; its checks then tell nothing
+        }
+        let own = sc.ports.iter().map(|p| p.as_str()).collect();
+        containers.push((
+            format!("runtime.sidecars.{i}.health"),
+            own,
+            vec![("ready", sc.health.ready.as_ref()), ("live", Some(&sc.health.live))],
+        ));
+    }
+    for (at, names, checks) in containers {
+        for (which, check) in checks {
+            let Some(check) = check else { continue };
+            let (port, path) = match (&check.tcp, &check.http) {
+                (Some(p), _) => (p, format!("{at}.{which}.tcp")),
+                (_, Some(h)) => (&h.port, format!("{at}.{which}.http.port")),
+                _ => continue,
             };
+            if names.contains(&port.as_str()) {
+                continue;
+            }
+            let declared = spec.ports().any(|p| p.name == *port) || port.as_str() == METRICS_PORT_NAME;
+            let (message, help) = if declared {
+                let server = match spec.port_sidecar(port) {
+                    Some(sc) => format!("sidecar `{}`", sc.name),
+                    None if port.as_str() == METRICS_PORT_NAME => "the exporter".to_owned(),
+                    None => "the software's own container".to_owned(),
+                };
+                (
+                    format!("health check `{path}` refers to port `{port}`, which {server} serves, not this container"),
+                    if names.is_empty() {
+                        "check this container with `exec` (a command it runs), or list the port under its `ports`".to_owned()
+                    } else {
+                        format!("check a port this container serves: {}", names.join(", "))
+                    },
+                )
+            } else {
+                (
+                    format!("health check refers to port `{port}`, which is not declared"),
+                    match did_you_mean(port.as_str(), names.iter().copied()) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None if names.is_empty() => {
+                            "declare the port under `function.endpoints` or `function.peerPorts`, or check with `exec`".to_owned()
+                        }
+                        None => format!("name one of the declared ports: {}", names.join(", ")),
+                    },
+                )
+            };
+            diags.push(Diagnostic::error(Code::UnknownReference, message).at_opt(spans.get(&path)).help(help));
+        }
+    }
+}
+
+/// Exposed endpoints are declared endpoints (peer ports stay inside the service).
+fn check_expose(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let Some(expose) = &spec.access.expose else { return };
+    let endpoints = &spec.function.endpoints;
+    if endpoints.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, "`access.expose` is set, but the service has no endpoints")
+                .at_opt(spans.get("access.expose"))
+                .help("declare the port clients use under `function.endpoints`, or remove `access.expose`"),
+        );
+    }
+    for (i, name) in expose.endpoints.iter().enumerate() {
+        if endpoints.iter().any(|e| e.name == *name) {
+            continue;
+        }
+        let peer = spec.function.peer_ports.iter().any(|p| p.name == *name);
+        let help = match (peer, did_you_mean(name.as_str(), endpoints.iter().map(|e| e.name.as_str()))) {
+            (true, _) => "a peer port is for the service's own pods; expose one of `function.endpoints`".to_owned(),
+            (false, Some(m)) => format!("did you mean `{m}`?"),
+            (false, None) => {
+                format!("name one of the endpoints: {}", endpoints.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", "))
+            }
+        };
+        diags.push(
+            Diagnostic::error(Code::UnknownReference, format!("`access.expose.endpoints` names `{name}`, which is not an endpoint"))
+                .at_opt(spans.get(&format!("access.expose.endpoints.{i}")))
+                .help(help),
+        );
+    }
+}
+
+/// Sidecars: unique names that are not the software's or ossc's own containers, declared
+/// ports each served by one container, writable paths of their own.
+fn check_sidecars(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let sidecars = &spec.runtime.sidecars;
+    for (i, sc) in sidecars.iter().enumerate() {
+        let at = format!("runtime.sidecars.{i}");
+        let reserved = [spec.metadata.name.as_str(), "exporter", "seed-from-image"];
+        if reserved.contains(&sc.name.as_str()) {
             diags.push(
-                Diagnostic::error(Code::UnknownReference, format!("health check refers to port `{port}`, which is not declared"))
-                    .at_opt(spans.get(&path))
-                    .help(help),
+                Diagnostic::error(Code::Duplicate, format!("sidecar name `{}` is taken by a container ossc makes", sc.name))
+                    .at_opt(spans.get(&format!("{at}.name")))
+                    .help("`exporter`, `seed-from-image` and the service's name (its main container) are taken; name the sidecar after what it runs, e.g. `sentinel`"),
             );
+        } else if sidecars[..i].iter().any(|o| o.name == sc.name) {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, format!("sidecar `{}` is declared twice", sc.name))
+                    .at_opt(spans.get(&format!("{at}.name")))
+                    .help("give every sidecar a name of its own"),
+            );
+        }
+        for (j, port) in sc.ports.iter().enumerate() {
+            let path = format!("{at}.ports.{j}");
+            if !spec.ports().any(|p| p.name == *port) {
+                let help = match did_you_mean(port.as_str(), spec.ports().map(|p| p.name.as_str())) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => "declare the port under `function.endpoints` (clients) or `function.peerPorts` (replicas), then name it here"
+                        .to_owned(),
+                };
+                diags.push(
+                    Diagnostic::error(Code::UnknownReference, format!("sidecar `{}` serves port `{port}`, which is not declared", sc.name))
+                        .at_opt(spans.get(&path))
+                        .help(help),
+                );
+            } else if let Some(first) = sidecars[..i].iter().find(|o| o.ports.contains(port)).or(sc.ports[..j].contains(port).then_some(sc))
+            {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        format!("port `{port}` is served by two containers (also sidecar `{}`)", first.name),
+                    )
+                    .at_opt(spans.get(&path))
+                    .help("one container of the pod listens on a port; list it under one sidecar"),
+                );
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (j, w) in sc.writable.iter().enumerate() {
+            let path = format!("{at}.writable.{j}");
+            if w.from_image {
+                diags.push(
+                    Diagnostic::error(Code::Inconsistent, format!("`{path}.fromImage` is not supported on a sidecar"))
+                        .at_opt(spans.get(&format!("{path}.fromImage")).or_else(|| spans.get(&path)))
+                        .help("remove `fromImage`: a sidecar's writable paths start empty; have its command copy what it needs there"),
+                );
+            }
+            if seen.contains(&w.path.as_str()) {
+                diags.push(
+                    Diagnostic::error(Code::Duplicate, format!("path `{}` is mounted twice in sidecar `{}`", w.path, sc.name))
+                        .at_opt(spans.get(&path))
+                        .help("list each writable path once"),
+                );
+            }
+            seen.push(w.path.as_str());
         }
     }
 }
@@ -297,9 +437,6 @@ fn span_of_ref(sources: &Sources, span: Option<Span>, text: &str, range: std::op
 
 fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut Diagnostics) {
     let mut templates: Vec<(String, &str)> = Vec::new();
-    for (i, a) in spec.runtime.args.iter().enumerate() {
-        templates.push((format!("runtime.args.{i}"), a));
-    }
     for (i, m) in spec.runtime.secret_mounts.iter().enumerate() {
         templates.push((format!("runtime.secretMounts.{i}.secret"), &m.secret));
     }
@@ -339,27 +476,15 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
             templates.push((format!("function.binding.keys.{key}"), v));
         }
     }
-    for (name, v) in &spec.runtime.env {
-        match v {
-            EnvValue::Value(s) => templates.push((format!("runtime.env.{name}"), s)),
-            EnvValue::Secret { secret_key_ref } => templates.push((format!("runtime.env.{name}.secretKeyRef.name"), &secret_key_ref.name)),
-        }
+    container_templates(&mut templates, "runtime", ("args", &spec.runtime.args), &spec.runtime.env);
+    for (i, sc) in spec.runtime.sidecars.iter().enumerate() {
+        container_templates(&mut templates, &format!("runtime.sidecars.{i}"), ("args", &sc.args), &sc.env);
+    }
+    for (i, step) in spec.runtime.bootstrap.iter().enumerate() {
+        container_templates(&mut templates, &format!("runtime.bootstrap.{i}"), ("run", &step.run), &step.env);
     }
     for (i, file) in spec.runtime.files.iter().enumerate() {
         templates.push((format!("runtime.files.{i}.content"), &file.content));
-    }
-    for (i, step) in spec.runtime.bootstrap.iter().enumerate() {
-        for (j, a) in step.run.iter().enumerate() {
-            templates.push((format!("runtime.bootstrap.{i}.run.{j}"), a));
-        }
-        for (name, v) in &step.env {
-            match v {
-                EnvValue::Value(s) => templates.push((format!("runtime.bootstrap.{i}.env.{name}"), s)),
-                EnvValue::Secret { secret_key_ref } => {
-                    templates.push((format!("runtime.bootstrap.{i}.env.{name}.secretKeyRef.name"), &secret_key_ref.name));
-                }
-            }
-        }
     }
     let knob_names: Vec<&str> = spec.knobs.keys().map(|k| k.as_str()).collect();
     let mut valid: Vec<String> = template::FIXED.iter().map(|(n, _)| (*n).to_owned()).collect();
@@ -496,6 +621,25 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                 }
                 Some(_) => {}
             }
+        }
+    }
+}
+
+/// The templates of a container at `at`: its `args` (or a step's `run`), as `(field, list)`, and
+/// its environment's plain values and Secret names.
+fn container_templates<'a>(
+    templates: &mut Vec<(String, &'a str)>,
+    at: &str,
+    args: (&str, &'a [String]),
+    env: &'a indexmap::IndexMap<crate::values::EnvName, EnvValue>,
+) {
+    for (j, a) in args.1.iter().enumerate() {
+        templates.push((format!("{at}.{}.{j}", args.0), a));
+    }
+    for (name, v) in env {
+        match v {
+            EnvValue::Value(s) => templates.push((format!("{at}.env.{name}"), s)),
+            EnvValue::Secret { secret_key_ref } => templates.push((format!("{at}.env.{name}.secretKeyRef.name"), &secret_key_ref.name)),
         }
     }
 }

@@ -236,7 +236,9 @@ class Service:
         self.name = name
         self.d = catalog.SERVICES[name]
         self.ns = name
-        self.spec = yaml.safe_load(open(SPECS / f"{name}.yaml"))
+        # a catalog entry, or an example of the packaging guide (examples/, `spec_file`)
+        self.file = self.d.get("spec_file", name)
+        self.spec = yaml.safe_load(open(SPECS / f"{self.file}.yaml"))
         # the workload's own selector: the credentials Job's pod shares the instance label only
         self.selector = f"app.kubernetes.io/instance={name},app.kubernetes.io/name={name}"
         self.replicas = self.spec.get("redundancy", {}).get("replicas", 1)
@@ -250,7 +252,7 @@ class Service:
         self.workload = "statefulset" if self.stateful else "deployment"
         OUT.mkdir(parents=True, exist_ok=True)
         self.overlay = OUT / f"{name}-overlay.yaml"
-        ov = {"apiVersion": "openservice.dev/v1alpha1", "kind": "Service", "extends": f"specs/{name}.yaml",
+        ov = {"apiVersion": "openservice.dev/v1alpha1", "kind": "Service", "extends": f"specs/{self.file}.yaml",
               "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}}
         self.overlay.write_text(yaml.safe_dump(ov, sort_keys=False))
 
@@ -579,6 +581,61 @@ def check_service(svc, results):
 
     attempt("disruption: eviction", disruption)
 
+    def failover():
+        """The primary lost during writes (its pod force-deleted, as a node that dies): a client
+        loop keeps writing through the client Service and logs every acknowledged write with its
+        time. Measured: the time from the kill to the first write acknowledged after it, and how
+        many acknowledged writes are missing afterwards; the old primary must come back as a
+        replica."""
+        old = svc.op("primary")
+        if svc.d.get("failover_setup"):
+            sh(svc.d["failover_setup"](svc))
+        tag = f"/tmp/failover-{time.monotonic_ns()}"
+        loop = (f"rm -f {tag}.*; i=0; while [ ! -e {tag}.stop ]; do i=$((i + 1)); "
+                f"if {svc.d['failover_write'](svc)}; then echo \"$i $(date +%s.%N)\" >> {tag}.acked; fi; sleep 0.05; done")
+        writer = subprocess.Popen([KUBECTL, "exec", "-n", CLIENT_NS, "client", "--", "bash", "-c", loop],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(5)
+            killed = time.time()
+            k("delete", "pod", "-n", svc.ns, old, "--grace-period=0", "--force", "--wait=false")
+            resumed = None
+            while time.time() - killed < 90 and resumed is None:
+                time.sleep(2)
+                stamps = [float(line.split()[1]) for line in sh(f"cat {tag}.acked").stdout.splitlines() if line.strip()]
+                after = [t for t in stamps if t > killed + 0.5]
+                resumed = min(after) - killed if after else None
+            time.sleep(3)
+        finally:
+            sh(f"touch {tag}.stop", check=False)
+            writer.wait(timeout=30)
+        if resumed is None:
+            raise Failure(f"no write acknowledged within 90 s of {old}'s loss")
+        acked = len(sh(f"cat {tag}.acked").stdout.splitlines())
+        lost = int(sh(svc.d["failover_missing"](svc, f"{tag}.acked"), timeout=120).stdout.strip() or -1)
+        new = svc.op("primary")
+        t = time.time()
+        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        members = svc.op("members")
+        role = "a member; every member takes writes" if svc.d.get("multi_primary") else "the primary"
+        now = "" if svc.d.get("multi_primary") else f"{new} the primary, "
+        detail = (f"{old} ({role}) force-deleted during writes: {now}writes acknowledged again "
+                  f"{resumed:.1f}s after the kill; {acked} writes acknowledged, {lost} of them missing afterwards; "
+                  f"{old} back, {members} members, {time.time() - t:.0f}s later")
+        if new == old and not svc.d.get("multi_primary"):
+            raise Failure(f"{old} is the primary again, no failover happened: {detail}")
+        if resumed > svc.d.get("failover_bound", 30):
+            raise Failure(f"writes resumed later than {svc.d.get('failover_bound', 30)} s: {detail}")
+        if members != svc.replicas:
+            raise Failure(f"{members} members, wanted {svc.replicas}: {detail}")
+        if lost < 0 or lost > acked // 10:
+            # asynchronous replication may lose the last moment's writes, never a tenth of them
+            raise Failure(f"acknowledged writes lost: {detail}")
+        return detail
+
+    if svc.d.get("primary"):
+        attempt("failover: primary lost", failover)
+
     def upgrade():
         image = svc.spec["runtime"]["image"]
         nxt = svc.rebuilt_image()
@@ -625,6 +682,10 @@ def check_service(svc, results):
                 + data_back())
 
     attempt("lifecycle: stopped/running", stop_start)
+
+    # checks of one service's own (its spec's particular claims), with what they need from here
+    for name, fn in svc.d.get("extra_checks", []):
+        attempt(name, lambda fn=fn: fn(svc, data_back))
 
     def scale():
         target = svc.d.get("scale_to")
@@ -674,6 +735,27 @@ def check_service(svc, results):
                 f"re-applied and Ready" + data_back())
 
     attempt("uninstall keeps data", uninstall)
+
+
+def run_on_claim(svc, claim, user, script):
+    """Runs `script` (sh) in a pod of the service's image that mounts the claim at /data, as
+    `user`, under Pod Security "restricted"; returns its log."""
+    name = f"tier-{claim}"[:63]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": svc.ns},
+           "spec": {"restartPolicy": "Never", "automountServiceAccountToken": False,
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": user, "runAsGroup": user, "fsGroup": user,
+                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [{"name": "c", "image": svc.spec["runtime"]["image"], "command": ["/bin/sh", "-c", script],
+                                    "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                                    "resources": {"limits": {"cpu": "100m", "memory": "64Mi", "ephemeral-storage": "64Mi"},
+                                                  "requests": {"cpu": "100m", "memory": "64Mi", "ephemeral-storage": "64Mi"}},
+                                    "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+                    "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]}}
+    k("apply", "-f", "-", input=yaml.safe_dump(pod))
+    k("wait", "--for=jsonpath={.status.phase}=Succeeded", f"pod/{name}", "-n", svc.ns, "--timeout=120s", timeout=140)
+    out = k("logs", "-n", svc.ns, name, check=False).stdout
+    k("delete", "pod", name, "-n", svc.ns, "--wait=true", timeout=60)
+    return out
 
 
 def pdb_floor(svc):
@@ -776,10 +858,11 @@ def quick_start(results):
         if p.returncode != 0:
             raise Failure(f"`ossc build {QUICK_START} | kubectl apply --server-side -f -` failed: {(p.stderr or p.stdout)[-400:]}")
         sel = f"app.kubernetes.io/instance={QUICK_START},app.kubernetes.io/name={QUICK_START}"
-        wait_pods(ns, sel, 1, 600)
+        replicas = yaml.safe_load(open(SPECS / f"{QUICK_START}.yaml")).get("redundancy", {}).get("replicas", 1)
+        wait_pods(ns, sel, replicas, 600)
         record("bare cluster: apply and Ready", "PASS",
                f"`ossc build {QUICK_START} | kubectl apply --server-side -f -` on a cluster without the monitoring CRDs; "
-               f"pod Ready in {time.time() - t0:.0f}s")
+               f"{replicas} pod(s) Ready in {time.time() - t0:.0f}s")
         deadline = time.time() + 120
         while not secret_data(ns, f"{QUICK_START}-binding") and time.time() < deadline:
             time.sleep(2)
@@ -822,10 +905,13 @@ def quick_start(results):
 
 
 def snapshot_specs():
-    """Copies specs/ beside the overlays, once, before any service is built."""
+    """Copies specs/ (and the packaging guide's examples/) beside the overlays, once, before any
+    service is built."""
     import shutil
     shutil.rmtree(SPECS, ignore_errors=True)
     shutil.copytree(ROOT / "specs", SPECS)
+    for example in (ROOT / "examples").glob("*.yaml"):
+        shutil.copy(example, SPECS / example.name)
 
 
 def main():

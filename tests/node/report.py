@@ -12,18 +12,22 @@ import sys
 from collections import OrderedDict
 
 CHECKS = ["ready", "function", "access", "credentials and binding", "metrics", "heal: pod deleted", "heal: process killed",
-          "disruption: eviction", "upgrade: image rolled", "lifecycle: restartGeneration",
+          "disruption: eviction", "failover: primary lost", "upgrade: image rolled", "lifecycle: restartGeneration",
           "lifecycle: stopped/running", "scale: member joins", "uninstall keeps data"]
-SHORT = ["ready", "function", "access", "credentials", "metrics", "heal (delete)", "heal (kill)", "eviction", "upgrade",
+SHORT = ["ready", "function", "access", "credentials", "metrics", "heal (delete)", "heal (kill)", "eviction", "failover", "upgrade",
          "restart", "stop/start", "scale", "uninstall"]
 BEGIN, END = "<!-- node-tier:begin -->", "<!-- node-tier:end -->"
 
 
-def cell(r):
+def cell(r, check=""):
     if r is None:
-        return "not run"
+        # a check only some services have (a primary to lose): not applicable to the others
+        return "—" if check == "failover: primary lost" else "not run"
     if r["status"] != "PASS":
         return f"**{r['status']}**"
+    failover = re.search(r"acknowledged again ([\d.]+)s after the kill; (\d+) writes acknowledged, (\d+) of them missing", r["detail"])
+    if failover:
+        return f"pass {failover.group(1)} s, {failover.group(3)}/{failover.group(2)} writes lost"
     secs = re.findall(r"in (\d+)s", r["detail"])
     rate = re.search(r"(\d+)/(\d+) client ops failed", r["detail"])
     out = "pass"
@@ -46,7 +50,7 @@ def main():
         if "all" in checks:
             lines.append(f"| {svc} | " + " | ".join(["**SKIPPED**"] * len(SHORT)) + " |")
         else:
-            lines.append(f"| {svc} | " + " | ".join(cell(checks.get(c)) for c in CHECKS) + " |")
+            lines.append(f"| {svc} | " + " | ".join(cell(checks.get(c), c) for c in CHECKS) + " |")
     lines += ["", "Every line the tier printed, per service:", ""]
     for svc, checks in by.items():
         lines.append(f"- **{svc}**")

@@ -78,9 +78,38 @@ MEMCACHED = {
     "members": ready_pods,
 }
 
-# ---- valkey: one instance; the append-only file must bring data back ----
+# ---- valkey: a primary, two replicas, Sentinel and HAProxy in every pod ----
 def vk(svc, args):
     return f"valkey-cli -u {shlex.quote(bind(svc)['uri'])} {args}"
+
+
+def vk_role(svc, pod):
+    """What `ROLE` says in the pod's own valkey-server (asked inside the pod: port 6380 is the
+    member's own, the password is in the container's REDISCLI_AUTH)."""
+    p = c.k("exec", "-n", svc.ns, pod, "-c", svc.container, "--", "valkey-cli", "-p", "6380", "role", check=False)
+    return p.stdout.split("\n", 1)[0].strip() if p.returncode == 0 else ""
+
+
+def vk_primary(svc):
+    found = [p["metadata"]["name"] for p in c.pods(svc.ns, svc.selector) if c.ready(p) and vk_role(svc, p["metadata"]["name"]) == "master"]
+    if len(found) != 1:
+        raise c.Failure(f"{len(found)} members say they are the primary: {found}")
+    return found[0]
+
+
+def vk_members(svc):
+    """The primary and the replicas it has online (its INFO replication)."""
+    for _ in range(30):
+        try:
+            primary = vk_primary(svc)
+            info = c.k("exec", "-n", svc.ns, primary, "-c", svc.container, "--", "valkey-cli", "-p", "6380", "info", "replication").stdout
+            online = sum(1 for line in info.splitlines() if line.startswith("slave") and "state=online" in line)
+            if online + 1 == svc.replicas:
+                return online + 1
+        except c.Failure:
+            online = -1
+        time.sleep(3)
+    return online + 1
 
 
 VALKEY = {
@@ -90,10 +119,18 @@ VALKEY = {
     "read": lambda svc, key: c.sh(vk(svc, f"get {key}")).stdout,
     "read_op": lambda svc, key: f"timeout 5 {vk(svc, f'get {key}')} | grep -q v1",
     "probe": probe_cmd(lambda svc: vk(svc, "ping")),
-    "available": False,
-    "function_note": "SET/GET with valkey-cli through the client Service, authenticated with the binding's uri",
+    "function_note": "SET/GET with valkey-cli through the client Service (HAProxy to the primary), authenticated with the binding's uri",
     "unauthenticated": lambda svc: f"valkey-cli -h {svc.host()} ping | grep -q PONG",
-    "scale_reason": "the entry is a single instance (runtime.replicas.max 1: no failover manager)",
+    # the failover check: who is primary, a write the client loop makes (`$i` is its counter),
+    # and how many of the acknowledged ones (ids in file f) are missing afterwards
+    "primary": vk_primary,
+    "failover_write": lambda svc: f"timeout 2 {vk(svc, 'set fo:$i $i')} 2>/dev/null | grep -q '^OK'",
+    "failover_missing": lambda svc, f: (f"cut -d' ' -f1 {f} | sed 's/^/GET fo:/' | {vk(svc, '')} > {f}.got; "
+                                        f"paste -d' ' <(cut -d' ' -f1 {f}) {f}.got | awk '$1 != $2' | wc -l"),
+    "failover_bound": 30,  # seconds to a new primary serving writes
+    "scale_to": 5,
+    "scale_note": " (the primary's INFO replication lists every other member online)",
+    "members": vk_members,
 }
 
 # ---- etcd: a three-member Raft cluster ----
@@ -490,9 +527,79 @@ KAFKA = {
 SERVICES["kafka"] = KAFKA
 
 
+# ---- galera: the packaging guide's example (examples/mariadb-galera.yaml), three writable members ----
+def my(svc, sql, auth=True, shell=False):
+    """The mariadb client through the client Service, as the binding's user (or as root without
+    a password); `shell`: the statement in double quotes, so that the shell expands `$i`."""
+    if auth:
+        b = bind(svc)
+        who = f"-u {shlex.quote(b['username'])} -p{shlex.quote(b['password'])}"
+    else:
+        who = "-u root"
+    stmt = f'"{sql}"' if shell else shlex.quote(sql)
+    return f"mariadb --connect-timeout=5 -h {svc.host()} -P 3306 {who} -N -e {stmt}"
+
+
+GALERA = {
+    "spec_file": "mariadb-galera",
+    "metrics_series": r"^mysql_up 1$",
+    "sets": ["capacity.cpu=300m", "capacity.memory=768Mi", "capacity.storage=1Gi", "settings.bufferPool=256Mi",
+             "settings.gcache=128Mi"],
+    "write": lambda svc, key, val: c.sh(my(svc, "CREATE DATABASE IF NOT EXISTS ossc; "
+                                                 "CREATE TABLE IF NOT EXISTS ossc.kv (k VARCHAR(64) PRIMARY KEY, v TEXT); "
+                                                 f"REPLACE INTO ossc.kv VALUES ('{key}', '{val}')")),
+    "read": lambda svc, key: c.sh(my(svc, f"SELECT v FROM ossc.kv WHERE k = '{key}'")).stdout,
+    "read_op": lambda svc, key: my(svc, f"SELECT v FROM ossc.kv WHERE k = '{key}'") + " | grep -q v1",
+    "probe": probe_cmd(lambda svc: my(svc, "SELECT 1")),
+    "function_note": "CREATE/REPLACE/SELECT with the mariadb client through the client Service (any member), "
+                     "as the binding's user",
+    "unauthenticated": lambda svc: my(svc, "SELECT 1", auth=False),
+    # the failover check: any member lost (multi-primary: none is special) while writes go
+    # through the client Service; synchronous replication must lose no acknowledged write
+    "primary": lambda svc: f"{svc.name}-0",
+    "multi_primary": True,
+    "failover_setup": lambda svc: my(svc, "CREATE DATABASE IF NOT EXISTS ossc; CREATE TABLE IF NOT EXISTS ossc.fo (id INT PRIMARY KEY)"),
+    "failover_write": lambda svc: f"timeout 3 {my(svc, 'INSERT INTO ossc.fo VALUES ($i)', shell=True)} >/dev/null 2>&1",
+    "failover_missing": lambda svc, f: (f"comm -23 <(cut -d' ' -f1 {f} | sort) <({my(svc, 'SELECT id FROM ossc.fo')} | sort) | wc -l"),
+    "scale_to": 5,
+    "scale_note": " (wsrep_cluster_size)",
+    "members": lambda svc: int((c.sh(my(svc, "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'")).stdout.split() or ["0", "0"])[-1]),
+}
+
+
+def galera_all_waiting(svc, data_back):
+    """Every member stopped, none marked safe to found the cluster (as when all stop at the same
+    moment): the members tell each other their positions and the most advanced founds it."""
+    base = [f for f in getattr(svc, "applied", ()) if not f.startswith("lifecycle.state=")]  # as the checks before left it
+    svc.apply(*base, "lifecycle.state=stopped")
+    c.wait_pods(svc.ns, svc.selector, 0, (svc.grace + 30) * svc.replicas + 30, "pods gone")
+    seqnos = []
+    for i in range(svc.replicas):
+        out = c.run_on_claim(svc, f"data-{svc.name}-{i}", 999,
+                             "sed -i 's/^safe_to_bootstrap: *1/safe_to_bootstrap: 0/' /data/grastate.dat && "
+                             "sed -n 's/^\\(seqno\\|safe_to_bootstrap\\): *//p' /data/grastate.dat | tr '\\n' ' '")
+        seqnos.append(out.strip())
+    t = time.time()
+    svc.apply(*base)
+    c.wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+    founder = [p["metadata"]["name"] for p in c.pods(svc.ns, svc.selector)
+               if "the most advanced" in c.k("logs", "-n", svc.ns, p["metadata"]["name"], "-c", svc.container, check=False).stdout]
+    if len(founder) != 1:
+        raise c.Failure(f"{len(founder)} members founded the cluster ({founder}); grastate (seqno, safe) was {seqnos}")
+    size = svc.op("members")
+    if size != svc.replicas:
+        raise c.Failure(f"{size} members after the restart, wanted {svc.replicas}")
+    return (f"stopped, every grastate.dat marked unsafe (seqno and safe_to_bootstrap after marking: {seqnos}); started: {founder[0]} "
+            f"founded the cluster as the most advanced, {size} members, Ready in {time.time() - t:.0f}s") + data_back()
+
+
+GALERA["extra_checks"] = [("restart: no member safe to found", galera_all_waiting)]
+SERVICES["galera"] = GALERA
+
+
 # The order the tier starts them in: longest first, so that the longest run overlaps the others
 # (one whole run on this 2-core machine, 2026-12-02, three at a time: cassandra 1582 s, kafka
 # 1101, rabbitmq 792, zookeeper 559, etcd 328, minio 325, nats 265, the others 170-205).
-ORDER = ["cassandra", "kafka", "rabbitmq", "zookeeper", "etcd", "minio", "nats", "memcached", "postgres",
+ORDER = ["cassandra", "kafka", "rabbitmq", "galera", "zookeeper", "etcd", "minio", "nats", "memcached", "postgres",
          "valkey", "function", "opensearch"]
 assert sorted(ORDER) == sorted(SERVICES), "ORDER must name every service once"

@@ -8,13 +8,12 @@ use oss_spec::Spec;
 use oss_spec::model::State;
 use std::collections::BTreeMap;
 
-/// Per-pod CPU and memory (nano-units): the main container plus an exporter sidecar.
+/// Per-pod CPU and memory (nano-units): the main container, an exporter and the sidecars.
 #[must_use]
 pub fn pod_totals(spec: &Spec) -> (i128, i128) {
     let exporter = spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref());
-    let cpu = spec.capacity.cpu.nanos() + exporter.map_or(0, |e| e.cpu.nanos());
-    let mem = spec.capacity.memory.nanos() + exporter.map_or(0, |e| e.memory.nanos());
-    (cpu, mem)
+    let helpers = exporter.map(|e| (&e.cpu, &e.memory)).into_iter().chain(spec.runtime.sidecars.iter().map(|s| (&s.cpu, &s.memory)));
+    helpers.fold((spec.capacity.cpu.nanos(), spec.capacity.memory.nanos()), |(cpu, mem), (c, m)| (cpu + c.nanos(), mem + m.nanos()))
 }
 
 /// The quota's hard limits.
