@@ -451,7 +451,7 @@ fn a_brought_secret_is_checked_before_the_build() {
     // Not named by the spec: the machine-readable fix names it, and applying it removes the finding.
     let complete = scratch(
         "team-db-full.yaml",
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: team-db\nstringData:\n  username: app\n  password: x\n",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: team-db\nstringData:\n  username: app\n  password: x\n  replication-password: y\n  api-password: z\n",
     );
     let c = complete.to_str().unwrap();
     let o = ossc(&["validate", "--format", "json", "--secret", c, "specs/postgres.yaml"]);

@@ -88,7 +88,7 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
     let name = format!("{}-bootstrap-{:08x}", cx.name, crate::credentials::fnv1a(format!("{}\n{content}", step.name).as_bytes()) >> 32);
     let mut job_meta = meta(cx, name);
     let secret_env = step.env.values().any(|v| matches!(v, EnvValue::Secret { .. }));
-    let skips = security::skips_for(image.has_digest(), user, cx.target, secret_env, false);
+    let skips = security::skips_for(image.has_digest(), user, cx.target, secret_env, false, false);
     if !skips.is_empty() {
         job_meta.annotations =
             Some(skips.iter().enumerate().map(|(i, s)| (format!("checkov.io/skip{}", i + 1), format!("{}={}", s.id, s.reason))).collect());

@@ -46,7 +46,7 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
         Reference::PodIndex => index.to_string(),
         Reference::PodNamespace => cx.namespace.clone(),
         // the client Service's network alias
-        Reference::Host => cx.name.clone(),
+        Reference::Host | Reference::ReadHost => cx.name.clone(),
         Reference::PodIp => {
             unsupported.push("`${pod.ip}` (Compose cannot name a container's address in advance; the value is empty)".to_owned());
             String::new()
@@ -313,6 +313,13 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     }
     if !spec.patches.is_empty() {
         not_expressed.push("patches (they target Kubernetes objects)");
+    }
+    if spec.runtime.kubernetes_api.is_some() {
+        not_expressed
+            .push("the software's Kubernetes API access (there is no API server: software that keeps its state there does not start)");
+    }
+    if spec.function.roles.is_some() {
+        not_expressed.push("the client Service of the primary (the service's name reaches every replica)");
     }
     let mut warnings = Diagnostics::default();
     warnings.push(

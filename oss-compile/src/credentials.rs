@@ -7,12 +7,12 @@
 //! re-syncs never rotate anything (docs/security.md).
 
 use crate::context::Context;
-use crate::lower::{dns_egress, np_port};
+use crate::lower::dns_egress;
 use crate::security;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Secret, ServiceAccount, VolumeMount};
-use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicySpec};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use oss_spec::model::CredentialKey;
@@ -506,12 +506,8 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             // connection. Not `ingress: []`: the server drops the empty list, so a
             // re-apply would see a change (generation 2) where there is none.
             ingress: None,
-            // DNS, and the API server: its address is the cluster's, unknown here, on the
-            // Service port (443) or the usual secure port behind it (6443).
-            egress: Some(vec![
-                dns_egress(),
-                NetworkPolicyEgressRule { to: None, ports: Some(vec![np_port(443, "TCP"), np_port(6443, "TCP")]) },
-            ]),
+            // DNS, and the API server
+            egress: Some(vec![dns_egress(), crate::lower::api_server_egress()]),
         }),
     };
     let mut job_meta = meta(cx, &job_name);

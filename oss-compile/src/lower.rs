@@ -92,6 +92,10 @@ pub fn lower(cx: &Context) -> Vec<Object> {
     }
     objects.push(Object::NetworkPolicy(network_policy(cx)));
     objects.push(Object::ServiceAccount(service_account(cx)));
+    if let Some((role, binding)) = api_rbac(cx) {
+        objects.push(Object::Role(role));
+        objects.push(Object::RoleBinding(binding));
+    }
     objects.extend(files_config_map(cx).map(Object::ConfigMap));
     if !spec.access.operators.is_empty() {
         let (role, binding) = operator_rbac(cx);
@@ -105,6 +109,9 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.push(Object::Service(s));
     }
     if let Some(s) = replicas_service(cx) {
+        objects.push(Object::Service(s));
+    }
+    if let Some(s) = read_service(cx) {
         objects.push(Object::Service(s));
     }
     if let Some(s) = metrics_service(cx) {
@@ -185,6 +192,38 @@ fn autoscaler(cx: &Context) -> Option<HorizontalPodAutoscaler> {
         name: cx.name.clone(),
     };
     Some(HorizontalPodAutoscaler { metadata: meta(cx, &cx.name, "server"), spec: Some(spec), ..HorizontalPodAutoscaler::default() })
+}
+
+/// `runtime.kubernetesApi`: a Role `<name>` with the spec's rules, bound to the pods'
+/// ServiceAccount.
+fn api_rbac(cx: &Context) -> Option<(Role, RoleBinding)> {
+    let api = cx.spec.runtime.kubernetes_api.as_ref()?;
+    let rules = api
+        .rules
+        .iter()
+        .flat_map(|r| {
+            // one PolicyRule per API group, in a stable order
+            let groups: std::collections::BTreeSet<&str> = r.resources.iter().map(|res| res.group()).collect();
+            groups.into_iter().map(|g| PolicyRule {
+                api_groups: Some(vec![g.to_owned()]),
+                resources: Some(r.resources.iter().filter(|res| res.group() == g).map(|res| res.name().to_owned()).collect()),
+                verbs: r.verbs.iter().map(|v| v.name().to_owned()).collect(),
+                ..PolicyRule::default()
+            })
+        })
+        .collect();
+    let role = Role { metadata: meta(cx, &cx.name, "server"), rules: Some(rules) };
+    let binding = RoleBinding {
+        metadata: meta(cx, &cx.name, "server"),
+        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".to_owned(), kind: "Role".to_owned(), name: cx.name.clone() },
+        subjects: Some(vec![Subject {
+            api_group: None,
+            kind: "ServiceAccount".to_owned(),
+            name: cx.name.clone(),
+            namespace: Some(cx.namespace.clone()),
+        }]),
+    };
+    Some((role, binding))
 }
 
 fn operator_rbac(cx: &Context) -> (Role, RoleBinding) {
@@ -484,7 +523,8 @@ fn keep_data(cx: &Context) -> (ValidatingAdmissionPolicy, ValidatingAdmissionPol
 }
 
 fn service_account(cx: &Context) -> ServiceAccount {
-    ServiceAccount { metadata: meta(cx, &cx.name, "server"), automount_service_account_token: Some(false), ..ServiceAccount::default() }
+    let token = cx.spec.runtime.kubernetes_api.is_some();
+    ServiceAccount { metadata: meta(cx, &cx.name, "server"), automount_service_account_token: Some(token), ..ServiceAccount::default() }
 }
 
 fn service_port(p: &PortSpec) -> ServicePort {
@@ -558,16 +598,52 @@ fn replicas_service(cx: &Context) -> Option<Service> {
     })
 }
 
+/// The pods a client Service selects: every replica, or with `function.roles` those whose role
+/// label has `value`.
+fn role_selector(cx: &Context, value: Option<&str>) -> BTreeMap<String, String> {
+    let mut selector = cx.selector();
+    if let (Some(roles), Some(value)) = (&cx.spec.function.roles, value) {
+        selector.insert(roles.label.clone(), value.to_owned());
+    }
+    selector
+}
+
+/// The metadata of a client Service named `name`; with `function.roles` its selector has a
+/// label the software sets at run time, which kube-score cannot see in the pod template.
+fn client_service_meta(cx: &Context, name: &str) -> ObjectMeta {
+    let mut m = meta(cx, name, "server");
+    if cx.spec.function.roles.is_some() {
+        m.annotations = Some(BTreeMap::from([("kube-score/ignore".to_owned(), "service-targets-pod".to_owned())]));
+    }
+    m
+}
+
+/// The Service of the replicas (`function.roles.replica`): reads, load-balanced over them.
+fn read_service(cx: &Context) -> Option<Service> {
+    let replica = cx.spec.function.roles.as_ref()?.replica.as_deref()?;
+    let endpoints = &cx.spec.function.endpoints;
+    (!endpoints.is_empty()).then(|| Service {
+        metadata: client_service_meta(cx, &format!("{}-read", cx.name)),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".to_owned()),
+            selector: Some(role_selector(cx, Some(replica))),
+            ports: Some(endpoints.iter().map(service_port).collect()),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    })
+}
+
 fn client_service(cx: &Context) -> Option<Service> {
     let endpoints = &cx.spec.function.endpoints;
     if endpoints.is_empty() {
         return None;
     }
     Some(Service {
-        metadata: meta(cx, &cx.name, "server"),
+        metadata: client_service_meta(cx, &cx.name),
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_owned()),
-            selector: Some(cx.selector()),
+            selector: Some(role_selector(cx, cx.spec.function.roles.as_ref().map(|r| r.primary.as_str()))),
             ports: Some(endpoints.iter().map(service_port).collect()),
             ..ServiceSpec::default()
         }),
@@ -646,6 +722,12 @@ fn ip_block(cidr: &str) -> NetworkPolicyPeer {
 /// unknown here. Every policy ossc writes starts its egress with it.
 pub(crate) fn dns_egress() -> NetworkPolicyEgressRule {
     NetworkPolicyEgressRule { to: None, ports: Some(vec![np_port(53, "UDP"), np_port(53, "TCP")]) }
+}
+
+/// Egress to the API server: its address is the cluster's, unknown here, on the Service port
+/// (443) or the usual secure port behind it (6443).
+pub(crate) fn api_server_egress() -> NetworkPolicyEgressRule {
+    NetworkPolicyEgressRule { to: None, ports: Some(vec![np_port(443, "TCP"), np_port(6443, "TCP")]) }
 }
 
 /// Default-deny for the service's pods, then: its own pods on every port, clients on the
@@ -727,6 +809,9 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
         ingress.push(NetworkPolicyIngressRule { from: Some(remote.clone()), ports: Some(peer_ports.clone()) });
     }
     let mut egress = vec![dns_egress()];
+    if cx.spec.runtime.kubernetes_api.is_some() {
+        egress.push(api_server_egress());
+    }
     if !all_ports.is_empty() {
         egress.push(NetworkPolicyEgressRule { to: Some(vec![own]), ports: Some(all_ports) });
     }
@@ -1136,7 +1221,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         }),
         spec: Some(PodSpec {
             service_account_name: Some(cx.name.clone()),
-            automount_service_account_token: Some(false),
+            automount_service_account_token: Some(rt.kubernetes_api.is_some()),
             enable_service_links: Some(false),
             security_context: Some(security::pod_security_context(
                 cx.target.fixed_ids().then_some((rt.user, rt.group)),
@@ -1311,6 +1396,7 @@ pub fn resolve(cx: &Context, r: &Reference) -> String {
         }
         Reference::ServiceName => cx.name.clone(),
         Reference::Host => cx.client_host(),
+        Reference::ReadHost => format!("{}-read.{}.svc", cx.name, cx.namespace),
         Reference::PeersService => cx.peers.clone(),
         Reference::Seed => cx.replica_host(0),
         Reference::Replicas => cx.spec.redundancy.replicas.to_string(),

@@ -62,6 +62,10 @@ pub const ALL_SKIPS: &[Skip] = &[
         reason: "the exporter (and a sidecar without a readiness check) has no readiness probe on purpose: a failing helper must not take the replica out of its Service; the main container has one",
     },
     Skip {
+        id: "CKV_K8S_38",
+        reason: "the software itself talks to the Kubernetes API (runtime.kubernetesApi): its token is mounted, and its Role may use only the objects that field lists in this namespace, never Secrets",
+    },
+    Skip {
         id: "CKV_K8S_15",
         reason: "pinned image with IfNotPresent so restarts do not depend on the registry; pin a digest to drop this skip",
     },
@@ -76,13 +80,15 @@ pub fn checkov_skips(spec: &Spec, target: crate::target::Target) -> Vec<&'static
         || spec.runtime.sidecars.iter().any(|s| s.env.values().any(secret));
     let helper_without_readiness = spec.runtime.metrics.as_ref().is_some_and(|m| m.exporter.is_some())
         || spec.runtime.sidecars.iter().any(|s| s.health.ready.is_none());
-    skips_for(spec.runtime.image.has_digest(), spec.runtime.user, target, secret_env, helper_without_readiness)
+    let api_access = spec.runtime.kubernetes_api.is_some();
+    skips_for(spec.runtime.image.has_digest(), spec.runtime.user, target, secret_env, helper_without_readiness, api_access)
 }
 
 /// The skips that apply on `target` to a pod of an image (pinned by digest or not) run as
 /// `user`, whose environment takes a Secret's key when `secret_env`, with a helper container
 /// without a readiness probe (the exporter, a sidecar without `ready`) when
-/// `helper_without_readiness` (the workload, a bootstrap step).
+/// `helper_without_readiness`, with the API token mounted when `api_access` (the workload, a
+/// bootstrap step).
 #[must_use]
 pub fn skips_for(
     digest: bool,
@@ -90,6 +96,7 @@ pub fn skips_for(
     target: crate::target::Target,
     secret_env: bool,
     helper_without_readiness: bool,
+    api_access: bool,
 ) -> Vec<&'static Skip> {
     let fixed = target.fixed_ids();
     ALL_SKIPS
@@ -100,6 +107,7 @@ pub fn skips_for(
             ("CKV_K8S_43" | "CKV_K8S_15", _) => !digest,
             ("CKV_K8S_35", _) => secret_env,
             ("CKV_K8S_9", _) => helper_without_readiness,
+            ("CKV_K8S_38", _) => api_access,
             _ => false,
         })
         .collect()

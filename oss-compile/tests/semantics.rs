@@ -331,7 +331,8 @@ fn files_are_one_config_map_mounted_file_by_file_and_roll_the_pods_when_changed(
 #[test]
 fn private_secret_mounts_are_copied_for_the_user_alone() {
     let postgres = include_str!("../../specs/postgres.yaml");
-    let text = postgres.replacen("      private: true\n", "      private: true\n      items: [{key: password, path: pw}]\n", 1);
+    let mount = "  secretMounts:\n    - secret: ${service.credentials}\n      path: /run/secrets/postgres\n      private: true\n      items: [{key: password, path: pw}]\n";
+    let text = postgres.replacen("  files:\n", &format!("{mount}  files:\n"), 1);
     assert_ne!(text, postgres, "fixture drifted");
     let b = build_with(&text, &[], &Options::default()).unwrap();
     let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();

@@ -249,9 +249,9 @@ mod tests {
         let get = |fields: &[Value], p: &str| fields.iter().find(|f| f["path"] == p).cloned().unwrap();
         let postgres = form("postgres");
         let r = get(&postgres, "redundancy.replicas");
-        assert_eq!((r["kind"].as_str(), &r["min"], &r["max"], &r["choices"]), (Some("enum"), &json!(1), &json!(1), &json!(["1"])));
-        assert!(r["description"].as_str().unwrap().contains("failover manager"));
-        assert!(get(&postgres, "scaling.autoscale.min")["disabled"].as_str().unwrap().contains("single primary"));
+        assert_eq!((r["kind"].as_str(), &r["min"]), (Some("int"), &json!(1)));
+        assert!(r["description"].as_str().unwrap().contains("one pod has no failover"), "{r}");
+        assert!(get(&postgres, "scaling.autoscale.min")["disabled"].as_str().unwrap().contains("one primary takes every write"));
         let zookeeper = form("zookeeper");
         assert_eq!(get(&zookeeper, "redundancy.replicas")["choices"], json!(["1", "3", "5", "7"]));
         let minio = form("minio");

@@ -625,8 +625,17 @@ fn decode_function(d: &mut Decoder, n: &Node, p: &str) -> Option<Function> {
     let security = f.opt(d, "security", Decoder::string);
     let binding = f.opt(d, "binding", decode_binding);
     let replica_addresses = f.opt(d, "replicaAddresses", Decoder::boolean);
+    let roles = f.opt(d, "roles", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let label = f.req(d, "label", |d, n, p| d.parsed(n, p, false, role_label));
+        let primary = f.req(d, "primary", |d, n, p| d.parsed(n, p, false, label_value));
+        let replica = f.opt(d, "replica", |d, n, p| d.parsed(n, p, false, label_value));
+        f.finish(d);
+        Some(Roles { label: label?, primary: primary?, replica })
+    });
     f.finish(d);
     Some(Function {
+        roles,
         replica_addresses: replica_addresses.unwrap_or(false),
         category: category?,
         stands_in_for: stands_in_for.unwrap_or_default(),
@@ -740,6 +749,46 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
     });
     let bootstrap = f.opt(d, "bootstrap", |d, n, p| d.list(n, p, decode_bootstrap_step));
     let sidecars = f.opt(d, "sidecars", |d, n, p| d.list(n, p, decode_sidecar));
+    let kubernetes_api = f.opt(d, "kubernetesApi", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let reason = f.req(d, "reason", |d, n, p| {
+            let s = d.string(n, p)?;
+            if s.trim().is_empty() {
+                d.error(Code::InvalidValue, n, "the reason is empty".to_owned(), "say what the software does with the API, e.g. `Patroni keeps its leader lock in ConfigMaps`");
+                return None;
+            }
+            Some(s)
+        });
+        let rules = f.req(d, "rules", |d, n, p| {
+            let rules = d.list(n, p, |d, n, p| {
+                let mut f = d.fields(n, p, n.span)?;
+                let resources = f.req(d, "resources", |d, n, p| {
+                    let items = d.list(n, p, |d, n, p| {
+                        if n.value == Value::Str("secrets".to_owned()) {
+                            d.error(
+                                Code::UnknownVariant,
+                                n,
+                                "the software may not use Secrets through the API".to_owned(),
+                                "give it the keys it needs as files (`runtime.secretMounts`) or as environment (`secretKeyRef`), and leave `secrets` out",
+                            );
+                            return None;
+                        }
+                        d.choice(n, p, ApiResource::ALL)
+                    })?;
+                    d.non_empty(n, p, items, "list the kinds of object, e.g. `[configmaps]`")
+                });
+                let verbs = f.req(d, "verbs", |d, n, p| {
+                    let items = d.list(n, p, |d, n, p| d.choice(n, p, ApiVerb::ALL))?;
+                    d.non_empty(n, p, items, "list what it may do with them, e.g. `[get, list, watch]`")
+                });
+                f.finish(d);
+                Some(ApiRule { resources: resources?, verbs: verbs? })
+            })?;
+            d.non_empty(n, p, rules, "give at least one rule, e.g. `- {resources: [configmaps], verbs: [get, list, watch]}`")
+        });
+        f.finish(d);
+        Some(KubernetesApi { reason: reason?, rules: rules? })
+    });
     f.finish(d);
     let user = user?;
     Some(Runtime {
@@ -763,6 +812,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         files: files.unwrap_or_default(),
         bootstrap: bootstrap.unwrap_or_default(),
         sidecars: sidecars.unwrap_or_default(),
+        kubernetes_api,
     })
 }
 
@@ -1424,6 +1474,48 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         egress: egress.unwrap_or_default(),
         expose,
     })
+}
+
+/// A label key the software sets on its pods: a Kubernetes label name (an optional DNS
+/// subdomain prefix and `/`, then at most 63 characters), not one of ossc's own.
+fn role_label(s: &str) -> Result<String, ValueError> {
+    let (prefix, name) = s.rsplit_once('/').map_or((None, s), |(p, n)| (Some(p), n));
+    let prefix_ok = prefix.is_none_or(|p| p.len() <= 253 && !p.is_empty() && p.split('.').all(crate::values::is_dns_label));
+    if !prefix_ok || label_value(name).is_err() || name.is_empty() {
+        return Err(ValueError::new(
+            Code::InvalidName,
+            format!("`{s}` is not a label name"),
+            "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional DNS prefix and '/', e.g. `role`",
+        ));
+    }
+    if prefix == Some("app.kubernetes.io") {
+        return Err(ValueError::new(
+            Code::InvalidName,
+            format!("`{s}` is one of ossc's own labels"),
+            "name the label the software sets, e.g. `role`",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// A label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a
+/// letter or digit.
+fn label_value(s: &str) -> Result<String, ValueError> {
+    let b = s.as_bytes();
+    let ok = !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(ValueError::new(
+            Code::InvalidValue,
+            format!("`{s}` is not a label value"),
+            "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, e.g. `primary`",
+        ))
+    }
 }
 
 /// An address range in canonical CIDR form (no bits set after the prefix), as Kubernetes wants

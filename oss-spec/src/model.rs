@@ -214,6 +214,30 @@ pub struct Function {
     /// How applications bind to the service (the binding Secret, `ossc connect`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binding: Option<Binding>,
+    /// The software labels each pod with its role (Patroni's `role` label): the client Service
+    /// then reaches only the primary, and `<name>-read` the replicas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Roles>,
+}
+
+/// The pod label through which the software says which member is the primary.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Roles {
+    /// The label's key (a Kubernetes label name, not one of ossc's `app.kubernetes.io/*`).
+    #[schemars(regex(
+        pattern = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+    ))]
+    pub label: String,
+    /// Its value on the member that takes writes: the client Service selects it.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"))]
+    pub primary: String,
+    /// Its value on the members that serve reads: a Service `<name>-read` selects it (none
+    /// when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"))]
+    pub replica: Option<String>,
 }
 
 /// A key of the credentials Secret: generated in the cluster, or a fixed value.
@@ -410,6 +434,105 @@ pub struct Runtime {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub sidecars: Vec<Sidecar>,
+    /// The software's own use of the Kubernetes API, in its namespace (Patroni keeps its leader
+    /// lock in ConfigMaps and labels its pods): a Role with these rules for the pods'
+    /// ServiceAccount, its token mounted, and egress to the API server. Never Secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubernetes_api: Option<KubernetesApi>,
+}
+
+/// What the software may do through the Kubernetes API, in the service's namespace.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct KubernetesApi {
+    /// Why the software needs it (the catalog and the policy tools' skip reason say it).
+    #[schemars(length(min = 1))]
+    pub reason: String,
+    /// The Role's rules.
+    #[schemars(length(min = 1))]
+    pub rules: Vec<ApiRule>,
+}
+
+/// One rule of the software's Role: these verbs on these kinds of object.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct ApiRule {
+    /// The kinds of object, by their API resource name.
+    #[schemars(length(min = 1))]
+    pub resources: Vec<ApiResource>,
+    /// What it may do with them.
+    #[schemars(length(min = 1))]
+    pub verbs: Vec<ApiVerb>,
+}
+
+/// A kind of object the software may use (state and coordination; never Secrets or workloads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum ApiResource {
+    Configmaps,
+    Endpoints,
+    Pods,
+    Services,
+    Leases,
+}
+
+impl ApiResource {
+    /// Every resource with its spelling.
+    pub const ALL: &'static [(&'static str, ApiResource)] = &[
+        ("configmaps", ApiResource::Configmaps),
+        ("endpoints", ApiResource::Endpoints),
+        ("pods", ApiResource::Pods),
+        ("services", ApiResource::Services),
+        ("leases", ApiResource::Leases),
+    ];
+
+    /// Its resource name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        ApiResource::ALL.iter().find(|(_, r)| *r == self).map_or("", |(n, _)| n)
+    }
+
+    /// Its API group (`""`, the core group, but for leases).
+    #[must_use]
+    pub fn group(self) -> &'static str {
+        if self == ApiResource::Leases { "coordination.k8s.io" } else { "" }
+    }
+}
+
+/// A verb of a Role's rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum ApiVerb {
+    Get,
+    List,
+    Watch,
+    Create,
+    Update,
+    Patch,
+    Delete,
+}
+
+impl ApiVerb {
+    /// Every verb with its spelling.
+    pub const ALL: &'static [(&'static str, ApiVerb)] = &[
+        ("get", ApiVerb::Get),
+        ("list", ApiVerb::List),
+        ("watch", ApiVerb::Watch),
+        ("create", ApiVerb::Create),
+        ("update", ApiVerb::Update),
+        ("patch", ApiVerb::Patch),
+        ("delete", ApiVerb::Delete),
+    ];
+
+    /// Its spelling.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        ApiVerb::ALL.iter().find(|(_, v)| *v == self).map_or("", |(n, _)| n)
+    }
 }
 
 /// A container that runs beside the software in every replica's pod, as its user, with the same

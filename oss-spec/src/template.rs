@@ -27,6 +27,9 @@ pub enum Reference {
     Host,
     /// `${service.peers}`: the headless Service that gives each replica a DNS name.
     PeersService,
+    /// `${service.readHost}`: the DNS name of the Service of the replicas (`<name>-read`, with
+    /// `function.roles.replica`).
+    ReadHost,
     /// `${service.seed}`: the DNS name of replica 0, for seed lists.
     Seed,
     /// `${service.replicas}`: the configured replica count.
@@ -68,6 +71,7 @@ pub enum Reference {
 pub const FIXED: &[(&str, Reference)] = &[
     ("service.name", Reference::ServiceName),
     ("service.host", Reference::Host),
+    ("service.readHost", Reference::ReadHost),
     ("service.peers", Reference::PeersService),
     ("service.seed", Reference::Seed),
     ("service.replicas", Reference::Replicas),

@@ -21,6 +21,7 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
     check_bootstrap(spec, spans, diags);
     check_sidecars(spec, spans, diags);
     check_expose(spec, spans, diags);
+    check_roles(spec, spans, diags);
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
     check_metrics(spec, spans, diags);
@@ -355,6 +356,39 @@ fn check_expose(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     }
 }
 
+/// `function.roles`: the software can set the label (its Role may patch pods), there are
+/// endpoints to select with it, and the two values differ.
+fn check_roles(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    use crate::model::{ApiResource, ApiVerb};
+    let Some(roles) = &spec.function.roles else { return };
+    let labels_pods = spec.runtime.kubernetes_api.as_ref().is_some_and(|api| {
+        api.rules
+            .iter()
+            .any(|r| r.resources.contains(&ApiResource::Pods) && r.verbs.iter().any(|v| matches!(v, ApiVerb::Patch | ApiVerb::Update)))
+    });
+    if !labels_pods {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, format!("`function.roles` selects pods by label `{}`, and nothing may set it", roles.label))
+                .at_opt(spans.get("function.roles.label"))
+                .help("the software sets the label through the API: add `{resources: [pods], verbs: [get, list, watch, patch]}` to `runtime.kubernetesApi.rules`; without it no pod would ever be selected"),
+        );
+    }
+    if spec.function.endpoints.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, "`function.roles` is set, but the service has no endpoints")
+                .at_opt(spans.get("function.roles"))
+                .help("declare the port clients use under `function.endpoints`, or remove `function.roles`"),
+        );
+    }
+    if roles.replica.as_deref() == Some(roles.primary.as_str()) {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, format!("`function.roles`: the primary and the replicas are both `{}`", roles.primary))
+                .at_opt(spans.get("function.roles.replica"))
+                .help("give the value the software sets on replicas (Patroni: `replica`), or leave `replica` out"),
+        );
+    }
+}
+
 /// Sidecars: unique names that are not the software's or ossc's own containers, declared
 /// ports each served by one container, writable paths of their own.
 fn check_sidecars(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
@@ -586,6 +620,13 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                     .help(
                         "declare the Secret's keys under `credentials:` (e.g. `password: {random: 32}`), so that the cluster generates it",
                     ),
+                );
+            }
+            if *r == Reference::ReadHost && spec.function.roles.as_ref().is_none_or(|roles| roles.replica.is_none()) {
+                diags.push(
+                    Diagnostic::error(Code::Inconsistent, format!("`{path}` names `${{service.readHost}}`, and there is no Service of the replicas"))
+                        .at_opt(span)
+                        .help("declare `function.roles` with the `replica` value the software sets (its Service is `<name>-read`), or use `${service.host}`"),
                 );
             }
             if stateful_only && spec.runtime.state == State::Stateless {

@@ -628,6 +628,9 @@ def check_service(svc, results):
             raise Failure(f"writes resumed later than {svc.d.get('failover_bound', 30)} s: {detail}")
         if members != svc.replicas:
             raise Failure(f"{members} members, wanted {svc.replicas}: {detail}")
+        if svc.d.get("failover_lossless") and lost != 0:
+            # synchronous replication: an acknowledged write is on the promoted replica
+            raise Failure(f"acknowledged writes lost, with synchronous replication: {detail}")
         if lost < 0 or lost > acked // 10:
             # asynchronous replication may lose the last moment's writes, never a tenth of them
             raise Failure(f"acknowledged writes lost: {detail}")

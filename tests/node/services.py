@@ -166,9 +166,32 @@ ETCD = {
     "members": lambda svc: c.sh(ec(svc, "member list")).stdout.count(", started,"),
 }
 
-# ---- postgres: one instance; the consumer brings the credentials Secret (see specs/postgres.yaml) ----
+# ---- postgres: a primary and two streaming replicas under Patroni; the client Service follows
+# the primary by its pod label ----
 def pg(svc, sql):
     return f"env PGCONNECT_TIMEOUT=5 psql {shlex.quote(bind(svc)['uri'])} -v ON_ERROR_STOP=1 -tAc {shlex.quote(sql)}"
+
+
+def pg_primary(svc):
+    """The pod Patroni labelled `role=primary` (Ready), the one the client Service selects."""
+    found = [p["metadata"]["name"] for p in c.pods(svc.ns, svc.selector + ",role=primary") if c.ready(p)]
+    if len(found) != 1:
+        raise c.Failure(f"{len(found)} pods are labelled primary: {found}")
+    return found[0]
+
+
+def pg_members(svc):
+    """The primary and the replicas streaming from it (pg_stat_replication on the primary)."""
+    n = 0
+    for _ in range(40):
+        try:
+            n = int(c.sh(pg(svc, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")).stdout.strip() or 0) + 1
+            if n == svc.replicas:
+                return n
+        except c.Failure:
+            pass
+        time.sleep(3)
+    return n
 
 
 POSTGRES = {
@@ -179,10 +202,20 @@ POSTGRES = {
     "read": lambda svc, key: c.sh(pg(svc, f"SELECT v FROM kv WHERE k = '{key}'")).stdout,
     "read_op": lambda svc, key: pg(svc, f"SELECT v FROM kv WHERE k = '{key}'") + " | grep -q v1",
     "probe": probe_cmd(lambda svc: pg(svc, "SELECT 1")),
-    "available": False,
-    "function_note": "SQL CREATE/INSERT/SELECT with psql (scram-sha-256) through the client Service, connected with the binding's uri",
+    "function_note": "SQL CREATE/INSERT/SELECT with psql (scram-sha-256) through the client Service (the primary), "
+                     "connected with the binding's uri",
     "unauthenticated": lambda svc: f"env PGCONNECT_TIMEOUT=5 psql -w -h {svc.host()} -U postgres -d postgres -tAc 'select 1'",
-    "scale_reason": "the entry is a single instance (runtime.replicas.max 1; HA postgres is issue 19)",
+    # the failover check: the primary by its label; writes of `$i` into a table; afterwards the
+    # acknowledged ids missing from it (synchronous replication: none may be)
+    "primary": pg_primary,
+    "failover_setup": lambda svc: pg(svc, "CREATE TABLE IF NOT EXISTS fo (id int PRIMARY KEY)"),
+    "failover_write": lambda svc: f"timeout 3 {pg(svc, 'INSERT INTO fo VALUES ($i)')} >/dev/null 2>&1",
+    "failover_missing": lambda svc, f: (f"comm -23 <(cut -d' ' -f1 {f} | sort) <({pg(svc, 'SELECT id FROM fo')} | sort) | wc -l"),
+    "failover_bound": 30,
+    "failover_lossless": True,
+    "scale_to": 4,
+    "scale_note": " (the primary's pg_stat_replication lists every other member streaming)",
+    "members": pg_members,
 }
 
 # ---- function: the default HTTP image behind an autoscaled Deployment ----
