@@ -10,45 +10,31 @@
 
 use oss_spec::model::Spread;
 
-/// A cluster flavour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Target {
-    /// Any conformant cluster.
-    #[default]
-    Generic,
-    /// Google Kubernetes Engine.
-    Gke,
-    /// Amazon Elastic Kubernetes Service.
-    Eks,
-    /// Azure Kubernetes Service.
-    Aks,
-    /// Red Hat OpenShift.
-    Openshift,
-    /// kind (Kubernetes in Docker), single node.
-    Kind,
+oss_spec::spelled_enum! {
+    /// A cluster flavour.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum Target {
+        /// Any conformant cluster.
+        #[default]
+        Generic = "generic",
+        /// Google Kubernetes Engine.
+        Gke = "gke",
+        /// Amazon Elastic Kubernetes Service.
+        Eks = "eks",
+        /// Azure Kubernetes Service.
+        Aks = "aks",
+        /// Red Hat OpenShift.
+        Openshift = "openshift",
+        /// kind (Kubernetes in Docker), single node.
+        Kind = "kind",
+    }
 }
 
 impl Target {
-    /// Every target with its name.
-    pub const ALL: &'static [(&'static str, Target)] = &[
-        ("generic", Target::Generic),
-        ("gke", Target::Gke),
-        ("eks", Target::Eks),
-        ("aks", Target::Aks),
-        ("openshift", Target::Openshift),
-        ("kind", Target::Kind),
-    ];
-
     /// The target called `name`, if there is one.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Target> {
         Target::ALL.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
-    }
-
-    /// The target's name.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        Target::ALL.iter().find(|(_, t)| *t == self).map_or("generic", |(n, _)| n)
     }
 
     /// StorageClass for claims that name none.

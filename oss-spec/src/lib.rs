@@ -11,6 +11,47 @@
 //! assert_eq!(loaded.spec.metadata.name.as_str(), "cassandra");
 //! ```
 
+/// An enum of fixed choices whose spellings are written once: the variants, `ALL` (every
+/// value with its spelling, for decoders and help texts) and `name()` come from one list.
+/// With `serde` first, each variant is also (de)serialised by its spelling.
+///
+/// ```
+/// oss_spec::spelled_enum! {
+///     /// A colour.
+///     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///     pub enum Colour { Red = "red", DarkBlue = "dark-blue" }
+/// }
+/// assert_eq!(Colour::DarkBlue.name(), "dark-blue");
+/// assert_eq!(Colour::ALL[0], ("red", Colour::Red));
+/// ```
+#[macro_export]
+macro_rules! spelled_enum {
+    (serde $(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $spelling:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        $vis enum $name { $($(#[$vmeta])* #[serde(rename = $spelling)] $variant),+ }
+        $crate::spelled_enum!(@impl $name { $($variant = $spelling),+ });
+    };
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $spelling:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        $vis enum $name { $($(#[$vmeta])* $variant),+ }
+        $crate::spelled_enum!(@impl $name { $($variant = $spelling),+ });
+    };
+    (@impl $name:ident { $($variant:ident = $spelling:literal),+ }) => {
+        impl $name {
+            /// Every value with its spelling, in declaration order.
+            pub const ALL: &'static [(&'static str, $name)] = &[$(($spelling, $name::$variant)),+];
+
+            /// Its spelling.
+            #[must_use]
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $spelling),+
+                }
+            }
+        }
+    };
+}
+
 pub mod decode;
 pub mod diag;
 pub mod model;

@@ -145,39 +145,24 @@ pub struct Metadata {
     pub annotations: IndexMap<String, String>,
 }
 
-/// Kinds of service, as a catalog groups them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[allow(missing_docs)]
-pub enum Category {
-    Nosql,
-    KeyValue,
-    Streaming,
-    ObjectStorage,
-    Relational,
-    Queue,
-    Coordination,
-    Search,
-    Cache,
-    Functions,
-    Other,
-}
-
-impl Category {
-    /// Every category with its spelling in the spec.
-    pub const ALL: &'static [(&'static str, Category)] = &[
-        ("nosql", Category::Nosql),
-        ("key-value", Category::KeyValue),
-        ("streaming", Category::Streaming),
-        ("object-storage", Category::ObjectStorage),
-        ("relational", Category::Relational),
-        ("queue", Category::Queue),
-        ("coordination", Category::Coordination),
-        ("search", Category::Search),
-        ("cache", Category::Cache),
-        ("functions", Category::Functions),
-        ("other", Category::Other),
-    ];
+crate::spelled_enum! {
+    serde
+    /// Kinds of service, as a catalog groups them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+    #[allow(missing_docs)]
+    pub enum Category {
+        Nosql = "nosql",
+        KeyValue = "key-value",
+        Streaming = "streaming",
+        ObjectStorage = "object-storage",
+        Relational = "relational",
+        Queue = "queue",
+        Coordination = "coordination",
+        Search = "search",
+        Cache = "cache",
+        Functions = "functions",
+        Other = "other",
+    }
 }
 
 /// The contract consumers get.
@@ -322,25 +307,15 @@ pub struct PortSpec {
     pub description: Option<String>,
 }
 
-/// Transport protocol of a port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, JsonSchema)]
-#[allow(missing_docs)]
-pub enum Protocol {
-    #[default]
-    #[serde(rename = "TCP")]
-    Tcp,
-    #[serde(rename = "UDP")]
-    Udp,
-}
-
-impl Protocol {
-    /// Every protocol with its spelling (as Kubernetes writes it).
-    pub const ALL: &'static [(&'static str, Protocol)] = &[("TCP", Protocol::Tcp), ("UDP", Protocol::Udp)];
-
-    /// The spelling, `TCP` or `UDP`.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        Protocol::ALL.iter().find(|(_, p)| *p == self).map_or("TCP", |(n, _)| n)
+crate::spelled_enum! {
+    serde
+    /// Transport protocol of a port, spelled as Kubernetes writes it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, JsonSchema)]
+    #[allow(missing_docs)]
+    pub enum Protocol {
+        #[default]
+        Tcp = "TCP",
+        Udp = "UDP",
     }
 }
 
@@ -467,34 +442,22 @@ pub struct ApiRule {
     pub verbs: Vec<ApiVerb>,
 }
 
-/// A kind of object the software may use (state and coordination; never Secrets or workloads).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(missing_docs)]
-pub enum ApiResource {
-    Configmaps,
-    Endpoints,
-    Pods,
-    Services,
-    Leases,
+crate::spelled_enum! {
+    serde
+    /// A kind of object the software may use (state and coordination; never Secrets or
+    /// workloads), by its API resource name.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+    #[allow(missing_docs)]
+    pub enum ApiResource {
+        Configmaps = "configmaps",
+        Endpoints = "endpoints",
+        Pods = "pods",
+        Services = "services",
+        Leases = "leases",
+    }
 }
 
 impl ApiResource {
-    /// Every resource with its spelling.
-    pub const ALL: &'static [(&'static str, ApiResource)] = &[
-        ("configmaps", ApiResource::Configmaps),
-        ("endpoints", ApiResource::Endpoints),
-        ("pods", ApiResource::Pods),
-        ("services", ApiResource::Services),
-        ("leases", ApiResource::Leases),
-    ];
-
-    /// Its resource name.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        ApiResource::ALL.iter().find(|(_, r)| *r == self).map_or("", |(n, _)| n)
-    }
-
     /// Its API group (`""`, the core group, but for leases).
     #[must_use]
     pub fn group(self) -> &'static str {
@@ -502,36 +465,19 @@ impl ApiResource {
     }
 }
 
-/// A verb of a Role's rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(missing_docs)]
-pub enum ApiVerb {
-    Get,
-    List,
-    Watch,
-    Create,
-    Update,
-    Patch,
-    Delete,
-}
-
-impl ApiVerb {
-    /// Every verb with its spelling.
-    pub const ALL: &'static [(&'static str, ApiVerb)] = &[
-        ("get", ApiVerb::Get),
-        ("list", ApiVerb::List),
-        ("watch", ApiVerb::Watch),
-        ("create", ApiVerb::Create),
-        ("update", ApiVerb::Update),
-        ("patch", ApiVerb::Patch),
-        ("delete", ApiVerb::Delete),
-    ];
-
-    /// Its spelling.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        ApiVerb::ALL.iter().find(|(_, v)| *v == self).map_or("", |(n, _)| n)
+crate::spelled_enum! {
+    serde
+    /// A verb of a Role's rule.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+    #[allow(missing_docs)]
+    pub enum ApiVerb {
+        Get = "get",
+        List = "list",
+        Watch = "watch",
+        Create = "create",
+        Update = "update",
+        Patch = "patch",
+        Delete = "delete",
     }
 }
 
@@ -1160,36 +1106,19 @@ impl Default for Stop {
     }
 }
 
-/// A knob's type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(missing_docs)]
-pub enum KnobType {
-    Int,
-    Quantity,
-    String,
-    Bool,
-    Enum,
-    Duration,
-    Decimal,
-}
-
-impl KnobType {
-    /// Every type with its spelling.
-    pub const ALL: &'static [(&'static str, KnobType)] = &[
-        ("int", KnobType::Int),
-        ("quantity", KnobType::Quantity),
-        ("string", KnobType::String),
-        ("bool", KnobType::Bool),
-        ("enum", KnobType::Enum),
-        ("duration", KnobType::Duration),
-        ("decimal", KnobType::Decimal),
-    ];
-
-    /// The spelling, e.g. `quantity`.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        KnobType::ALL.iter().find(|(_, k)| *k == self).map_or("string", |(n, _)| n)
+crate::spelled_enum! {
+    serde
+    /// A knob's type.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    #[allow(missing_docs)]
+    pub enum KnobType {
+        Int = "int",
+        Quantity = "quantity",
+        String = "string",
+        Bool = "bool",
+        Enum = "enum",
+        Duration = "duration",
+        Decimal = "decimal",
     }
 }
 
