@@ -173,11 +173,15 @@ def pg(svc, sql):
 
 
 def pg_primary(svc):
-    """The pod Patroni labelled `role=primary` (Ready), the one the client Service selects."""
-    found = [p["metadata"]["name"] for p in c.pods(svc.ns, svc.selector + ",role=primary") if c.ready(p)]
-    if len(found) != 1:
-        raise c.Failure(f"{len(found)} pods are labelled primary: {found}")
-    return found[0]
+    """The pod Patroni labelled `role=primary` (Ready), the one the client Service selects;
+    waits up to 60 s for exactly one (a check before may have just moved the role)."""
+    found = []
+    for _ in range(30):
+        found = [p["metadata"]["name"] for p in c.pods(svc.ns, svc.selector + ",role=primary") if c.ready(p)]
+        if len(found) == 1:
+            return found[0]
+        time.sleep(2)
+    raise c.Failure(f"{len(found)} pods are labelled primary: {found}")
 
 
 def pg_members(svc):
@@ -209,7 +213,9 @@ POSTGRES = {
     # acknowledged ids missing from it (synchronous replication: none may be)
     "primary": pg_primary,
     "failover_setup": lambda svc: pg(svc, "CREATE TABLE IF NOT EXISTS fo (id int PRIMARY KEY)"),
-    "failover_write": lambda svc: f"timeout 3 {pg(svc, 'INSERT INTO fo VALUES ($i)')} >/dev/null 2>&1",
+    # double quotes: the loop's shell expands `$i`
+    "failover_write": lambda svc: (f"timeout 3 env PGCONNECT_TIMEOUT=2 psql {shlex.quote(bind(svc)['uri'])} -v ON_ERROR_STOP=1 "
+                                   "-tAc \"INSERT INTO fo VALUES ($i)\" >/dev/null 2>&1"),
     "failover_missing": lambda svc, f: (f"comm -23 <(cut -d' ' -f1 {f} | sort) <({pg(svc, 'SELECT id FROM fo')} | sort) | wc -l"),
     "failover_bound": 30,
     "failover_lossless": True,
