@@ -125,10 +125,12 @@ try {
   const clip = await page.evaluate(() => navigator.clipboard.readText());
   check(clip === "ossc build cassandra --set redundancy.replicas=5", `the clipboard holds the command (${clip})`);
 
-  // The form shows the service's own rules: postgres runs one instance and does not autoscale.
+  // The form shows the service's own rules: MinIO's erasure set takes 4 to 16 servers;
+  // postgres (one primary takes every write) does not autoscale.
+  await openService(page, "minio");
+  const range = await page.$eval(byId("f-redundancy.replicas"), (el) => [el.min, el.max]);
+  check(JSON.stringify(range) === JSON.stringify(["4", "16"]), `minio offers only its own replica range (${range})`);
   await openService(page, "postgres");
-  const counts = await page.$$eval(`${byId("f-redundancy.replicas")} option`, (os) => os.map((o) => o.value));
-  check(JSON.stringify(counts) === JSON.stringify(["1"]), `postgres offers only its own replica counts (${counts})`);
   check(await page.$eval(byId("f-scaling.autoscale.min"), (el) => el.disabled), "postgres's autoscaling inputs are disabled");
   check((await page.textContent(`#d-scaling\\.autoscale\\.min`)).includes("cannot be scaled automatically"), "the page says why autoscaling is off");
   await openService(page, "zookeeper");
