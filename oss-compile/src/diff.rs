@@ -422,6 +422,13 @@ fn members_leave(
 }
 
 fn sts_change(path: &str, b: &Option<Value>, new: &Value) -> (Class, String) {
+    if path == "spec.template.spec.securityContext.runAsUser" {
+        // The claims outlive the pods: what is on them belongs to the user that wrote it.
+        return (
+            Class::NeedsManualStep,
+            "the pods would run as another user: the files on the claims belong to the old one, and software that checks who owns its data (PostgreSQL does) refuses to start; give the files to the new user first, or move the data into a new install".into(),
+        );
+    }
     if path.starts_with("spec.template.spec.topologySpreadConstraints") || path.starts_with("spec.template.spec.affinity") {
         let weaker = b.is_none() || b.as_ref().is_some_and(|v| v == "ScheduleAnyway");
         if weaker {

@@ -60,6 +60,15 @@ fn storage_growth_is_rejected_with_a_remediation() {
 }
 
 #[test]
+fn another_user_over_kept_claims_needs_a_manual_step() {
+    let other = CASSANDRA.replacen("\n  user: 999", "\n  user: 1001", 1);
+    assert_ne!(other, CASSANDRA, "fixture drifted");
+    let (class, notes) = worst(&values(&bundle(CASSANDRA, &[])), &bundle(&other, &[]));
+    assert_eq!(class, Class::NeedsManualStep);
+    assert!(notes.len() == 1 && notes[0].contains("runAsUser") && notes[0].contains("belong to the old one"), "{notes:?}");
+}
+
+#[test]
 fn cpu_rolls_pods_one_at_a_time() {
     let (class, notes) = worst(&values(&bundle(CASSANDRA, &[])), &bundle(CASSANDRA, &["capacity.cpu=4"]));
     assert_eq!(class, Class::RollsPods);
