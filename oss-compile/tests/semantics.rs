@@ -440,3 +440,48 @@ fn a_port_claimed_twice_or_a_check_on_another_containers_port_is_refused() {
     let errors = refused(&seeded, &[]);
     assert!(errors.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("fromImage")), "{errors:?}");
 }
+
+#[test]
+fn the_softwares_api_access_is_its_own_role_and_the_client_service_follows_the_primary() {
+    use oss_compile::Object;
+    let postgres = include_str!("../../specs/postgres.yaml");
+    let text = postgres.replacen("      - resources: [configmaps]\n", "      - resources: [configmaps, leases]\n", 1);
+    assert_ne!(text, postgres, "fixture drifted");
+    let b = build_with(&text, &[], &Options::default()).unwrap();
+    let named = |o: &&Object, name: &str| o.to_value()["metadata"]["name"] == name;
+    // the software's Role: one rule per API group, leases in coordination.k8s.io; never secrets
+    let role = b.objects().iter().find(|o| matches!(o, Object::Role(_)) && named(o, "postgres")).unwrap().to_value();
+    let rules = role["rules"].as_array().unwrap();
+    let groups: Vec<(&str, Vec<&str>)> = rules
+        .iter()
+        .map(|r| (r["apiGroups"][0].as_str().unwrap(), r["resources"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect()))
+        .collect();
+    assert_eq!(groups, [("", vec!["configmaps"]), ("coordination.k8s.io", vec!["leases"]), ("", vec!["pods"])]);
+    assert!(!role.to_string().contains("secrets"));
+    let binding = b.objects().iter().find(|o| matches!(o, Object::RoleBinding(_)) && named(o, "postgres")).unwrap().to_value();
+    assert_eq!(binding["subjects"][0]["name"], "postgres");
+    // its token mounted, on the ServiceAccount and the pod; egress to the API server
+    let sa = b.objects().iter().find(|o| matches!(o, Object::ServiceAccount(_)) && named(o, "postgres")).unwrap().to_value();
+    assert_eq!(sa["automountServiceAccountToken"], true);
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    assert_eq!(pod.automount_service_account_token, Some(true));
+    let np = b.objects().iter().find(|o| matches!(o, Object::NetworkPolicy(_)) && named(o, "postgres")).unwrap().to_value();
+    assert!(
+        np["spec"]["egress"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["ports"][0]["port"] == 443 && r["ports"][1]["port"] == 6443 && r["to"].is_null())
+    );
+    // the client Service selects the primary; `postgres-read` the replicas
+    let selector = |name: &str| {
+        b.objects().iter().find(|o| matches!(o, Object::Service(_)) && named(o, name)).unwrap().to_value()["spec"]["selector"]["role"]
+            .clone()
+    };
+    assert_eq!((selector("postgres"), selector("postgres-read")), (serde_json::json!("primary"), serde_json::json!("replica")));
+    // without the section, none of it: the default ServiceAccount token stays unmounted
+    let cache = build_with(include_str!("../../specs/memcached.yaml"), &[], &Options::default()).unwrap();
+    let pod = cache.deployment().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    assert_eq!(pod.automount_service_account_token, Some(false));
+    assert!(!cache.objects().iter().any(|o| matches!(o, Object::Role(_)) && o.to_value()["metadata"]["name"] == "memcached"));
+}
