@@ -13,7 +13,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Secret, ServiceAccount, VolumeMount};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use oss_spec::model::CredentialKey;
 use std::collections::BTreeMap;
@@ -476,16 +476,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             rule(&["patch"], Some(if generated { vec![binding.clone(), cred] } else { vec![binding.clone()] })),
         ]),
     };
-    let bind = |meta: ObjectMeta| RoleBinding {
-        metadata: meta,
-        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".to_owned(), kind: "Role".to_owned(), name: name.clone() },
-        subjects: Some(vec![Subject {
-            api_group: None,
-            kind: "ServiceAccount".to_owned(),
-            name: name.clone(),
-            namespace: Some(cx.namespace.clone()),
-        }]),
-    };
+    let bind = |meta: ObjectMeta| crate::lower::service_account_binding(meta, &name, &cx.namespace);
     let role_binding = bind(meta(cx, &name));
     let client_roles = cx
         .client_namespaces()

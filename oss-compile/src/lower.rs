@@ -213,17 +213,22 @@ fn api_rbac(cx: &Context) -> Option<(Role, RoleBinding)> {
         })
         .collect();
     let role = Role { metadata: meta(cx, &cx.name, "server"), rules: Some(rules) };
-    let binding = RoleBinding {
-        metadata: meta(cx, &cx.name, "server"),
-        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".to_owned(), kind: "Role".to_owned(), name: cx.name.clone() },
+    Some((role, service_account_binding(meta(cx, &cx.name, "server"), &cx.name, &cx.namespace)))
+}
+
+/// A RoleBinding of the Role `name` to the ServiceAccount `name` of `namespace` (the software's
+/// own, the credentials generator's).
+pub(crate) fn service_account_binding(metadata: ObjectMeta, name: &str, namespace: &str) -> RoleBinding {
+    RoleBinding {
+        metadata,
+        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".to_owned(), kind: "Role".to_owned(), name: name.to_owned() },
         subjects: Some(vec![Subject {
             api_group: None,
             kind: "ServiceAccount".to_owned(),
-            name: cx.name.clone(),
-            namespace: Some(cx.namespace.clone()),
+            name: name.to_owned(),
+            namespace: Some(namespace.to_owned()),
         }]),
-    };
-    Some((role, binding))
+    }
 }
 
 fn operator_rbac(cx: &Context) -> (Role, RoleBinding) {

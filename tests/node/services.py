@@ -50,6 +50,12 @@ def tcp_probe(port):
     return probe
 
 
+def ids_missing(acked, select):
+    """A shell command that counts the ids in the file `acked` (first column) that the command
+    `select` does not print: the acknowledged writes lost (the failover check)."""
+    return f"comm -23 <(cut -d' ' -f1 {acked} | sort) <({select} | sort) | wc -l"
+
+
 def probe_cmd(cmd, secs=5):
     """A short connection attempt from another pod: cmd(svc) under `timeout secs`."""
     def probe(svc, pod, ns):
@@ -216,7 +222,7 @@ POSTGRES = {
     # double quotes: the loop's shell expands `$i`
     "failover_write": lambda svc: (f"timeout 3 env PGCONNECT_TIMEOUT=2 psql {shlex.quote(bind(svc)['uri'])} -v ON_ERROR_STOP=1 "
                                    "-tAc \"INSERT INTO fo VALUES ($i)\" >/dev/null 2>&1"),
-    "failover_missing": lambda svc, f: (f"comm -23 <(cut -d' ' -f1 {f} | sort) <({pg(svc, 'SELECT id FROM fo')} | sort) | wc -l"),
+    "failover_missing": lambda svc, f: ids_missing(f, pg(svc, "SELECT id FROM fo")),
     "failover_bound": 30,
     "failover_lossless": True,
     "scale_to": 4,
@@ -599,7 +605,7 @@ GALERA = {
     "multi_primary": True,
     "failover_setup": lambda svc: my(svc, "CREATE DATABASE IF NOT EXISTS ossc; CREATE TABLE IF NOT EXISTS ossc.fo (id INT PRIMARY KEY)"),
     "failover_write": lambda svc: f"timeout 3 {my(svc, 'INSERT INTO ossc.fo VALUES ($i)', shell=True)} >/dev/null 2>&1",
-    "failover_missing": lambda svc, f: (f"comm -23 <(cut -d' ' -f1 {f} | sort) <({my(svc, 'SELECT id FROM ossc.fo')} | sort) | wc -l"),
+    "failover_missing": lambda svc, f: ids_missing(f, my(svc, "SELECT id FROM ossc.fo")),
     "scale_to": 5,
     "scale_note": " (wsrep_cluster_size)",
     "members": lambda svc: int((c.sh(my(svc, "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'")).stdout.split() or ["0", "0"])[-1]),
