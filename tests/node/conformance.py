@@ -96,9 +96,23 @@ def wait_pods(ns, selector, count, timeout, what="pods Ready"):
             return time.time() - t0
         if time.time() - t0 > timeout:
             states = ", ".join(f"{p['metadata']['name']}:{p['status'].get('phase')}"
-                               f"{'/ready' if ready(p) else ''}" for p in ps)
+                               f"{'/ready' if ready(p) else ''}{unscheduled(p)}" for p in ps)
             raise Failure(f"{what}: want {count}, after {timeout:.0f}s: [{states}]")
         time.sleep(1)
+
+
+def unscheduled(p):
+    """Why the scheduler has not placed a pod (its PodScheduled condition), or nothing."""
+    for cond in p.get("status", {}).get("conditions", []):
+        if cond["type"] == "PodScheduled" and cond["status"] != "True":
+            return f" ({cond.get('message') or cond.get('reason')})"
+    return ""
+
+
+def cpu(quantity):
+    """A CPU quantity in cores."""
+    q = str(quantity)
+    return int(q[:-1]) / 1000 if q.endswith("m") else float(q)
 
 
 def pod_node_socket(pod):
@@ -277,6 +291,21 @@ class Service:
                 for c in spec.get("initContainers", []) + spec.get("containers", []):
                     imgs.add(c["image"])
         return sorted(imgs)
+
+    def cpu(self, scaled=False):
+        """The CPU its pods request (with its Jobs' pods), as built, or scaled to scale_to: what
+        the tier's CPU ledger reserves for it."""
+        total = 0.0
+        for doc in yaml.safe_load_all(self.build()):
+            if not doc or doc.get("kind") not in ("StatefulSet", "Deployment", "Job"):
+                continue
+            spec = doc["spec"]["template"]["spec"]
+            per_pod = sum(cpu(c.get("resources", {}).get("requests", {}).get("cpu", "0")) for c in spec["containers"])
+            count = 1 if doc["kind"] == "Job" else doc["spec"].get("replicas", 1)
+            if scaled and doc["kind"] != "Job":
+                count = max(count, self.d.get("scale_to") or 0)
+            total += per_pod * count
+        return total
 
     def op(self, name, *a):
         return self.d[name](self, *a)
@@ -690,29 +719,6 @@ def check_service(svc, results):
     for name, fn in svc.d.get("extra_checks", []):
         attempt(name, lambda fn=fn: fn(svc, data_back))
 
-    def scale():
-        target = svc.d.get("scale_to")
-        sc = svc.spec["runtime"].get("scaling", {})
-        if sc.get("scaleUp") == "manual" and not svc.d.get("before_scale"):
-            # growing a running install needs a step of the software's own that the tier does not
-            # take (ossc diff refuses the increase too): said, not passed
-            raise Skip(f"the spec says growing a running install needs a step first (scaleUp: manual): {sc.get('reason')}")
-        if not target:
-            raise Skip(svc.d.get("scale_reason") or "the spec does not allow more replicas")
-        base = svc.upgraded()
-        t = time.time()
-        for step in svc.d.get("before_scale", []):
-            step(svc, target)
-        svc.apply(*base, *svc.d.get("scale_sets", [f"redundancy.replicas={target}"]))
-        wait_pods(svc.ns, svc.selector, target, svc.startup + 60)
-        svc.replicas = target
-        members = svc.op("members")
-        if members != target:
-            raise Failure(f"{target} pods but {members} members")
-        return f"{target} pods Ready and {members} members in {time.time() - t:.0f}s" + svc.d.get("scale_note", "") + data_back()
-
-    attempt("scale: member joins", scale)
-
     def uninstall():
         """The obvious uninstall, `kubectl delete -f` of the bundle: every object of the bundle
         goes, the namespace stays (refused by the bundle's admission policy) with the claims."""
@@ -738,6 +744,36 @@ def check_service(svc, results):
                 f"re-applied and Ready" + data_back())
 
     attempt("uninstall keeps data", uninstall)
+
+    # last: the scaled pods are the only ones whose claims were made beside the others' pods at
+    # their peak; nothing after it has to find room on a pinned node again
+    def scale():
+        target = svc.d.get("scale_to")
+        sc = svc.spec["runtime"].get("scaling", {})
+        if sc.get("scaleUp") == "manual" and not svc.d.get("before_scale"):
+            # growing a running install needs a step of the software's own that the tier does not
+            # take (ossc diff refuses the increase too): said, not passed
+            raise Skip(f"the spec says growing a running install needs a step first (scaleUp: manual): {sc.get('reason')}")
+        if not target:
+            raise Skip(svc.d.get("scale_reason") or "the spec does not allow more replicas")
+        base = svc.upgraded()
+        t = time.time()
+        room = LEDGER.grow(svc.name, svc.cpu(scaled=True))
+        waited = time.time() - t
+        t = time.time()
+        for step in svc.d.get("before_scale", []):
+            step(svc, target)
+        svc.apply(*base, *svc.d.get("scale_sets", [f"redundancy.replicas={target}"]))
+        wait_pods(svc.ns, svc.selector, target, svc.startup + 60)
+        svc.replicas = target
+        members = svc.op("members")
+        if members != target:
+            raise Failure(f"{target} pods but {members} members")
+        queued = f" (after {waited:.0f}s waiting for CPU{'' if room else ', then without it'})" if waited >= 2 else ""
+        return (f"{target} pods Ready and {members} members in {time.time() - t:.0f}s{queued}"
+                + svc.d.get("scale_note", "") + data_back())
+
+    attempt("scale: member joins", scale)
 
 
 def run_on_claim(svc, claim, user, script):
@@ -907,6 +943,51 @@ def quick_start(results):
         run([str(ROOT / "scripts/cluster"), "crds"], timeout=300)
 
 
+class Ledger:
+    """The CPU the running services have reserved, against the budget (cpu_budget)."""
+
+    def __init__(self, budget):
+        self.budget, self.held, self.cond = budget, {}, threading.Condition()
+
+    def fits(self, cores, but=None):
+        return sum(v for n, v in self.held.items() if n != but) + cores <= self.budget
+
+    def take(self, name, cores):
+        with self.cond:
+            self.held[name] = cores
+
+    def grow(self, name, cores, wait=900):
+        """Raises a running service's reservation (its scale check), waiting until the others
+        leave room; after `wait` seconds it goes on anyway and says so."""
+        deadline = time.time() + wait
+        with self.cond:
+            while not self.fits(cores, but=name) and time.time() < deadline:
+                self.cond.wait(5)
+            self.held[name] = cores
+            return self.fits(cores, but=name)
+
+    def free(self, name):
+        with self.cond:
+            self.held.pop(name, None)
+            self.cond.notify_all()
+
+
+LEDGER = Ledger(float("inf"))
+
+
+def cpu_budget():
+    """The CPU the services may request together: the nodes' allocatable CPU less what the pods
+    already there request (the clients of every service) and a margin for the clients, scrapers
+    and Jobs the checks start."""
+    nodes = json.loads(k("get", "nodes", "-o", "json").stdout)["items"]
+    allocatable = sum(cpu(n["status"]["allocatable"]["cpu"]) for n in nodes)
+    used = 0.0
+    for p in json.loads(k("get", "pods", "-A", "-o", "json").stdout)["items"]:
+        if p.get("status", {}).get("phase") in ("Pending", "Running"):
+            used += sum(cpu(c.get("resources", {}).get("requests", {}).get("cpu", "0")) for c in p["spec"]["containers"])
+    return allocatable - used - 0.5
+
+
 def snapshot_specs():
     """Copies specs/ (and the packaging guide's examples/) beside the overlays, once, before any
     service is built."""
@@ -932,18 +1013,36 @@ def main():
                       "detail": "OSSC_NODE_QUICK_START=0"})
         log(f"SKIPPED quick start ({QUICK_START}): OSSC_NODE_QUICK_START=0")
     # Services run side by side (each in its own namespace; most of a check is waiting for probe
-    # periods and grace periods, not CPU): OSSC_NODE_PARALLEL at once, 3 by default.
+    # periods and grace periods, not CPU): OSSC_NODE_PARALLEL at once, 3 by default, and only as
+    # many as the nodes' allocatable CPU holds. Requests are what the scheduler counts, and a pod
+    # whose claim is pinned to a node (local volumes) must find room on that node again after
+    # every restart (a Cassandra pod once stayed Pending, "Insufficient cpu", after the pods of
+    # other services had taken the room). Each service reserves its pods' requests as built; the
+    # scale check, the last one, raises its reservation to the scaled size first.
+    global LEDGER
     width = max(1, int(os.environ.get("OSSC_NODE_PARALLEL", "3")))
+    LEDGER = Ledger(cpu_budget())
+    base = {n: (0.0 if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
+    log(f"node tier: {LEDGER.budget:.2f} CPU to share; requests as built: "
+        + ", ".join(f"{n} {base[n]:.2f}" for n in names))
     per = {n: [] for n in names}
     pending = list(names)
-    running = []
+    running = {}
     while pending or running:
-        while pending and len(running) < width:
-            n = pending.pop(0)
-            t = threading.Thread(target=run_one, args=(n, per[n]), daemon=True)
-            t.start()
-            running.append(t)
-        running = [t for t in running if t.is_alive()]
+        for n in list(pending):
+            if len(running) >= width:
+                break
+            with LEDGER.cond:
+                if running and not LEDGER.fits(base[n]):
+                    continue  # a later, smaller one may fit beside those running
+                LEDGER.held[n] = base[n]
+            pending.remove(n)
+            running[n] = threading.Thread(target=run_one, args=(n, per[n]), daemon=True)
+            running[n].start()
+        for n, t in list(running.items()):
+            if not t.is_alive():
+                del running[n]
+                LEDGER.free(n)
         time.sleep(1)
     results = quick + [r for n in names for r in per[n]]
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
