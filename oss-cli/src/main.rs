@@ -155,7 +155,12 @@ enum Command {
         format: String,
     },
     /// Print the JSON Schema of the Open Service Spec.
-    Schema,
+    Schema {
+        /// The schema of an overlay (a file with `extends`): every field optional, `null`
+        /// removes one, `extends` required.
+        #[arg(long)]
+        overlay: bool,
+    },
     /// Browse the built-in catalog of services.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -436,7 +441,8 @@ fn run(command: Command) -> Outcome {
             write_stdout(oss_compile::emit::to_yaml(&value).as_bytes())
         }
         Command::Validate { files, format, max_bytes, secrets } => validate(&files, &format, max_bytes, &secrets),
-        Command::Schema => write_stdout(oss_spec::schema::json_schema().as_bytes()),
+        Command::Schema { overlay: false } => write_stdout(oss_spec::schema::json_schema().as_bytes()),
+        Command::Schema { overlay: true } => write_stdout(oss_spec::schema::overlay_json_schema().as_bytes()),
         Command::Diff { against, spec, build, format } => {
             if build.compose() {
                 return Outcome::Failed("`diff` compares Kubernetes bundles; `--target compose` is for `build`".to_owned());

@@ -148,6 +148,9 @@ fn schema_and_explain() {
     let o = ossc(&["schema"]);
     assert!(o.status.success());
     assert_eq!(stdout(&o), std::fs::read_to_string(repo().join("schema/openservice.schema.json")).unwrap());
+    let o = ossc(&["schema", "--overlay"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), std::fs::read_to_string(repo().join("schema/openservice-overlay.schema.json")).unwrap());
     let o = ossc(&["explain", "specs/cassandra.yaml", "--set", "redundancy.replicas=5"]);
     assert!(o.status.success());
     let out = stdout(&o);

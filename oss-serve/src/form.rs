@@ -151,7 +151,7 @@ fn walk(schema: &Value, node: &Value, path: &str, group: &'static str, nullable:
         });
     };
     match name {
-        Some("Quantity") => return field("quantity", def, Vec::new(), nullable),
+        Some("Quantity" | "PositiveQuantity") => return field("quantity", def, Vec::new(), nullable),
         Some("Duration") => return field("duration", def, Vec::new(), nullable),
         Some("Percent") => return field("number", def, Vec::new(), nullable),
         _ => {}

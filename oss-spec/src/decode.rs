@@ -449,17 +449,7 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
             let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, |s| ServiceName::parse(s).map(|n| n.to_string())));
             let role = f.req(d, "role", |d, n, p| d.choice(n, p, &[("active", ClusterRole::Active), ("standby", ClusterRole::Standby)]));
             let seed = f.opt(d, "seedAddress", Decoder::string);
-            let cidr = f.opt(d, "podCidr", |d, n, p| {
-                let s = d.string(n, p)?;
-                let ok = s
-                    .split_once('/')
-                    .is_some_and(|(ip, bits)| bits.parse::<u8>().is_ok_and(|b| b <= 128) && (ip.parse::<std::net::IpAddr>().is_ok()));
-                if !ok {
-                    d.error(Code::InvalidValue, n, format!("`{s}` is not a CIDR"), "write an address range such as `10.8.0.0/14`");
-                    return None;
-                }
-                Some(s)
-            });
+            let cidr = f.opt(d, "podCidr", |d, n, p| d.parsed(n, p, false, cidr));
             f.finish(d);
             Some(ClusterSpec { name: name?, role: role?, seed_address: seed, pod_cidr: cidr })
         })

@@ -4,7 +4,9 @@
 //! a grammar are newtypes from [`crate::values`]. Must not: hold spans (they live in
 //! [`crate::SpanIndex`], keyed by path) or Kubernetes types.
 
-use crate::values::{AbsPath, Decimal, Duration, EnvName, ImageRef, KnobName, Percent, PortName, Quantity, ServiceName, Share, ShareOf};
+use crate::values::{
+    AbsPath, Decimal, Duration, EnvName, ImageRef, KnobName, Percent, PortName, PositiveQuantity, Quantity, ServiceName, Share, ShareOf,
+};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -347,10 +349,10 @@ pub struct Runtime {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_path: Option<AbsPath>,
     /// Numeric user id the container runs as (never 0).
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
     pub user: u32,
     /// Numeric group id (default: the user id); also the volume `fsGroup`.
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
     #[schemars(with = "Option<u32>")]
     pub group: u32,
     /// Entrypoint override; the image's own when empty.
@@ -575,6 +577,7 @@ impl BootstrapStep {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
+#[schemars(extend("dependentRequired" = {"image": ["user"]}))]
 pub struct BootstrapStep {
     /// The step's name: lowercase letters, digits and '-', at most 30 characters, unique.
     #[schemars(regex(pattern = r"^[a-z]([-a-z0-9]{0,28}[a-z0-9])?$"))]
@@ -588,11 +591,11 @@ pub struct BootstrapStep {
     pub image: Option<ImageRef>,
     /// The step's numeric user (default: `runtime.user`; required with `image`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
     pub user: Option<u32>,
     /// The step's numeric group (default: its user's, or `runtime.group`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
     pub group: Option<u32>,
     /// The command and its arguments; may use `${...}` references, but not `${pod.*}`.
     #[schemars(length(min = 1))]
@@ -641,20 +644,27 @@ pub struct ClusterMode {
     pub env: IndexMap<EnvName, String>,
 }
 
+/// An IPv4 or IPv6 address range in CIDR form, for the schema (the decoder also wants no
+/// address bits after the prefix, which a pattern cannot say).
+const CIDR_PATTERN: &str = "^(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])|(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}|:((:[0-9a-fA-F]{1,4}){1,7}|:))/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))$";
+
 /// One cluster the consumer deploys to.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
 pub struct ClusterSpec {
     /// Cluster name (a DNS label; also the subdirectory with `-o`).
+    #[schemars(with = "ServiceName")]
     pub name: String,
     /// `active` (serves) or `standby` (installed, stopped: a cold copy).
     pub role: ClusterRole,
     /// How the other clusters reach this cluster's seed replica (routable between clusters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed_address: Option<String>,
-    /// This cluster's pod CIDR, admitted by the other clusters' NetworkPolicies on peer ports.
+    /// This cluster's pod CIDR, admitted by the other clusters' NetworkPolicies on peer ports
+    /// (canonical: no address bits after the prefix).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = CIDR_PATTERN))]
     pub pod_cidr: Option<String>,
 }
 
@@ -717,6 +727,14 @@ pub enum StartOrder {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
+// as decode_runtime_scaling: any limit needs its `reason`; `scaleUp: manual` needs
+// `automatic: false`
+#[schemars(extend("allOf" = [
+    {"if": {"properties": {"automatic": {"const": false}}, "required": ["automatic"]}, "then": {"required": ["reason"]}},
+    {"if": {"properties": {"scaleDown": {"const": "manual"}}, "required": ["scaleDown"]}, "then": {"required": ["reason"]}},
+    {"if": {"properties": {"scaleUp": {"const": "manual"}}, "required": ["scaleUp"]},
+     "then": {"required": ["reason", "automatic"], "properties": {"automatic": {"const": false}}}}
+]))]
 pub struct RuntimeScaling {
     /// Whether replicas may be added and removed automatically at all (default true).
     #[schemars(default = "defaults::yes")]
@@ -817,7 +835,7 @@ pub struct Metrics {
     #[schemars(range(min = 1, max = 65535))]
     pub port: u16,
     /// HTTP path (default `/metrics`).
-    #[schemars(default = "defaults::metrics_path")]
+    #[schemars(default = "defaults::metrics_path", regex(pattern = r"^/"))]
     pub path: String,
     /// A sidecar that exposes the metrics, for software without a Prometheus endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -857,8 +875,10 @@ pub struct Exporter {
 #[schemars(extend("additionalProperties" = false))]
 pub struct Sli {
     /// Bad events over the window, e.g. `sum(rate(http_requests_total{${selector},code=~"5.."}[${window}]))`.
+    #[schemars(regex(pattern = r"\$\{window\}"))]
     pub errors: String,
     /// All events over the window.
+    #[schemars(regex(pattern = r"\$\{window\}"))]
     pub total: String,
 }
 
@@ -1021,6 +1041,7 @@ pub struct Writable {
     /// evicted and replaced). Default 256Mi on disk, 64Mi in memory. A path on disk adds its
     /// size to the container's `ephemeral-storage`; one in memory counts against `memory`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<PositiveQuantity>")]
     pub size: Option<Quantity>,
 }
 
@@ -1154,6 +1175,29 @@ impl KnobValue {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
+// What each type allows, as the decoder reads it (decode_knob): the default's and the bounds'
+// form, bounds only on int, quantity, duration and decimal, `atMost` only on quantity, `values`
+// required on enum. One branch per type (a schema-driven generator picks one; `if`/`then`
+// would make it guess and retry).
+#[schemars(extend("anyOf" = [
+    {"properties": {"type": {"const": "int"},
+                    "default": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
+                    "min": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
+                    "max": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX},
+                    "atMost": false}},
+    {"properties": {"type": {"const": "quantity"},
+                    "default": {"anyOf": [{"$ref": "#/$defs/Quantity"}, {"$ref": "#/$defs/Share"}]},
+                    "min": {"$ref": "#/$defs/Quantity"}, "max": {"$ref": "#/$defs/Quantity"}}},
+    {"properties": {"type": {"const": "duration"}, "default": {"$ref": "#/$defs/Duration"},
+                    "min": {"$ref": "#/$defs/Duration"}, "max": {"$ref": "#/$defs/Duration"}, "atMost": false}},
+    {"properties": {"type": {"const": "decimal"}, "default": {"$ref": "#/$defs/Decimal"},
+                    "min": {"$ref": "#/$defs/Decimal"}, "max": {"$ref": "#/$defs/Decimal"}, "atMost": false}},
+    {"properties": {"type": {"const": "string"}, "default": {"type": "string"}, "min": false, "max": false, "atMost": false}},
+    {"properties": {"type": {"const": "bool"}, "default": {"type": "boolean"}, "min": false, "max": false, "atMost": false}},
+    {"properties": {"type": {"const": "enum"}, "default": {"type": "string"}, "values": {"minItems": 1},
+                    "min": false, "max": false, "atMost": false},
+     "required": ["values"]}
+]))]
 pub struct Knob {
     /// Type of the values.
     #[serde(rename = "type")]
@@ -1217,13 +1261,13 @@ impl Capacity {
 #[schemars(extend("additionalProperties" = false))]
 pub struct Capacity {
     /// CPU per replica (request and limit), default `1`.
-    #[schemars(default = "defaults::cpu")]
+    #[schemars(default = "defaults::cpu", with = "PositiveQuantity")]
     pub cpu: Quantity,
     /// Memory per replica (request and limit), default `1Gi`.
-    #[schemars(default = "defaults::memory")]
+    #[schemars(default = "defaults::memory", with = "PositiveQuantity")]
     pub memory: Quantity,
     /// Data volume per replica (stateful only), default `10Gi`.
-    #[schemars(default = "defaults::storage")]
+    #[schemars(default = "defaults::storage", with = "PositiveQuantity")]
     pub storage: Quantity,
     /// StorageClass of the data volumes; the cluster default when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1446,9 +1490,10 @@ pub struct Egress {
     pub namespace: Option<String>,
     /// An address range, in canonical CIDR form (`203.0.113.0/24`, `2001:db8::/32`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = CIDR_PATTERN))]
     pub cidr: Option<String>,
     /// The TCP ports it may reach there.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), inner(range(min = 1)))]
     pub ports: Vec<u16>,
 }
 
@@ -1467,7 +1512,7 @@ pub struct Expose {
     pub endpoints: Vec<PortName>,
     /// The address ranges allowed to connect, in canonical CIDR form; required, so that exposing
     /// to everyone (`0.0.0.0/0`) is written down.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), inner(regex(pattern = CIDR_PATTERN)))]
     pub source_ranges: Vec<String>,
 }
 
@@ -1561,7 +1606,7 @@ pub struct Upgrade {
     #[schemars(default)]
     pub strategy: UpgradeStrategy,
     /// With `canary`: how many pods take the new version first.
-    #[schemars(default)]
+    #[schemars(default, range(max = 1000))]
     pub canary: u32,
 }
 
@@ -1574,7 +1619,7 @@ pub struct Lifecycle {
     #[schemars(default)]
     pub state: RunState,
     /// Bump to restart every pod (rolling).
-    #[schemars(default)]
+    #[schemars(default, range(max = 4_294_967_295_u64))]
     pub restart_generation: u64,
     /// Upgrade strategy.
     #[schemars(default)]

@@ -13,6 +13,55 @@ pub fn json_schema() -> String {
     s
 }
 
+/// The schema of an overlay (a file with `extends`, or a later `-f` layer), derived from the
+/// spec's: every field optional at every depth (an overlay sets only what it changes), `null`
+/// allowed where a field is optional in the spec (it removes the key), `extends` required; the
+/// types, patterns, bounds, enums and closed objects are the spec's. Rules that need a whole
+/// object (exactly one probe handler, a step's `user` with its `image`) are checked on the
+/// merged spec. Pretty-printed JSON with a trailing newline.
+#[must_use]
+pub fn overlay_json_schema() -> String {
+    use serde_json::Value;
+    let mut value = schema_with_null();
+    partial(&mut value);
+    if let Value::Object(root) = &mut value {
+        root.insert("required".to_owned(), serde_json::json!(["extends"]));
+        root.insert("title".to_owned(), "Open Service Spec overlay".into());
+        root.insert("$id".to_owned(), "https://openservice.dev/schema/v1alpha1/overlay.json".into());
+    }
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Makes every field optional at every depth: drops `required` and `dependentRequired`, and
+/// the one-of/any-of branches that only required a field. An `if` or a `not` keeps its
+/// `required` (there it tests for a field, it does not ask for one).
+fn partial(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            map.remove("required");
+            map.remove("dependentRequired");
+            for key in ["oneOf", "anyOf"] {
+                if let Some(Value::Array(branches)) = map.get_mut(key) {
+                    let only_required = |b: &Value| b.as_object().is_some_and(|o| o.keys().all(|k| k == "required"));
+                    if branches.iter().all(only_required) {
+                        map.remove(key);
+                    }
+                }
+            }
+            for (key, val) in map.iter_mut() {
+                if key != "if" && key != "not" {
+                    partial(val);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(partial),
+        _ => {}
+    }
+}
+
 /// The schema as schemars makes it, where an optional field may also be `null`: what `--set
 /// PATH=null` means (the value removed). The app store's form reads this one to know which
 /// fields a consumer may empty.

@@ -199,7 +199,7 @@ string_newtype!(
     /// An absolute, normalised path inside a container.
     AbsPath,
     "An absolute path such as /var/lib/data, without '..' or '//'.",
-    Some("^/(?!.*//)(?!.*:)(?!(.*/)?\\.\\.?(/|$))([^/\\u0000-\\u001f\\u007f]+(/[^/\\u0000-\\u001f\\u007f]+)*)?$")
+    Some("^/(?!.*//)(?!.*:)(?!(.*/)?\\.\\.?(/|$))([^/\\u0000-\\u001f\\u007f-\\u009f]+(/[^/\\u0000-\\u001f\\u007f-\\u009f]+)*)?$")
 );
 
 impl AbsPath {
@@ -230,7 +230,9 @@ string_newtype!(
     /// A container image reference pinned to a tag (not `latest`) or a digest.
     ImageRef,
     "registry/repository:tag or registry/repository@sha256:digest; the tag must not be 'latest'.",
-    Some("^(([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+(:[0-9]+)?|[A-Za-z0-9-]+:[0-9]+|localhost)/)?[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:(?!latest(@|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$")
+    // with a '/', a first component with a '.' is a registry host (Docker's rule), so without
+    // a host the first of several components has none
+    Some("^(([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+(:[0-9]+)?|[A-Za-z0-9-]+:[0-9]+|localhost)/[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*|[a-z0-9]([a-z0-9_-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)+|[a-z0-9]([a-z0-9._-]*[a-z0-9])?)(:(?!latest(@|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$")
 );
 
 impl ImageRef {
@@ -431,18 +433,48 @@ impl Serialize for Quantity {
     }
 }
 
+/// The grammar of Quantity::parse for the JSON Schema (at most 12 digits before and after the
+/// point, an exponent within ±18); `{}` is where a lookahead may go.
+const QUANTITY_PATTERN: &str =
+    "^\\+?{}([0-9]{1,12}(\\.[0-9]{0,12})?|\\.[0-9]{1,12})(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE]-?0*(1[0-8]|[0-9]))?$";
+
+fn quantity_schema(description: &str, positive: bool) -> Schema {
+    // a number (its shortest form has up to 17 significant digits, written out in full) between
+    // 1e-7 and 1e15 stays within the 24 digits the parser reads
+    let number = if positive {
+        serde_json::json!({"type": "number", "minimum": 1e-7, "maximum": 1e15})
+    } else {
+        serde_json::json!({"type": "number", "minimum": 0, "maximum": 1e15, "not": {"exclusiveMinimum": 0, "exclusiveMaximum": 1e-7}})
+    };
+    json_schema!({
+        "description": description,
+        "anyOf": [
+            {"type": "string", "pattern": QUANTITY_PATTERN.replace("{}", if positive { "(?=[0-9.]*[1-9])" } else { "" })},
+            number
+        ]
+    })
+}
+
 impl JsonSchema for Quantity {
     fn schema_name() -> Cow<'static, str> {
         "Quantity".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A Kubernetes quantity, e.g. 500m, 2, 512Mi, 4Gi.",
-            "anyOf": [
-                {"type": "string", "pattern": "^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE]-?[0-9]+)?$"},
-                {"type": "number", "minimum": 0}
-            ]
-        })
+        quantity_schema("A Kubernetes quantity, e.g. 500m, 2, 512Mi, 4Gi.", false)
+    }
+}
+
+/// The schema of a quantity that must be more than zero (capacity, a writable path's size); the
+/// value is a [`Quantity`].
+#[derive(Debug, Clone, Copy)]
+pub struct PositiveQuantity;
+
+impl JsonSchema for PositiveQuantity {
+    fn schema_name() -> Cow<'static, str> {
+        "PositiveQuantity".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        quantity_schema("A Kubernetes quantity more than zero, e.g. 500m, 2, 512Mi, 4Gi.", true)
     }
 }
 
@@ -642,46 +674,60 @@ pub struct Duration {
 }
 
 impl Duration {
-    /// Parses `<number><unit>` groups, units `ms`, `s`, `m`, `h`, `d`.
+    /// Parses `<number><unit>` groups, units `d`, `h`, `m`, `s`, `ms`, each at most once and in
+    /// that order (Prometheus's duration grammar). The first number may be long (at most 365
+    /// days, 999 hours, 99999 minutes, 9999999 seconds or 999999999 milliseconds); the later
+    /// ones are below their carry (23 hours, 59 minutes, 59 seconds, 999 milliseconds). So every
+    /// duration is under 366 days, prints back in the same grammar, and the JSON Schema states
+    /// the grammar exactly (DURATION_PATTERN).
     ///
     /// # Errors
-    /// When the syntax is wrong or the value exceeds a year.
+    /// When the syntax is wrong, a unit repeats or comes out of order, or a number is too large.
     pub fn parse(s: &str) -> Result<Self, ValueError> {
-        let bad = || {
+        let bad = |why: &str| {
             ValueError::new(
                 Code::InvalidDuration,
-                format!("`{s}` is not a duration"),
-                "write a number and a unit (ms, s, m, h, d), e.g. `30s`, `5m`, `1h30m`",
+                format!("`{s}` is not a duration{why}"),
+                "write numbers with the units d, h, m, s, ms, each at most once and in that order, e.g. `30s`, `90m`, `1h30m`, `250ms`",
             )
         };
+        // (unit, milliseconds, the first number's most digits and value, a later number's)
+        const UNITS: [(&str, u64, usize, u64, usize, u64); 5] = [
+            ("d", 86_400_000, 3, 365, 0, 0),
+            ("h", 3_600_000, 3, 999, 2, 23),
+            ("m", 60_000, 5, 99_999, 2, 59),
+            ("s", 1000, 7, 9_999_999, 2, 59),
+            ("ms", 1, 9, 999_999_999, 3, 999),
+        ];
         if s.is_empty() {
-            return Err(bad());
+            return Err(bad(""));
         }
         let mut total: u64 = 0;
+        let mut next = 0;
         let mut rest = s;
         while !rest.is_empty() {
-            let n_end = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-            if n_end == 0 || n_end > 12 {
-                return Err(bad());
-            }
-            let n: u64 = rest[..n_end].parse().map_err(|_| bad())?;
+            let n_end = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(|| bad(": a number without a unit"))?;
+            let digits = &rest[..n_end];
             rest = &rest[n_end..];
-            let (unit, len) = if rest.starts_with("ms") {
-                (1, 2)
-            } else {
-                match rest.as_bytes().first() {
-                    Some(b's') => (1000, 1),
-                    Some(b'm') => (60_000, 1),
-                    Some(b'h') => (3_600_000, 1),
-                    Some(b'd') => (86_400_000, 1),
-                    _ => return Err(bad()),
-                }
+            let unit = if rest.starts_with("ms") { "ms" } else { rest.get(..1).unwrap_or_default() };
+            let Some(rank) = UNITS.iter().position(|u| u.0 == unit) else {
+                return Err(bad(""));
             };
-            rest = &rest[len..];
-            total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
-        }
-        if total > 366 * 86_400_000 {
-            return Err(ValueError::new(Code::InvalidDuration, format!("duration `{s}` is longer than a year"), "use a shorter duration"));
+            if digits.is_empty() {
+                return Err(bad(""));
+            }
+            if rank < next {
+                return Err(bad(": each unit at most once, in the order d, h, m, s, ms"));
+            }
+            let (_, millis, first_digits, first_most, later_digits, later_most) = UNITS[rank];
+            let (most_digits, most) = if total == 0 && next == 0 { (first_digits, first_most) } else { (later_digits, later_most) };
+            let n: u64 = digits.parse().map_err(|_| bad(""))?;
+            if digits.len() > most_digits || n > most {
+                return Err(bad(&format!(": at most {most} `{unit}` {}", if next == 0 { "first" } else { "after a larger unit" })));
+            }
+            total += n * millis;
+            next = rank + 1;
+            rest = &rest[unit.len()..];
         }
         Ok(Self { millis: total })
     }
@@ -727,12 +773,15 @@ impl Serialize for Duration {
     }
 }
 
+/// The grammar of Duration::parse, for the JSON Schema.
+const DURATION_PATTERN: &str = "^(?:(?:36[0-5]|3[0-5][0-9]|[0-2]?[0-9]{1,2})d(?:(?:[01]?[0-9]|2[0-3])h)?(?:[0-5]?[0-9]m)?(?:[0-5]?[0-9]s)?(?:[0-9]{1,3}ms)?|[0-9]{1,3}h(?:[0-5]?[0-9]m)?(?:[0-5]?[0-9]s)?(?:[0-9]{1,3}ms)?|[0-9]{1,5}m(?:[0-5]?[0-9]s)?(?:[0-9]{1,3}ms)?|[0-9]{1,7}s(?:[0-9]{1,3}ms)?|[0-9]{1,9}ms)$";
+
 impl JsonSchema for Duration {
     fn schema_name() -> Cow<'static, str> {
         "Duration".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "string", "pattern": "^([0-9]{1,12}(ms|s|m|h|d))+$", "description": "A duration, e.g. 30s, 5m, 1h30m."})
+        json_schema!({"type": "string", "pattern": DURATION_PATTERN, "description": "A duration: numbers with the units d, h, m, s, ms, each at most once and in that order, the first at most 365d, 999h, 99999m, 9999999s or 999999999ms and the later ones below their carry (23h, 59m, 59s, 999ms), e.g. 30s, 90m, 1h30m."})
     }
 }
 
@@ -855,6 +904,19 @@ mod tests {
         assert_eq!(Duration::parse("90s").unwrap().to_string(), "1m30s");
         for bad in ["", "5", "s", "1x", "-1s", "1.5s"] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
+        }
+        // Prometheus's grammar: each unit once, d h m s ms in order, bounded digits
+        for ok in ["365d23h59m59s999ms", "1d", "024h", "1440m", "86400s", "100000ms", "0s", "1m30s500ms", "90m", "36h"] {
+            assert!(Duration::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["30s1m", "1m1m", "1ms1s", "366d", "1000h", "1h60m", "1d24h", "100000m", "1s1000ms", "1h1d", "10000000s"] {
+            let e = Duration::parse(bad).expect_err(bad);
+            assert!(e.help.contains("in that order"), "{bad}");
+        }
+        // every duration prints back in the grammar it was read in
+        for text in ["365d23h59m59s999ms", "999h", "99999m", "9999999s", "999999999ms", "36h", "90s"] {
+            let d = Duration::parse(text).unwrap();
+            assert_eq!(Duration::parse(&d.to_string()), Ok(d), "{text} printed as {d}");
         }
     }
 

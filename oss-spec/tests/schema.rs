@@ -17,6 +17,42 @@ fn checked_in_schema_is_fresh() {
 }
 
 #[test]
+fn checked_in_overlay_schema_is_fresh() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/openservice-overlay.schema.json");
+    let generated = oss_spec::schema::overlay_json_schema();
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(checked_in == generated, "schema/openservice-overlay.schema.json is stale; run `UPDATE_GOLDEN=1 cargo test`");
+}
+
+#[test]
+fn overlay_schema_asks_for_extends_and_nothing_else() {
+    let schema: serde_json::Value = serde_json::from_str(&oss_spec::schema::overlay_json_schema()).unwrap();
+    assert_eq!(schema["required"], serde_json::json!(["extends"]));
+    assert_eq!(schema["additionalProperties"], false);
+    // no field is required below the root (an `if` or a `not` only tests for one), and the
+    // types and bounds are the spec's
+    fn asks(v: &serde_json::Value, at: &str) -> Vec<String> {
+        match v {
+            serde_json::Value::Object(m) => m
+                .iter()
+                .filter(|(k, _)| *k != "if" && *k != "not")
+                .flat_map(
+                    |(k, v)| if k == "required" || k == "dependentRequired" { vec![at.to_owned()] } else { asks(v, &format!("{at}/{k}")) },
+                )
+                .collect(),
+            serde_json::Value::Array(a) => a.iter().enumerate().flat_map(|(i, v)| asks(v, &format!("{at}/{i}"))).collect(),
+            _ => vec![],
+        }
+    }
+    assert!(asks(&schema["$defs"], "").is_empty(), "{:?}", asks(&schema["$defs"], ""));
+    assert_eq!(schema["$defs"]["Redundancy"]["properties"]["replicas"]["maximum"], 1000);
+}
+
+#[test]
 fn schema_is_closed_and_names_the_fixed_paths() {
     let schema: serde_json::Value = serde_json::from_str(&oss_spec::schema::json_schema()).unwrap();
     assert_eq!(schema["additionalProperties"], false);
