@@ -30,6 +30,8 @@ ALLOWED = [
     ("OSS014", r"of knobs\.", "a share of another knob (`50% of knobs.heap`) names a knob declared elsewhere"),
     ("OSS029", None, "`extends` names a catalog entry or a file, which a schema cannot look up"),
     ("OSS031", None, "a patch applies to the objects ossc makes, which the schema does not describe"),
+    ("OSS006", r"in `patches\.[0-9]+\.patch.* is too large", "an integer beyond 64 bits inside a patch (a patch's content is free-form, as the "
+                                "objects it patches are not in the schema)"),
     # rules across fields and list items
     ("OSS012", None, "a name or path unique across a list's items (uniqueItems compares whole items)"),
     ("OSS019", None, "fields of different sections that must agree (roles and endpoints, bindings, API access)"),
