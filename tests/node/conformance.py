@@ -758,8 +758,7 @@ def check_service(svc, results):
             raise Skip(svc.d.get("scale_reason") or "the spec does not allow more replicas")
         base = svc.upgraded()
         t = time.time()
-        room = LEDGER.grow(svc.name, svc.cpu(scaled=True))
-        waited = time.time() - t
+        waited = LEDGER.grow(svc.name, svc.cpu(scaled=True))
         t = time.time()
         for step in svc.d.get("before_scale", []):
             step(svc, target)
@@ -769,7 +768,7 @@ def check_service(svc, results):
         members = svc.op("members")
         if members != target:
             raise Failure(f"{target} pods but {members} members")
-        queued = f" (after {waited:.0f}s waiting for CPU{'' if room else ', then without it'})" if waited >= 2 else ""
+        queued = f" (after {waited:.0f}s waiting for another service's scale check)" if waited >= 2 else ""
         return (f"{target} pods Ready and {members} members in {time.time() - t:.0f}s{queued}"
                 + svc.d.get("scale_note", "") + data_back())
 
@@ -944,31 +943,39 @@ def quick_start(results):
 
 
 class Ledger:
-    """The CPU the running services have reserved, against the budget (cpu_budget)."""
+    """The CPU the running services have reserved, against the budget (cpu_budget). Each holds
+    its pods' requests as built; room for one scale check at a time is kept free (the largest
+    growth among them), and the scale checks take turns, so a scale check always gets its room
+    once the one before it is done, and never waits on another that waits on it."""
 
     def __init__(self, budget):
-        self.budget, self.held, self.cond = budget, {}, threading.Condition()
+        self.budget, self.held, self.growth, self.grower = budget, {}, {}, None
+        self.cond = threading.Condition()
 
-    def fits(self, cores, but=None):
-        return sum(v for n, v in self.held.items() if n != but) + cores <= self.budget
+    def admits(self, base, growth):
+        """Whether a service with these requests fits beside those running (call under cond)."""
+        return sum(self.held.values()) + base + max([growth, *self.growth.values()]) <= self.budget
 
-    def take(self, name, cores):
+    def take(self, name, base, growth):
+        self.held[name], self.growth[name] = base, growth
+
+    def grow(self, name, cores):
+        """Raises a running service's reservation to `cores` (its scale check) once no other
+        scale check holds the turn; returns the seconds it waited."""
+        t = time.time()
         with self.cond:
-            self.held[name] = cores
-
-    def grow(self, name, cores, wait=900):
-        """Raises a running service's reservation (its scale check), waiting until the others
-        leave room; after `wait` seconds it goes on anyway and says so."""
-        deadline = time.time() + wait
-        with self.cond:
-            while not self.fits(cores, but=name) and time.time() < deadline:
+            while self.grower not in (None, name):
                 self.cond.wait(5)
+            self.grower = name
             self.held[name] = cores
-            return self.fits(cores, but=name)
+        return time.time() - t
 
     def free(self, name):
         with self.cond:
             self.held.pop(name, None)
+            self.growth.pop(name, None)
+            if self.grower == name:
+                self.grower = None
             self.cond.notify_all()
 
 
@@ -1023,6 +1030,7 @@ def main():
     width = max(1, int(os.environ.get("OSSC_NODE_PARALLEL", "3")))
     LEDGER = Ledger(cpu_budget())
     base = {n: (0.0 if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
+    growth = {n: (0.0 if catalog.SERVICES[n].get("skip") else Service(n).cpu(scaled=True) - base[n]) for n in names}
     log(f"node tier: {LEDGER.budget:.2f} CPU to share; requests as built: "
         + ", ".join(f"{n} {base[n]:.2f}" for n in names))
     per = {n: [] for n in names}
@@ -1033,9 +1041,9 @@ def main():
             if len(running) >= width:
                 break
             with LEDGER.cond:
-                if running and not LEDGER.fits(base[n]):
+                if running and not LEDGER.admits(base[n], growth[n]):
                     continue  # a later, smaller one may fit beside those running
-                LEDGER.held[n] = base[n]
+                LEDGER.take(n, base[n], growth[n])
             pending.remove(n)
             running[n] = threading.Thread(target=run_one, args=(n, per[n]), daemon=True)
             running[n].start()
