@@ -8,7 +8,12 @@
 pub fn json_schema() -> String {
     let mut value = schema_with_null();
     drop_null(&mut value);
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    pretty(&value)
+}
+
+/// A schema as the checked-in files hold it: pretty-printed, with a trailing newline.
+fn pretty(value: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
     s.push('\n');
     s
 }
@@ -29,9 +34,7 @@ pub fn overlay_json_schema() -> String {
         root.insert("title".to_owned(), "Open Service Spec overlay".into());
         root.insert("$id".to_owned(), "https://openservice.dev/schema/v1alpha1/overlay.json".into());
     }
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
-    s.push('\n');
-    s
+    pretty(&value)
 }
 
 /// Makes every field optional at every depth: drops `required` and `dependentRequired`, and

@@ -720,7 +720,7 @@ impl Duration {
                 return Err(bad(": each unit at most once, in the order d, h, m, s, ms"));
             }
             let (_, millis, first_digits, first_most, later_digits, later_most) = UNITS[rank];
-            let (most_digits, most) = if total == 0 && next == 0 { (first_digits, first_most) } else { (later_digits, later_most) };
+            let (most_digits, most) = if next == 0 { (first_digits, first_most) } else { (later_digits, later_most) };
             let n: u64 = digits.parse().map_err(|_| bad(""))?;
             if digits.len() > most_digits || n > most {
                 return Err(bad(&format!(": at most {most} `{unit}` {}", if next == 0 { "first" } else { "after a larger unit" })));

@@ -4,28 +4,25 @@
 
 use std::path::Path;
 
-#[test]
-fn checked_in_schema_is_fresh() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/openservice.schema.json");
-    let generated = oss_spec::schema::json_schema();
+/// The checked-in `schema/<file>` is exactly `generated` (rewritten with `UPDATE_GOLDEN=1`).
+fn assert_fresh(file: &str, generated: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema").join(file);
     if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-        std::fs::write(&path, &generated).unwrap();
+        std::fs::write(&path, generated).unwrap();
         return;
     }
     let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(checked_in == generated, "schema/openservice.schema.json is stale; run `UPDATE_GOLDEN=1 cargo test`");
+    assert!(checked_in == generated, "schema/{file} is stale; run `UPDATE_GOLDEN=1 cargo test`");
+}
+
+#[test]
+fn checked_in_schema_is_fresh() {
+    assert_fresh("openservice.schema.json", &oss_spec::schema::json_schema());
 }
 
 #[test]
 fn checked_in_overlay_schema_is_fresh() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/openservice-overlay.schema.json");
-    let generated = oss_spec::schema::overlay_json_schema();
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-        std::fs::write(&path, &generated).unwrap();
-        return;
-    }
-    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(checked_in == generated, "schema/openservice-overlay.schema.json is stale; run `UPDATE_GOLDEN=1 cargo test`");
+    assert_fresh("openservice-overlay.schema.json", &oss_spec::schema::overlay_json_schema());
 }
 
 #[test]

@@ -115,6 +115,11 @@ def cpu(quantity):
     return int(q[:-1]) / 1000 if q.endswith("m") else float(q)
 
 
+def requested_cpu(pod_spec):
+    """The CPU a pod's containers request, in cores."""
+    return sum(cpu(c.get("resources", {}).get("requests", {}).get("cpu", "0")) for c in pod_spec["containers"])
+
+
 def pod_node_socket(pod):
     node = pod["spec"]["nodeName"]  # node-a -> its containerd
     return NODE_HOME / node / "containerd.sock"
@@ -292,20 +297,18 @@ class Service:
                     imgs.add(c["image"])
         return sorted(imgs)
 
-    def cpu(self, scaled=False):
-        """The CPU its pods request (with its Jobs' pods), as built, or scaled to scale_to: what
-        the tier's CPU ledger reserves for it."""
-        total = 0.0
+    def cpu(self):
+        """The CPU its pods request (with its Jobs' pods), as built and scaled to scale_to: what
+        the tier's CPU ledger reserves for it before and during its scale check."""
+        built = scaled = 0.0
         for doc in yaml.safe_load_all(self.build()):
             if not doc or doc.get("kind") not in ("StatefulSet", "Deployment", "Job"):
                 continue
-            spec = doc["spec"]["template"]["spec"]
-            per_pod = sum(cpu(c.get("resources", {}).get("requests", {}).get("cpu", "0")) for c in spec["containers"])
+            per_pod = requested_cpu(doc["spec"]["template"]["spec"])
             count = 1 if doc["kind"] == "Job" else doc["spec"].get("replicas", 1)
-            if scaled and doc["kind"] != "Job":
-                count = max(count, self.d.get("scale_to") or 0)
-            total += per_pod * count
-        return total
+            built += per_pod * count
+            scaled += per_pod * (count if doc["kind"] == "Job" else max(count, self.d.get("scale_to") or 0))
+        return built, scaled
 
     def op(self, name, *a):
         return self.d[name](self, *a)
@@ -757,8 +760,7 @@ def check_service(svc, results):
         if not target:
             raise Skip(svc.d.get("scale_reason") or "the spec does not allow more replicas")
         base = svc.upgraded()
-        t = time.time()
-        waited = LEDGER.grow(svc.name, svc.cpu(scaled=True))
+        waited = LEDGER.grow(svc.name, svc.cpu()[1])
         t = time.time()
         for step in svc.d.get("before_scale", []):
             step(svc, target)
@@ -991,7 +993,7 @@ def cpu_budget():
     used = 0.0
     for p in json.loads(k("get", "pods", "-A", "-o", "json").stdout)["items"]:
         if p.get("status", {}).get("phase") in ("Pending", "Running"):
-            used += sum(cpu(c.get("resources", {}).get("requests", {}).get("cpu", "0")) for c in p["spec"]["containers"])
+            used += requested_cpu(p["spec"])
     return allocatable - used - 0.5
 
 
@@ -1024,13 +1026,14 @@ def main():
     # many as the nodes' allocatable CPU holds. Requests are what the scheduler counts, and a pod
     # whose claim is pinned to a node (local volumes) must find room on that node again after
     # every restart (a Cassandra pod once stayed Pending, "Insufficient cpu", after the pods of
-    # other services had taken the room). Each service reserves its pods' requests as built; the
-    # scale check, the last one, raises its reservation to the scaled size first.
+    # other services had taken the room). Ledger says how: requests as built, room for the
+    # largest scale-up kept free, the scale checks (each service's last) in turns.
     global LEDGER
     width = max(1, int(os.environ.get("OSSC_NODE_PARALLEL", "3")))
     LEDGER = Ledger(cpu_budget())
-    base = {n: (0.0 if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
-    growth = {n: (0.0 if catalog.SERVICES[n].get("skip") else Service(n).cpu(scaled=True) - base[n]) for n in names}
+    requests = {n: ((0.0, 0.0) if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
+    base = {n: built for n, (built, _) in requests.items()}
+    growth = {n: scaled - built for n, (built, scaled) in requests.items()}
     log(f"node tier: {LEDGER.budget:.2f} CPU to share; requests as built: "
         + ", ".join(f"{n} {base[n]:.2f}" for n in names))
     per = {n: [] for n in names}
