@@ -526,7 +526,7 @@ def kafka_client_config(svc):
     """The client properties, from the binding alone: written into the client pod's /tmp."""
     b = bind(svc)
     props = (f"security.protocol={b['security.protocol']}\nsasl.mechanism={b['sasl.mechanism']}\n"
-             "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
+             "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
              f"username=\"{b['username']}\" password=\"{b['password']}\";\n")
     return f"printf %s {shlex.quote(props)} > /tmp/client.properties && "
 
@@ -564,7 +564,7 @@ KAFKA = {
     "read_op": lambda svc, key: kafka_read_cmd(svc) + " 2>/dev/null | grep -q v1",
     "probe": tcp_probe(9092),
     "function_note": "topic with replication factor 3, produce (acks=all) and consume from the beginning with "
-                     "Kafka's console clients through the client Service, SASL/PLAIN with the binding's credentials",
+                     "Kafka's console clients through the client Service, SASL/SCRAM-SHA-512 with the binding's credentials",
     # listing topics without SASL: the broker closes the connection, the tool times out and fails
     # (run in load_pod, which has Kafka's tools)
     "unauthenticated": lambda svc: kt(svc, "TopicCommand", "--list", config=False).replace("timeout 40", "timeout 25"),
