@@ -170,6 +170,11 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
         "\ndefaults: {} replicas, quorum {}, spread {}; cpu {}, memory {}, storage {}",
         r.replicas, r.quorum, r.spread, s.capacity.cpu, s.capacity.memory, s.capacity.storage
     );
+    for v in &s.runtime.volumes {
+        let size = s.capacity.volumes.get(&v.name).map_or_else(String::new, |c| format!(", {}", c.size));
+        let what = v.description.as_deref().map_or_else(String::new, |d| format!(": {}", d.trim()));
+        let _ = writeln!(o, "volume {} at {}{size} (--set capacity.volumes.{}.size=...){what}", v.name, v.path, v.name);
+    }
     if let Some(rule) = &s.runtime.replicas {
         let _ = writeln!(o, "replica counts: {}..{}{} ({})", rule.min, rule.max, if rule.odd { ", odd only" } else { "" }, rule.reason);
     }
@@ -277,6 +282,11 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         let r = &s.redundancy;
         let (quorum, spread) = (r.quorum, r.spread);
         let _ = writeln!(o, "- defaults: {} replicas, quorum {quorum}, spread {spread}", r.replicas);
+        for v in &s.runtime.volumes {
+            let size = s.capacity.volumes.get(&v.name).map_or_else(String::new, |c| format!(", {} by default", c.size));
+            let what = v.description.as_deref().map_or_else(String::new, |d| format!(" — {}", d.trim()));
+            let _ = writeln!(o, "- volume `{}` at `{}`{size} (`capacity.volumes.{}.size`){what}", v.name, v.path, v.name);
+        }
         if let Some(rule) = &s.runtime.replicas {
             let _ =
                 writeln!(o, "- replica counts: {} to {}{} — {}", rule.min, rule.max, if rule.odd { ", odd only" } else { "" }, rule.reason);

@@ -149,6 +149,11 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
             let vol = format!("{svc_name}-data");
             mounts.push(format!("{vol}:{path}"));
             volumes.insert(vol, json!({}));
+            for v in &rt.volumes {
+                let vol = format!("{svc_name}-{}", v.name);
+                mounts.push(format!("{vol}:{}", v.path));
+                volumes.insert(vol, json!({}));
+            }
         }
         for (i, w) in rt.writable.iter().enumerate() {
             if w.from_image {

@@ -245,9 +245,17 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
                             let replicas = o["spec"]["replicas"].as_i64().unwrap_or(0);
                             let size = b.as_ref().and_then(Value::as_str).filter(|_| path.ends_with("resources.requests.storage"));
                             if let Some(size) = size {
+                                // The claim template that changed (the data volume's, or one of
+                                // `runtime.volumes`): its claims are `<template>-<name>-<i>`.
+                                let template = path
+                                    .strip_prefix("spec.volumeClaimTemplates[")
+                                    .and_then(|rest| rest.split(']').next())
+                                    .and_then(|i| i.parse::<usize>().ok())
+                                    .and_then(|i| n["spec"]["volumeClaimTemplates"][i]["metadata"]["name"].as_str())
+                                    .unwrap_or("data");
                                 let body = format!(r#"{{"spec":{{"resources":{{"requests":{{"storage":"{size}"}}}}}}}}"#);
                                 for i in 0..replicas {
-                                    commands.push(crate::shell::command(&["kubectl", "patch", "pvc", "-n", ns, &format!("data-{name}-{i}"), "-p", &body]));
+                                    commands.push(crate::shell::command(&["kubectl", "patch", "pvc", "-n", ns, &format!("{template}-{name}-{i}"), "-p", &body]));
                                 }
                                 commands.push(format!("kubectl delete statefulset -n {ns} {name} --cascade=orphan"));
                             }

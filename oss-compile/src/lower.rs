@@ -894,11 +894,11 @@ fn statefulset(cx: &Context) -> StatefulSet {
             }
         }
     };
-    let claim = PersistentVolumeClaim {
+    let claim = |name: &str, size: &oss_spec::values::Quantity, class: Option<&String>| PersistentVolumeClaim {
         // No version label: claim templates are immutable, so a label that changes with every
         // release would make every upgrade a rejected update.
         metadata: ObjectMeta {
-            name: Some(DATA_VOLUME.to_owned()),
+            name: Some(name.to_owned()),
             labels: Some({
                 let mut l = cx.labels("server");
                 l.remove("app.kubernetes.io/version");
@@ -908,15 +908,26 @@ fn statefulset(cx: &Context) -> StatefulSet {
         },
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
-            storage_class_name: spec.capacity.storage_class.clone().or_else(|| cx.target.default_storage_class().map(str::to_owned)),
+            storage_class_name: class
+                .or(spec.capacity.storage_class.as_ref())
+                .cloned()
+                .or_else(|| cx.target.default_storage_class().map(str::to_owned)),
             resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(spec.capacity.storage.to_string()))])),
+                requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(size.to_string()))])),
                 ..VolumeResourceRequirements::default()
             }),
             ..PersistentVolumeClaimSpec::default()
         }),
         ..PersistentVolumeClaim::default()
     };
+    // The data volume first, then `runtime.volumes` in their order (each has its size: the
+    // validator checks it).
+    let claims = std::iter::once(claim(DATA_VOLUME, &spec.capacity.storage, None))
+        .chain(spec.runtime.volumes.iter().filter_map(|v| {
+            let c = spec.capacity.volumes.get(&v.name)?;
+            Some(claim(&v.name, &c.size, c.storage_class.as_ref()))
+        }))
+        .collect();
     StatefulSet {
         metadata: workload_meta(cx),
         spec: Some(StatefulSetSpec {
@@ -936,7 +947,7 @@ fn statefulset(cx: &Context) -> StatefulSet {
                 when_scaled: Some("Retain".to_owned()),
             }),
             template: pod_template(cx),
-            volume_claim_templates: Some(vec![claim]),
+            volume_claim_templates: Some(claims),
             ..StatefulSetSpec::default()
         }),
         ..StatefulSet::default()
@@ -1033,6 +1044,9 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     let mut seed_script = Vec::new();
     if let (State::Stateful, Some(path)) = (rt.state, &rt.data_path) {
         mounts.push(VolumeMount { name: DATA_VOLUME.to_owned(), mount_path: path.to_string(), ..VolumeMount::default() });
+        for v in &rt.volumes {
+            mounts.push(VolumeMount { name: v.name.clone(), mount_path: v.path.to_string(), ..VolumeMount::default() });
+        }
     }
     let (writable, disk_bytes) = writable_volumes("", &rt.writable, &mut volumes);
     for (w, mount) in rt.writable.iter().zip(writable) {

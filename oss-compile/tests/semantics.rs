@@ -171,6 +171,33 @@ fn quota_is_sized_to_the_largest_the_service_grows_to() {
 }
 
 #[test]
+fn a_second_volume_is_a_claim_template_of_its_own_mounted_in_the_software() {
+    const GALERA: &str = include_str!("../../examples/mariadb-galera.yaml");
+    let b = build_with(GALERA, &["capacity.quota=true", "capacity.volumes.binlog.storageClass=fast"], &Options::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let sts = b.statefulset().unwrap().spec.as_ref().unwrap();
+    let claims: Vec<(String, String, Option<String>)> = sts
+        .volume_claim_templates
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let spec = c.spec.as_ref().unwrap();
+            let size = spec.resources.as_ref().unwrap().requests.as_ref().unwrap()["storage"].0.clone();
+            (c.metadata.name.clone().unwrap(), size, spec.storage_class_name.clone())
+        })
+        .collect();
+    assert_eq!(claims, [("data".to_owned(), "20Gi".to_owned(), None), ("binlog".to_owned(), "10Gi".to_owned(), Some("fast".to_owned()))]);
+    let main = &sts.template.spec.as_ref().unwrap().containers[0];
+    let mounts = main.volume_mounts.as_ref().unwrap();
+    assert!(mounts.iter().any(|m| m.name == "binlog" && m.mount_path == "/var/lib/mysql-binlog"), "{mounts:?}");
+    // the quota counts both claims of every replica
+    let Some(Object::ResourceQuota(q)) = b.first(Kind::ResourceQuota) else { panic!("no quota") };
+    let hard = q.spec.as_ref().unwrap().hard.as_ref().unwrap();
+    assert_eq!((hard["persistentvolumeclaims"].0.as_str(), hard["requests.storage"].0.as_str()), ("6", "90Gi"));
+}
+
+#[test]
 fn operators_get_a_namespaced_role() {
     let b = build(&["access.operators=[dba]"]);
     assert!(kinds(&b).contains(&Kind::Role));

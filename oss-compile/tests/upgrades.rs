@@ -60,6 +60,22 @@ fn storage_growth_is_rejected_with_a_remediation() {
 }
 
 #[test]
+fn growing_a_second_volume_patches_that_volumes_claims() {
+    const GALERA: &str = include_str!("../../examples/mariadb-galera.yaml");
+    let c = changes(GALERA, &[], &["capacity.volumes.binlog.size=50Gi"]);
+    let claims = c.iter().find(|c| c.path.contains("volumeClaimTemplates")).unwrap();
+    assert_eq!(claims.class, Class::Rejected);
+    assert!(claims.path.contains("volumeClaimTemplates[1]"), "{}", claims.path);
+    assert_eq!(
+        claims.commands[..3],
+        ["galera-0", "galera-1", "galera-2"].map(|pod| format!(
+            r#"kubectl patch pvc -n galera binlog-{pod} -p '{{"spec":{{"resources":{{"requests":{{"storage":"50Gi"}}}}}}}}'"#
+        ))
+    );
+    assert_eq!(claims.commands[3], "kubectl delete statefulset -n galera galera --cascade=orphan");
+}
+
+#[test]
 fn another_user_over_kept_claims_needs_a_manual_step() {
     let other = CASSANDRA.replacen("\n  user: 999", "\n  user: 1001", 1);
     assert_ne!(other, CASSANDRA, "fixture drifted");

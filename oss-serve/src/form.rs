@@ -57,6 +57,15 @@ pub fn fields(schema: &Value, loaded: &Loaded) -> Vec<Value> {
         if let Some(prop) = schema.pointer(&format!("/properties/{section}")) {
             walk(schema, prop, section, group, false, 0, &mut found);
         }
+        // `capacity.volumes` is a map by volume name: one size (and class) per volume of this
+        // service.
+        if *section == "capacity"
+            && let Some(def) = schema.pointer("/$defs/VolumeCapacity")
+        {
+            for v in &loaded.spec.runtime.volumes {
+                walk(schema, def, &format!("capacity.volumes.{}", v.name), group, false, 0, &mut found);
+            }
+        }
     }
     for mut f in found {
         let disabled = apply_service_rules(&mut f, &loaded.spec);
@@ -240,6 +249,24 @@ mod tests {
             assert!(!f["description"].as_str().unwrap().is_empty(), "{f}");
         }
         assert_eq!(get("scaling.autoscale.min")["disabled"], Value::Null);
+    }
+
+    #[test]
+    fn each_volume_of_the_service_has_its_size_and_class_in_the_form() {
+        let schema: Value = oss_spec::schema::schema_with_null();
+        let text = include_str!("../../examples/mariadb-galera.yaml");
+        let loaded = oss_spec::parse("mariadb-galera.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
+        let fields = fields(&schema, &loaded);
+        let get = |p: &str| fields.iter().find(|f| f["path"] == p).unwrap_or_else(|| panic!("no field {p}"));
+        let size = get("capacity.volumes.binlog.size");
+        assert_eq!(
+            (size["kind"].as_str(), size["value"].as_str(), size["label"].as_str()),
+            (Some("quantity"), Some("10Gi"), Some("volumes.binlog.size"))
+        );
+        assert_eq!(get("capacity.volumes.binlog.storageClass")["kind"], "string");
+        // a service without volumes has no such fields
+        let cassandra = super::fields(&schema, &oss_catalog::get("cassandra").unwrap().load(&oss_spec::Options::default()).unwrap());
+        assert!(!cassandra.iter().any(|f| f["path"].as_str().is_some_and(|p| p.starts_with("capacity.volumes"))));
     }
 
     #[test]

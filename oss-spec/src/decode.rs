@@ -737,6 +737,16 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
             Some(ConfigFile { path: path?, content: content? })
         })
     });
+    let volumes = f.opt(d, "volumes", |d, n, p| {
+        d.list(n, p, |d, n, p| {
+            let mut f = d.fields(n, p, n.span)?;
+            let name = f.req(d, "name", |d, n, p| volume_name(d, n, p));
+            let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+            let description = f.opt(d, "description", Decoder::string);
+            f.finish(d);
+            Some(ExtraVolume { name: name?, path: path?, description })
+        })
+    });
     let bootstrap = f.opt(d, "bootstrap", |d, n, p| d.list(n, p, decode_bootstrap_step));
     let sidecars = f.opt(d, "sidecars", |d, n, p| d.list(n, p, decode_sidecar));
     let kubernetes_api = f.opt(d, "kubernetesApi", |d, n, p| {
@@ -800,6 +810,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         secret_mounts: secret_mounts.unwrap_or_default(),
         multi_cluster,
         files: files.unwrap_or_default(),
+        volumes: volumes.unwrap_or_default(),
         bootstrap: bootstrap.unwrap_or_default(),
         sidecars: sidecars.unwrap_or_default(),
         kubernetes_api,
@@ -816,6 +827,35 @@ fn label_name(d: &mut Decoder, n: &Node, p: &str, max: usize, (what, example): (
             n,
             format!("`{s}` is not a valid {what} name"),
             format!("use at most {max} lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, e.g. `{example}`"),
+        );
+        return None;
+    }
+    Some(s)
+}
+
+/// The name of one of `runtime.volumes` (also a key of `capacity.volumes`): at most 20
+/// lowercase letters and '-', none of the bundle's own volume names.
+fn volume_name(d: &mut Decoder, n: &Node, p: &str) -> Option<String> {
+    let s = d.string(n, p)?;
+    let shaped = s.len() <= 20
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.ends_with(|c: char| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+    if !shaped {
+        d.error(
+            Code::InvalidName,
+            n,
+            format!("`{s}` is not a valid volume name"),
+            "use at most 20 lowercase letters and '-', starting and ending with a letter (no digits: the bundle's own volumes are numbered), e.g. `wal`",
+        );
+        return None;
+    }
+    if ["data", "files", "exporter-tmp"].contains(&s.as_str()) {
+        d.error(
+            Code::InvalidName,
+            n,
+            format!("`{s}` is the name of a volume the bundle makes itself"),
+            "choose another name, e.g. `wal` or `binlog`",
         );
         return None;
     }
@@ -1359,6 +1399,20 @@ fn decode_capacity(d: &mut Decoder, n: &Node, p: &str) -> Option<Capacity> {
     let storage = f.opt(d, "storage", quantity);
     let storage_class = f.opt(d, "storageClass", Decoder::string);
     let quota = f.opt(d, "quota", Decoder::boolean);
+    let volumes = f.opt(d, "volumes", |d, n, p| {
+        d.map(
+            n,
+            p,
+            |s| Ok::<_, ValueError>(s.to_owned()),
+            |d, _, n, p| {
+                let mut f = d.fields(n, p, n.span)?;
+                let size = f.req(d, "size", positive_quantity);
+                let storage_class = f.opt(d, "storageClass", Decoder::string);
+                f.finish(d);
+                Some(VolumeCapacity { size: size?, storage_class })
+            },
+        )
+    });
     f.finish(d);
     Some(Capacity {
         cpu: cpu.unwrap_or(def.cpu),
@@ -1366,6 +1420,7 @@ fn decode_capacity(d: &mut Decoder, n: &Node, p: &str) -> Option<Capacity> {
         storage: storage.unwrap_or(def.storage),
         storage_class,
         quota: quota.unwrap_or(false),
+        volumes: volumes.unwrap_or_default(),
     })
 }
 

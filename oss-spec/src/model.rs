@@ -338,7 +338,7 @@ pub enum State {
 #[schemars(extend(
     "if" = {"properties": {"state": {"const": "stateful"}}},
     "then" = {"required": ["dataPath"]},
-    "else" = {"not": {"required": ["dataPath"]}}
+    "else" = {"not": {"required": ["dataPath"]}, "properties": {"volumes": {"maxItems": 0}}}
 ))]
 pub struct Runtime {
     /// Container image, pinned by tag (not `latest`) or digest.
@@ -396,6 +396,12 @@ pub struct Runtime {
     /// How the service runs across several clusters (docs/multicluster.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_cluster: Option<MultiCluster>,
+    /// More volumes per replica beside the data volume (stateful only), e.g. a write-ahead
+    /// log or binary logs on a disk of their own: a claim template each, sized by
+    /// `capacity.volumes.NAME`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub volumes: Vec<ExtraVolume>,
     /// Configuration files written into every replica, read-only (a ConfigMap the bundle
     /// holds; never a secret: those are `secretMounts`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -1053,6 +1059,38 @@ impl Writable {
     }
 }
 
+/// A volume of its own per replica beside the data volume: a claim template named `name`
+/// (claims `NAME-<service>-<i>`), mounted at `path` in the software's container.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct ExtraVolume {
+    /// The claim template's name: at most 20 lowercase letters and '-' (no digits: the
+    /// bundle's own volumes are numbered), not `data`, `files` or `exporter-tmp`.
+    #[schemars(regex(pattern = r"^[a-z]([-a-z]{0,18}[a-z])?$"))]
+    #[schemars(extend("not" = {"enum": ["data", "files", "exporter-tmp"]}))]
+    pub name: String,
+    /// Where it is mounted (not the path of another mount).
+    pub path: AbsPath,
+    /// What the software keeps there (shown by `catalog show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The size and class of one of `runtime.volumes`, per replica.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct VolumeCapacity {
+    /// Size of each replica's claim.
+    #[schemars(with = "PositiveQuantity")]
+    pub size: Quantity,
+    /// StorageClass of these claims (e.g. a faster one for a log); `capacity.storageClass`
+    /// when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+}
+
 /// A configuration file: its path in the container and its text.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -1275,12 +1313,17 @@ pub struct Capacity {
     /// Emit a ResourceQuota sized to the most the service can grow to (default false).
     #[schemars(default)]
     pub quota: bool,
+    /// Size (and class) of each of `runtime.volumes`, by name; every one needs an entry.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z]([-a-z]{0,18}[a-z])?$", "not": {"enum": ["data", "files", "exporter-tmp"]}}))]
+    pub volumes: IndexMap<String, VolumeCapacity>,
 }
 
 impl Default for Capacity {
     fn default() -> Self {
         let q = |s| Quantity::parse(s).unwrap_or_else(|_| unreachable!("valid literal"));
-        Self { cpu: q("1"), memory: q("1Gi"), storage: q("10Gi"), storage_class: None, quota: false }
+        Self { cpu: q("1"), memory: q("1Gi"), storage: q("10Gi"), storage_class: None, quota: false, volumes: IndexMap::new() }
     }
 }
 

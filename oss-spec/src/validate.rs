@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut Diagnostics) {
     check_ports_unique(spec, spans, diags);
     check_state_fields(spec, spans, diags);
+    check_volumes(spec, spans, diags);
     check_health_ports(spec, spans, diags);
     check_references(spec, spans, sources, diags);
     check_bootstrap(spec, spans, diags);
@@ -230,6 +231,53 @@ fn check_ports_unique(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                         .help("two ports of one pod cannot share a number and protocol; change one of them"),
                 );
             }
+        }
+    }
+}
+
+/// `runtime.volumes` belong to a stateful service, have names of their own, and each has its
+/// size in `capacity.volumes` (whose every key names one of them).
+fn check_volumes(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let volumes = &spec.runtime.volumes;
+    if spec.runtime.state == State::Stateless && !volumes.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, "`runtime.volumes` are set, but the service is stateless")
+                .at_opt(spans.get("runtime.volumes"))
+                .help("remove `volumes`, or make the service `state: stateful` so that each replica gets its volumes"),
+        );
+    }
+    let mut seen = BTreeMap::new();
+    for (i, v) in volumes.iter().enumerate() {
+        let at = format!("runtime.volumes.{i}.name");
+        if let Some(first) = seen.insert(v.name.as_str(), i) {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, format!("volume `{}` is declared twice", v.name))
+                    .at_opt(spans.get(&at))
+                    .label(format!("also `runtime.volumes.{first}`"))
+                    .help("give each volume a name of its own"),
+            );
+        }
+        if !spec.capacity.volumes.contains_key(&v.name) {
+            diags.push(
+                Diagnostic::error(Code::Inconsistent, format!("volume `{}` has no size in `capacity.volumes`", v.name))
+                    .at_opt(spans.get(&at))
+                    .help(format!("add `capacity.volumes.{}.size`, e.g. `capacity: {{volumes: {{{}: {{size: 10Gi}}}}}}`", v.name, v.name))
+                    .fix(vec![format!("capacity.volumes.{}.size=10Gi", v.name)]),
+            );
+        }
+    }
+    for key in spec.capacity.volumes.keys() {
+        if !seen.contains_key(key.as_str()) {
+            let names: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
+            diags.push(
+                Diagnostic::error(Code::UnknownReference, format!("`capacity.volumes.{key}` names no volume of `runtime.volumes`"))
+                    .at_opt(spans.nearest(&format!("capacity.volumes.{key}")))
+                    .help(match did_you_mean(key, names.iter().copied()) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None if names.is_empty() => "remove it: the service has no volumes besides its data volume".to_owned(),
+                        None => format!("name one of the service's volumes: {}", names.join(", ")),
+                    }),
+            );
         }
     }
 }
@@ -769,7 +817,8 @@ fn check_writable_paths(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics)
     }
     let mounts = spec.runtime.secret_mounts.iter().enumerate().map(|(i, m)| (format!("runtime.secretMounts.{i}"), &m.path));
     let writable = spec.runtime.writable.iter().enumerate().map(|(i, w)| (format!("runtime.writable.{i}"), &w.path));
-    for (path, dir) in writable.chain(mounts) {
+    let volumes = spec.runtime.volumes.iter().enumerate().map(|(i, v)| (format!("runtime.volumes.{i}.path"), &v.path));
+    for (path, dir) in volumes.chain(writable).chain(mounts) {
         if let Some(first) = seen.insert(dir.as_str(), path.clone()) {
             diags.push(
                 Diagnostic::error(Code::Duplicate, format!("path `{dir}` is mounted twice"))

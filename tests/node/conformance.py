@@ -529,6 +529,33 @@ def check_service(svc, results):
 
     attempt("metrics", metrics)
 
+    def volumes():
+        """Each of the spec's `runtime.volumes` is a claim of its own per replica, Bound, and the
+        software writes there: the directory is not empty in any replica."""
+        vols = svc.spec["runtime"]["volumes"]
+        notes = []
+        for v in vols:
+            claims = [f"{v['name']}-{svc.name}-{i}" for i in range(svc.replicas)]
+            phases = k("get", "pvc", "-n", svc.ns, *claims, "-o",
+                       "jsonpath={range .items[*]}{.metadata.name}={.status.phase} {end}").stdout.split()
+            if sorted(phases) != sorted(f"{c}=Bound" for c in claims):
+                raise Failure(f"claims of volume {v['name']}: {phases}, wanted {claims} Bound")
+            seen = ""
+            for p in pods(svc.ns, svc.selector):
+                pod = p["metadata"]["name"]
+                files = [f for f in k("exec", "-n", svc.ns, pod, "-c", svc.container, "--", "ls", "-A", v["path"]).stdout.split()
+                         if f != "lost+found"]
+                if not files:
+                    raise Failure(f"{pod}: {v['path']} is empty: the software does not write to volume {v['name']}")
+                seen = seen or ", ".join(sorted(files)[:3])
+            notes.append(f"{v['name']}: {len(claims)} claims Bound, every replica wrote into {v['path']} (replica 0: {seen})")
+        return "; ".join(notes)
+
+    if svc.spec["runtime"].get("volumes"):
+        # only where the spec declares volumes besides its data volume (as failover only where
+        # there is a primary to lose)
+        attempt("volumes", volumes)
+
     def data_back():
         if not svc.d.get("durable", svc.stateful):
             return ""

@@ -588,8 +588,8 @@ def my(svc, sql, auth=True, shell=False):
 GALERA = {
     "spec_file": "mariadb-galera",
     "metrics_series": r"^mysql_up 1$",
-    "sets": ["capacity.cpu=300m", "capacity.memory=768Mi", "capacity.storage=1Gi", "settings.bufferPool=256Mi",
-             "settings.gcache=128Mi"],
+    "sets": ["capacity.cpu=300m", "capacity.memory=768Mi", "capacity.storage=1Gi", "capacity.volumes.binlog.size=1Gi",
+             "settings.bufferPool=256Mi", "settings.gcache=128Mi"],
     "write": lambda svc, key, val: c.sh(my(svc, "CREATE DATABASE IF NOT EXISTS ossc; "
                                                  "CREATE TABLE IF NOT EXISTS ossc.kv (k VARCHAR(64) PRIMARY KEY, v TEXT); "
                                                  f"REPLACE INTO ossc.kv VALUES ('{key}', '{val}')")),

@@ -37,8 +37,11 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
         ("limits.memory".to_owned(), Quantity(format_bytes(mem * pods + gen_mem))),
     ]);
     if stateful {
-        hard.insert("persistentvolumeclaims".to_owned(), Quantity(most.to_string()));
-        hard.insert("requests.storage".to_owned(), Quantity(format_bytes(spec.capacity.storage.nanos() * i128::from(most))));
+        // Per replica: the data claim and one claim for each of `runtime.volumes`.
+        let claims = 1 + i128::try_from(spec.capacity.volumes.len()).unwrap_or(0);
+        let bytes = spec.capacity.volumes.values().fold(spec.capacity.storage.nanos(), |sum, v| sum + v.size.nanos());
+        hard.insert("persistentvolumeclaims".to_owned(), Quantity((claims * i128::from(most)).to_string()));
+        hard.insert("requests.storage".to_owned(), Quantity(format_bytes(bytes * i128::from(most))));
     }
     ResourceQuotaSpec { hard: Some(hard), ..ResourceQuotaSpec::default() }
 }
