@@ -294,6 +294,16 @@ fn compose_and_multi_cluster_outputs() {
     let text = stdout(&o);
     assert!(text.contains("services:\n  cassandra-0:\n") && text.contains("cassandra-0.cassandra-peers.cassandra.svc"));
     assert!(stderr(&o).contains("warning[OSS032]: Compose cannot express: PodDisruptionBudget, NetworkPolicy"), "{}", stderr(&o));
+    // a volume of `runtime.volumes` is a named volume per replica, and its ownership is the
+    // consumer's to fix on Compose (said once, not per replica)
+    let o = ossc(&["build", "examples/mariadb-galera.yaml", "--target", "compose"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("- \"galera-2-binlog:/var/lib/mysql-binlog\"\n") && stdout(&o).contains("\n  galera-2-binlog: {}\n"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(stderr(&o).matches("warning[OSS032]: Compose leaves out the ownership of volume `binlog`").count(), 1, "{}", stderr(&o));
     let dir = std::env::temp_dir().join(format!("ossc-cli-mc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let o = ossc(&["build", "cassandra", "--cluster", "eu=active", "--cluster", "us=active", "-o", dir.to_str().unwrap()]);

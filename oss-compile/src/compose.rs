@@ -153,6 +153,12 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                 let vol = format!("{svc_name}-{}", v.name);
                 mounts.push(format!("{vol}:{}", v.path));
                 volumes.insert(vol, json!({}));
+                // Kubernetes gives the claim to the pod's fsGroup; Docker makes a new named
+                // volume root's unless the image has the directory.
+                unsupported.push(format!(
+                    "the ownership of volume `{}` (a new named volume is root's unless the image has {}, and the software runs as user {}: give it to that user once per replica, e.g. `docker compose run --rm --no-deps --user 0 --cap-add CHOWN --entrypoint chown {}-0 {} {}`)",
+                    v.name, v.path, rt.user, cx.name, rt.user, v.path
+                ));
             }
         }
         for (i, w) in rt.writable.iter().enumerate() {
