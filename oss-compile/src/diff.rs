@@ -259,10 +259,25 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
                                 }
                                 commands.push(format!("kubectl delete statefulset -n {ns} {name} --cascade=orphan"));
                             }
+                            // A volume added (`runtime.volumes`): the old templates are a prefix
+                            // of the new ones. A StatefulSet makes the missing claims when it
+                            // next creates each pod, so the new one, applied over the orphaned
+                            // pods, rolls them onto new claims.
+                            let added = match (&a, &b) {
+                                (Some(Value::Array(old)), Some(Value::Array(new))) if path == "spec.volumeClaimTemplates" => {
+                                    new.len() > old.len() && new.starts_with(old)
+                                }
+                                _ => false,
+                            };
+                            if added {
+                                commands.push(format!("kubectl delete statefulset -n {ns} {name} --cascade=orphan"));
+                            }
                             (
                                 Class::Rejected,
                                 if size.is_some() {
                                     format!("`spec.volumeClaimTemplates` is immutable; {}", STORAGE_REMEDIATION.replace("<ns>", ns))
+                                } else if added {
+                                    "`spec.volumeClaimTemplates` is immutable, and a volume is added: delete the StatefulSet with `--cascade=orphan` (pods and claims stay) and apply; the pods then roll, one at a time, and each gets its new claims as it is created again. The software must find its new directory empty and start (move what it kept elsewhere first, if the new volume takes over a path it used)".to_owned()
                                 } else {
                                     "`spec.volumeClaimTemplates` is immutable; change the claims themselves, then delete the StatefulSet with `--cascade=orphan` and apply".to_owned()
                                 },

@@ -76,6 +76,22 @@ fn growing_a_second_volume_patches_that_volumes_claims() {
 }
 
 #[test]
+fn adding_a_volume_says_how_the_pods_get_their_new_claims() {
+    const GALERA: &str = include_str!("../../examples/mariadb-galera.yaml");
+    let before = GALERA.replacen("\n  volumes:\n    - name: binlog\n", "\n  unused:\n    - name: binlog\n", 1);
+    let start = before.find("\n  unused:").unwrap();
+    let end = before[start..].find("\n  health:").unwrap() + start;
+    let before = format!("{}{}", &before[..start], &before[end..]).replacen("  volumes:\n    binlog: {size: 10Gi}\n", "", 1);
+    assert!(!before.contains("binlog: {size") && !before.contains("name: binlog"), "fixture drifted");
+    let old = values(&bundle(&before, &[]));
+    let c = diff(&old, &bundle(GALERA, &[]), Service::default());
+    let claims = c.iter().find(|c| c.path == "spec.volumeClaimTemplates").unwrap();
+    assert_eq!(claims.class, Class::Rejected);
+    assert!(claims.note.contains("a volume is added"), "{}", claims.note);
+    assert_eq!(claims.commands, ["kubectl delete statefulset -n galera galera --cascade=orphan"]);
+}
+
+#[test]
 fn another_user_over_kept_claims_needs_a_manual_step() {
     let other = CASSANDRA.replacen("\n  user: 999", "\n  user: 1001", 1);
     assert_ne!(other, CASSANDRA, "fixture drifted");
