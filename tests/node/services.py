@@ -52,8 +52,10 @@ def tcp_probe(port):
 
 def ids_missing(acked, select):
     """A shell command that counts the ids in the file `acked` (first column) that the command
-    `select` does not print: the acknowledged writes lost (the failover check)."""
-    return f"comm -23 <(cut -d' ' -f1 {acked} | sort) <({select} | sort) | wc -l"
+    `select` does not print: the acknowledged writes lost (the failover check). It fails when
+    `select` does, so that an unanswered read is never counted as every write lost."""
+    return (f"got=$({select}) || {{ echo 'reading the writes back failed' >&2; exit 3; }}; "
+            f"comm -23 <(cut -d' ' -f1 {acked} | sort) <(printf '%s\\n' \"$got\" | sort) | wc -l")
 
 
 def probe_cmd(cmd, secs=5):
