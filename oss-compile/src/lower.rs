@@ -51,6 +51,17 @@ pub const RESTART_ANNOTATION: &str = "openservice.dev/restart-generation";
 /// Name of the data volume (claim template) of stateful services.
 pub const DATA_VOLUME: &str = "data";
 
+/// The claims each replica of a stateful service gets, as (name, size, storage class): the
+/// data volume first, then `runtime.volumes` in their order, each sized by `capacity.volumes`
+/// (the validator makes sure each has its entry). The StatefulSet's claim templates and the
+/// ResourceQuota both count these.
+pub(crate) fn claim_templates(spec: &oss_spec::Spec) -> impl Iterator<Item = (&str, &oss_spec::values::Quantity, Option<&String>)> {
+    std::iter::once((DATA_VOLUME, &spec.capacity.storage, None)).chain(spec.runtime.volumes.iter().filter_map(|v| {
+        let c = spec.capacity.volumes.get(&v.name)?;
+        Some((v.name.as_str(), &c.size, c.storage_class.as_ref()))
+    }))
+}
+
 /// Every object of the service, unordered.
 #[must_use]
 pub fn lower(cx: &Context) -> Vec<Object> {
@@ -920,14 +931,7 @@ fn statefulset(cx: &Context) -> StatefulSet {
         }),
         ..PersistentVolumeClaim::default()
     };
-    // The data volume first, then `runtime.volumes` in their order (each has its size: the
-    // validator checks it).
-    let claims = std::iter::once(claim(DATA_VOLUME, &spec.capacity.storage, None))
-        .chain(spec.runtime.volumes.iter().filter_map(|v| {
-            let c = spec.capacity.volumes.get(&v.name)?;
-            Some(claim(&v.name, &c.size, c.storage_class.as_ref()))
-        }))
-        .collect();
+    let claims = claim_templates(spec).map(|(name, size, class)| claim(name, size, class)).collect();
     StatefulSet {
         metadata: workload_meta(cx),
         spec: Some(StatefulSetSpec {

@@ -37,9 +37,9 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
         ("limits.memory".to_owned(), Quantity(format_bytes(mem * pods + gen_mem))),
     ]);
     if stateful {
-        // Per replica: the data claim and one claim for each of `runtime.volumes`.
-        let claims = 1 + i128::try_from(spec.capacity.volumes.len()).unwrap_or(0);
-        let bytes = spec.capacity.volumes.values().fold(spec.capacity.storage.nanos(), |sum, v| sum + v.size.nanos());
+        // Per replica: every claim its StatefulSet makes.
+        let (claims, bytes) =
+            crate::lower::claim_templates(spec).fold((0i128, 0i128), |(n, sum), (_, size, _)| (n + 1, sum + size.nanos()));
         hard.insert("persistentvolumeclaims".to_owned(), Quantity((claims * i128::from(most)).to_string()));
         hard.insert("requests.storage".to_owned(), Quantity(format_bytes(bytes * i128::from(most))));
     }
