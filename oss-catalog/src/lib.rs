@@ -221,6 +221,19 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
             keys.join(", ")
         );
     }
+    let _ = writeln!(
+        o,
+        "tls: {}",
+        if s.runtime.tls.is_some() {
+            format!(
+                "off by default; --set access.tls.enabled=true makes a CA and a certificate in the cluster (Secret {}-tls) and puts the CA in the binding",
+                entry.name
+            )
+        } else {
+            "not available: the spec does not say how the software takes a certificate (the security statement says what protects it)"
+                .to_owned()
+        }
+    );
     if let Some(b) = &s.function.binding {
         let _ = writeln!(
             o,

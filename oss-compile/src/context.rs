@@ -107,6 +107,48 @@ impl<'a> Context<'a> {
         format!("{}.{}.svc", self.name, self.namespace)
     }
 
+    /// How the software takes TLS, when the consumer turned it on (`access.tls.enabled`).
+    #[must_use]
+    pub fn tls(&self) -> Option<&oss_spec::model::RuntimeTls> {
+        self.spec.runtime.tls.as_ref().filter(|_| self.spec.tls_on())
+    }
+
+    /// The certificate Secret mounted into the replicas: `ca.crt`, `tls.crt`, `tls.key`.
+    #[must_use]
+    pub fn tls_secret(&self) -> String {
+        format!("{}{}", self.name, oss_spec::TLS_SECRET_SUFFIX)
+    }
+
+    /// The CA that signs [`Self::tls_secret`]: `ca.crt`, `ca.key`; read by the generator alone.
+    #[must_use]
+    pub fn tls_ca_secret(&self) -> String {
+        format!("{}-tls-ca", self.name)
+    }
+
+    /// The names the certificate is valid for: the client (and read) Service, by every form a
+    /// client in the cluster writes it, each replica through the headless Service (a wildcard:
+    /// replicas come and go with scaling), and the loopback, for the software's own probes and
+    /// sidecars.
+    #[must_use]
+    pub fn tls_names(&self) -> Vec<String> {
+        let mut hosts = vec![self.name.clone()];
+        if self.spec.function.roles.as_ref().is_some_and(|r| r.replica.is_some()) {
+            hosts.push(format!("{}-read", self.name));
+        }
+        let mut names = Vec::new();
+        for h in &hosts {
+            for suffix in ["", ".NS", ".NS.svc", ".NS.svc.cluster.local"] {
+                names.push(format!("DNS:{h}{}", suffix.replace("NS", &self.namespace)));
+            }
+        }
+        for suffix in ["svc", "svc.cluster.local"] {
+            names.push(format!("DNS:*.{}.{}.{suffix}", self.peers, self.namespace));
+        }
+        names.push("DNS:localhost".to_owned());
+        names.push("IP:127.0.0.1".to_owned());
+        names
+    }
+
     /// DNS name of replica `i` through the headless Service (cluster-domain independent: the
     /// pod's resolver search path completes `.svc`).
     #[must_use]

@@ -24,6 +24,14 @@ use std::collections::BTreeMap;
 pub const IMAGE: &str = "docker.io/curlimages/curl:8.14.1";
 /// The image's user and group.
 pub const IMAGE_IDS: (u32, u32) = (100, 101);
+/// The image that makes the TLS CA and certificate (`access.tls.enabled`): Alpine's
+/// `openssl` package, the alpine-docker project's image, pinned; run as [`IMAGE_IDS`].
+pub const TLS_IMAGE: &str = "docker.io/alpine/openssl:3.5.8";
+/// Days the generated CA is valid.
+pub const CA_DAYS: u32 = 3650;
+/// Days a generated certificate is valid (the most Apple's platforms accept for a TLS server
+/// certificate; renewal: docs/security.md).
+pub const CERT_DAYS: u32 = 825;
 /// CPU and memory of the generator (requests = limits).
 pub const CPU: &str = "100m";
 /// See [`CPU`].
@@ -73,6 +81,8 @@ pub enum BindingValue {
     Fixed(String),
     /// The credentials Secret's key of this name.
     Credential(String),
+    /// The CA certificate of the TLS Secret (`ca.crt`), read in the cluster.
+    TlsCa,
     /// `scheme://user:password@host:port/path`, assembled in the cluster.
     Uri {
         /// Everything before the user info (`scheme://`).
@@ -113,7 +123,8 @@ pub fn binding_keys(cx: &Context) -> Vec<(String, BindingValue)> {
     if let Some(p) = &password {
         keys.push(("password".to_owned(), BindingValue::Credential(p.clone())));
     }
-    let prefix = format!("{}://", b.scheme.as_deref().unwrap_or(&b.kind));
+    let scheme = cx.tls().and_then(|t| t.scheme.as_deref()).or(b.scheme.as_deref()).unwrap_or(&b.kind);
+    let prefix = format!("{scheme}://");
     let suffix = format!("{host}:{port}{}", b.path.as_deref().unwrap_or(""));
     keys.push((
         "uri".to_owned(),
@@ -123,6 +134,12 @@ pub fn binding_keys(cx: &Context) -> Vec<(String, BindingValue)> {
             BindingValue::Uri { prefix, user, password, suffix }
         },
     ));
+    if let Some(tls) = cx.tls() {
+        keys.push(("ca.crt".to_owned(), BindingValue::TlsCa));
+        for (k, v) in &tls.binding {
+            keys.push((k.as_str().to_owned(), BindingValue::Fixed(crate::lower::expand_plain(cx, v))));
+        }
+    }
     for (k, v) in &b.keys {
         keys.push((k.as_str().to_owned(), BindingValue::Fixed(crate::lower::expand_plain(cx, v))));
     }
@@ -134,12 +151,12 @@ pub fn binding_keys(cx: &Context) -> Vec<(String, BindingValue)> {
 /// service's namespace and in each client namespace.
 #[must_use]
 pub fn plain_binding(cx: &Context) -> Vec<Secret> {
-    let Some(b) = cx.spec.function.binding.as_ref().filter(|_| cx.spec.credentials.is_empty()) else { return Vec::new() };
+    let Some(b) = cx.spec.function.binding.as_ref().filter(|_| !needs_generator(cx)) else { return Vec::new() };
     let data: BTreeMap<String, ByteString> = binding_keys(cx)
         .into_iter()
         .filter_map(|(k, v)| match v {
             BindingValue::Fixed(s) => Some((k, ByteString(s.into_bytes()))),
-            BindingValue::Credential(_) | BindingValue::Uri { .. } => None,
+            BindingValue::Credential(_) | BindingValue::TlsCa | BindingValue::Uri { .. } => None,
         })
         .collect();
     cx.binding_namespaces()
@@ -202,14 +219,14 @@ fn json_labels(l: &BTreeMap<String, String>) -> String {
     format!("{{{}}}", parts.join(","))
 }
 
-/// The generator's shell script (POSIX `sh`: busybox in the pinned image, dash elsewhere).
-#[must_use]
-pub fn script(cx: &Context) -> String {
-    let cred = cx.credentials_secret();
-    let generated = cx.spec.access.credentials_secret.is_none();
-    let binding = cx.binding_secret();
-    let keys: Vec<&str> = cx.spec.credentials.keys().map(|k| k.as_str()).collect();
-    let mut s = String::from(
+/// Whether the bundle needs the generator: the spec declares credentials, or TLS is on.
+fn needs_generator(cx: &Context) -> bool {
+    cx.spec.needs_generator()
+}
+
+/// The functions every script of the generator that talks to the API server starts with.
+fn prelude() -> String {
+    String::from(
         "set -eu\n\
          sa=/var/run/secrets/kubernetes.io/serviceaccount\n\
          namespaces=https://kubernetes.default.svc/api/v1/namespaces\n\
@@ -229,40 +246,149 @@ pub fn script(cx: &Context) -> String {
          b64() { printf '%s' \"$1\" | base64 | tr -d '\\n'; }\n\
          # key NAME: the base64 value of key NAME in the Secret read last\n\
          key() { tr -d ' \\n\\r\\t' </tmp/body | sed -n \"s/.*\\\"data\\\":{[^}]*\\\"$1\\\":\\\"\\([^\\\"]*\\)\\\".*/\\1/p\"; }\n",
+    )
+}
+
+/// The first step of TLS (an init container of curl's image): reads the CA and whether the
+/// certificate Secret exists, into `/work`, for the next step.
+#[must_use]
+pub fn tls_read_script(cx: &Context) -> String {
+    let (ca, leaf) = (cx.tls_ca_secret(), cx.tls_secret());
+    let mut s = prelude();
+    s.push_str(&format!(
+        "code=$(call GET \"$api/{leaf}\")\n\
+         case \"$code\" in\n\
+         \x20 200) touch /work/leaf-exists; echo \"Secret {leaf} exists: kept as it is (never overwritten)\"; exit 0 ;;\n\
+         \x20 404) ;;\n\
+         \x20 *) fail \"reading Secret {leaf} failed: HTTP $code\" ;;\n\
+         esac\n\
+         code=$(call GET \"$api/{ca}\")\n\
+         case \"$code\" in\n\
+         \x20 200) key 'ca\\.crt' | base64 -d > /work/ca.crt; key 'ca\\.key' | base64 -d > /work/ca.key\n\
+         \x20   [ -s /work/ca.key ] || fail \"Secret {ca} has no ca.key\"\n\
+         \x20   echo \"signing a new certificate with the CA of Secret {ca}\" ;;\n\
+         \x20 404) echo \"no CA yet: one is made\" ;;\n\
+         \x20 *) fail \"reading Secret {ca} failed: HTTP $code\" ;;\n\
+         esac\n"
+    ));
+    s
+}
+
+/// The second step of TLS (an init container of [`TLS_IMAGE`]): makes the CA when there is
+/// none, and the certificate when its Secret does not exist, in `/work`. ECDSA P-256 keys.
+#[must_use]
+pub fn tls_issue_script(cx: &Context) -> String {
+    let ca_cnf = format!(
+        "[req]\\ndistinguished_name = dn\\nprompt = no\\nx509_extensions = ca\\n[dn]\\nCN = {} CA\\n[ca]\\nbasicConstraints = critical,CA:TRUE,pathlen:0\\nkeyUsage = critical,keyCertSign,cRLSign\\nsubjectKeyIdentifier = hash\\n",
+        cx.client_host()
     );
-    s.push_str(&format!("code=$(call GET \"$api/{cred}\")\n"));
-    if generated {
-        let mut doc = secret_doc_head(&cred, &labels(cx), "Opaque");
-        let mut first = true;
-        let mut printf = String::new();
-        // For an existing Secret: each declared key it lacks, as a JSON member (`"k":"b64"`).
-        let mut additions = String::new();
-        for (k, v) in &cx.spec.credentials {
-            let sep = if first { "" } else { "," };
-            first = false;
-            let value = match v {
-                CredentialKey::Random { random } => {
-                    // made in the pod: a placeholder in the document, the command as its argument
-                    let value = format!("$(b64 \"$(random {random})\")");
-                    doc.push_str(&format!("{sep}{}:\"%s\"", json(k.as_str())));
-                    printf.push_str(&format!(" \"{value}\""));
-                    value
-                }
-                CredentialKey::Value { value } => {
-                    let b64 = base64(&crate::lower::expand_plain(cx, value));
-                    doc.push_str(&format!("{sep}{}:{}", json(k.as_str()), json(&b64)));
-                    b64
-                }
-            };
-            // key names are `[-._a-zA-Z0-9]`: nothing to escape inside the double quotes
-            additions.push_str(&format!(
-                "\x20 if [ -z \"$(key {})\" ]; then add=\"$add${{add:+,}}\\\"{k}\\\":\\\"{value}\\\"\"; added=\"$added {k}\"; fi\n",
-                key_word(k.as_str())
-            ));
-        }
-        doc.push_str("}}");
-        s.push_str(&format!(
-            "if [ \"$code\" = 404 ]; then\n\
+    let leaf_cnf = format!(
+        "[req]\\ndistinguished_name = dn\\nprompt = no\\n[dn]\\nCN = {}\\n[leaf]\\nbasicConstraints = critical,CA:FALSE\\nkeyUsage = critical,digitalSignature\\nextendedKeyUsage = serverAuth,clientAuth\\nsubjectAltName = {}\\nsubjectKeyIdentifier = hash\\nauthorityKeyIdentifier = keyid\\n",
+        cx.client_host(),
+        cx.tls_names().join(",")
+    );
+    let key = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc";
+    format!(
+        "set -eu\n\
+         cd /work\n\
+         [ ! -e leaf-exists ] || exit 0\n\
+         if [ ! -s ca.key ]; then\n\
+         \x20 printf {} > ca.cnf\n\
+         \x20 openssl req -x509 -config ca.cnf {key} -keyout ca.key -out ca.crt -days {CA_DAYS}\n\
+         \x20 touch new-ca\n\
+         fi\n\
+         printf {} > leaf.cnf\n\
+         openssl req -new -config leaf.cnf {key} -keyout tls.key -out tls.csr\n\
+         openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAserial ca.srl -CAcreateserial -days {CERT_DAYS} -extfile leaf.cnf -extensions leaf -out tls.crt\n\
+         touch new-leaf\n\
+         openssl x509 -in tls.crt -noout -subject -enddate -ext subjectAltName\n",
+        sh(&ca_cnf),
+        sh(&leaf_cnf),
+    )
+}
+
+/// The part of the main script that stores what the TLS steps made, then reads the CA the
+/// binding carries (into `$tls_ca`, base64).
+fn tls_store_script(cx: &Context) -> String {
+    let (ca, leaf) = (cx.tls_ca_secret(), cx.tls_secret());
+    let l = labels(cx);
+    let ca_doc = format!("{}\"ca.crt\":\"%s\",\"ca.key\":\"%s\"}}}}", secret_doc_head(&ca, &l, "Opaque"));
+    let leaf_doc =
+        format!("{}\"ca.crt\":\"%s\",\"tls.crt\":\"%s\",\"tls.key\":\"%s\"}}}}", secret_doc_head(&leaf, &l, "kubernetes.io/tls"));
+    format!(
+        "b64file() {{ base64 < \"$1\" | tr -d '\\n'; }}\n\
+         if [ -e /work/new-ca ]; then\n\
+         \x20 # shellcheck disable=SC2059\n\
+         \x20 printf {} \"$(b64file /work/ca.crt)\" \"$(b64file /work/ca.key)\" > /tmp/ca\n\
+         \x20 code=$(call POST \"$api\" /tmp/ca)\n\
+         \x20 # another run made a CA meanwhile: this certificate is not signed by it; the Job retries\n\
+         \x20 [ \"$code\" = 201 ] || fail \"creating Secret {ca} failed: HTTP $code\"\n\
+         \x20 echo \"created Secret {ca} (a CA valid {CA_DAYS} days)\"\n\
+         fi\n\
+         if [ -e /work/new-leaf ]; then\n\
+         \x20 # shellcheck disable=SC2059\n\
+         \x20 printf {} \"$(b64file /work/ca.crt)\" \"$(b64file /work/tls.crt)\" \"$(b64file /work/tls.key)\" > /tmp/leaf\n\
+         \x20 code=$(call POST \"$api\" /tmp/leaf)\n\
+         \x20 case \"$code\" in\n\
+         \x20   201) echo \"created Secret {leaf} (a certificate valid {CERT_DAYS} days)\" ;;\n\
+         \x20   409) echo \"Secret {leaf} appeared meanwhile: kept as it is\" ;;\n\
+         \x20   *) fail \"creating Secret {leaf} failed: HTTP $code\" ;;\n\
+         \x20 esac\n\
+         fi\n\
+         code=$(call GET \"$api/{leaf}\")\n\
+         [ \"$code\" = 200 ] || fail \"reading Secret {leaf} failed: HTTP $code\"\n\
+         tls_ca=$(key 'ca\\.crt')\n\
+         [ -n \"$tls_ca\" ] || fail \"Secret {leaf} has no ca.crt: the binding cannot carry the CA clients need\"\n",
+        sh(&printf_format(&ca_doc)),
+        sh(&printf_format(&leaf_doc)),
+    )
+}
+
+/// The generator's shell script (POSIX `sh`: busybox in the pinned image, dash elsewhere).
+#[must_use]
+pub fn script(cx: &Context) -> String {
+    let cred = cx.credentials_secret();
+    let generated = cx.spec.access.credentials_secret.is_none();
+    let binding = cx.binding_secret();
+    let keys: Vec<&str> = cx.spec.credentials.keys().map(|k| k.as_str()).collect();
+    let mut s = prelude();
+    if cx.tls().is_some() {
+        s.push_str(&tls_store_script(cx));
+    }
+    if !keys.is_empty() {
+        s.push_str(&format!("code=$(call GET \"$api/{cred}\")\n"));
+        if generated {
+            let mut doc = secret_doc_head(&cred, &labels(cx), "Opaque");
+            let mut first = true;
+            let mut printf = String::new();
+            // For an existing Secret: each declared key it lacks, as a JSON member (`"k":"b64"`).
+            let mut additions = String::new();
+            for (k, v) in &cx.spec.credentials {
+                let sep = if first { "" } else { "," };
+                first = false;
+                let value = match v {
+                    CredentialKey::Random { random } => {
+                        // made in the pod: a placeholder in the document, the command as its argument
+                        let value = format!("$(b64 \"$(random {random})\")");
+                        doc.push_str(&format!("{sep}{}:\"%s\"", json(k.as_str())));
+                        printf.push_str(&format!(" \"{value}\""));
+                        value
+                    }
+                    CredentialKey::Value { value } => {
+                        let b64 = base64(&crate::lower::expand_plain(cx, value));
+                        doc.push_str(&format!("{sep}{}:{}", json(k.as_str()), json(&b64)));
+                        b64
+                    }
+                };
+                // key names are `[-._a-zA-Z0-9]`: nothing to escape inside the double quotes
+                additions.push_str(&format!(
+                    "\x20 if [ -z \"$(key {})\" ]; then add=\"$add${{add:+,}}\\\"{k}\\\":\\\"{value}\\\"\"; added=\"$added {k}\"; fi\n",
+                    key_word(k.as_str())
+                ));
+            }
+            doc.push_str("}}");
+            s.push_str(&format!(
+                "if [ \"$code\" = 404 ]; then\n\
              \x20 # shellcheck disable=SC2059\n\
              \x20 printf {}{printf} > /tmp/new\n\
              \x20 code=$(call POST \"$api\" /tmp/new)\n\
@@ -287,19 +413,20 @@ pub fn script(cx: &Context) -> String {
              \x20   code=$(call GET \"$api/{cred}\")\n\
              \x20 fi\n\
              fi\n",
-            sh(&printf_format(&doc)),
-        ));
-    } else {
-        s.push_str(&format!("echo \"reading the consumer's Secret {cred} (access.credentialsSecret)\"\n"));
-    }
-    s.push_str(&format!(
-        "[ \"$code\" = 200 ] || fail \"reading Secret {cred} failed: HTTP $code\"\n\
+                sh(&printf_format(&doc)),
+            ));
+        } else {
+            s.push_str(&format!("echo \"reading the consumer's Secret {cred} (access.credentialsSecret)\"\n"));
+        }
+        s.push_str(&format!(
+            "[ \"$code\" = 200 ] || fail \"reading Secret {cred} failed: HTTP $code\"\n\
          missing=\"\"\n\
          for k in {}; do [ -n \"$(key \"$k\")\" ] || missing=\"$missing $k\"; done\n\
          [ -z \"$missing\" ] || fail \"Secret {cred} lacks the key(s):$missing; the service needs: {}\"\n",
-        keys.iter().map(|k| key_word(k)).collect::<Vec<_>>().join(" "),
-        keys.join(", "),
-    ));
+            keys.iter().map(|k| key_word(k)).collect::<Vec<_>>().join(" "),
+            keys.join(", "),
+        ));
+    }
     let bkeys = binding_keys(cx);
     if let Some(b) = &cx.spec.function.binding {
         let mut vars = String::new();
@@ -312,6 +439,10 @@ pub fn script(cx: &Context) -> String {
                 BindingValue::Credential(c) => {
                     doc.push_str(&format!("{sep}{}:\"%s\"", json(k)));
                     args.push_str(&format!(" \"$(key {})\"", key_word(c)));
+                }
+                BindingValue::TlsCa => {
+                    doc.push_str(&format!("{sep}{}:\"%s\"", json(k)));
+                    args.push_str(" \"$tls_ca\"");
                 }
                 BindingValue::Uri { prefix, user, password, suffix } => {
                     let dec = |c: &str| format!("$(key {} | base64 -d)", key_word(c));
@@ -333,11 +464,12 @@ pub fn script(cx: &Context) -> String {
         s.push_str(&format!(
             "# shellcheck disable=SC2059\n\
              printf {}{args} > /tmp/binding\n\
+             {}\
              # The binding is derived: brought up to date from the credentials on every run, in the\n\
              # service's namespace and in each client namespace (access.clients), which must exist.\n\
              write_binding() {{\n\
              \x20 code=$(call POST \"$1\" /tmp/binding)\n\
-             \x20 [ \"$code\" != 409 ] || code=$(call PATCH \"$1/{binding}\" /tmp/binding application/merge-patch+json)\n\
+             \x20 [ \"$code\" != 409 ] || code=$(call PATCH \"$1/{binding}\" /tmp/binding-patch application/merge-patch+json)\n\
              \x20 case \"$code\" in\n\
              \x20   200|201) echo \"Secret {binding} written in $2 (servicebinding.io/{kind})\" ;;\n\
              \x20   *) fail \"writing Secret {binding} in $2 failed: HTTP $code\" ;;\n\
@@ -345,10 +477,24 @@ pub fn script(cx: &Context) -> String {
              }}\n\
              write_binding \"$api\" \"$(cat \"$sa/namespace\")\"\n",
             sh(&printf_format(&doc)),
+            if cx.tls().is_some() {
+                "cp /tmp/binding /tmp/binding-patch\n".to_owned()
+            } else {
+                // `null` in a merge patch removes the key
+                let nulls: String = std::iter::once("ca.crt")
+                    .chain(cx.spec.runtime.tls.iter().flat_map(|t| t.binding.keys().map(oss_spec::values::EnvName::as_str)))
+                    .map(|k| format!(",{}:null", json(k)))
+                    .collect();
+                format!(
+                    "# without TLS: what an earlier run with TLS on put in the binding leaves it\n\
+                     sed 's/}}}}$/{}}}}}/' /tmp/binding > /tmp/binding-patch\n",
+                    nulls
+                )
+            },
             kind = b.kind,
         ));
-        if !clients.is_empty() {
-            s.push_str(&format!("for ns in {}; do write_binding \"$namespaces/$ns/secrets\" \"namespace $ns\"; done\n", clients.join(" ")));
+        for ns in &clients {
+            s.push_str(&format!("write_binding \"$namespaces\"/{ns}/secrets {}\n", sh(&format!("namespace {}", ns.trim_matches('\'')))));
         }
     }
     s
@@ -449,15 +595,29 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 /// The generator, when the spec declares credentials.
 #[must_use]
 pub fn generator(cx: &Context) -> Option<Generator> {
-    if cx.spec.credentials.is_empty() {
+    if !needs_generator(cx) {
         return None;
     }
     let name = generator_name(cx);
+    let has_credentials = !cx.spec.credentials.is_empty();
     let cred = cx.credentials_secret();
-    let generated = cx.spec.access.credentials_secret.is_none();
+    // the generator writes the credentials Secret (not a consumer's own)
+    let generated = has_credentials && cx.spec.access.credentials_secret.is_none();
     let binding = cx.binding_secret();
     let script = script(cx);
-    let job_name = format!("{name}-{:08x}", fnv1a(format!("{IMAGE}\n{script}").as_bytes()) >> 32);
+    let tls = cx.tls().map(|_| (tls_read_script(cx), tls_issue_script(cx)));
+    let hashed = match &tls {
+        Some((read, issue)) => format!("{IMAGE}\n{script}\n{TLS_IMAGE}\n{read}\n{issue}"),
+        None => format!("{IMAGE}\n{script}"),
+    };
+    let job_name = format!("{name}-{:08x}", fnv1a(hashed.as_bytes()) >> 32);
+    let mut readable = Vec::new();
+    if has_credentials {
+        readable.push(cred.clone());
+    }
+    if cx.tls().is_some() {
+        readable.extend([cx.tls_secret(), cx.tls_ca_secret()]);
+    }
     let rule = |verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
         api_groups: Some(vec![String::new()]),
         resources: Some(vec!["secrets".to_owned()]),
@@ -470,7 +630,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
         rules: Some(vec![
             // `create` cannot be limited to names (RBAC knows no name before the object exists).
             rule(&["create"], None),
-            rule(&["get"], Some(vec![cred.clone()])),
+            rule(&["get"], Some(readable.clone())),
             // the binding, derived on every run; a generated credentials Secret, to add a key that
             // a later version of the entry declares (never a consumer's own Secret)
             rule(&["patch"], Some(if generated { vec![binding.clone(), cred] } else { vec![binding.clone()] })),
@@ -507,7 +667,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             "checkov.io/skip1".to_owned(),
             format!(
                 "CKV_K8S_38=the generator talks to the API server: its token is mounted, and its Role may only create Secrets, read {} and patch {}{}",
-                cx.credentials_secret(),
+                readable.join(", "),
                 cx.binding_secret(),
                 if generated { format!(" and {}", cx.credentials_secret()) } else { String::new() }
             ),
@@ -530,21 +690,15 @@ pub fn generator(cx: &Context) -> Option<Generator> {
                     enable_service_links: Some(false),
                     restart_policy: Some("Never".to_owned()),
                     security_context: Some(security::pod_security_context(Some(IMAGE_IDS), false)),
-                    containers: vec![Container {
-                        name: "generate".to_owned(),
-                        image: Some(IMAGE.to_owned()),
-                        image_pull_policy: Some("IfNotPresent".to_owned()),
-                        command: Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script]),
-                        resources: Some(crate::lower::resources(CPU, MEMORY, 0)),
-                        security_context: Some(security::container_security_context()),
-                        volume_mounts: Some(vec![VolumeMount {
-                            name: "tmp".to_owned(),
-                            mount_path: "/tmp".to_owned(),
-                            ..VolumeMount::default()
-                        }]),
-                        ..Container::default()
-                    }],
-                    volumes: Some(vec![crate::lower::empty_dir("tmp", true, "1Mi")]),
+                    init_containers: tls
+                        .map(|(read, issue)| vec![step("tls-read", IMAGE, read, true), step("tls-issue", TLS_IMAGE, issue, true)]),
+                    containers: vec![step("generate", IMAGE, script, cx.tls().is_some())],
+                    volumes: Some(if cx.tls().is_some() {
+                        // the keys, between the steps: in memory, gone with the pod
+                        vec![crate::lower::empty_dir("tmp", true, "1Mi"), crate::lower::empty_dir("work", true, "1Mi")]
+                    } else {
+                        vec![crate::lower::empty_dir("tmp", true, "1Mi")]
+                    }),
                     ..PodSpec::default()
                 }),
             },
@@ -554,6 +708,26 @@ pub fn generator(cx: &Context) -> Option<Generator> {
     };
     let service_account = ServiceAccount { metadata: meta(cx, &name), ..ServiceAccount::default() };
     Some(Generator { service_account, role, role_binding, client_roles, network_policy, job })
+}
+
+/// One container of the generator's pod: `script` run by `/bin/sh` in `image`, with `/tmp`
+/// (and `/work`, the TLS steps' hand-over, when `work`).
+fn step(name: &str, image: &str, script: String, work: bool) -> Container {
+    let mount = |volume: &str, path: &str| VolumeMount { name: volume.to_owned(), mount_path: path.to_owned(), ..VolumeMount::default() };
+    let mut mounts = vec![mount("tmp", "/tmp")];
+    if work {
+        mounts.push(mount("work", "/work"));
+    }
+    Container {
+        name: name.to_owned(),
+        image: Some(image.to_owned()),
+        image_pull_policy: Some("IfNotPresent".to_owned()),
+        command: Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script]),
+        resources: Some(crate::lower::resources(CPU, MEMORY, 0)),
+        security_context: Some(security::container_security_context()),
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    }
 }
 
 /// The label that selects the generator's pods (for its NetworkPolicy).

@@ -474,7 +474,7 @@ fn namespace(cx: &Context) -> Namespace {
     }
     // The namespace holds the claims (and the generated credentials), which are not in the
     // bundle: GitOps tools must not delete it when they prune or delete the application.
-    let annotations = (cx.spec.runtime.state == State::Stateful || !cx.spec.credentials.is_empty()).then(|| {
+    let annotations = (cx.spec.runtime.state == State::Stateful || cx.spec.needs_generator()).then(|| {
         BTreeMap::from([
             ("argocd.argoproj.io/sync-options".to_owned(), "Delete=false".to_owned()),
             ("helm.sh/resource-policy".to_owned(), "keep".to_owned()),

@@ -117,6 +117,12 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("exposed.yaml"), bundle.to_yaml()));
         }
+        if stem == "nats" {
+            // TLS on: the CA and certificate made in the cluster, mounted, in the binding.
+            let loaded = with_overlay(&spec, "tests/tls/nats-tls.yaml");
+            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            out.push((repo().join("golden").join(&stem).join("tls.yaml"), bundle.to_yaml()));
+        }
         if stem == "postgres" {
             // Clients in two other namespaces: the binding is written there too.
             let loaded = with_overlay(&spec, "tests/clients/postgres-clients.yaml");

@@ -512,3 +512,82 @@ fn the_softwares_api_access_is_its_own_role_and_the_client_service_follows_the_p
     assert_eq!(pod.automount_service_account_token, Some(false));
     assert!(!cache.objects().iter().any(|o| matches!(o, Object::Role(_)) && o.to_value()["metadata"]["name"] == "memcached"));
 }
+
+/// Each container of a pod by name, with its image and script (`image\nscript`).
+type Steps = Vec<(String, String)>;
+
+/// The generator Job of a bundle: its init containers and its containers.
+fn generator(b: &oss_compile::Bundle) -> (Steps, Steps) {
+    let job = b
+        .objects()
+        .iter()
+        .find_map(|o| match o {
+            Object::Job(j) if j.metadata.name.as_deref().is_some_and(|n| n.contains("-credentials-")) => Some(j),
+            _ => None,
+        })
+        .expect("a generator Job");
+    let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    let scripts = |cs: &[k8s_openapi::api::core::v1::Container]| {
+        cs.iter().map(|c| (c.name.clone(), c.image.clone().unwrap() + "\n" + &c.command.as_ref().unwrap()[2])).collect::<Vec<_>>()
+    };
+    (scripts(pod.init_containers.as_deref().unwrap_or_default()), scripts(&pod.containers))
+}
+
+#[test]
+fn tls_makes_the_certificate_in_the_cluster_mounts_it_and_puts_the_ca_in_the_binding() {
+    const NATS: &str = include_str!("../../specs/nats.yaml");
+    let off = build_with(NATS, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let on = build_with(NATS, &["access.tls.enabled=true"], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    // off: one step, no certificate anywhere, and a binding that drops the CA of an earlier run
+    let (init, main) = generator(&off);
+    assert!(init.is_empty());
+    assert!(main[0].1.contains(r#"sed 's/}}$/,"ca.crt":null}}/'"#), "{}", main[0].1);
+    assert!(!off.to_yaml().contains("nats-tls"));
+    // on: read what exists, issue with openssl, then store; every value made in the pod
+    let (init, main) = generator(&on);
+    let names: Vec<&str> = init.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["tls-read", "tls-issue"]);
+    assert!(init[1].1.starts_with("docker.io/alpine/openssl:3.5.8\n"));
+    assert!(
+        init[1].1.contains("DNS:nats.nats.svc,") && init[1].1.contains("DNS:*.nats-peers.nats.svc,") && init[1].1.contains("IP:127.0.0.1")
+    );
+    assert!(init[0].1.contains("exists: kept as it is (never overwritten)"));
+    assert!(main[0].1.contains("\"uri\":\"%s\",\"ca.crt\":\"%s\"") && main[0].1.contains("uri=\"tls://"), "{}", main[0].1);
+    assert!(!on.to_yaml().contains("BEGIN"), "no key material in the bundle");
+    // the workload mounts the Secret and gets the spec's environment
+    let pod = on.statefulset().unwrap().spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    let c = &pod.containers[0];
+    assert!(c.volume_mounts.as_ref().unwrap().iter().any(|m| m.mount_path == "/etc/nats/tls"));
+    assert!(c.env.as_ref().unwrap().iter().any(|e| e.name == "TLS_DIR" && e.value.as_deref() == Some("/etc/nats/tls")));
+    assert!(pod.volumes.as_ref().unwrap().iter().any(|v| v.secret.as_ref().is_some_and(|s| s.secret_name.as_deref() == Some("nats-tls"))));
+    // the generator may read the certificate Secrets, and create (never replace) them
+    let role = on
+        .objects()
+        .iter()
+        .find_map(|o| match o {
+            Object::Role(r) if r.metadata.name.as_deref() == Some("nats-credentials") => Some(r),
+            _ => None,
+        })
+        .unwrap();
+    let get = role.rules.as_ref().unwrap().iter().find(|r| r.verbs == ["get"]).unwrap();
+    assert_eq!(get.resource_names.as_deref().unwrap(), ["nats-credentials", "nats-tls", "nats-tls-ca"]);
+    // a changed script is a new Job: turning TLS on runs the generator again
+    assert_ne!(generator(&off).1[0].1, generator(&on).1[0].1);
+}
+
+#[test]
+fn tls_needs_a_spec_that_says_how_the_software_takes_it() {
+    let e = refused(CASSANDRA, &["access.tls.enabled=true"]);
+    assert!(e.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("cannot serve TLS")), "{e:?}");
+    // a service without credentials gets the generator for its certificate alone, and its
+    // binding from it (no plain binding Secret in the bundle)
+    const MEMCACHED: &str = include_str!("../../specs/memcached.yaml");
+    let off = build_with(MEMCACHED, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(kinds(&off).contains(&Kind::Secret) && !kinds(&off).contains(&Kind::Job), "a plain binding Secret, no generator");
+    let on = build_with(MEMCACHED, &["runtime.tls.path=/etc/memcached/tls", "access.tls.enabled=true"], &Options::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(!kinds(&on).contains(&Kind::Secret), "the binding is written by the generator, never in the bundle");
+    let (init, main) = generator(&on);
+    assert_eq!(init.len(), 2);
+    assert!(!main[0].1.contains("memcached-credentials"), "no credentials to read: {}", main[0].1);
+}

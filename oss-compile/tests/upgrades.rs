@@ -285,3 +285,14 @@ fn metadata_only_changes_are_safe() {
     // The version label is in the pod template too: pods roll, nothing worse.
     assert_eq!(class, Class::RollsPods);
 }
+
+#[test]
+fn turning_tls_off_asks_for_the_generator_to_run_again_and_turning_it_on_does_not() {
+    const NATS: &str = include_str!("../../specs/nats.yaml");
+    let off = changes(NATS, &["access.tls.enabled=true"], &[]);
+    let job = off.iter().find(|c| c.object.starts_with("Job/nats-credentials-") && c.path == "added").unwrap();
+    assert_eq!(job.class, Class::NeedsManualStep);
+    assert_eq!(job.commands, ["kubectl -n nats delete job -l app.kubernetes.io/name=ossc-credentials,app.kubernetes.io/instance=nats"]);
+    let on = changes(NATS, &[], &["access.tls.enabled=true"]);
+    assert!(on.iter().filter(|c| c.object.starts_with("Job/")).all(|c| c.class < Class::NeedsManualStep), "{on:?}");
+}

@@ -98,6 +98,11 @@ fn apply_service_rules(f: &mut Field, spec: &oss_spec::Spec) -> Option<String> {
             spec.runtime.scaling.reason.as_deref().unwrap_or("its packager says so")
         ));
     }
+    if f.path == "access.tls.enabled" && spec.runtime.tls.is_none() {
+        return Some(
+            "this service cannot serve TLS (its spec has no `runtime.tls`); its security statement says what protects it".to_owned(),
+        );
+    }
     if let Some(rule) = spec.runtime.replicas.as_ref().filter(|_| counts.contains(&f.path.as_str())) {
         f.min = json!(rule.min);
         f.max = json!(rule.max);
@@ -285,5 +290,12 @@ mod tests {
         let r = get(&minio, "redundancy.replicas");
         assert_eq!((r["kind"].as_str(), &r["min"], &r["max"]), (Some("int"), &json!(4), &json!(16)));
         assert_eq!(get(&form("function"), "lifecycle.upgrade.strategy")["choices"], json!(["rolling"]));
+        // TLS: a checkbox where the software takes a certificate, explained away elsewhere
+        let nats = form("nats");
+        assert_eq!(
+            (get(&nats, "access.tls.enabled")["kind"].as_str(), &get(&nats, "access.tls.enabled")["disabled"]),
+            (Some("bool"), &Value::Null)
+        );
+        assert!(get(&minio, "access.tls.enabled")["disabled"].as_str().unwrap().contains("cannot serve TLS"));
     }
 }

@@ -728,15 +728,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
             Some(SecretMount { secret: secret?, path: path?, private: private.unwrap_or(false), items: items.unwrap_or_default() })
         })
     });
-    let files = f.opt(d, "files", |d, n, p| {
-        d.list(n, p, |d, n, p| {
-            let mut f = d.fields(n, p, n.span)?;
-            let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
-            let content = f.req(d, "content", Decoder::string);
-            f.finish(d);
-            Some(ConfigFile { path: path?, content: content? })
-        })
-    });
+    let files = f.opt(d, "files", |d, n, p| d.list(n, p, decode_file));
     let volumes = f.opt(d, "volumes", |d, n, p| {
         d.list(n, p, |d, n, p| {
             let mut f = d.fields(n, p, n.span)?;
@@ -789,6 +781,38 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         f.finish(d);
         Some(KubernetesApi { reason: reason?, rules: rules? })
     });
+    let tls = f.opt(d, "tls", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+        let private = f.opt(d, "private", Decoder::boolean);
+        let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
+        let scheme = f.opt(d, "scheme", |d, n, p| {
+            let s = d.string(n, p)?;
+            let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c));
+            if !ok {
+                d.error(
+                    Code::InvalidValue,
+                    n,
+                    format!("`{s}` is not a URI scheme"),
+                    "write the scheme alone, in lowercase, e.g. `tls` or `rediss`",
+                );
+                return None;
+            }
+            Some(s)
+        });
+        let files = f.opt(d, "files", |d, n, p| d.list(n, p, decode_file));
+        let binding = f.opt(d, "binding", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
+        f.finish(d);
+        Some(RuntimeTls {
+            path: path?,
+            private: private.unwrap_or(false),
+            env: env.unwrap_or_default(),
+            scheme,
+            files: files.unwrap_or_default(),
+            binding: binding.unwrap_or_default(),
+        })
+    });
     f.finish(d);
     let user = user?;
     Some(Runtime {
@@ -814,7 +838,17 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         bootstrap: bootstrap.unwrap_or_default(),
         sidecars: sidecars.unwrap_or_default(),
         kubernetes_api,
+        tls,
     })
+}
+
+/// One of `runtime.files` (or `runtime.tls.files`): a path and its text.
+fn decode_file(d: &mut Decoder, n: &Node, p: &str) -> Option<ConfigFile> {
+    let mut f = d.fields(n, p, n.span)?;
+    let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+    let content = f.req(d, "content", Decoder::string);
+    f.finish(d);
+    Some(ConfigFile { path: path?, content: content? })
 }
 
 /// A name that is a DNS label of at most `max` characters starting with a letter; `what` names
@@ -1510,6 +1544,12 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         f.finish(d);
         Some(Expose { kind: kind.unwrap_or_default(), endpoints: endpoints.unwrap_or_default(), source_ranges: source_ranges? })
     });
+    let tls = f.opt(d, "tls", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let enabled = f.opt(d, "enabled", Decoder::boolean);
+        f.finish(d);
+        Some(AccessTls { enabled: enabled.unwrap_or(false) })
+    });
     f.finish(d);
     Some(Access {
         clients: clients.unwrap_or_default(),
@@ -1518,6 +1558,7 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         credentials_secret,
         egress: egress.unwrap_or_default(),
         expose,
+        tls: tls.unwrap_or_default(),
     })
 }
 

@@ -214,10 +214,34 @@ pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Res
     }
     diagnostics.sort();
     match spec {
-        Some(spec) if !diagnostics.has_errors() => Ok(Loaded { spec, spans, sources, warnings: diagnostics }),
+        Some(mut spec) if !diagnostics.has_errors() => {
+            with_tls(&mut spec);
+            Ok(Loaded { spec, spans, sources, warnings: diagnostics })
+        }
         _ => Err(Failure { sources, diagnostics }),
     }
 }
+
+/// TLS turned on (`access.tls.enabled`) is, for the software's container, one more Secret
+/// mount, more environment and more files: the certificate Secret `<name>-tls` at
+/// `runtime.tls.path`, `runtime.tls.env` and `runtime.tls.files`. Done once here, after validation, so that every later stage (lowering,
+/// the quota, compose, `explain`) sees them as it sees the packager's own.
+fn with_tls(spec: &mut Spec) {
+    let Some(tls) = spec.runtime.tls.clone().filter(|_| spec.access.tls.enabled) else { return };
+    spec.runtime.secret_mounts.push(model::SecretMount {
+        secret: format!("${{service.name}}{TLS_SECRET_SUFFIX}"),
+        path: tls.path,
+        private: tls.private,
+        items: Vec::new(),
+    });
+    for (k, v) in tls.env {
+        spec.runtime.env.insert(k, model::EnvValue::Value(v));
+    }
+    spec.runtime.files.extend(tls.files);
+}
+
+/// The certificate Secret's name is the instance name and this suffix (`<name>-tls`).
+pub const TLS_SECRET_SUFFIX: &str = "-tls";
 
 /// One finding as JSON, the shape documented in docs/diagnostics.md ("JSON output"):
 /// `code`, `name`, `severity`, `message`, `help` and `location` (`file`, `line`, `column`,

@@ -422,6 +422,45 @@ pub struct Runtime {
     /// ServiceAccount, its token mounted, and egress to the API server. Never Secrets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kubernetes_api: Option<KubernetesApi>,
+    /// How the software takes TLS, when the consumer turns it on (`access.tls.enabled`): where
+    /// the certificate files appear and what tells the software to use them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<RuntimeTls>,
+}
+
+/// How the software takes TLS. With `access.tls.enabled`, the Secret `<name>-tls` (keys
+/// `ca.crt`, `tls.crt`, `tls.key`: a certificate for the service's every name, signed by a CA
+/// made in the cluster) is mounted at `path` and `env` is added to the software's container.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct RuntimeTls {
+    /// Directory where `ca.crt`, `tls.crt` and `tls.key` appear.
+    pub path: AbsPath,
+    /// The files readable by the service's user only (0400), for software that refuses a
+    /// group-readable key (PostgreSQL): as `secretMounts[].private`.
+    #[schemars(default)]
+    pub private: bool,
+    /// Environment added to the software's container when TLS is on (what turns it on: a flag
+    /// list, a variable its configuration reads); may use `${...}` references.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, String>,
+    /// Scheme of the binding's `uri` when TLS is on (e.g. `tls`, `rediss`; default: the
+    /// binding's own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z][a-z0-9+.-]*$"))]
+    pub scheme: Option<String>,
+    /// Configuration files added when TLS is on, as `runtime.files` (for software whose TLS
+    /// settings live in a file: a drop-in a configuration directory reads after the others).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub files: Vec<ConfigFile>,
+    /// More binding keys when TLS is on, with fixed values (`sslmode: verify-full`); `ca.crt`
+    /// is always added.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub binding: IndexMap<EnvName, String>,
 }
 
 /// What the software may do through the Kubernetes API, in the service's namespace.
@@ -1501,6 +1540,29 @@ pub struct Access {
     /// from the listed address ranges only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expose: Option<Expose>,
+    /// TLS in transit, for clients and, where the software does it, between replicas.
+    #[serde(skip_serializing_if = "AccessTls::is_off")]
+    #[schemars(default)]
+    pub tls: AccessTls,
+}
+
+/// The consumer's TLS knob.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct AccessTls {
+    /// Serve TLS with a certificate made in the cluster (needs the spec's `runtime.tls`).
+    /// Default false: clients then need no CA.
+    #[schemars(default)]
+    pub enabled: bool,
+}
+
+impl AccessTls {
+    /// Whether TLS is off (the default, left out of the serialized spec).
+    #[must_use]
+    pub fn is_off(&self) -> bool {
+        !self.enabled
+    }
 }
 
 impl Default for Access {
@@ -1512,6 +1574,7 @@ impl Default for Access {
             credentials_secret: None,
             egress: Vec::new(),
             expose: None,
+            tls: AccessTls::default(),
         }
     }
 }
@@ -1670,6 +1733,19 @@ pub struct Lifecycle {
 }
 
 impl Spec {
+    /// Whether the service serves TLS: the consumer turned it on and the spec says how.
+    #[must_use]
+    pub fn tls_on(&self) -> bool {
+        self.access.tls.enabled && self.runtime.tls.is_some()
+    }
+
+    /// Whether the bundle carries the generator Job: the spec declares credentials, or TLS is
+    /// on (its certificate is made in the cluster too).
+    #[must_use]
+    pub fn needs_generator(&self) -> bool {
+        !self.credentials.is_empty() || self.tls_on()
+    }
+
     /// The value of a knob: the consumer's setting, else its default.
     #[must_use]
     pub fn knob_value(&self, name: &str) -> Option<&KnobValue> {

@@ -74,6 +74,14 @@ fn check_knob_shares(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
 
 /// The credentials Secret, its references and the binding agree with each other.
 fn check_credentials(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    if spec.access.tls.enabled && spec.runtime.tls.is_none() {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, format!("`access.tls.enabled` is true, but `{}` cannot serve TLS: its spec has no `runtime.tls`", spec.metadata.name))
+                .at_opt(spans.nearest("access.tls.enabled"))
+                .help("set `access.tls.enabled` to false (its security statement in `ossc catalog show` says what protects it instead); a packager adds `runtime.tls` to say how the software takes a certificate")
+                .fix(vec!["access.tls.enabled=false".to_owned()]),
+        );
+    }
     if spec.credentials.is_empty() && spec.access.credentials_secret.is_some() {
         diags.push(
             Diagnostic::error(Code::Inconsistent, "`access.credentialsSecret` is set, but this service declares no `credentials`")
@@ -541,6 +549,14 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     for (path, text) in &cluster_templates {
         templates.push((path.clone(), text));
     }
+    if let Some(t) = &spec.runtime.tls {
+        for (k, v) in &t.env {
+            templates.push((format!("runtime.tls.env.{k}"), v));
+        }
+        for (k, v) in &t.binding {
+            templates.push((format!("runtime.tls.binding.{k}"), v));
+        }
+    }
     if let Some(e) = spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()) {
         for (name, v) in &e.env {
             if let EnvValue::Secret { secret_key_ref } = v {
@@ -564,6 +580,9 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     }
     for (i, step) in spec.runtime.bootstrap.iter().enumerate() {
         container_templates(&mut templates, &format!("runtime.bootstrap.{i}"), ("run", &step.run), &step.env);
+    }
+    for (i, file) in spec.runtime.tls.iter().flat_map(|t| &t.files).enumerate() {
+        templates.push((format!("runtime.tls.files.{i}.content"), &file.content));
     }
     for (i, file) in spec.runtime.files.iter().enumerate() {
         templates.push((format!("runtime.files.{i}.content"), &file.content));
@@ -633,7 +652,7 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                         .help("reach the service by its client Service, `${service.name}` (or a replica by `${service.seed}`); write `$${` for a literal `${`"),
                 );
             }
-            if pod_ref && path.starts_with("runtime.files.") {
+            if pod_ref && (path.starts_with("runtime.files.") || path.starts_with("runtime.tls.files.")) {
                 diags.push(
                     Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to a replica's pod, and every replica gets the same file"))
                         .at_opt(span)
@@ -818,7 +837,8 @@ fn check_writable_paths(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics)
     let mounts = spec.runtime.secret_mounts.iter().enumerate().map(|(i, m)| (format!("runtime.secretMounts.{i}"), &m.path));
     let writable = spec.runtime.writable.iter().enumerate().map(|(i, w)| (format!("runtime.writable.{i}"), &w.path));
     let volumes = spec.runtime.volumes.iter().enumerate().map(|(i, v)| (format!("runtime.volumes.{i}.path"), &v.path));
-    for (path, dir) in volumes.chain(writable).chain(mounts) {
+    let tls = spec.runtime.tls.iter().map(|t| ("runtime.tls.path".to_owned(), &t.path));
+    for (path, dir) in volumes.chain(writable).chain(mounts).chain(tls) {
         if let Some(first) = seen.insert(dir.as_str(), path.clone()) {
             diags.push(
                 Diagnostic::error(Code::Duplicate, format!("path `{dir}` is mounted twice"))
@@ -830,8 +850,9 @@ fn check_writable_paths(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics)
     }
     // A file sits inside a directory (the image's, or a mounted one), never on one.
     let mut total = 0usize;
-    for (i, file) in spec.runtime.files.iter().enumerate() {
-        let path = format!("runtime.files.{i}.path");
+    let files = spec.runtime.files.iter().enumerate().map(|(i, f)| (format!("runtime.files.{i}.path"), f));
+    let tls_files = spec.runtime.tls.iter().flat_map(|t| &t.files).enumerate().map(|(i, f)| (format!("runtime.tls.files.{i}.path"), f));
+    for (path, file) in files.chain(tls_files) {
         if let Some(first) = seen.insert(file.path.as_str(), path.clone()) {
             diags.push(
                 Diagnostic::error(Code::Duplicate, format!("path `{}` is mounted twice", file.path))

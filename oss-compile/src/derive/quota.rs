@@ -24,7 +24,7 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
     let pods = i128::from(most) + i128::from(!stateful);
     let (cpu, mem) = pod_totals(spec);
     // The credentials generator's pod runs beside them (once, at install).
-    let (gen_pods, (gen_cpu, gen_mem)) = if spec.credentials.is_empty() { (0, (0, 0)) } else { (1, crate::credentials::pod_totals()) };
+    let (gen_pods, (gen_cpu, gen_mem)) = if !spec.needs_generator() { (0, (0, 0)) } else { (1, crate::credentials::pod_totals()) };
     // And the bootstrap steps' pods, which may all run at once.
     let (boot_cpu, boot_mem) = crate::bootstrap::pod_totals(&spec.runtime.bootstrap);
     let (gen_pods, gen_cpu, gen_mem) =
