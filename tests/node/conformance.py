@@ -556,6 +556,70 @@ def check_service(svc, results):
         # there is a primary to lose)
         attempt("volumes", volumes)
 
+    def tls():
+        """access.tls.enabled: the generator makes the CA and the certificate in the cluster; the
+        pods roll onto it; a client that has only the binding (uri, ca.crt) reads what was
+        written before and writes; the same user and password over a plain connection is
+        refused; the replicas' own links are TLS where the spec says so; re-applying keeps the
+        certificate; turning TLS off again rolls back to plain connections."""
+        t = time.time()
+        svc.apply("access.tls.enabled=true")
+        generator = ("-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-credentials")
+        p = k("wait", "--for=condition=complete", "job", *generator, "--timeout=180s", timeout=200, check=False)
+        if p.returncode != 0:
+            logs = k("logs", "-n", svc.ns, "--all-containers", "--prefix", "-l", "app.kubernetes.io/name=ossc-credentials",
+                     "--tail=20", check=False).stdout
+            raise Failure(f"the generator did not complete with TLS on: {logs.strip()[-600:]}")
+        secret = f"{svc.name}-tls"
+        cert = secret_data(svc.ns, secret)
+        if sorted(cert) != ["ca.crt", "tls.crt", "tls.key"]:
+            raise Failure(f"Secret {secret} has {sorted(cert)}, wanted ca.crt, tls.crt, tls.key")
+        rollout(svc, lambda p: any((v.get("secret") or {}).get("secretName") == secret for v in p["spec"].get("volumes", [])))
+        rolled = time.time() - t
+        svc._binding = None  # the clients' cached binding (tests/node/services.py): it changed
+        b = svc.binding()
+        scheme = svc.spec["runtime"]["tls"].get("scheme")
+        if b.get("ca.crt") != cert["ca.crt"] or (scheme and not b["uri"].startswith(f"{scheme}://")):
+            raise Failure(f"the binding has no ca.crt or a uri {b['uri'].split('@')[-1]!r} without the scheme {scheme!r}")
+        # the first request after the roll: retried, as the software may still be electing
+        # leaders (JetStream's streams after every server restarted)
+        tls_scheme = b["uri"].split("://")[0]
+        got = retried(lambda: svc.op("read", "k1"), 90)
+        if "v1" not in got:
+            raise Failure(f"over TLS, k1 read back {got!r}, wanted v1")
+        svc.op("write", "ktls", "vtls")
+        if "vtls" not in svc.op("read", "ktls"):
+            raise Failure("over TLS, a new write did not read back")
+        p = sh(svc.d["plaintext"](svc), check=False, timeout=30)
+        if p.returncode == 0:
+            raise Failure(f"a plain connection with the binding's credentials was served: {p.stdout.strip()[-200:]}")
+        peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"
+        svc.apply("access.tls.enabled=true")
+        time.sleep(3)
+        if secret_data(svc.ns, secret) != cert:
+            raise Failure("re-applying the bundle changed the certificate Secret")
+        t2 = time.time()
+        # turning TLS off, as docs/security.md says: the completed generator Jobs deleted first,
+        # so that the bundle's generator (which ran before, with the same name) runs again and
+        # writes the plain binding
+        k("delete", "job", *generator, "--wait=true", timeout=60)
+        svc.apply()
+        rollout(svc, lambda p: not any((v.get("secret") or {}).get("secretName") == secret for v in p["spec"].get("volumes", [])))
+        p = k("wait", "--for=condition=complete", "job", *generator, "--timeout=180s", timeout=200, check=False)
+        svc._binding = None
+        b = svc.binding()
+        if p.returncode != 0 or "ca.crt" in b or (scheme and b["uri"].startswith(f"{scheme}://")):
+            raise Failure(f"with TLS off again the binding still has TLS: {sorted(b)}, {b['uri'].split('://')[0]}://")
+        got = retried(lambda: svc.op("read", "ktls"), 90)
+        if "vtls" not in got:
+            raise Failure(f"with TLS off again, ktls read back {got!r}")
+        return (f"CA and certificate made in the cluster, pods rolled onto them in {rolled:.0f}s; a client with only the binding "
+                f"({tls_scheme}://, ca.crt) read and wrote; a plain connection refused; {peers}; re-applying kept "
+                f"the certificate; TLS off again in {time.time() - t2:.0f}s, the data intact")
+
+    if svc.spec["runtime"].get("tls"):
+        attempt("tls", tls)
+
     def data_back():
         if not svc.d.get("durable", svc.stateful):
             return ""
@@ -850,6 +914,18 @@ def pdb_floor(svc):
     if "minAvailable" in spec:
         return int(spec["minAvailable"])
     return svc.replicas - int(spec.get("maxUnavailable", 0))
+
+
+def retried(fn, seconds):
+    """fn(), tried again every 3 s while it fails, for up to `seconds`; its last failure raised."""
+    t = time.time()
+    while True:
+        try:
+            return fn()
+        except Failure:
+            if time.time() - t > seconds:
+                raise
+            time.sleep(3)
 
 
 def rollout(svc, is_new):

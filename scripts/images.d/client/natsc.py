@@ -3,13 +3,15 @@
 (INFO, CONNECT, PUB, SUB, MSG) and JetStream's JSON API over request/reply.
 
 SERVER is a NATS URL, `nats://[user:password@]host[:port]` (the binding's `uri`), or a host.
+`tls://...` (the binding's `uri` when the service serves TLS) upgrades the connection after the
+server's INFO and verifies the server against the CA file in $NATS_CA (the binding's `ca.crt`).
 
   natsc.py SERVER stream NAME SUBJECT REPLICAS   create (or keep) a file-backed stream
   natsc.py SERVER pub SUBJECT DATA               publish through JetStream; prints the ack
   natsc.py SERVER last STREAM SUBJECT            the last message stored on SUBJECT
   natsc.py SERVER consume STREAM DURABLE         fetch and ack one message with a pull consumer
 """
-import base64, json, socket, sys, uuid
+import base64, json, os, socket, ssl, sys, uuid
 from urllib.parse import unquote, urlsplit
 
 
@@ -17,10 +19,18 @@ class Conn:
     def __init__(self, server):
         u = urlsplit(server if "://" in server else f"nats://{server}")
         self.s = socket.create_connection((u.hostname, u.port or 4222), timeout=5)
-        self.f = self.s.makefile("rb")
-        info = self.f.readline()
+        info = b""
+        while not info.endswith(b"\n"):  # byte by byte: nothing after INFO may be read before TLS
+            b = self.s.recv(1)
+            if not b:
+                raise SystemExit("connection closed")
+            info += b
         if not info.startswith(b"INFO"):
             raise SystemExit(f"not a NATS server: {info!r}")
+        if u.scheme == "tls":
+            ctx = ssl.create_default_context(cafile=os.environ["NATS_CA"])
+            self.s = ctx.wrap_socket(self.s, server_hostname=u.hostname)
+        self.f = self.s.makefile("rb")
         connect = {"verbose": False, "pedantic": False, "headers": False}
         if u.username is not None:
             connect.update(user=unquote(u.username), **{"pass": unquote(u.password or "")})
