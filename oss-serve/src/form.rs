@@ -24,6 +24,9 @@ struct Field {
     max: Value,
     choices: Vec<String>,
     nullable: bool,
+    /// The schema's default. A boolean the serialized spec leaves out (`access.tls.enabled:
+    /// false` is skipped) shows as this, so that an untouched checkbox is not a change.
+    default: Value,
 }
 
 /// The fields of `loaded`'s form as JSON: `settings.*` (the service's own knobs) first, then the
@@ -70,7 +73,7 @@ pub fn fields(schema: &Value, loaded: &Loaded) -> Vec<Value> {
     for mut f in found {
         let disabled = apply_service_rules(&mut f, &loaded.spec);
         let pointer = format!("/{}", f.path.replace('.', "/"));
-        let value = match current.pointer(&pointer) {
+        let value = match current.pointer(&pointer).filter(|v| !v.is_null()).or(Some(&f.default).filter(|d| d.is_boolean())) {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(s)) => s.clone(),
             Some(v) => v.to_string(),
@@ -158,6 +161,7 @@ fn walk(schema: &Value, node: &Value, path: &str, group: &'static str, nullable:
             } else {
                 description.clone()
             },
+            default: node.get("default").or_else(|| def.get("default")).cloned().unwrap_or(Value::Null),
             min: def.get("minimum").cloned().unwrap_or(Value::Null),
             max: def.get("maximum").cloned().unwrap_or(Value::Null),
             choices,
@@ -290,8 +294,10 @@ mod tests {
         let r = get(&minio, "redundancy.replicas");
         assert_eq!((r["kind"].as_str(), &r["min"], &r["max"]), (Some("int"), &json!(4), &json!(16)));
         assert_eq!(get(&form("function"), "lifecycle.upgrade.strategy")["choices"], json!(["rolling"]));
-        // TLS: a checkbox where the software takes a certificate, explained away elsewhere
+        // TLS: a checkbox where the software takes a certificate, explained away elsewhere; off
+        // unless set (the spec leaves `false` out), so the page's command stays the plain build
         let nats = form("nats");
+        assert_eq!(get(&nats, "access.tls.enabled")["value"], "false");
         assert_eq!(
             (get(&nats, "access.tls.enabled")["kind"].as_str(), &get(&nats, "access.tls.enabled")["disabled"]),
             (Some("bool"), &Value::Null)
