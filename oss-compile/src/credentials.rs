@@ -134,13 +134,15 @@ pub fn binding_keys(cx: &Context) -> Vec<(String, BindingValue)> {
             BindingValue::Uri { prefix, user, password, suffix }
         },
     ));
-    if let Some(tls) = cx.tls() {
+    let tls = cx.tls();
+    if let Some(tls) = tls {
         keys.push(("ca.crt".to_owned(), BindingValue::TlsCa));
         for (k, v) in &tls.binding {
             keys.push((k.as_str().to_owned(), BindingValue::Fixed(crate::lower::expand_plain(cx, v))));
         }
     }
-    for (k, v) in &b.keys {
+    // a key runtime.tls.binding also has (Kafka's `security.protocol`) takes its TLS value
+    for (k, v) in b.keys.iter().filter(|(k, _)| !tls.is_some_and(|t| t.binding.contains_key(*k))) {
         keys.push((k.as_str().to_owned(), BindingValue::Fixed(crate::lower::expand_plain(cx, v))));
     }
     keys
@@ -481,8 +483,10 @@ pub fn script(cx: &Context) -> String {
                 "cp /tmp/binding /tmp/binding-patch\n".to_owned()
             } else {
                 // `null` in a merge patch removes the key
+                // (a key the plain binding has too is rewritten with its plain value instead)
                 let nulls: String = std::iter::once("ca.crt")
                     .chain(cx.spec.runtime.tls.iter().flat_map(|t| t.binding.keys().map(oss_spec::values::EnvName::as_str)))
+                    .filter(|k| !bkeys.iter().any(|(b, _)| b == k))
                     .map(|k| format!(",{}:null", json(k)))
                     .collect();
                 format!(
@@ -559,7 +563,18 @@ pub fn connect(cx: &Context) -> String {
         }
         let _ =
             writeln!(o, "read it   kubectl -n {} get secret {} -o jsonpath='{{.data.uri}}' | base64 -d", cx.namespace, cx.binding_secret());
-        if let Some(t) = &b.first_command {
+        if cx.tls().is_some() {
+            let _ = writeln!(
+                o,
+                "tls       on: verify the server with the binding's ca.crt (the CA made in the cluster; docs/security.md):\n          \
+                 kubectl -n {} get secret {} -o jsonpath='{{.data.ca\\.crt}}' | base64 -d > ca.crt",
+                cx.namespace,
+                cx.binding_secret()
+            );
+        } else if s.runtime.tls.is_some() {
+            let _ = writeln!(o, "tls       off (on with --set access.tls.enabled=true: docs/security.md)");
+        }
+        if let Some(t) = cx.tls().and_then(|t| t.first_command.as_ref()).or(b.first_command.as_ref()) {
             let _ = writeln!(o, "try       {t}");
             let _ = writeln!(
                 o,

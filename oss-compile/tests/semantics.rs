@@ -576,6 +576,45 @@ fn tls_makes_the_certificate_in_the_cluster_mounts_it_and_puts_the_ca_in_the_bin
 }
 
 #[test]
+fn a_tls_binding_key_replaces_the_plain_one_and_turning_tls_off_rewrites_it() {
+    const KAFKA: &str = include_str!("../../specs/kafka.yaml");
+    // base64 of the values: SASL_SSL, PEM, SASL_PLAINTEXT
+    let (ssl, pem, plain) = ("U0FTTF9TU0w=", "UEVN", "U0FTTF9QTEFJTlRFWFQ=");
+    let key = |v: &str| format!("\"security.protocol\":\"{v}\"");
+    let on = build_with(KAFKA, &["access.tls.enabled=true"], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let script = &generator(&on).1[0].1;
+    assert_eq!(script.matches("\"security.protocol\"").count(), 1, "one key, the TLS one: {script}");
+    assert!(script.contains(&key(ssl)) && script.contains(&format!("\"ssl.truststore.type\":\"{pem}\"")));
+    // off: the plain value, and the patch removes only the keys the plain binding lacks
+    let off = build_with(KAFKA, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let script = &generator(&off).1[0].1;
+    assert!(script.contains(&key(plain)));
+    assert!(script.contains(r#"sed 's/}}$/,"ca.crt":null,"ssl.truststore.type":null}}/'"#), "{script}");
+}
+
+#[test]
+fn connect_says_how_to_speak_tls_when_it_is_on() {
+    const KAFKA: &str = include_str!("../../specs/kafka.yaml");
+    let connect = |sets: &[&str]| {
+        let opts = ParseOptions { sets: sets.iter().map(|s| (*s).to_owned()).collect(), ..ParseOptions::default() };
+        oss_compile::connect(&parse_with("t.yaml", KAFKA, &opts).unwrap(), &Options::default())
+    };
+    let off = connect(&[]);
+    assert!(off.contains("tls       off (on with --set access.tls.enabled=true"), "{off}");
+    assert!(off.contains("try       printf 'security.protocol=SASL_PLAINTEXT"), "{off}");
+    let on = connect(&["access.tls.enabled=true"]);
+    assert!(on.contains("jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt"), "{on}");
+    // runtime.tls.try in place of the binding's
+    assert!(on.contains("try       printf 'security.protocol=SASL_SSL") && on.contains("ssl.truststore.location=ca.crt"), "{on}");
+    // a service whose spec has no runtime.tls says nothing of TLS there
+    let cache = oss_compile::connect(
+        &parse_with("t.yaml", include_str!("../../specs/memcached.yaml"), &ParseOptions::default()).unwrap(),
+        &Options::default(),
+    );
+    assert!(!cache.contains("tls       "), "{cache}");
+}
+
+#[test]
 fn tls_needs_a_spec_that_says_how_the_software_takes_it() {
     let e = refused(CASSANDRA, &["access.tls.enabled=true"]);
     assert!(e.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("cannot serve TLS")), "{e:?}");

@@ -803,6 +803,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         });
         let files = f.opt(d, "files", |d, n, p| d.list(n, p, decode_file));
         let binding = f.opt(d, "binding", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
+        let first_command = f.opt(d, "try", Decoder::string);
         f.finish(d);
         Some(RuntimeTls {
             path: path?,
@@ -811,6 +812,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
             scheme,
             files: files.unwrap_or_default(),
             binding: binding.unwrap_or_default(),
+            first_command,
         })
     });
     f.finish(d);

@@ -461,6 +461,10 @@ pub struct RuntimeTls {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(default)]
     pub binding: IndexMap<EnvName, String>,
+    /// The first command to try when TLS is on, in place of `function.binding.try` (`ossc
+    /// connect` prints it), for a client that needs more than the binding's `uri` to speak TLS.
+    #[serde(rename = "try", skip_serializing_if = "Option::is_none")]
+    pub first_command: Option<String>,
 }
 
 /// What the software may do through the Kubernetes API, in the service's namespace.

@@ -590,7 +590,7 @@ def check_service(svc, results):
         svc.op("write", "ktls", "vtls")
         if "vtls" not in svc.op("read", "ktls"):
             raise Failure("over TLS, a new write did not read back")
-        p = sh(svc.d["plaintext"](svc), check=False, timeout=30)
+        p = sh(svc.d["plaintext"](svc), pod=svc.d.get("load_pod", "client"), check=False, timeout=45)
         if p.returncode == 0:
             raise Failure(f"a plain connection with the binding's credentials was served: {p.stdout.strip()[-200:]}")
         peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"

@@ -17,6 +17,7 @@ Each entry:
   known_failures  {check: what was observed}: a defect found and not fixed yet; SKIPPED, loudly
 """
 import json
+import re
 import secrets
 import shlex
 import time
@@ -415,12 +416,18 @@ SERVICES.update({"zookeeper": ZOOKEEPER, "nats": NATS})
 
 
 # ---- rabbitmq: three nodes, quorum queues; the consumer brings the credentials Secret ----
-def rmq(svc, body, user=None, password=None):
+def rmq(svc, body, user=None, password=None, plain=False):
+    """pika with the binding's host, port and credentials; with TLS on (the binding has
+    `ca.crt`), over TLS verifying the server's name against that CA, unless `plain`."""
     b = bind(svc)
     user, password = user or b["username"], password or b["password"]
-    return ("python3 - <<'PY'\nimport pika\n"
+    ca, tls = "", ""
+    if "ca.crt" in b and not plain:
+        ca = f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/rmq-ca.crt && "
+        tls = f", ssl_options=pika.SSLOptions(ssl.create_default_context(cafile='/tmp/rmq-ca.crt'), '{b['host']}')"
+    return (f"{ca}python3 - <<'PY'\nimport pika, ssl\n"
             f"p = pika.ConnectionParameters('{b['host']}', {b['port']}, '/', pika.PlainCredentials('{user}', '{password}'),"
-            " socket_timeout=5, blocked_connection_timeout=5, connection_attempts=1)\n"
+            f" socket_timeout=5, blocked_connection_timeout=5, connection_attempts=1{tls})\n"
             "conn = pika.BlockingConnection(p)\nch = conn.channel()\nch.confirm_delivery()\n"
             "ch.queue_declare('ossc', durable=True, arguments={'x-queue-type': 'quorum'})\n"
             f"{body}\nconn.close()\nPY")
@@ -439,6 +446,8 @@ RABBITMQ = {
     "read_op": lambda svc, key: rmq(svc, "assert ch.queue_declare('ossc', passive=True).method.message_count >= 1"),
     "probe": tcp_probe(5672),
     "unauthenticated": lambda svc: rmq(svc, "pass", user="guest", password="guest"),
+    # with TLS on: the binding's user and password over a plain AMQP connection, refused
+    "plaintext": lambda svc: rmq(svc, "pass", plain=True),
     "function_note": "publish (publisher confirms) to a durable quorum queue, then basic.get of it, with pika through the client Service",
     # 3 -> 5: the new nodes join through classic_config peer discovery
     "scale_to": 5,
@@ -584,18 +593,24 @@ SERVICES.update({
 
 
 # ---- kafka: three combined broker/controller nodes; Kafka's own console clients ----
-def kafka_client_config(svc):
-    """The client properties, from the binding alone: written into the client pod's /tmp."""
+def kafka_client_config(svc, protocol=None):
+    """The client properties, from the binding alone: written into the client pod's /tmp. With
+    TLS on, the binding's CA is the truststore (`protocol` SASL_PLAINTEXT: without TLS)."""
     b = bind(svc)
-    props = (f"security.protocol={b['security.protocol']}\nsasl.mechanism={b['sasl.mechanism']}\n"
+    props = (f"security.protocol={protocol or b['security.protocol']}\nsasl.mechanism={b['sasl.mechanism']}\n"
              "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
              f"username=\"{b['username']}\" password=\"{b['password']}\";\n")
-    return f"printf %s {shlex.quote(props)} > /tmp/client.properties && "
+    ca = ""
+    if "ca.crt" in b and not protocol:
+        ca = f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/kafka-ca.crt && "
+        props += f"ssl.truststore.type={b['ssl.truststore.type']}\nssl.truststore.location=/tmp/kafka-ca.crt\n"
+    return f"{ca}printf %s {shlex.quote(props)} > /tmp/client.properties && "
 
 
 def kt(svc, tool, args, config=True):
     """One of Kafka's console tools, authenticated with the binding (`config`), or not."""
-    flag = {"TopicCommand": "--command-config", "ConsoleProducer": "--producer.config"}.get(tool, "--consumer.config")
+    flag = {"TopicCommand": "--command-config", "MetadataQuorumCommand": "--command-config",
+            "ConsoleProducer": "--producer.config"}.get(tool, "--consumer.config")
     auth = f"{flag} /tmp/client.properties " if config else ""
     return ((kafka_client_config(svc) if config else "") +
             f"KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh org.apache.kafka.tools.{tool} "
@@ -617,6 +632,25 @@ def kafka_read_cmd(svc):
                                                "--property print.key=true")
 
 
+def kafka_controllers_tls(svc):
+    """With TLS on: the controller listener is SSL with client certificates required (the
+    configuration the image's start script wrote), and the KRaft quorum, which runs over it, has
+    a leader and every node as a voter."""
+    conf = c.k("exec", "-n", svc.ns, f"{svc.name}-0", "-c", svc.container, "--", "grep", "-E",
+               "^(listener.security.protocol.map|listener.name.controller.ssl.client.auth)=",
+               "/opt/kafka/config/server.properties").stdout
+    if "CONTROLLER:SSL" not in conf or "client.auth=required" not in conf:
+        raise c.Failure(f"the controller listener is not mutual TLS: {conf.strip()!r}")
+    out = c.sh(kt(svc, "MetadataQuorumCommand", "describe --status"), pod="client-kafka", timeout=60).stdout
+    voters = re.search(r"CurrentVoters:\s*\[(.*)\]", out)
+    leader = re.search(r"LeaderId:\s*(\d+)", out)
+    # Kafka 4 lists each voter as {"id": N, ...}; earlier versions as bare ids
+    n = len(re.findall(r'"id":\s*\d+', voters.group(1)) or re.findall(r"\d+", voters.group(1))) if voters else 0
+    if not leader or n != svc.replicas:
+        raise c.Failure(f"the KRaft quorum over the TLS controller listener: {out.strip()[-300:]!r}")
+    return f"the KRaft quorum ({n} voters, leader {leader.group(1)}) runs over the controller listener with mutual TLS"
+
+
 KAFKA = {
     "sets": ["capacity.cpu=500m", "capacity.memory=1Gi", "capacity.storage=1Gi", "settings.heap=512Mi"],
     "client_image": "docker.io/apache/kafka:4.1.0",
@@ -630,6 +664,11 @@ KAFKA = {
     # listing topics without SASL: the broker closes the connection, the tool times out and fails
     # (run in load_pod, which has Kafka's tools)
     "unauthenticated": lambda svc: kt(svc, "TopicCommand", "--list", config=False).replace("timeout 40", "timeout 25"),
+    # with TLS on: the binding's user and password over SASL_PLAINTEXT, which the broker refuses
+    "peer_tls": kafka_controllers_tls,
+    "plaintext": lambda svc: (kafka_client_config(svc, protocol="SASL_PLAINTEXT")
+                              + kt(svc, "TopicCommand", "--list", config=False).replace("timeout 40", "timeout 25")
+                              .replace("--bootstrap-server", "--command-config /tmp/client.properties --bootstrap-server")),
 }
 SERVICES["kafka"] = KAFKA
 
