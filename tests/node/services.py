@@ -100,10 +100,19 @@ def vk_role(svc, pod):
 
 
 def vk_primary(svc):
-    found = [p["metadata"]["name"] for p in c.pods(svc.ns, svc.selector) if c.ready(p) and vk_role(svc, p["metadata"]["name"]) == "master"]
-    if len(found) != 1:
-        raise c.Failure(f"{len(found)} members say they are the primary: {found}")
-    return found[0]
+    """The one Ready member whose valkey-server says `master`. Asked again for up to 30 s: right
+    after a failover every pod may be briefly unready (each pod's readiness includes its
+    HAProxy, which has no primary until its checks see the promoted one; CI once asked in that
+    moment and found none, while the failover had completed)."""
+    deadline = time.time() + 30
+    while True:
+        found = [p["metadata"]["name"] for p in c.pods(svc.ns, svc.selector)
+                 if c.ready(p) and vk_role(svc, p["metadata"]["name"]) == "master"]
+        if len(found) == 1:
+            return found[0]
+        if time.time() > deadline:
+            raise c.Failure(f"{len(found)} Ready members say they are the primary: {found} (for 30 s)")
+        time.sleep(2)
 
 
 def vk_members(svc):
@@ -433,6 +442,21 @@ def rmq(svc, body, user=None, password=None, plain=False):
             f"{body}\nconn.close()\nPY")
 
 
+def rmq_queue(key):
+    """k1, the key every check reads, lives in queue `ossc`; a later key (the tls check's) in a
+    queue of its own, so that its write reads back its own message and not k1 at the head."""
+    return "ossc" if key == "k1" else f"ossc-{key}"
+
+
+def rmq_read(key):
+    """k1: the queue's message count, without taking a message (see RABBITMQ's comment); any
+    other key: its message, taken and put back (read once or twice, far below the limit)."""
+    if key == "k1":
+        return "n = ch.queue_declare('ossc', passive=True).method.message_count\nprint('v1' if n >= 1 else f'{n} messages')"
+    return (f"m, props, body = ch.basic_get('{rmq_queue(key)}')\nprint(body.decode() if body else 'no message')\n"
+            "if m: ch.basic_nack(m.delivery_tag, requeue=True)")
+
+
 RABBITMQ = {
     "metrics_series": r"^rabbitmq_",
     "sets": ["capacity.cpu=300m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
@@ -440,9 +464,10 @@ RABBITMQ = {
     # requeue so it stays); later reads count the queue's messages without taking one: every
     # redelivery counts against RabbitMQ 4's quorum-queue delivery limit (20), after which the
     # broker drops the message, so a test that kept taking it would destroy its own data
-    "write": lambda svc, key, val: c.sh(rmq(svc, f"ch.basic_publish('', 'ossc', b'{key}={val}', pika.BasicProperties(delivery_mode=2), mandatory=True)\n"
-                                                 f"m, props, body = ch.basic_get('ossc')\nassert body == b'{key}={val}', body\nch.basic_nack(m.delivery_tag, requeue=True)")),
-    "read": lambda svc, key: c.sh(rmq(svc, "n = ch.queue_declare('ossc', passive=True).method.message_count\nprint('v1' if n >= 1 else f'{n} messages')")).stdout,
+    "write": lambda svc, key, val: c.sh(rmq(svc, f"q = '{rmq_queue(key)}'\nch.queue_declare(q, durable=True, arguments={{'x-queue-type': 'quorum'}})\n"
+                                                 f"ch.basic_publish('', q, b'{key}={val}', pika.BasicProperties(delivery_mode=2), mandatory=True)\n"
+                                                 f"m, props, body = ch.basic_get(q)\nassert body == b'{key}={val}', body\nch.basic_nack(m.delivery_tag, requeue=True)")),
+    "read": lambda svc, key: c.sh(rmq(svc, rmq_read(key))).stdout,
     "read_op": lambda svc, key: rmq(svc, "assert ch.queue_declare('ossc', passive=True).method.message_count >= 1"),
     "probe": tcp_probe(5672),
     "unauthenticated": lambda svc: rmq(svc, "pass", user="guest", password="guest"),
@@ -609,46 +634,52 @@ def kafka_client_config(svc, protocol=None):
 
 def kt(svc, tool, args, config=True):
     """One of Kafka's console tools, authenticated with the binding (`config`), or not."""
-    flag = {"TopicCommand": "--command-config", "MetadataQuorumCommand": "--command-config",
-            "ConsoleProducer": "--producer.config"}.get(tool, "--consumer.config")
+    flag = {"TopicCommand": "--command-config", "ConsoleProducer": "--producer.config"}.get(tool, "--consumer.config")
     auth = f"{flag} /tmp/client.properties " if config else ""
     return ((kafka_client_config(svc) if config else "") +
             f"KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh org.apache.kafka.tools.{tool} "
             f"--bootstrap-server {svc.host()}:9092 {auth}{args}")
 
 
+def kafka_topic(key):
+    """k1, the key every check reads from the beginning, is in topic `ossc`; a later key (the tls
+    check's) in a topic of its own, whose first message is its own."""
+    return "ossc" if key == "k1" else f"ossc-{key}"
+
+
 def kafka_write(svc, key, val):
-    c.sh(kt(svc, "TopicCommand", "--create --if-not-exists --topic ossc --partitions 1 --replication-factor 3"),
+    topic = kafka_topic(key)
+    c.sh(kt(svc, "TopicCommand", f"--create --if-not-exists --topic {topic} --partitions 1 --replication-factor 3"),
          pod="client-kafka", timeout=60)
     c.sh(kafka_client_config(svc) + f"echo '{key}:{val}' | " +
-         kt(svc, "ConsoleProducer", "--topic ossc --producer-property acks=all "
+         kt(svc, "ConsoleProducer", f"--topic {topic} --producer-property acks=all "
                                     "--property parse.key=true --property key.separator=:", config=False)
          .replace("--bootstrap-server", "--producer.config /tmp/client.properties --bootstrap-server"),
          pod="client-kafka", timeout=60)
 
 
-def kafka_read_cmd(svc):
-    return kt(svc, "consumer.ConsoleConsumer", "--topic ossc --from-beginning --max-messages 1 --timeout-ms 20000 "
+def kafka_read_cmd(svc, key="k1"):
+    return kt(svc, "consumer.ConsoleConsumer", f"--topic {kafka_topic(key)} --from-beginning --max-messages 1 --timeout-ms 20000 "
                                                "--property print.key=true")
 
 
-def kafka_controllers_tls(svc):
-    """With TLS on: the controller listener is SSL with client certificates required (the
-    configuration the image's start script wrote), and the KRaft quorum, which runs over it, has
-    a leader and every node as a voter."""
+def kafka_brokers_tls(svc):
+    """With TLS on: the brokers' own listener is SASL_SSL (the configuration the image's start
+    script wrote), and topic `ossc` (replication factor 3) has every replica in sync over it."""
     conf = c.k("exec", "-n", svc.ns, f"{svc.name}-0", "-c", svc.container, "--", "grep", "-E",
-               "^(listener.security.protocol.map|listener.name.controller.ssl.client.auth)=",
+               "^(listener.security.protocol.map|inter.broker.listener.name)=",
                "/opt/kafka/config/server.properties").stdout
-    if "CONTROLLER:SSL" not in conf or "client.auth=required" not in conf:
-        raise c.Failure(f"the controller listener is not mutual TLS: {conf.strip()!r}")
-    out = c.sh(kt(svc, "MetadataQuorumCommand", "describe --status"), pod="client-kafka", timeout=60).stdout
-    voters = re.search(r"CurrentVoters:\s*\[(.*)\]", out)
-    leader = re.search(r"LeaderId:\s*(\d+)", out)
-    # Kafka 4 lists each voter as {"id": N, ...}; earlier versions as bare ids
-    n = len(re.findall(r'"id":\s*\d+', voters.group(1)) or re.findall(r"\d+", voters.group(1))) if voters else 0
-    if not leader or n != svc.replicas:
-        raise c.Failure(f"the KRaft quorum over the TLS controller listener: {out.strip()[-300:]!r}")
-    return f"the KRaft quorum ({n} voters, leader {leader.group(1)}) runs over the controller listener with mutual TLS"
+    if "SASL:SASL_SSL" not in conf or "inter.broker.listener.name=SASL" not in conf:
+        raise c.Failure(f"the brokers do not replicate over SASL_SSL: {conf.strip()!r}")
+    deadline = time.time() + 90
+    while True:
+        out = c.sh(kt(svc, "TopicCommand", "--describe --topic ossc"), pod="client-kafka", timeout=60).stdout
+        isr = re.findall(r"Isr:\s*([\d,]+)", out)
+        if isr and all(len(x.split(",")) == svc.replicas for x in isr):
+            return f"brokers replicate over SASL_SSL: topic ossc's {len(isr)} partition(s) have all {svc.replicas} replicas in sync"
+        if time.time() > deadline:
+            raise c.Failure(f"topic ossc's replicas are not all in sync over SASL_SSL after 90 s: {out.strip()[-300:]!r}")
+        time.sleep(5)
 
 
 KAFKA = {
@@ -656,7 +687,7 @@ KAFKA = {
     "client_image": "docker.io/apache/kafka:4.1.0",
     "load_pod": "client-kafka",
     "write": kafka_write,
-    "read": lambda svc, key: c.sh(kafka_read_cmd(svc), pod="client-kafka", timeout=60).stdout,
+    "read": lambda svc, key: c.sh(kafka_read_cmd(svc, key), pod="client-kafka", timeout=60).stdout,
     "read_op": lambda svc, key: kafka_read_cmd(svc) + " 2>/dev/null | grep -q v1",
     "probe": tcp_probe(9092),
     "function_note": "topic with replication factor 3, produce (acks=all) and consume from the beginning with "
@@ -665,7 +696,7 @@ KAFKA = {
     # (run in load_pod, which has Kafka's tools)
     "unauthenticated": lambda svc: kt(svc, "TopicCommand", "--list", config=False).replace("timeout 40", "timeout 25"),
     # with TLS on: the binding's user and password over SASL_PLAINTEXT, which the broker refuses
-    "peer_tls": kafka_controllers_tls,
+    "peer_tls": kafka_brokers_tls,
     "plaintext": lambda svc: (kafka_client_config(svc, protocol="SASL_PLAINTEXT")
                               + kt(svc, "TopicCommand", "--list", config=False).replace("timeout 40", "timeout 25")
                               .replace("--bootstrap-server", "--command-config /tmp/client.properties --bootstrap-server")),
