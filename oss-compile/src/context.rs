@@ -122,7 +122,7 @@ impl<'a> Context<'a> {
     /// The CA that signs [`Self::tls_secret`]: `ca.crt`, `ca.key`; read by the generator alone.
     #[must_use]
     pub fn tls_ca_secret(&self) -> String {
-        format!("{}-tls-ca", self.name)
+        format!("{}-ca", self.tls_secret())
     }
 
     /// The names the certificate is valid for: the client (and read) Service, by every form a

@@ -153,7 +153,7 @@ pub fn binding_keys(cx: &Context) -> Vec<(String, BindingValue)> {
 /// service's namespace and in each client namespace.
 #[must_use]
 pub fn plain_binding(cx: &Context) -> Vec<Secret> {
-    let Some(b) = cx.spec.function.binding.as_ref().filter(|_| !needs_generator(cx)) else { return Vec::new() };
+    let Some(b) = cx.spec.function.binding.as_ref().filter(|_| !cx.spec.needs_generator()) else { return Vec::new() };
     let data: BTreeMap<String, ByteString> = binding_keys(cx)
         .into_iter()
         .filter_map(|(k, v)| match v {
@@ -219,11 +219,6 @@ fn secret_doc_head(name: &str, labels: &BTreeMap<String, String>, type_: &str) -
 fn json_labels(l: &BTreeMap<String, String>) -> String {
     let parts: Vec<String> = l.iter().map(|(k, v)| format!("{}:{}", json(k), json(v))).collect();
     format!("{{{}}}", parts.join(","))
-}
-
-/// Whether the bundle needs the generator: the spec declares credentials, or TLS is on.
-fn needs_generator(cx: &Context) -> bool {
-    cx.spec.needs_generator()
 }
 
 /// The functions every script of the generator that talks to the API server starts with.
@@ -610,7 +605,7 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 /// The generator, when the spec declares credentials.
 #[must_use]
 pub fn generator(cx: &Context) -> Option<Generator> {
-    if !needs_generator(cx) {
+    if !cx.spec.needs_generator() {
         return None;
     }
     let name = generator_name(cx);

@@ -178,19 +178,13 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
             .find(|v| v["kind"] == "PodDisruptionBudget" && v["metadata"]["name"] == name)
             .and_then(|v| v["spec"]["maxUnavailable"].as_i64())
     };
-    // The credentials generator with TLS steps (`access.tls.enabled`).
-    let tls_generator = |v: &Value| {
-        v["kind"] == "Job"
-            && v["metadata"]["labels"]["app.kubernetes.io/name"] == "ossc-credentials"
-            && v["spec"]["template"]["spec"]["initContainers"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"] == "tls-issue"))
+    // The credentials generator's Job, and whether it has the TLS steps (`access.tls.enabled`).
+    let generator = |v: &Value| v["kind"] == "Job" && v["metadata"]["labels"]["app.kubernetes.io/name"] == "ossc-credentials";
+    let tls_steps = |v: &Value| {
+        v["spec"]["template"]["spec"]["initContainers"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"] == "tls-issue"))
     };
     for (k, v) in &new_map {
-        if !old_map.contains_key(k)
-            && v["metadata"]["labels"]["app.kubernetes.io/name"] == "ossc-credentials"
-            && k.0 == "Job"
-            && !tls_generator(v)
-            && old.iter().any(&tls_generator)
-        {
+        if !old_map.contains_key(k) && generator(v) && !tls_steps(v) && old.iter().any(|o| generator(o) && tls_steps(o)) {
             // TLS turned off: this Job's name is the one the generator had before TLS was on, so
             // the cluster may still hold it, completed, and would not run it to rewrite the binding
             let ns = v["metadata"]["namespace"].as_str().unwrap_or("default");

@@ -533,27 +533,35 @@ fn decode_credential_key(d: &mut Decoder, n: &Node, p: &str) -> Option<Credentia
     }
 }
 
+/// A parser for a lowercase word of at most 63 characters: a letter, then letters, digits and
+/// `extra` (a binding's type, a URI scheme).
+fn lower_word(what: &'static str, extra: &'static [u8]) -> impl Fn(&str) -> Result<String, ValueError> {
+    move |s: &str| {
+        let ok = s.len() <= 63
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || extra.contains(&b));
+        if ok {
+            Ok(s.to_owned())
+        } else {
+            Err(ValueError::new(
+                Code::InvalidName,
+                format!("`{s}` is not a valid {what}"),
+                format!("a {what} is a lowercase letter, then lowercase letters, digits and `{}`", String::from_utf8_lossy(extra)),
+            ))
+        }
+    }
+}
+
+/// The parser of a URI scheme (`function.binding.scheme`, `runtime.tls.scheme`).
+fn uri_scheme(s: &str) -> Result<String, ValueError> {
+    lower_word("URI scheme", b"+.-")(s)
+}
+
 fn decode_binding(d: &mut Decoder, n: &Node, p: &str) -> Option<Binding> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
-    let lower_word = |what: &'static str, extra: &'static [u8]| {
-        move |s: &str| {
-            let ok = s.len() <= 63
-                && s.starts_with(|c: char| c.is_ascii_lowercase())
-                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || extra.contains(&b));
-            if ok {
-                Ok(s.to_owned())
-            } else {
-                Err(ValueError::new(
-                    Code::InvalidName,
-                    format!("`{s}` is not a valid {what}"),
-                    format!("a {what} is a lowercase letter, then lowercase letters, digits and `{}`", String::from_utf8_lossy(extra)),
-                ))
-            }
-        }
-    };
     let kind = f.req(d, "type", |d, n, p| d.parsed(n, p, false, lower_word("binding type", b"-")));
     let endpoint = f.opt(d, "endpoint", |d, n, p| d.parsed(n, p, false, PortName::parse));
-    let scheme = f.opt(d, "scheme", |d, n, p| d.parsed(n, p, false, lower_word("URI scheme", b"+.-")));
+    let scheme = f.opt(d, "scheme", |d, n, p| d.parsed(n, p, false, uri_scheme));
     let path = f.opt(d, "path", |d, n, p| d.url_path(n, p, "a URI path", "/postgres"));
     let username = f.opt(d, "username", |d, n, p| d.parsed(n, p, false, EnvName::parse));
     let password = f.opt(d, "password", |d, n, p| d.parsed(n, p, false, EnvName::parse));
@@ -786,21 +794,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
         let private = f.opt(d, "private", Decoder::boolean);
         let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
-        let scheme = f.opt(d, "scheme", |d, n, p| {
-            let s = d.string(n, p)?;
-            let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
-                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c));
-            if !ok {
-                d.error(
-                    Code::InvalidValue,
-                    n,
-                    format!("`{s}` is not a URI scheme"),
-                    "write the scheme alone, in lowercase, e.g. `tls` or `rediss`",
-                );
-                return None;
-            }
-            Some(s)
-        });
+        let scheme = f.opt(d, "scheme", |d, n, p| d.parsed(n, p, false, uri_scheme));
         let files = f.opt(d, "files", |d, n, p| d.list(n, p, decode_file));
         let binding = f.opt(d, "binding", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
         let first_command = f.opt(d, "try", Decoder::string);

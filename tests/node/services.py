@@ -442,9 +442,10 @@ def rmq(svc, body, user=None, password=None, plain=False):
             f"{body}\nconn.close()\nPY")
 
 
-def rmq_queue(key):
-    """k1, the key every check reads, lives in queue `ossc`; a later key (the tls check's) in a
-    queue of its own, so that its write reads back its own message and not k1 at the head."""
+def per_key(key):
+    """The queue (RabbitMQ) or topic (Kafka) of a key: k1, the key every check reads from the
+    head, is in `ossc`; a later key (the tls check's) in one of its own, so that reading it back
+    finds its own message and not k1's."""
     return "ossc" if key == "k1" else f"ossc-{key}"
 
 
@@ -453,7 +454,7 @@ def rmq_read(key):
     other key: its message, taken and put back (read once or twice, far below the limit)."""
     if key == "k1":
         return "n = ch.queue_declare('ossc', passive=True).method.message_count\nprint('v1' if n >= 1 else f'{n} messages')"
-    return (f"m, props, body = ch.basic_get('{rmq_queue(key)}')\nprint(body.decode() if body else 'no message')\n"
+    return (f"m, props, body = ch.basic_get('{per_key(key)}')\nprint(body.decode() if body else 'no message')\n"
             "if m: ch.basic_nack(m.delivery_tag, requeue=True)")
 
 
@@ -464,7 +465,7 @@ RABBITMQ = {
     # requeue so it stays); later reads count the queue's messages without taking one: every
     # redelivery counts against RabbitMQ 4's quorum-queue delivery limit (20), after which the
     # broker drops the message, so a test that kept taking it would destroy its own data
-    "write": lambda svc, key, val: c.sh(rmq(svc, f"q = '{rmq_queue(key)}'\nch.queue_declare(q, durable=True, arguments={{'x-queue-type': 'quorum'}})\n"
+    "write": lambda svc, key, val: c.sh(rmq(svc, f"q = '{per_key(key)}'\nch.queue_declare(q, durable=True, arguments={{'x-queue-type': 'quorum'}})\n"
                                                  f"ch.basic_publish('', q, b'{key}={val}', pika.BasicProperties(delivery_mode=2), mandatory=True)\n"
                                                  f"m, props, body = ch.basic_get(q)\nassert body == b'{key}={val}', body\nch.basic_nack(m.delivery_tag, requeue=True)")),
     "read": lambda svc, key: c.sh(rmq(svc, rmq_read(key))).stdout,
@@ -641,14 +642,8 @@ def kt(svc, tool, args, config=True):
             f"--bootstrap-server {svc.host()}:9092 {auth}{args}")
 
 
-def kafka_topic(key):
-    """k1, the key every check reads from the beginning, is in topic `ossc`; a later key (the tls
-    check's) in a topic of its own, whose first message is its own."""
-    return "ossc" if key == "k1" else f"ossc-{key}"
-
-
 def kafka_write(svc, key, val):
-    topic = kafka_topic(key)
+    topic = per_key(key)
     c.sh(kt(svc, "TopicCommand", f"--create --if-not-exists --topic {topic} --partitions 1 --replication-factor 3"),
          pod="client-kafka", timeout=60)
     c.sh(kafka_client_config(svc) + f"echo '{key}:{val}' | " +
@@ -659,7 +654,7 @@ def kafka_write(svc, key, val):
 
 
 def kafka_read_cmd(svc, key="k1"):
-    return kt(svc, "consumer.ConsoleConsumer", f"--topic {kafka_topic(key)} --from-beginning --max-messages 1 --timeout-ms 20000 "
+    return kt(svc, "consumer.ConsoleConsumer", f"--topic {per_key(key)} --from-beginning --max-messages 1 --timeout-ms 20000 "
                                                "--property print.key=true")
 
 
