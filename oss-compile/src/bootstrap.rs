@@ -9,7 +9,7 @@
 use crate::context::Context;
 use crate::security;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{Container, EnvVar, PodSpec, PodTemplateSpec, VolumeMount};
+use k8s_openapi::api::core::v1::{Container, EnvVar, KeyToPath, PodSpec, PodTemplateSpec, SecretVolumeSource, Volume, VolumeMount};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use oss_spec::model::{BootstrapStep, EnvValue};
@@ -57,11 +57,24 @@ fn env(cx: &Context, step: &BootstrapStep) -> Vec<EnvVar> {
     // cqlsh, psql and most clients write history or caches under $HOME; the root filesystem
     // is read-only, /tmp is not.
     let mut env = vec![EnvVar { name: "HOME".to_owned(), value: Some("/tmp".to_owned()), value_from: None }];
+    // With TLS on, a step is a client of a TLS service: the CA that signed it, by file
+    if let Some(tls) = cx.tls() {
+        env.push(EnvVar { name: TLS_CA_ENV.to_owned(), value: Some(tls_ca_path(tls)), value_from: None });
+    }
     env.extend(step.env.iter().map(|(name, v)| match v {
         EnvValue::Value(s) => EnvVar { name: name.to_string(), value: Some(crate::lower::expand_plain(cx, s)), value_from: None },
         EnvValue::Secret { .. } => crate::lower::env_var(cx, name.as_str(), v),
     }));
     env
+}
+
+/// The variable that gives a step the CA's file when TLS is on (`access.tls.enabled`).
+pub const TLS_CA_ENV: &str = "OSS_TLS_CA";
+
+/// Where a step finds the CA: `ca.crt` in `runtime.tls.path`, as in the service's pods.
+#[must_use]
+pub fn tls_ca_path(tls: &oss_spec::model::RuntimeTls) -> String {
+    format!("{}/ca.crt", tls.path.as_str().trim_end_matches('/'))
 }
 
 /// What a step's `/tmp` may hold, in MiB.
@@ -80,7 +93,16 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
         env: Some(env),
         resources: Some(crate::lower::resources(step.cpu.as_str(), step.memory.as_str(), TMP_MIB << 20)),
         security_context: Some(security::container_security_context()),
-        volume_mounts: Some(vec![VolumeMount { name: "tmp".to_owned(), mount_path: "/tmp".to_owned(), ..VolumeMount::default() }]),
+        volume_mounts: Some(
+            std::iter::once(VolumeMount { name: "tmp".to_owned(), mount_path: "/tmp".to_owned(), ..VolumeMount::default() })
+                .chain(cx.tls().map(|tls| VolumeMount {
+                    name: "tls-ca".to_owned(),
+                    mount_path: tls.path.as_str().to_owned(),
+                    read_only: Some(true),
+                    ..VolumeMount::default()
+                }))
+                .collect(),
+        ),
         ..Container::default()
     };
     // The name carries a hash of everything the pod runs: a changed step is a new Job.
@@ -112,13 +134,32 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
                     restart_policy: Some("Never".to_owned()),
                     security_context: Some(security::pod_security_context(cx.target.fixed_ids().then_some((user, group)), false)),
                     containers: vec![container],
-                    volumes: Some(vec![crate::lower::empty_dir("tmp", false, &format!("{TMP_MIB}Mi"))]),
+                    volumes: Some(
+                        std::iter::once(crate::lower::empty_dir("tmp", false, &format!("{TMP_MIB}Mi")))
+                            .chain(cx.tls().map(|_| tls_ca_volume(cx)))
+                            .collect(),
+                    ),
                     ..PodSpec::default()
                 }),
             },
             ..JobSpec::default()
         }),
         ..Job::default()
+    }
+}
+
+/// The certificate Secret's `ca.crt` alone (a step verifies the service; it never needs the
+/// service's key).
+fn tls_ca_volume(cx: &Context) -> Volume {
+    Volume {
+        name: "tls-ca".to_owned(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(cx.tls_secret()),
+            items: Some(vec![KeyToPath { key: "ca.crt".to_owned(), path: "ca.crt".to_owned(), mode: None }]),
+            default_mode: Some(0o444),
+            optional: Some(false),
+        }),
+        ..Volume::default()
     }
 }
 

@@ -3,6 +3,7 @@
 //! Owns: [`Kind`] (whose declaration order IS the install order: do not reorder without a
 //! changelog entry), [`Object`], and sorting. Must not: build objects.
 
+use crate::certificate::Certificate;
 use crate::monitoring::{PodMonitoring, PrometheusRule, Rules, ServiceMonitor};
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -40,6 +41,9 @@ pub enum Kind {
     ConfigMap,
     /// `v1/Secret`: only the binding of a service without credentials (no secret value).
     Secret,
+    /// `cert-manager.io/v1/Certificate` (`access.tls.issuer`): before the generator, which
+    /// waits for its Secret.
+    Certificate,
     /// `batch/v1/Job`: the credentials generator, before the workloads that wait for its Secret.
     Job,
     /// `v1/Service`.
@@ -75,6 +79,7 @@ impl Kind {
         Kind::RoleBinding,
         Kind::ConfigMap,
         Kind::Secret,
+        Kind::Certificate,
         Kind::Job,
         Kind::Service,
         Kind::StatefulSet,
@@ -102,6 +107,7 @@ pub enum Object {
     RoleBinding(RoleBinding),
     ConfigMap(ConfigMap),
     Secret(Secret),
+    Certificate(Certificate),
     Job(Job),
     Service(Service),
     StatefulSet(StatefulSet),
@@ -123,6 +129,7 @@ macro_rules! each_object {
             Object::ValidatingAdmissionPolicyBinding($x) => $e,
             Object::ConfigMap($x) => $e,
             Object::Secret($x) => $e,
+            Object::Certificate($x) => $e,
             Object::Job($x) => $e,
             Object::ResourceQuota($x) => $e,
             Object::NetworkPolicy($x) => $e,
@@ -152,6 +159,7 @@ impl Object {
             Object::ValidatingAdmissionPolicyBinding(_) => Kind::ValidatingAdmissionPolicyBinding,
             Object::ConfigMap(_) => Kind::ConfigMap,
             Object::Secret(_) => Kind::Secret,
+            Object::Certificate(_) => Kind::Certificate,
             Object::Job(_) => Kind::Job,
             Object::ResourceQuota(_) => Kind::ResourceQuota,
             Object::NetworkPolicy(_) => Kind::NetworkPolicy,
@@ -193,6 +201,7 @@ impl Object {
             Kind::ValidatingAdmissionPolicyBinding => Object::ValidatingAdmissionPolicyBinding(serde_json::from_value(v)?),
             Kind::ConfigMap => Object::ConfigMap(serde_json::from_value(v)?),
             Kind::Secret => Object::Secret(serde_json::from_value(v)?),
+            Kind::Certificate => Object::Certificate(serde_json::from_value(v)?),
             Kind::Job => Object::Job(serde_json::from_value(v)?),
             Kind::ResourceQuota => Object::ResourceQuota(serde_json::from_value(v)?),
             Kind::NetworkPolicy => Object::NetworkPolicy(serde_json::from_value(v)?),

@@ -290,6 +290,11 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         b.insert("entrypoint".into(), json!(run));
         let mut env = Map::new();
         env.insert("HOME".into(), json!("/tmp"));
+        if let Some(tls) = cx.tls() {
+            // the service's certificate directory, for its CA (as on Kubernetes)
+            env.insert(crate::bootstrap::TLS_CA_ENV.into(), json!(crate::bootstrap::tls_ca_path(tls)));
+            b.insert("volumes".into(), json!([format!("./secrets/{}:{}:ro", cx.tls_secret(), tls.path.as_str())]));
+        }
         for (k, v) in &step.env {
             match v {
                 EnvValue::Value(t) => {
@@ -331,6 +336,9 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     }
     if spec.function.roles.is_some() {
         not_expressed.push("the client Service of the primary (the service's name reaches every replica)");
+    }
+    if spec.tls_on() && spec.access.tls.issuer.is_some() {
+        not_expressed.push("the cert-manager Certificate of access.tls.issuer (the certificate's files are yours to provide)");
     }
     let mut warnings = Diagnostics::default();
     warnings.push(

@@ -113,6 +113,12 @@ impl<'a> Context<'a> {
         self.spec.runtime.tls.as_ref().filter(|_| self.spec.tls_on())
     }
 
+    /// The cert-manager issuer of the certificate, when TLS is on and the consumer named one.
+    #[must_use]
+    pub fn tls_issuer(&self) -> Option<&oss_spec::model::TlsIssuer> {
+        self.tls().and(self.spec.access.tls.issuer.as_ref())
+    }
+
     /// The certificate Secret mounted into the replicas: `ca.crt`, `tls.crt`, `tls.key`.
     #[must_use]
     pub fn tls_secret(&self) -> String {

@@ -238,7 +238,8 @@ fn prelude() -> String {
          \x20   curl -sS -A ossc-credentials -o /tmp/body -w '%{http_code}' --cacert \"$sa/ca.crt\" -H \"Authorization: Bearer $(cat \"$sa/token\")\" -X \"$1\" \"$2\"\n\
          \x20 fi\n\
          }\n\
-         fail() { echo \"$1\" >&2; cat /tmp/body >&2 2>/dev/null || true; exit 1; }\n\
+         # shows the API's own error (a Status), never a Secret read last: it holds values\n\
+         fail() { echo \"$1\" >&2; if grep -q '\"kind\": *\"Status\"' /tmp/body 2>/dev/null; then cat /tmp/body >&2; fi; exit 1; }\n\
          random() { LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c \"$1\"; }\n\
          b64() { printf '%s' \"$1\" | base64 | tr -d '\\n'; }\n\
          # key NAME: the base64 value of key NAME in the Secret read last\n\
@@ -269,6 +270,51 @@ pub fn tls_read_script(cx: &Context) -> String {
          esac\n"
     ));
     s
+}
+
+/// The first step of TLS with a cert-manager issuer (an init container of curl's image, in
+/// place of the two steps that make a certificate): waits until cert-manager has written the
+/// certificate Secret with its CA, for the binding.
+#[must_use]
+pub fn tls_wait_script(cx: &Context) -> String {
+    let leaf = cx.tls_secret();
+    let (kind, name) = cx.tls_issuer().map_or(("", ""), |i| (i.kind.name(), i.name.as_str()));
+    let issuer = format!("{kind} {name}");
+    // cert-manager's annotations on the Secret: issued by this issuer (not a certificate made
+    // before, by the generator or another issuer, which cert-manager is about to replace)
+    let mark = |key: &str, value: &str| sh(&format!("\"cert-manager.io/{key}\":\"{value}\""));
+    let by_issuer = format!("grep -qF {} /tmp/issued && grep -qF {} /tmp/issued", mark("issuer-kind", kind), mark("issuer-name", name));
+    let mut s = prelude();
+    s.push_str(&format!(
+        "i=0\n\
+         while :; do\n\
+         \x20 # 000: the API server not reached yet (a new pod's network policy takes a moment)\n\
+         \x20 code=$(call GET \"$api/{leaf}\") || code=000\n\
+         \x20 if [ \"$code\" = 200 ] && tr -d ' \\n\\r\\t' </tmp/body >/tmp/issued && {by_issuer} && [ -n \"$(key 'ca\\.crt')\" ] && [ -n \"$(key 'tls\\.crt')\" ]; then\n\
+         \x20   echo \"Secret {leaf} is issued (by {issuer}, through cert-manager)\"; exit 0\n\
+         \x20 fi\n\
+         \x20 case \"$code\" in 200|404|000) ;; *) fail \"reading Secret {leaf} failed: HTTP $code\" ;; esac\n\
+         \x20 if [ \"$code\" = 200 ] && [ \"$i\" = 0 ]; then echo {adopted}; fi\n\
+         \x20 i=$((i + 1))\n\
+         \x20 [ \"$i\" -lt 120 ] || fail \"cert-manager has not issued Secret {leaf} (by {issuer}, with a ca.crt) in 10 minutes (last answer: HTTP $code): kubectl -n {ns} describe certificate {leaf} (the issuer must write ca.crt, as CA and Vault issuers do). {adopted_short}\"\n\
+         \x20 sleep 5\n\
+         done\n",
+        ns = cx.namespace,
+        adopted = sh(&format!("Secret {leaf} exists, not issued by {issuer} (yet). {}", adopted(cx))),
+        adopted_short = adopted(cx),
+    ));
+    s
+}
+
+/// What to do when `<name>-tls` exists but cert-manager did not issue it: cert-manager keeps a
+/// valid certificate it finds in its Secret (one without its issuer annotations) until that
+/// certificate's renewal, so the generator's own certificate (or a consumer's) stays in place.
+fn adopted(cx: &Context) -> String {
+    let leaf = cx.tls_secret();
+    format!(
+        "If it was made before (by ossc's own CA, or brought by you), cert-manager keeps it until its renewal: delete it (kubectl -n {} delete secret {leaf}) and cert-manager issues its own",
+        cx.namespace
+    )
 }
 
 /// The second step of TLS (an init container of [`TLS_IMAGE`]): makes the CA when there is
@@ -561,8 +607,12 @@ pub fn connect(cx: &Context) -> String {
         if cx.tls().is_some() {
             let _ = writeln!(
                 o,
-                "tls       on: verify the server with the binding's ca.crt (the CA made in the cluster; docs/security.md):\n          \
+                "tls       on: verify the server with the binding's ca.crt (the CA {}; docs/security.md):\n          \
                  kubectl -n {} get secret {} -o jsonpath='{{.data.ca\\.crt}}' | base64 -d > ca.crt",
+                cx.tls_issuer().map_or_else(
+                    || "made in the cluster".to_owned(),
+                    |i| format!("of cert-manager {} {}, which renews the certificate", i.kind.name(), i.name)
+                ),
                 cx.namespace,
                 cx.binding_secret()
             );
@@ -615,10 +665,17 @@ pub fn generator(cx: &Context) -> Option<Generator> {
     let generated = has_credentials && cx.spec.access.credentials_secret.is_none();
     let binding = cx.binding_secret();
     let script = script(cx);
-    let tls = cx.tls().map(|_| (tls_read_script(cx), tls_issue_script(cx)));
-    let hashed = match &tls {
-        Some((read, issue)) => format!("{IMAGE}\n{script}\n{TLS_IMAGE}\n{read}\n{issue}"),
-        None => format!("{IMAGE}\n{script}"),
+    // The init steps that make the certificate (`tls-read`, `tls-issue`), or wait for the
+    // issuer's (`tls-wait`).
+    let tls_steps: Vec<(&str, &str, String)> = match (cx.tls(), cx.tls_issuer()) {
+        (None, _) => Vec::new(),
+        (Some(_), Some(_)) => vec![("tls-wait", IMAGE, tls_wait_script(cx))],
+        (Some(_), None) => vec![("tls-read", IMAGE, tls_read_script(cx)), ("tls-issue", TLS_IMAGE, tls_issue_script(cx))],
+    };
+    // (as it was before `tls-wait`, so that an upgrade re-runs no Job)
+    let hashed = match tls_steps.as_slice() {
+        [(_, _, read), (_, _, issue)] => format!("{IMAGE}\n{script}\n{TLS_IMAGE}\n{read}\n{issue}"),
+        steps => steps.iter().fold(format!("{IMAGE}\n{script}"), |h, (_, _, s)| format!("{h}\n{s}")),
     };
     let job_name = format!("{name}-{:08x}", fnv1a(hashed.as_bytes()) >> 32);
     let mut readable = Vec::new();
@@ -626,7 +683,10 @@ pub fn generator(cx: &Context) -> Option<Generator> {
         readable.push(cred.clone());
     }
     if cx.tls().is_some() {
-        readable.extend([cx.tls_secret(), cx.tls_ca_secret()]);
+        readable.push(cx.tls_secret());
+    }
+    if cx.tls().is_some() && cx.tls_issuer().is_none() {
+        readable.push(cx.tls_ca_secret());
     }
     let rule = |verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
         api_groups: Some(vec![String::new()]),
@@ -700,8 +760,8 @@ pub fn generator(cx: &Context) -> Option<Generator> {
                     enable_service_links: Some(false),
                     restart_policy: Some("Never".to_owned()),
                     security_context: Some(security::pod_security_context(Some(IMAGE_IDS), false)),
-                    init_containers: tls
-                        .map(|(read, issue)| vec![step("tls-read", IMAGE, read, true), step("tls-issue", TLS_IMAGE, issue, true)]),
+                    init_containers: (!tls_steps.is_empty())
+                        .then(|| tls_steps.into_iter().map(|(name, image, script)| step(name, image, script, true)).collect()),
                     containers: vec![step("generate", IMAGE, script, cx.tls().is_some())],
                     volumes: Some(if cx.tls().is_some() {
                         // the keys, between the steps: in memory, gone with the pod

@@ -181,7 +181,9 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
     // The credentials generator's Job, and whether it has the TLS steps (`access.tls.enabled`).
     let generator = |v: &Value| v["kind"] == "Job" && v["metadata"]["labels"]["app.kubernetes.io/name"] == "ossc-credentials";
     let tls_steps = |v: &Value| {
-        v["spec"]["template"]["spec"]["initContainers"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"] == "tls-issue"))
+        v["spec"]["template"]["spec"]["initContainers"]
+            .as_array()
+            .is_some_and(|cs| cs.iter().any(|c| c["name"].as_str().is_some_and(|n| n.starts_with("tls-"))))
     };
     for (k, v) in &new_map {
         if !old_map.contains_key(k) && generator(v) && !tls_steps(v) && old.iter().any(|o| generator(o) && tls_steps(o)) {
@@ -197,6 +199,26 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
                 class: Class::NeedsManualStep,
                 note: "TLS turned off: delete the generator's completed Jobs first, so that it runs again and writes the binding without TLS (docs/security.md)".into(),
                 commands: vec![format!("kubectl -n {ns} delete job -l app.kubernetes.io/name=ossc-credentials,app.kubernetes.io/instance={instance}")],
+            });
+            continue;
+        }
+        let own_ca = |o: &Value| {
+            generator(o)
+                && o["spec"]["template"]["spec"]["initContainers"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"] == "tls-issue"))
+        };
+        if !old_map.contains_key(k) && v["kind"] == "Certificate" && old.iter().any(own_ca) {
+            // from the generator's certificate to a cert-manager issuer's: cert-manager keeps a
+            // valid certificate it finds in the Secret (until its renewal, two years away)
+            let ns = v["metadata"]["namespace"].as_str().unwrap_or("default");
+            let secret = v["spec"]["secretName"].as_str().unwrap_or_default();
+            out.push(Change {
+                object: label(k),
+                path: "added".into(),
+                old: None,
+                new: None,
+                class: Class::NeedsManualStep,
+                note: format!("the certificate now comes from cert-manager, which keeps the valid one the generator made in Secret {secret} until its renewal: delete that Secret so that cert-manager issues its own, then restart the replicas (docs/security.md)"),
+                commands: vec![format!("kubectl -n {ns} delete secret {secret}")],
             });
             continue;
         }

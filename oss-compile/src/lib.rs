@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod bootstrap;
 pub mod bundle;
+pub mod certificate;
 pub mod compose;
 pub mod context;
 pub mod credentials;

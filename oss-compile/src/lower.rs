@@ -87,6 +87,7 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.push(Object::NetworkPolicy(g.network_policy));
         objects.push(Object::Job(g.job));
     }
+    objects.extend(crate::certificate::certificate(cx).map(Object::Certificate));
     objects.extend(crate::credentials::plain_binding(cx).into_iter().map(Object::Secret));
     // A stopped service cannot be bootstrapped: its steps come back with it.
     if running {

@@ -117,7 +117,7 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("exposed.yaml"), bundle.to_yaml()));
         }
-        if stem == "nats" || stem == "kafka" {
+        if stem == "nats" || stem == "kafka" || stem == "etcd" {
             // TLS on: the CA and certificate made in the cluster, mounted, in the binding
             // (Kafka: the TLS variables and binding keys replace the plain ones).
             let loaded = with_overlay(&spec, &format!("tests/tls/{stem}-tls.yaml"));
@@ -129,6 +129,10 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let loaded = with_overlay(&spec, "tests/clients/postgres-clients.yaml");
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("clients.yaml"), bundle.to_yaml()));
+            // TLS from a cert-manager issuer: its Certificate, and the generator waiting for it.
+            let loaded = with_overlay(&spec, "tests/tls/postgres-cert-manager.yaml");
+            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            out.push((repo().join("golden").join(&stem).join("cert-manager.yaml"), bundle.to_yaml()));
         }
         // Every service as a Compose file (a level deeper: it is not a Kubernetes bundle).
         let text = std::fs::read_to_string(&spec).unwrap();

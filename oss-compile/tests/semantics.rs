@@ -576,6 +576,66 @@ fn tls_makes_the_certificate_in_the_cluster_mounts_it_and_puts_the_ca_in_the_bin
 }
 
 #[test]
+fn a_cert_manager_issuer_gets_a_certificate_for_the_same_names_and_the_generator_waits_for_it() {
+    const POSTGRES: &str = include_str!("../../specs/postgres.yaml");
+    let own = build_with(POSTGRES, &["access.tls.enabled=true"], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let sets = ["access.tls.enabled=true", "access.tls.issuer.name=team-ca", "access.tls.issuer.kind=ClusterIssuer"];
+    let issued = build_with(POSTGRES, &sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(own.first(Kind::Certificate).is_none());
+    let Some(Object::Certificate(c)) = issued.get(Kind::Certificate, "postgres-tls") else { panic!("no Certificate postgres-tls") };
+    assert_eq!(
+        (c.spec.secret_name.as_str(), c.spec.issuer_ref.kind.as_str(), c.spec.issuer_ref.name.as_str()),
+        ("postgres-tls", "ClusterIssuer", "team-ca")
+    );
+    // the names of the certificate the generator makes otherwise, in its openssl config
+    let (init, _) = generator(&own);
+    let issue = &init.iter().find(|(n, _)| n == "tls-issue").expect("tls-issue").1;
+    for name in c.spec.dns_names.iter().map(|n| format!("DNS:{n}")).chain(c.spec.ip_addresses.iter().map(|n| format!("IP:{n}"))) {
+        assert!(issue.contains(&name), "{name} is not in the generator's certificate: {issue}");
+    }
+    assert!(
+        c.spec.dns_names.contains(&"postgres-read.postgres.svc".to_owned())
+            && c.spec.dns_names.contains(&"*.postgres-peers.postgres.svc".to_owned())
+    );
+    // no CA of its own: the generator waits for cert-manager's Secret and may not read a CA
+    let (init, main) = generator(&issued);
+    assert_eq!(init.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["tls-wait"]);
+    assert!(init[0].1.contains("ClusterIssuer team-ca") && main[0].1.contains("tls_ca=$(key 'ca\\.crt')"));
+    let Some(Object::Role(role)) = issued.get(Kind::Role, "postgres-credentials") else { panic!("no generator Role") };
+    let readable: Vec<&String> = role.rules.as_ref().unwrap().iter().flat_map(|r| r.resource_names.iter().flatten()).collect();
+    assert!(readable.iter().any(|n| *n == "postgres-tls") && !readable.iter().any(|n| *n == "postgres-tls-ca"), "{readable:?}");
+    // the mounted Secret is the same
+    let mounts = |b: &oss_compile::Bundle| serde_json::to_string(&b.statefulset().unwrap().spec.as_ref().unwrap().template).unwrap();
+    assert_eq!(mounts(&own), mounts(&issued));
+}
+
+#[test]
+fn with_tls_on_a_bootstrap_step_gets_the_ca_alone() {
+    const ETCD: &str = include_str!("../../specs/etcd.yaml");
+    let step = |sets: &[&str]| {
+        let b = build_with(ETCD, sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        b.objects()
+            .iter()
+            .find_map(|o| match o {
+                Object::Job(j) if j.metadata.name.as_deref().is_some_and(|n| n.starts_with("etcd-bootstrap-")) => Some(j.clone()),
+                _ => None,
+            })
+            .expect("the auth step")
+    };
+    let (off, on) = (step(&[]), step(&["access.tls.enabled=true"]));
+    assert_ne!(off.metadata.name, on.metadata.name, "a step that changes is a new Job");
+    let pod = |j: &k8s_openapi::api::batch::v1::Job| j.spec.clone().unwrap().template.spec.unwrap();
+    let env = |j| pod(j).containers[0].env.clone().unwrap();
+    assert!(!env(&off).iter().any(|e| e.name == "OSS_TLS_CA"));
+    assert!(env(&on).iter().any(|e| e.name == "OSS_TLS_CA" && e.value.as_deref() == Some("/etc/etcd/tls/ca.crt")));
+    // the certificate Secret's ca.crt, never its key
+    let volumes = pod(&on).volumes.unwrap();
+    let secret = volumes.iter().find_map(|v| v.secret.clone()).expect("the CA volume");
+    assert_eq!(secret.secret_name.as_deref(), Some("etcd-tls"));
+    assert_eq!(secret.items.unwrap().iter().map(|i| i.key.as_str()).collect::<Vec<_>>(), ["ca.crt"]);
+}
+
+#[test]
 fn a_tls_binding_key_replaces_the_plain_one_and_turning_tls_off_rewrites_it() {
     const KAFKA: &str = include_str!("../../specs/kafka.yaml");
     // base64 of the values: SASL_SSL, PEM, SASL_PLAINTEXT

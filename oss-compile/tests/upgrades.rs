@@ -295,4 +295,15 @@ fn turning_tls_off_asks_for_the_generator_to_run_again_and_turning_it_on_does_no
     assert_eq!(job.commands, ["kubectl -n nats delete job -l app.kubernetes.io/name=ossc-credentials,app.kubernetes.io/instance=nats"]);
     let on = changes(NATS, &[], &["access.tls.enabled=true"]);
     assert!(on.iter().filter(|c| c.object.starts_with("Job/")).all(|c| c.class < Class::NeedsManualStep), "{on:?}");
+    // from the generator's certificate to an issuer's: the Secret must go, or cert-manager keeps it
+    let to_issuer = changes(NATS, &["access.tls.enabled=true"], &["access.tls.enabled=true", "access.tls.issuer.name=team-ca"]);
+    let cert = to_issuer.iter().find(|c| c.object == "Certificate/nats-tls").unwrap();
+    assert_eq!(
+        (cert.class, cert.commands.as_slice()),
+        (Class::NeedsManualStep, ["kubectl -n nats delete secret nats-tls".to_owned()].as_slice())
+    );
+    // the same from a cert-manager issuer's certificate (the generator's step there is tls-wait)
+    let issued = changes(NATS, &["access.tls.enabled=true", "access.tls.issuer.name=team-ca"], &[]);
+    let job = issued.iter().find(|c| c.object.starts_with("Job/nats-credentials-") && c.path == "added").unwrap();
+    assert_eq!(job.class, Class::NeedsManualStep);
 }

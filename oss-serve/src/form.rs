@@ -101,7 +101,7 @@ fn apply_service_rules(f: &mut Field, spec: &oss_spec::Spec) -> Option<String> {
             spec.runtime.scaling.reason.as_deref().unwrap_or("its packager says so")
         ));
     }
-    if f.path == "access.tls.enabled" && spec.runtime.tls.is_none() {
+    if f.path.starts_with("access.tls.") && spec.runtime.tls.is_none() {
         return Some(
             "this service cannot serve TLS (its spec has no `runtime.tls`); its security statement says what protects it".to_owned(),
         );

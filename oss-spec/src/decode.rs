@@ -1543,8 +1543,16 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
     let tls = f.opt(d, "tls", |d, n, p| {
         let mut f = d.fields(n, p, owner(d, p, n))?;
         let enabled = f.opt(d, "enabled", Decoder::boolean);
+        let issuer = f.opt(d, "issuer", |d, n, p| {
+            let mut f = d.fields(n, p, owner(d, p, n))?;
+            let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, issuer_name));
+            let kind =
+                f.opt(d, "kind", |d, n, p| d.choice(n, p, &[("Issuer", IssuerKind::Issuer), ("ClusterIssuer", IssuerKind::ClusterIssuer)]));
+            f.finish(d);
+            Some(TlsIssuer { name: name?, kind: kind.unwrap_or_default() })
+        });
         f.finish(d);
-        Some(AccessTls { enabled: enabled.unwrap_or(false) })
+        Some(AccessTls { enabled: enabled.unwrap_or(false), issuer })
     });
     f.finish(d);
     Some(Access {
@@ -1647,6 +1655,19 @@ fn namespace_name(s: &str) -> Result<String, ValueError> {
 }
 
 /// A Secret's name: a DNS subdomain (lowercase labels joined by `.`, at most 253).
+/// A cert-manager issuer's name: a DNS subdomain, as every object's name.
+fn issuer_name(s: &str) -> Result<String, ValueError> {
+    if !s.is_empty() && s.len() <= 253 && s.split('.').all(crate::values::is_dns_label) {
+        Ok(s.to_owned())
+    } else {
+        Err(ValueError::new(
+            Code::InvalidName,
+            format!("`{s}` is not a valid issuer name"),
+            "an issuer's name is lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. `team-ca`): `kubectl get issuers,clusterissuers -A` lists them",
+        ))
+    }
+}
+
 fn secret_name(s: &str) -> Result<String, ValueError> {
     if s.len() <= 253 && s.split('.').all(crate::values::is_dns_label) {
         Ok(s.to_owned())

@@ -1555,17 +1555,55 @@ pub struct Access {
 #[serde(rename_all = "camelCase")]
 #[schemars(extend("additionalProperties" = false))]
 pub struct AccessTls {
-    /// Serve TLS with a certificate made in the cluster (needs the spec's `runtime.tls`).
-    /// Default false: clients then need no CA.
+    /// Serve TLS (needs the spec's `runtime.tls`), with a certificate made in the cluster by a
+    /// CA of the service's own, or by `issuer`. Default false: clients then need no CA.
     #[schemars(default)]
     pub enabled: bool,
+    /// A cert-manager issuer that makes and renews the certificate instead (a `Certificate`
+    /// object in the bundle); it must write `ca.crt` into the Secret (CA and Vault issuers do).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<TlsIssuer>,
 }
 
 impl AccessTls {
     /// Whether TLS is off (the default, left out of the serialized spec).
     #[must_use]
     pub fn is_off(&self) -> bool {
-        !self.enabled
+        !self.enabled && self.issuer.is_none()
+    }
+}
+
+/// The cert-manager issuer of the service's certificate (`issuerRef` of its `Certificate`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct TlsIssuer {
+    /// The issuer's name.
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"), length(max = 253))]
+    pub name: String,
+    /// `Issuer` (in the service's namespace, the default) or `ClusterIssuer`.
+    #[schemars(default)]
+    pub kind: IssuerKind,
+}
+
+/// Which kind of cert-manager issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+pub enum IssuerKind {
+    /// A namespaced `Issuer`, in the service's namespace.
+    #[default]
+    Issuer,
+    /// A cluster-wide `ClusterIssuer`.
+    ClusterIssuer,
+}
+
+impl IssuerKind {
+    /// The kind's spelling.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            IssuerKind::Issuer => "Issuer",
+            IssuerKind::ClusterIssuer => "ClusterIssuer",
+        }
     }
 }
 

@@ -82,6 +82,34 @@ fn check_credentials(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                 .fix(vec!["access.tls.enabled=false".to_owned()]),
         );
     }
+    if let Some(issuer) = &spec.access.tls.issuer {
+        let problem = if spec.runtime.tls.is_none() {
+            Some((
+                format!(
+                    "`access.tls.issuer` names `{}`, but `{}` cannot serve TLS: its spec has no `runtime.tls`",
+                    issuer.name, spec.metadata.name
+                ),
+                "remove `access.tls.issuer`: this service cannot use a certificate",
+                "access.tls.issuer=null",
+            ))
+        } else if spec.access.tls.enabled {
+            None
+        } else {
+            Some((
+                format!("`access.tls.issuer` names `{}`, but `access.tls.enabled` is false", issuer.name),
+                "set `access.tls.enabled` to true for the issuer's certificate to be used, or remove `access.tls.issuer`",
+                "access.tls.enabled=true",
+            ))
+        };
+        if let Some((message, help, fix)) = problem {
+            diags.push(
+                Diagnostic::error(Code::Inconsistent, message)
+                    .at_opt(spans.nearest("access.tls.issuer"))
+                    .help(help)
+                    .fix(vec![fix.to_owned()]),
+            );
+        }
+    }
     if spec.credentials.is_empty() && spec.access.credentials_secret.is_some() {
         diags.push(
             Diagnostic::error(Code::Inconsistent, "`access.credentialsSecret` is set, but this service declares no `credentials`")
