@@ -15,6 +15,7 @@ import base64
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -275,6 +276,33 @@ class Service:
               "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}}
         self.overlay.write_text(yaml.safe_dump(ov, sort_keys=False))
 
+    def try_line(self, *extra):
+        """The first command `ossc connect` prints for this install (its `try` line)."""
+        args = [OSSC, "connect", str(self.overlay)]
+        for s in self.d.get("sets", []) + list(extra):
+            args += ["--set", s]
+        out = run(args, timeout=60).stdout
+        return next((line[len("try"):].strip() for line in out.splitlines() if line.startswith("try ")), None)
+
+    def run_try(self, *extra):
+        """Runs the `try` line as the connect text says: in a client pod with the binding as
+        environment (its keys that are shell names) and its ca.crt saved as `ca.crt`. Returns
+        the output; a command the client image lacks is a Skip that names it."""
+        line = self.try_line(*extra)
+        if not line:
+            raise Skip("ossc connect prints no try line")
+        b = self.binding()
+        env = "".join(f"export {k}={shlex.quote(v)}; " for k, v in b.items() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k))
+        ca = f"printf %s {shlex.quote(b['ca.crt'])} > ca.crt; " if "ca.crt" in b else ""
+        d = f"/tmp/try-{self.name}"
+        p = sh(f"rm -rf {d} && mkdir -p {d} && cd {d} && {env}{ca}timeout 60 bash -c {shlex.quote(line)}",
+               pod=self.d.get("load_pod", "client"), check=False, timeout=90)
+        if p.returncode == 127:
+            raise Skip(f"the client image lacks the try line's command ({p.stderr.strip()[-160:]}): `{line}`")
+        if p.returncode != 0:
+            raise Failure(f"`{line}` failed ({p.returncode}): {(p.stdout + p.stderr).strip()[-300:]}")
+        return (p.stdout.strip().splitlines() or [""])[-1][:120]
+
     def build(self, *extra):
         args = [OSSC, "build", str(self.overlay)]
         for s in self.d.get("sets", []) + list(extra):
@@ -413,6 +441,13 @@ def check_service(svc, results):
 
     if not attempt("function", function):
         return
+
+    def connect_try():
+        """The first command `ossc connect` prints, run as it says, with the service's own client."""
+        line = svc.try_line()
+        return f"`{line}` answered: {svc.run_try()}"
+
+    attempt("connect: try", connect_try)
 
     def access():
         # The same probe must pass for the listed client. A replica that has just become Ready
@@ -594,6 +629,11 @@ def check_service(svc, results):
         if p.returncode == 0:
             raise Failure(f"a plain connection with the binding's credentials was served: {p.stdout.strip()[-200:]}")
         peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"
+        # the first command ossc connect prints with TLS on, run as it says (ca.crt saved)
+        try:
+            tried = f"the connect text's try line answered ({svc.run_try('access.tls.enabled=true')})"
+        except Skip as e:
+            tried = f"try line SKIPPED: {e}"
         svc.apply("access.tls.enabled=true")
         time.sleep(3)
         if secret_data(svc.ns, secret) != cert:
@@ -614,11 +654,120 @@ def check_service(svc, results):
         if "vtls" not in got:
             raise Failure(f"with TLS off again, ktls read back {got!r}")
         return (f"CA and certificate made in the cluster, pods rolled onto them in {rolled:.0f}s; a client with only the binding "
-                f"({tls_scheme}://, ca.crt) read and wrote; a plain connection refused; {peers}; re-applying kept "
+                f"({tls_scheme}://, ca.crt) read and wrote; a plain connection refused; {peers}; {tried}; re-applying kept "
                 f"the certificate; TLS off again in {time.time() - t2:.0f}s, the data intact")
 
     if svc.spec["runtime"].get("tls"):
         attempt("tls", tls)
+
+    def tls_cert_manager():
+        """access.tls.issuer: the certificate from a running cert-manager (a CA Issuer in the
+        namespace) instead of the generator's own CA (whose certificate from the tls check is
+        deleted first, as documented); the pods roll onto it and a client with
+        only the binding works; the replicas' links (mutual TLS where the spec has it) come up
+        with cert-manager's certificate; cert-manager renews it (a new key), and the documented
+        rolling restart puts the new certificate in service without a failed request;
+        turning it off again as documented."""
+        reason = os.environ.get("OSSC_CERT_MANAGER_SKIP")
+        if reason:
+            raise Skip(reason)
+        ns, secret, t = svc.ns, f"{svc.name}-tls", time.time()
+        # the CA chain a cluster's administrator sets up once: a self-signed issuer signs a CA
+        # certificate, and a CA Issuer signs with it
+        issuers = [
+            {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "ossc-selfsigned", "namespace": ns},
+             "spec": {"selfSigned": {}}},
+            {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": "ossc-test-ca", "namespace": ns},
+             "spec": {"isCA": True, "commonName": "ossc test CA", "secretName": "ossc-test-ca",
+                      "privateKey": {"algorithm": "ECDSA", "size": 256},
+                      "issuerRef": {"name": "ossc-selfsigned", "kind": "Issuer", "group": "cert-manager.io"}}},
+            {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "team-ca", "namespace": ns},
+             "spec": {"ca": {"secretName": "ossc-test-ca"}}},
+        ]
+        k("apply", "--server-side", "-f", "-", input=yaml.safe_dump_all(issuers))
+        p = k("wait", "--for=condition=Ready", "-n", ns, "issuer/team-ca", "--timeout=120s", timeout=140, check=False)
+        if p.returncode != 0:
+            raise Failure("cert-manager did not make the test CA Issuer Ready: "
+                          + k("get", "-n", ns, "issuers,certificates", "-o", "wide", check=False).stdout[-400:])
+        ca = secret_data(ns, "ossc-test-ca")["ca.crt"]
+        sets = ("access.tls.enabled=true", "access.tls.issuer.name=team-ca")
+        # as docs/security.md (and `ossc diff`) say: the certificate the generator made for the
+        # tls check is deleted first, or cert-manager keeps it (valid) until its renewal
+        k("delete", "secret", "-n", ns, secret, "--ignore-not-found")
+        svc.apply(*sets)
+        k("wait", "--for=condition=Ready", "-n", ns, f"certificate/{secret}", "--timeout=120s", timeout=140)
+        generator = ("-n", ns, "-l", "app.kubernetes.io/name=ossc-credentials")
+        p = k("wait", "--for=condition=complete", "job", *generator, "--timeout=300s", timeout=320, check=False)
+        if p.returncode != 0:
+            raise Failure("the generator did not complete with the issuer's certificate: " + k(
+                "logs", "-n", ns, "--all-containers", "--prefix", "-l", "app.kubernetes.io/name=ossc-credentials", "--tail=10",
+                check=False).stdout.strip()[-500:])
+        cert = secret_data(ns, secret)
+        issuer = k("get", "secret", "-n", ns, secret, "-o", "jsonpath={.metadata.annotations.cert-manager\\.io/issuer-name}").stdout
+        if cert.get("ca.crt") != ca or issuer != "team-ca":
+            raise Failure(f"Secret {secret} is not cert-manager's from Issuer team-ca (issuer-name {issuer!r}, ca.crt "
+                          f"{'the test CA' if cert.get('ca.crt') == ca else 'another CA'})")
+        # the pods mount the same Secret as with the generator's certificate, whose content
+        # changed under them: the documented restart puts the new one in service
+        svc.apply(*sets, "lifecycle.restartGeneration=1")
+        rollout(svc, lambda p: p["metadata"].get("annotations", {}).get("openservice.dev/restart-generation") == "1")
+        rolled = time.time() - t
+        svc._binding = None
+        if svc.binding().get("ca.crt") != ca:
+            raise Failure("the binding's ca.crt is not the issuer's CA")
+        got = retried(lambda: svc.op("read", "k1"), 90)
+        if "v1" not in got:
+            raise Failure(f"with cert-manager's certificate, k1 read back {got!r}, wanted v1")
+        svc.op("write", "kcm", "vcm")
+        peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"
+        # renewal, as cert-manager does it before the end (cmctl renew: the Issuing condition)
+        t2 = time.time()
+        k("patch", "certificate", "-n", ns, secret, "--subresource=status", "--type=merge", "-p", json.dumps(
+            {"status": {"conditions": [{"type": "Issuing", "status": "True", "reason": "ManuallyTriggered",
+                                        "message": "renewal triggered by the node tier",
+                                        "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]}}))
+
+        def renewed_secret():
+            d = secret_data(ns, secret)
+            if d["tls.key"] == cert["tls.key"]:
+                raise Failure(f"cert-manager did not renew Secret {secret} in 90 s")
+            return d
+        renewed = retried(renewed_secret, 90)
+        if renewed["ca.crt"] != ca:
+            raise Failure("the renewed certificate has another CA")
+        # the documented restart, while a client keeps reading (as the upgrade check: the
+        # service answers throughout)
+        load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"),
+                    svc.d.get("read_session") and (lambda stop: svc.d["read_session"](svc, stop)))
+        load.start()
+        svc.apply(*sets, "lifecycle.restartGeneration=2")
+        rollout(svc, lambda p: p["metadata"].get("annotations", {}).get("openservice.dev/restart-generation") == "2")
+        rate = load.finish()
+        restarted = time.time() - t2
+        if load.judged() and load.err > load.ok // 4:
+            raise Failure(f"the service did not answer throughout the restart onto the renewed certificate: {rate}")
+        got = retried(lambda: svc.op("read", "kcm"), 90)
+        if "vcm" not in got:
+            raise Failure(f"after the restart, kcm read back {got!r}")
+        # off again: the Certificate deleted (the bundle no longer has it; apply prunes nothing),
+        # the generator's completed Jobs deleted, the plain bundle applied
+        k("delete", "certificate", "-n", ns, secret, "--wait=true")
+        k("delete", "job", *generator, "--wait=true", timeout=60)
+        svc.apply()
+        rollout(svc, lambda p: not any((v.get("secret") or {}).get("secretName") == secret for v in p["spec"].get("volumes", [])))
+        k("wait", "--for=condition=complete", "job", *generator, "--timeout=180s", timeout=200)
+        svc._binding = None
+        got = retried(lambda: svc.op("read", "kcm"), 90)
+        if "vcm" not in got:
+            raise Failure(f"with TLS off again, kcm read back {got!r}")
+        k("delete", "-n", ns, "issuer/team-ca", "certificate/ossc-test-ca", "issuer/ossc-selfsigned", "secret/ossc-test-ca")
+        return (f"Certificate issued by a CA Issuer of a running cert-manager, "
+                f"pods on it in {rolled:.0f}s; a client with only the binding read and wrote; {peers}; renewed (new key, "
+                f"same CA) and restarted as documented in {restarted:.0f}s ({rate}); "
+                f"off again, the data intact")
+
+    if svc.d.get("cert_manager"):
+        attempt("tls-cert-manager", tls_cert_manager)
 
     def data_back():
         if not svc.d.get("durable", svc.stateful):

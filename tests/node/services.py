@@ -152,10 +152,16 @@ VALKEY = {
 }
 
 # ---- etcd: a three-member Raft cluster ----
-def ec(svc, args, auth=True):
-    """etcdctl through the client Service, as the binding's user (or as nobody)."""
-    user = f" --user {shlex.quote(bind(svc)['username'])} --password {shlex.quote(bind(svc)['password'])}" if auth else ""
-    return f"env ETCDCTL_API=3 etcdctl --dial-timeout=3s --command-timeout=5s --endpoints=http://{svc.host()}:2379{user} {args}"
+def ec(svc, args, auth=True, plain=False):
+    """etcdctl through the client Service at the binding's uri, as the binding's user (or as
+    nobody); with TLS on, verifying the server against the binding's ca.crt (`plain`: the same
+    over http, which a TLS-only server must refuse)."""
+    b = bind(svc)
+    user = f" --user {shlex.quote(b['username'])} --password {shlex.quote(b['password'])}" if auth else ""
+    ca = "" if plain or "ca.crt" not in b else f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/etcd-ca.crt && "
+    endpoint = f"http://{svc.host()}:2379" if plain else b["uri"]
+    return (f"{ca}env ETCDCTL_API=3 etcdctl --dial-timeout=3s --command-timeout=5s --endpoints={shlex.quote(endpoint)}"
+            f"{' --cacert /tmp/etcd-ca.crt' if ca else ''}{user} {args}")
 
 
 def etcd_member_add(svc, member):
@@ -173,6 +179,8 @@ ETCD = {
     "probe": probe_cmd(lambda svc: ec(svc, "endpoint health")),
     "function_note": "put/get (linearizable read) with etcdctl through the client Service, as the binding's user",
     "unauthenticated": lambda svc: ec(svc, "get /ossc --print-value-only", auth=False),
+    # with TLS on: the binding's user and password over plain http
+    "plaintext": lambda svc: ec(svc, "get k1 --print-value-only", plain=True),
     # growth as the spec's scaling reason says: `member add` for the next member, then one more
     # replica started with initialClusterState=existing
     "scale_to": 4,
@@ -345,6 +353,9 @@ def nats_write(svc, key, val):
 
 
 NATS = {
+    # the tls-cert-manager check runs here: its routes' mutual TLS needs the certificate's
+    # server and client uses both
+    "cert_manager": True,
     "metrics_series": r"^ossc_standin_target_up\{[^}]*\} 1$",
     "metrics_note": " (a STAND-IN exporter image: this proves the port, the policy and the exporter's reach to the software, not the real exporter's series)",
     "sets": ["capacity.cpu=200m", "capacity.memory=384Mi", "capacity.storage=1Gi", "settings.goMemoryLimit=256Mi"],
