@@ -202,6 +202,22 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
             });
             continue;
         }
+        if !old_map.contains_key(k) && v["kind"] == "Secret" && old.iter().any(|o| generator(o) && tls_steps(o)) {
+            // TLS turned off on a service without credentials: the bundle now carries the
+            // binding itself, but the one the generator wrote keeps its ca.crt through an apply
+            let ns = v["metadata"]["namespace"].as_str().unwrap_or("default");
+            let name = v["metadata"]["name"].as_str().unwrap_or_default();
+            out.push(Change {
+                object: label(k),
+                path: "added".into(),
+                old: None,
+                new: None,
+                class: Class::NeedsManualStep,
+                note: "TLS turned off: the bundle now carries this binding itself, and an apply removes no key, so the ca.crt the generator wrote would stay; delete the Secret first (docs/security.md)".into(),
+                commands: vec![format!("kubectl -n {ns} delete secret {name}")],
+            });
+            continue;
+        }
         let own_ca = |o: &Value| {
             generator(o)
                 && o["spec"]["template"]["spec"]["initContainers"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"] == "tls-issue"))

@@ -295,6 +295,14 @@ fn turning_tls_off_asks_for_the_generator_to_run_again_and_turning_it_on_does_no
     assert_eq!(job.commands, ["kubectl -n nats delete job -l app.kubernetes.io/name=ossc-credentials,app.kubernetes.io/instance=nats"]);
     let on = changes(NATS, &[], &["access.tls.enabled=true"]);
     assert!(on.iter().filter(|c| c.object.starts_with("Job/")).all(|c| c.class < Class::NeedsManualStep), "{on:?}");
+    // a service without credentials: its plain bundle carries the binding, whose ca.crt must go
+    const MEMCACHED: &str = include_str!("../../specs/memcached.yaml");
+    let off = changes(MEMCACHED, &["access.tls.enabled=true"], &[]);
+    let binding = off.iter().find(|c| c.object == "Secret/memcached-binding").unwrap();
+    assert_eq!(
+        (binding.class, binding.commands.as_slice()),
+        (Class::NeedsManualStep, ["kubectl -n memcached delete secret memcached-binding".to_owned()].as_slice())
+    );
     // from the generator's certificate to an issuer's: the Secret must go, or cert-manager keeps it
     let to_issuer = changes(NATS, &["access.tls.enabled=true"], &["access.tls.enabled=true", "access.tls.issuer.name=team-ca"]);
     let cert = to_issuer.iter().find(|c| c.object == "Certificate/nats-tls").unwrap();
