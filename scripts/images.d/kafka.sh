@@ -20,6 +20,7 @@ build() {
   cp "$FILES/server.properties" "$FILES/log4j2.yaml" "$FILES/tools-log4j2.yaml" "$ROOT/opt/kafka/config/"
   copy_in kafka-run-class.sh /opt/kafka/bin/kafka-run-class.sh
   copy_in kafka-server-start.sh /opt/kafka/bin/kafka-server-start.sh
+  copy_in kafka-topics.sh /opt/kafka/bin/kafka-topics.sh
   chown -R 1000:1000 "$ROOT/opt/kafka" "$ROOT/mnt/shared/config" "$ROOT/usr/logs" "$ROOT/home/appuser"
   chown -R 1000:0 "$ROOT/var/lib/kafka" "$ROOT/etc/kafka"
   pack --cmd '["/etc/kafka/docker/run"]' --user appuser --workdir /home/appuser --port 9092/tcp \
