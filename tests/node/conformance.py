@@ -295,8 +295,18 @@ class Service:
         env = "".join(f"export {k}={shlex.quote(v)}; " for k, v in b.items() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k))
         ca = f"printf %s {shlex.quote(b['ca.crt'])} > ca.crt; " if "ca.crt" in b else ""
         d = f"/tmp/try-{self.name}"
-        p = sh(f"rm -rf {d} && mkdir -p {d} && cd {d} && {env}{ca}timeout 60 bash -c {shlex.quote(line)}",
-               pod=self.d.get("load_pod", "client"), check=False, timeout=90)
+        pod = self.d.get("load_pod", "client")
+        if self.d.get("try_image"):
+            # the client the try line names ships with the service's own image (zkCli.sh, cqlsh):
+            # a client pod of that image, with the client's labels
+            pod = f"try-{self.name}"
+            spec = client_pod_yaml(CLIENT_NS, pod, CLIENT_LABEL)
+            spec["spec"]["containers"][0].update(image=self.d["try_image"])
+            spec["spec"]["containers"][0]["resources"]["limits"]["memory"] = "768Mi"
+            k("apply", "-f", "-", input=yaml.safe_dump(spec))
+            k("wait", "--for=condition=Ready", f"pod/{pod}", "-n", CLIENT_NS, "--timeout=180s", timeout=200)
+        p = sh(f"rm -rf {d} && mkdir -p {d} && cd {d} && export HOME=/tmp && {env}{ca}timeout 60 bash -c {shlex.quote(line)}",
+               pod=pod, check=False, timeout=90)
         if p.returncode == 127:
             raise Skip(f"the client image lacks the try line's command ({p.stderr.strip()[-160:]}): `{line}`")
         if p.returncode != 0:
@@ -1119,6 +1129,8 @@ def dump(svc):
 def teardown(svc):
     if svc.d.get("client_image"):
         k("delete", "pod", "-n", CLIENT_NS, f"client-{svc.name}", "--wait=false", check=False)
+    if svc.d.get("try_image"):
+        k("delete", "pod", "-n", CLIENT_NS, f"try-{svc.name}", "--ignore-not-found", "--wait=false", check=False)
     # the binding copy the Job wrote for the clients (not in the bundle: docs/security.md, uninstall)
     k("delete", "secret", "-n", CLIENT_NS, f"{svc.name}-binding", "--ignore-not-found", check=False)
     delete_data(svc.ns)

@@ -313,17 +313,25 @@ SERVICES = {
 
 
 # ---- zookeeper: a three-server ensemble; kazoo through the client Service ----
-def zk(svc, body, auth=True):
-    """kazoo through the client Service, authenticated (SASL DIGEST-MD5) with the binding's user."""
+def zk(svc, body, auth=True, plain=False):
+    """kazoo through the client Service, authenticated (SASL DIGEST-MD5) with the binding's user;
+    with TLS on (the binding has ca.crt), over TLS verifying the server against it (`plain`:
+    without TLS, which the server must refuse)."""
+    b = bind(svc)
     sasl = ""
     if auth:
-        b = bind(svc)
         sasl = f", sasl_options={{'mechanism': 'DIGEST-MD5', 'username': {b['username']!r}, 'password': {b['password']!r}}}"
-    return ("python3 - <<'PY'\nfrom kazoo.client import KazooClient\n"
-            f"z = KazooClient(hosts='{svc.host()}:2181', timeout=5{sasl})\nz.start(timeout=8)\n{body}\nz.stop()\nPY")
+    ca, tls = "", ""
+    if "ca.crt" in b and not plain:
+        ca = f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/zk-ca.crt && "
+        tls = ", use_ssl=True, verify_certs=True, ca='/tmp/zk-ca.crt'"
+    return (f"{ca}python3 - <<'PY'\nfrom kazoo.client import KazooClient\n"
+            f"z = KazooClient(hosts='{svc.host()}:2181', timeout=5{sasl}{tls})\nz.start(timeout=8)\n{body}\nz.stop()\nPY")
 
 
 ZOOKEEPER = {
+    # the connect text's try line runs zkCli.sh, which ships with ZooKeeper's image
+    "try_image": "docker.io/library/zookeeper:3.9.3",
     "metrics_series": r"^znode_count",
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.heap=256Mi"],
     "write": lambda svc, key, val: c.sh(zk(svc, f"z.ensure_path('/ossc')\nif z.exists('/ossc/{key}'): z.set('/ossc/{key}', b'{val}')\nelse: z.create('/ossc/{key}', b'{val}')")),
@@ -335,6 +343,8 @@ ZOOKEEPER = {
                      "with the binding's user",
     # without SASL the server closes the session at the first request (enforce.auth.schemes=sasl)
     "unauthenticated": lambda svc: "timeout 20 " + zk(svc, "z.ensure_path('/ossc')\nprint(z.get_children('/'))", auth=False),
+    # with TLS on: the binding's user over a plain connection, which the TLS-only port refuses
+    "plaintext": lambda svc: "timeout 20 " + zk(svc, "print(z.get_children('/'))", plain=True),
     "members": lambda svc: int(c.sh(f"echo mntr | nc -w 3 {svc.host()} 2181 | sed -n 's/^zk_synced_followers\\s*//p'").stdout or 0) + 1,
 }
 
@@ -543,6 +553,8 @@ def cassandra_members(svc):
 
 
 CASSANDRA = {
+    # the connect text's try line runs cqlsh, which ships with Cassandra's image
+    "try_image": "docker.io/library/cassandra:5.0.5",
     "metrics_series": r"^ossc_standin_target_up\{[^}]*\} 1$",
     "metrics_note": " (a STAND-IN exporter image: this proves the port, the policy and the exporter's reach to the software, not the real exporter's series)",
     "sets": ["capacity.cpu=700m", "capacity.memory=2Gi", "capacity.storage=1Gi", "settings.heap=1Gi",
