@@ -310,7 +310,10 @@ class Service:
         if p.returncode == 127:
             raise Skip(f"the client image lacks the try line's command ({p.stderr.strip()[-160:]}): `{line}`")
         if p.returncode != 0:
-            raise Failure(f"`{line}` failed ({p.returncode}): {(p.stdout + p.stderr).strip()[-300:]}")
+            out = (p.stdout + p.stderr).strip()
+            # a JVM client's reason is in its exception lines, not in the last ones
+            why = [x.strip() for x in out.splitlines() if re.search(r"Exception|ERROR|Caused by", x)][:4]
+            raise Failure(f"`{line}` failed ({p.returncode}): {' | '.join(why)[:800] or out[-300:]}")
         return (p.stdout.strip().splitlines() or [""])[-1][:120]
 
     def build(self, *extra):
@@ -455,7 +458,7 @@ def check_service(svc, results):
     def connect_try():
         """The first command `ossc connect` prints, run as it says, with the service's own client."""
         line = svc.try_line()
-        return f"`{line}` answered: {svc.run_try()}"
+        return f"`{line}` answered: {retried(svc.run_try, 30)}"
 
     attempt("connect: try", connect_try)
 
@@ -641,7 +644,9 @@ def check_service(svc, results):
         peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"
         # the first command ossc connect prints with TLS on, run as it says (ca.crt saved)
         try:
-            tried = f"the connect text's try line answered ({svc.run_try('access.tls.enabled=true')})"
+            # tried again for up to 30 s, as the reads above: right after the roll a server may
+            # still be rejoining (ZooKeeper's CLI once lost its connection in that moment)
+            tried = f"the connect text's try line answered ({retried(lambda: svc.run_try('access.tls.enabled=true'), 30)})"
         except Skip as e:
             tried = f"try line SKIPPED: {e}"
         svc.apply("access.tls.enabled=true")
