@@ -284,6 +284,7 @@ pub fn tls_wait_script(cx: &Context) -> String {
     // before, by the generator or another issuer, which cert-manager is about to replace)
     let mark = |key: &str, value: &str| sh(&format!("\"cert-manager.io/{key}\":\"{value}\""));
     let by_issuer = format!("grep -qF {} /tmp/issued && grep -qF {} /tmp/issued", mark("issuer-kind", kind), mark("issuer-name", name));
+    let adopted = adopted(cx);
     let mut s = prelude();
     s.push_str(&format!(
         "i=0\n\
@@ -294,14 +295,13 @@ pub fn tls_wait_script(cx: &Context) -> String {
          \x20   echo \"Secret {leaf} is issued (by {issuer}, through cert-manager)\"; exit 0\n\
          \x20 fi\n\
          \x20 case \"$code\" in 200|404|000) ;; *) fail \"reading Secret {leaf} failed: HTTP $code\" ;; esac\n\
-         \x20 if [ \"$code\" = 200 ] && [ \"$i\" = 0 ]; then echo {adopted}; fi\n\
+         \x20 if [ \"$code\" = 200 ] && [ \"$i\" = 0 ]; then echo {first}; fi\n\
          \x20 i=$((i + 1))\n\
-         \x20 [ \"$i\" -lt 120 ] || fail \"cert-manager has not issued Secret {leaf} (by {issuer}, with a ca.crt) in 10 minutes (last answer: HTTP $code): kubectl -n {ns} describe certificate {leaf} (the issuer must write ca.crt, as CA and Vault issuers do). {adopted_short}\"\n\
+         \x20 [ \"$i\" -lt 120 ] || fail \"cert-manager has not issued Secret {leaf} (by {issuer}, with a ca.crt) in 10 minutes (last answer: HTTP $code): kubectl -n {ns} describe certificate {leaf} (the issuer must write ca.crt, as CA and Vault issuers do). {adopted}\"\n\
          \x20 sleep 5\n\
          done\n",
         ns = cx.namespace,
-        adopted = sh(&format!("Secret {leaf} exists, not issued by {issuer} (yet). {}", adopted(cx))),
-        adopted_short = adopted(cx),
+        first = sh(&format!("Secret {leaf} exists, not issued by {issuer} (yet). {adopted}")),
     ));
     s
 }
@@ -684,9 +684,10 @@ pub fn generator(cx: &Context) -> Option<Generator> {
     }
     if cx.tls().is_some() {
         readable.push(cx.tls_secret());
-    }
-    if cx.tls().is_some() && cx.tls_issuer().is_none() {
-        readable.push(cx.tls_ca_secret());
+        // the CA's Secret is the generator's own, unless an issuer signs
+        if cx.tls_issuer().is_none() {
+            readable.push(cx.tls_ca_secret());
+        }
     }
     let rule = |verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
         api_groups: Some(vec![String::new()]),

@@ -178,78 +178,50 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
             .find(|v| v["kind"] == "PodDisruptionBudget" && v["metadata"]["name"] == name)
             .and_then(|v| v["spec"]["maxUnavailable"].as_i64())
     };
-    // The credentials generator's Job, and whether it has the TLS steps (`access.tls.enabled`).
+    // The credentials generator's Job, and which TLS steps it has (`access.tls.enabled`):
+    // any (`tls-`), or those that make the certificate with its own CA (`tls-issue`).
     let generator = |v: &Value| v["kind"] == "Job" && v["metadata"]["labels"]["app.kubernetes.io/name"] == "ossc-credentials";
-    let tls_steps = |v: &Value| {
-        v["spec"]["template"]["spec"]["initContainers"]
-            .as_array()
-            .is_some_and(|cs| cs.iter().any(|c| c["name"].as_str().is_some_and(|n| n.starts_with("tls-"))))
+    let steps = |v: &Value, step: &dyn Fn(&str) -> bool| {
+        v["spec"]["template"]["spec"]["initContainers"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"].as_str().is_some_and(step)))
     };
-    for (k, v) in &new_map {
-        if !old_map.contains_key(k) && generator(v) && !tls_steps(v) && old.iter().any(|o| generator(o) && tls_steps(o)) {
+    let tls_steps = |v: &Value| steps(v, &|n| n.starts_with("tls-"));
+    let had_tls = old.iter().any(|o| generator(o) && tls_steps(o));
+    let had_own_ca = old.iter().any(|o| generator(o) && steps(o, &|n| n == "tls-issue"));
+    for (k, v) in new_map.iter().filter(|(k, _)| !old_map.contains_key(*k)) {
+        let ns = v["metadata"]["namespace"].as_str().unwrap_or("default");
+        // an added object that needs a step first: (why, the command)
+        let manual = match v["kind"].as_str() {
             // TLS turned off: this Job's name is the one the generator had before TLS was on, so
             // the cluster may still hold it, completed, and would not run it to rewrite the binding
-            let ns = v["metadata"]["namespace"].as_str().unwrap_or("default");
-            let instance = v["metadata"]["labels"]["app.kubernetes.io/instance"].as_str().unwrap_or_default();
-            out.push(Change {
-                object: label(k),
-                path: "added".into(),
-                old: None,
-                new: None,
-                class: Class::NeedsManualStep,
-                note: "TLS turned off: delete the generator's completed Jobs first, so that it runs again and writes the binding without TLS (docs/security.md)".into(),
-                commands: vec![format!("kubectl -n {ns} delete job -l app.kubernetes.io/name=ossc-credentials,app.kubernetes.io/instance={instance}")],
-            });
-            continue;
-        }
-        if !old_map.contains_key(k) && v["kind"] == "Secret" && old.iter().any(|o| generator(o) && tls_steps(o)) {
+            Some("Job") if generator(v) && !tls_steps(v) && had_tls => Some((
+                "TLS turned off: delete the generator's completed Jobs first, so that it runs again and writes the binding without TLS (docs/security.md)".to_owned(),
+                format!(
+                    "kubectl -n {ns} delete job -l app.kubernetes.io/name=ossc-credentials,app.kubernetes.io/instance={}",
+                    v["metadata"]["labels"]["app.kubernetes.io/instance"].as_str().unwrap_or_default()
+                ),
+            )),
             // TLS turned off on a service without credentials: the bundle now carries the
             // binding itself, but the one the generator wrote keeps its ca.crt through an apply
-            let ns = v["metadata"]["namespace"].as_str().unwrap_or("default");
-            let name = v["metadata"]["name"].as_str().unwrap_or_default();
-            out.push(Change {
-                object: label(k),
-                path: "added".into(),
-                old: None,
-                new: None,
-                class: Class::NeedsManualStep,
-                note: "TLS turned off: the bundle now carries this binding itself, and an apply removes no key, so the ca.crt the generator wrote would stay; delete the Secret first (docs/security.md)".into(),
-                commands: vec![format!("kubectl -n {ns} delete secret {name}")],
-            });
-            continue;
-        }
-        let own_ca = |o: &Value| {
-            generator(o)
-                && o["spec"]["template"]["spec"]["initContainers"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"] == "tls-issue"))
-        };
-        if !old_map.contains_key(k) && v["kind"] == "Certificate" && old.iter().any(own_ca) {
+            Some("Secret") if had_tls => Some((
+                "TLS turned off: the bundle now carries this binding itself, and an apply removes no key, so the ca.crt the generator wrote would stay; delete the Secret first (docs/security.md)".to_owned(),
+                format!("kubectl -n {ns} delete secret {}", v["metadata"]["name"].as_str().unwrap_or_default()),
+            )),
             // from the generator's certificate to a cert-manager issuer's: cert-manager keeps a
             // valid certificate it finds in the Secret (until its renewal, two years away)
-            let ns = v["metadata"]["namespace"].as_str().unwrap_or("default");
-            let secret = v["spec"]["secretName"].as_str().unwrap_or_default();
-            out.push(Change {
-                object: label(k),
-                path: "added".into(),
-                old: None,
-                new: None,
-                class: Class::NeedsManualStep,
-                note: format!("the certificate now comes from cert-manager, which keeps the valid one the generator made in Secret {secret} until its renewal: delete that Secret so that cert-manager issues its own, then restart the replicas (docs/security.md)"),
-                commands: vec![format!("kubectl -n {ns} delete secret {secret}")],
-            });
-            continue;
-        }
-        if !old_map.contains_key(k) {
-            out.push(Change {
-                object: label(k),
-                path: "added".into(),
-                old: None,
-                new: None,
-                class: Class::Safe,
-                note: "created".into(),
-                commands: Vec::new(),
-            });
-        }
-        let _ = v;
+            Some("Certificate") if had_own_ca => {
+                let secret = v["spec"]["secretName"].as_str().unwrap_or_default();
+                Some((
+                    format!("the certificate now comes from cert-manager, which keeps the valid one the generator made in Secret {secret} until its renewal: delete that Secret so that cert-manager issues its own, then restart the replicas (docs/security.md)"),
+                    format!("kubectl -n {ns} delete secret {secret}"),
+                ))
+            }
+            _ => None,
+        };
+        let (class, note, commands) = match manual {
+            Some((note, command)) => (Class::NeedsManualStep, note, vec![command]),
+            None => (Class::Safe, "created".to_owned(), Vec::new()),
+        };
+        out.push(Change { object: label(k), path: "added".into(), old: None, new: None, class, note, commands });
     }
     for (k, o) in &old_map {
         let Some(n) = new_map.get(k) else {

@@ -1570,7 +1570,7 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
 /// subdomain prefix and `/`, then at most 63 characters), not one of ossc's own.
 fn role_label(s: &str) -> Result<String, ValueError> {
     let (prefix, name) = s.rsplit_once('/').map_or((None, s), |(p, n)| (Some(p), n));
-    let prefix_ok = prefix.is_none_or(|p| p.len() <= 253 && !p.is_empty() && p.split('.').all(crate::values::is_dns_label));
+    let prefix_ok = prefix.is_none_or(crate::values::is_dns_subdomain);
     if !prefix_ok || label_value(name).is_err() || name.is_empty() {
         return Err(ValueError::new(
             Code::InvalidName,
@@ -1654,10 +1654,9 @@ fn namespace_name(s: &str) -> Result<String, ValueError> {
     ))
 }
 
-/// A Secret's name: a DNS subdomain (lowercase labels joined by `.`, at most 253).
 /// A cert-manager issuer's name: a DNS subdomain, as every object's name.
 fn issuer_name(s: &str) -> Result<String, ValueError> {
-    if !s.is_empty() && s.len() <= 253 && s.split('.').all(crate::values::is_dns_label) {
+    if crate::values::is_dns_subdomain(s) {
         Ok(s.to_owned())
     } else {
         Err(ValueError::new(
@@ -1668,8 +1667,9 @@ fn issuer_name(s: &str) -> Result<String, ValueError> {
     }
 }
 
+/// A Secret's name: a DNS subdomain (lowercase labels joined by `.`, at most 253).
 fn secret_name(s: &str) -> Result<String, ValueError> {
-    if s.len() <= 253 && s.split('.').all(crate::values::is_dns_label) {
+    if crate::values::is_dns_subdomain(s) {
         Ok(s.to_owned())
     } else {
         Err(ValueError::new(

@@ -38,6 +38,13 @@ pub fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
+/// A DNS subdomain (RFC 1123), as Kubernetes object names are: DNS labels joined by `.`, at
+/// most 253 characters.
+#[must_use]
+pub fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
 macro_rules! string_newtype {
     ($(#[$meta:meta])* $name:ident, $desc:literal, $pattern:expr) => {
         $(#[$meta])*
