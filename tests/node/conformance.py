@@ -221,6 +221,12 @@ class Load:
         self.proc = subprocess.Popen([KUBECTL, "exec", "-n", CLIENT_NS, pod, "--", "bash", "-c", loop],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
+    @classmethod
+    def reads(cls, svc):
+        """A client that keeps reading k1 from the service, as its spec's checks read it."""
+        return cls(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"),
+                   svc.d.get("read_session") and (lambda stop: svc.d["read_session"](svc, stop)))
+
     def start(self):
         time.sleep(1)
 
@@ -751,8 +757,7 @@ def check_service(svc, results):
             raise Failure("the renewed certificate has another CA")
         # the documented restart, while a client keeps reading (as the upgrade check: the
         # service answers throughout)
-        load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"),
-                    svc.d.get("read_session") and (lambda stop: svc.d["read_session"](svc, stop)))
+        load = Load.reads(svc)
         load.start()
         svc.apply(*sets, "lifecycle.restartGeneration=1")
         rollout(svc, lambda p: p["metadata"].get("annotations", {}).get("openservice.dev/restart-generation") == "1")
@@ -829,8 +834,7 @@ def check_service(svc, results):
     def disruption():
         ps = sorted(pods(svc.ns, svc.selector), key=lambda p: p["metadata"]["name"])
         has_pdb = bool(json.loads(k("get", "pdb", "-n", svc.ns, "-o", "json").stdout)["items"])
-        load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"),
-                    svc.d.get("read_session") and (lambda stop: svc.d["read_session"](svc, stop)))
+        load = Load.reads(svc)
         load.start()
         time.sleep(2)
         first = evict(svc.ns, ps[0]["metadata"]["name"])
@@ -946,8 +950,7 @@ def check_service(svc, results):
         nxt = svc.rebuilt_image()
         for sock in sorted(NODE_HOME.glob("node-*/containerd.sock")):
             run(["ctr", "-a", str(sock), "-n", "k8s.io", "images", "tag", "--force", image, nxt])
-        load = Load(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"),
-                    svc.d.get("read_session") and (lambda stop: svc.d["read_session"](svc, stop)))
+        load = Load.reads(svc)
         load.start()
         t = time.time()
         svc.apply(f"runtime.image={nxt}")

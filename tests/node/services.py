@@ -39,6 +39,11 @@ def bind(svc):
     return svc._binding
 
 
+def save_ca(b, path):
+    """A shell prefix that writes the binding's ca.crt to `path` (what a client does with it)."""
+    return f"printf %s {shlex.quote(b['ca.crt'])} > {path} && "
+
+
 def ready_pods(svc):
     """Members of a service whose members are just its pods (stateless, autoscaled)."""
     return len([p for p in c.pods(svc.ns, svc.selector) if c.ready(p)])
@@ -75,7 +80,7 @@ def mc_script(svc, key, val="v1"):
     send = f"printf 'set {key} 0 0 {len(val)}\\r\\n{val}\\r\\nget {key}\\r\\nquit\\r\\n'"
     if "ca.crt" not in b:
         return f"{send} | timeout 5 nc {svc.host()} 11211"
-    return (f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/mc-ca.crt && {send} | timeout 5 openssl s_client -quiet "
+    return (f"{save_ca(b, '/tmp/mc-ca.crt')}{send} | timeout 5 openssl s_client -quiet "
             f"-CAfile /tmp/mc-ca.crt -verify_return_error -verify_hostname {svc.host()} -connect {svc.host()}:11211 2>/dev/null")
 
 
@@ -168,7 +173,7 @@ def ec(svc, args, auth=True, plain=False):
     over http, which a TLS-only server must refuse)."""
     b = bind(svc)
     user = f" --user {shlex.quote(b['username'])} --password {shlex.quote(b['password'])}" if auth else ""
-    ca = "" if plain or "ca.crt" not in b else f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/etcd-ca.crt && "
+    ca = "" if plain or "ca.crt" not in b else save_ca(b, "/tmp/etcd-ca.crt")
     endpoint = f"http://{svc.host()}:2379" if plain else b["uri"]
     return (f"{ca}env ETCDCTL_API=3 etcdctl --dial-timeout=3s --command-timeout=5s --endpoints={shlex.quote(endpoint)}"
             f"{' --cacert /tmp/etcd-ca.crt' if ca else ''}{user} {args}")
@@ -209,7 +214,7 @@ def pg_tls(svc):
     b = bind(svc)
     if "ca.crt" not in b:
         return ""
-    return (f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/pg-ca.crt && "
+    return (save_ca(b, "/tmp/pg-ca.crt") +
             f"PGSSLMODE={shlex.quote(b['sslmode'])} PGSSLROOTCERT=/tmp/pg-ca.crt ")
 
 
@@ -323,7 +328,7 @@ def zk(svc, body, auth=True, plain=False):
         sasl = f", sasl_options={{'mechanism': 'DIGEST-MD5', 'username': {b['username']!r}, 'password': {b['password']!r}}}"
     ca, tls = "", ""
     if "ca.crt" in b and not plain:
-        ca = f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/zk-ca.crt && "
+        ca = save_ca(b, "/tmp/zk-ca.crt")
         tls = ", use_ssl=True, verify_certs=True, ca='/tmp/zk-ca.crt'"
     return (f"{ca}python3 - <<'PY'\nfrom kazoo.client import KazooClient\n"
             f"z = KazooClient(hosts='{svc.host()}:2181', timeout=5{sasl}{tls})\nz.start(timeout=8)\n{body}\nz.stop()\nPY")
@@ -353,7 +358,7 @@ ZOOKEEPER = {
 def nc(svc, args):
     """natsc.py with the binding's uri; with TLS on, the binding's CA written beside it."""
     b = bind(svc)
-    ca = f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/nats-ca.crt && NATS_CA=/tmp/nats-ca.crt " if "ca.crt" in b else ""
+    ca = save_ca(b, "/tmp/nats-ca.crt") + "NATS_CA=/tmp/nats-ca.crt " if "ca.crt" in b else ""
     return f"{ca}timeout 10 python3 /usr/local/bin/natsc.py {shlex.quote(b['uri'])} {args}"
 
 
@@ -463,7 +468,7 @@ def rmq(svc, body, user=None, password=None, plain=False):
     user, password = user or b["username"], password or b["password"]
     ca, tls = "", ""
     if "ca.crt" in b and not plain:
-        ca = f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/rmq-ca.crt && "
+        ca = save_ca(b, "/tmp/rmq-ca.crt")
         tls = f", ssl_options=pika.SSLOptions(ssl.create_default_context(cafile='/tmp/rmq-ca.crt'), '{b['host']}')"
     return (f"{ca}python3 - <<'PY'\nimport pika, ssl\n"
             f"p = pika.ConnectionParameters('{b['host']}', {b['port']}, '/', pika.PlainCredentials('{user}', '{password}'),"
@@ -661,7 +666,7 @@ def kafka_client_config(svc, protocol=None):
              f"username=\"{b['username']}\" password=\"{b['password']}\";\n")
     ca = ""
     if "ca.crt" in b and not protocol:
-        ca = f"printf %s {shlex.quote(b['ca.crt'])} > /tmp/kafka-ca.crt && "
+        ca = save_ca(b, "/tmp/kafka-ca.crt")
         props += f"ssl.truststore.type={b['ssl.truststore.type']}\nssl.truststore.location=/tmp/kafka-ca.crt\n"
     return f"{ca}printf %s {shlex.quote(props)} > /tmp/client.properties && "
 
