@@ -269,7 +269,7 @@ fn bootstrap_steps_are_jobs_named_by_their_content_that_reach_only_the_service()
     let (name, step, command) = &jobs[0];
     assert_eq!(step, "superuser");
     assert!(name.starts_with("cassandra-bootstrap-") && name.len() <= 63, "{name}");
-    assert!(command[2].contains("n=3;") && command[2].contains("cqlsh cassandra 9042"), "references expanded: {}", command[2]);
+    assert!(command[2].contains("n=3;") && command[2].contains("cqlsh $ssl cassandra 9042"), "references expanded: {}", command[2]);
     // Same content, same name (re-applying creates nothing); a changed command, a new Job.
     assert_eq!(bootstrap_jobs(&build(&[]))[0].0, *name);
     assert_eq!(bootstrap_jobs(&build(&["settings.heap=1Gi"]))[0].0, *name, "the heap is not in the step");
@@ -667,16 +667,16 @@ fn connect_says_how_to_speak_tls_when_it_is_on() {
     // runtime.tls.try in place of the binding's
     assert!(on.contains("try       printf 'security.protocol=SASL_SSL") && on.contains("ssl.truststore.location=ca.crt"), "{on}");
     // a service whose spec has no runtime.tls says nothing of TLS there
-    let cql = oss_compile::connect(
-        &parse_with("t.yaml", include_str!("../../specs/cassandra.yaml"), &ParseOptions::default()).unwrap(),
+    let function = oss_compile::connect(
+        &parse_with("t.yaml", include_str!("../../specs/function.yaml"), &ParseOptions::default()).unwrap(),
         &Options::default(),
     );
-    assert!(!cql.contains("tls       "), "{cql}");
+    assert!(!function.contains("tls       "), "{function}");
 }
 
 #[test]
 fn tls_needs_a_spec_that_says_how_the_software_takes_it() {
-    let e = refused(CASSANDRA, &["access.tls.enabled=true"]);
+    let e = refused(include_str!("../../specs/function.yaml"), &["access.tls.enabled=true"]);
     assert!(e.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("cannot serve TLS")), "{e:?}");
     // a service without credentials gets the generator for its certificate alone, and its
     // binding from it (no plain binding Secret in the bundle)

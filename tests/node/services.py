@@ -532,14 +532,30 @@ def cq_auth(svc, user=None, password=None):
     return f", auth_provider=PlainTextAuthProvider({user!r}, {password!r})"
 
 
-def cq(svc, body, user=None, password=None):
-    return ("python3 - <<'PY'\n"
+def cq_tls(svc, plain=False):
+    """(shell prefix, driver arguments): with TLS on (the binding has ca.crt), the CA saved and
+    the driver over TLS, verifying every node's certificate against it for the client Service's
+    name (the name the binding's `host` gives; nodes are reached by address); `plain`: without."""
+    b = bind(svc)
+    if "ca.crt" not in b or plain:
+        return "", ""
+    return (save_ca(b, "/tmp/cq-ca.crt"),
+            ", ssl_context=ctx, ssl_options={'server_hostname': " + repr(b["host"]) + "}")
+
+
+CQ_TLS_CONTEXT = "import ssl\nctx = ssl.create_default_context(cafile='/tmp/cq-ca.crt')\n"
+
+
+def cq(svc, body, user=None, password=None, plain=False):
+    ca, tls = cq_tls(svc, plain)
+    return (f"{ca}python3 - <<'PY'\n"
             "from cassandra import ConsistencyLevel\n"
             "from cassandra.auth import PlainTextAuthProvider\n"
             "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
+            f"{CQ_TLS_CONTEXT if tls else ''}"
             "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
             f"cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, connect_timeout=5, "
-            f"control_connection_timeout=5{cq_auth(svc, user, password)})\n"
+            f"control_connection_timeout=5{cq_auth(svc, user, password)}{tls})\n"
             f"s = cl.connect()\n{body}\ncl.shutdown()\nPY")
 
 
@@ -575,11 +591,12 @@ CASSANDRA = {
     # the load during faults: one driver session for the whole window, as an application keeps
     # one (a driver started per operation measured its own start-up: 18/47 "failures" in one roll)
     "read_session": lambda svc, stop: (
-        "python3 - <<'PY'\n"
+        f"{cq_tls(svc)[0]}python3 - <<'PY'\n"
         "import os, sys, time\n"
         "from cassandra import ConsistencyLevel\n"
         "from cassandra.auth import PlainTextAuthProvider\n"
         "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
+        f"{CQ_TLS_CONTEXT if cq_tls(svc)[1] else ''}"
         "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
         "cl, s = None, None\n"
         f"while not os.path.exists('{stop}'):\n"
@@ -589,7 +606,7 @@ CASSANDRA = {
         # new one, as an application's reconnect does
         "        if s is None:\n"
         f"            cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, "
-        f"connect_timeout=5, control_connection_timeout=5{cq_auth(svc)})\n"
+        f"connect_timeout=5, control_connection_timeout=5{cq_auth(svc)}{cq_tls(svc)[1]})\n"
         "            s = cl.connect()\n"
         "        assert s.execute(\"SELECT v FROM ossc.kv WHERE k = 'k1'\").one().v == 'v1'\n"
         "        print('ok', flush=True)\n"
@@ -611,6 +628,10 @@ CASSANDRA = {
         "timeout 20 " + cq(svc, "print(s.execute('SELECT release_version FROM system.local').one())", user=u, password=p)
         .replace("<<'PY'\n", "<<'PY' && served=0\n", 1) + "\n"
         for u, p in (("", ""), ("cassandra", "cassandra"))) + "exit $served",
+    # with TLS on: the binding's user and password over a plain connection, which the TLS-only
+    # native port refuses
+    "plaintext": lambda svc: "timeout 20 " + cq(svc, "print(s.execute('SELECT release_version FROM system.local').one())",
+                                                plain=True),
     # 3 -> 4: one zone gets a second node, in the same rack as the first there (nodetool status
     # must show every node's rack as its pod's zone)
     "scale_to": 4,
