@@ -60,6 +60,15 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
 }
 
 /// Every `$` in the strings of `v` (not its keys) doubled: Compose's escape for a literal `$`.
+/// The certificate directory of a container that takes TLS (a sidecar or the exporter that says
+/// so, every bootstrap step), when TLS is on: the service's directory at `runtime.tls.path`, as
+/// on Kubernetes.
+fn tls_volume(x: &mut Map<String, Value>, cx: &Context, takes: bool) {
+    if let Some(tls) = cx.tls().filter(|_| takes) {
+        x.insert("volumes".into(), json!([format!("./secrets/{}:{}:ro", cx.tls_secret(), tls.path.as_str())]));
+    }
+}
+
 /// A helper container's hardening (the exporter, a bootstrap step): read-only root with its own
 /// `/tmp`, no capabilities, no privilege escalation.
 fn sidecar_hardening(s: &mut Map<String, Value>) {
@@ -255,6 +264,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
                 );
             }
             x.insert("network_mode".into(), json!(format!("service:{svc_name}")));
+            tls_volume(&mut x, cx, e.tls.is_some());
             sidecar_hardening(&mut x);
             x.insert("restart".into(), json!("unless-stopped"));
             x.insert("depends_on".into(), json!([svc_name]));
@@ -271,6 +281,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
             process(&mut x, cx, (&sc.command, &sc.args, &sc.env), (index, &name), &mut from_env, &mut unsupported);
             x.insert("user".into(), json!(format!("{}:{}", rt.user, rt.group)));
             x.insert("network_mode".into(), json!(format!("service:{svc_name}")));
+            tls_volume(&mut x, cx, sc.tls.is_some());
             sidecar_hardening(&mut x);
             let tmpfs: Vec<String> = sc.writable.iter().map(|w| format!("{}:size={}", w.path, w.size_limit().units_ceil())).collect();
             x.insert("tmpfs".into(), json!(tmpfs));
@@ -293,8 +304,8 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         if let Some(tls) = cx.tls() {
             // the service's certificate directory, for its CA (as on Kubernetes)
             env.insert(crate::bootstrap::TLS_CA_ENV.into(), json!(crate::bootstrap::tls_ca_path(tls)));
-            b.insert("volumes".into(), json!([format!("./secrets/{}:{}:ro", cx.tls_secret(), tls.path.as_str())]));
         }
+        tls_volume(&mut b, cx, true);
         for (k, v) in &step.env {
             match v {
                 EnvValue::Value(t) => {

@@ -1062,6 +1062,9 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         }
         mounts.push(mount);
     }
+    // the certificate's mount, for the sidecars and the exporter that take TLS (with_tls put
+    // the Secret among the software's mounts)
+    let mut tls_mount = None;
     for (i, m) in rt.secret_mounts.iter().enumerate() {
         let name = format!("secret{i}");
         if m.private {
@@ -1086,10 +1089,16 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             }),
             ..Volume::default()
         });
+        let volume = if m.private { format!("private{i}") } else { name };
+        let mount = VolumeMount { name: volume, mount_path: m.path.to_string(), read_only: Some(true), ..VolumeMount::default() };
+        if cx.tls().is_some_and(|t| t.path == m.path && m.secret.ends_with(oss_spec::TLS_SECRET_SUFFIX)) {
+            tls_mount = Some(mount.clone());
+        }
         if !m.private {
-            mounts.push(VolumeMount { name, mount_path: m.path.to_string(), read_only: Some(true), ..VolumeMount::default() });
+            mounts.push(mount);
         }
     }
+    let tls_mounts = |tls: &Option<oss_spec::model::ContainerTls>| tls.as_ref().and(tls_mount.clone()).into_iter();
     if !rt.files.is_empty() {
         volumes.push(Volume {
             name: FILES_VOLUME.to_owned(),
@@ -1159,7 +1168,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             startup_probe: Some(startup_probe(&live, sc.health.startup_timeout, sc.health.live.period)),
             liveness_probe: Some(live),
             security_context: Some(security::container_security_context()),
-            volume_mounts: (!sc_mounts.is_empty()).then_some(sc_mounts),
+            volume_mounts: Some(sc_mounts.into_iter().chain(tls_mounts(&sc.tls)).collect::<Vec<_>>()).filter(|m| !m.is_empty()),
             lifecycle: pre_stop(&[], rt, sc_serves).map(|handler| Lifecycle { pre_stop: Some(handler), ..Lifecycle::default() }),
             termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
             ..Container::default()
@@ -1191,11 +1200,15 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                     // (the alerts see the failed scrapes). Liveness restarts a wedged one.
                     liveness_probe: Some(check),
                     security_context: Some(security::container_security_context()),
-                    volume_mounts: Some(vec![VolumeMount {
-                        name: "exporter-tmp".to_owned(),
-                        mount_path: "/tmp".to_owned(),
-                        ..VolumeMount::default()
-                    }]),
+                    volume_mounts: Some(
+                        std::iter::once(VolumeMount {
+                            name: "exporter-tmp".to_owned(),
+                            mount_path: "/tmp".to_owned(),
+                            ..VolumeMount::default()
+                        })
+                        .chain(tls_mounts(&e.tls))
+                        .collect(),
+                    ),
                     termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
                     ..Container::default()
                 });

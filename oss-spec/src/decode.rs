@@ -912,6 +912,7 @@ fn decode_sidecar(d: &mut Decoder, n: &Node, p: &str) -> Option<Sidecar> {
     let writable = f.opt(d, "writable", |d, n, p| d.list(n, p, decode_writable));
     let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
     let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let tls = f.opt(d, "tls", decode_container_tls);
     f.finish(d);
     let q = |s| Quantity::parse(s).ok();
     Some(Sidecar {
@@ -926,7 +927,16 @@ fn decode_sidecar(d: &mut Decoder, n: &Node, p: &str) -> Option<Sidecar> {
         writable: writable.unwrap_or_default(),
         cpu: cpu.or_else(|| q("100m"))?,
         memory: memory.or_else(|| q("128Mi"))?,
+        tls,
     })
+}
+
+/// A sidecar's or the exporter's `tls`: its environment when TLS is on.
+fn decode_container_tls(d: &mut Decoder, n: &Node, p: &str) -> Option<ContainerTls> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
+    f.finish(d);
+    Some(ContainerTls { env: env.unwrap_or_default() })
 }
 
 fn decode_bootstrap_step(d: &mut Decoder, n: &Node, p: &str) -> Option<BootstrapStep> {
@@ -1053,6 +1063,7 @@ fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {
         let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
         let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
         let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+        let tls = f.opt(d, "tls", decode_container_tls);
         f.finish(d);
         let q = |s| Quantity::parse(s).ok();
         Some(Exporter {
@@ -1061,6 +1072,7 @@ fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {
             env: env.unwrap_or_default(),
             cpu: cpu.or_else(|| q("100m"))?,
             memory: memory.or_else(|| q("128Mi"))?,
+            tls,
         })
     });
     let sli = f.opt(d, "sli", |d, n, p| {

@@ -238,6 +238,15 @@ fn with_tls(spec: &mut Spec) {
         spec.runtime.env.insert(k, model::EnvValue::Value(v));
     }
     spec.runtime.files.extend(tls.files);
+    // the sidecars and the exporter that say they take TLS: their environment (the mount is
+    // the lowering's, beside the software's)
+    let exporter = spec.runtime.metrics.as_mut().and_then(|m| m.exporter.as_mut()).map(|e| (&mut e.env, e.tls.as_ref()));
+    let sidecars = spec.runtime.sidecars.iter_mut().map(|sc| (&mut sc.env, sc.tls.as_ref()));
+    for (env, tls) in sidecars.chain(exporter) {
+        for (k, v) in tls.iter().flat_map(|t| &t.env) {
+            env.insert(k.clone(), model::EnvValue::Value(v.clone()));
+        }
+    }
 }
 
 /// The certificate Secret's name is the instance name and this suffix (`<name>-tls`).

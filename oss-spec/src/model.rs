@@ -579,6 +579,25 @@ pub struct Sidecar {
     /// Memory, requested and limited (default `128Mi`).
     #[schemars(default = "defaults::exporter_memory")]
     pub memory: Quantity,
+    /// What this container takes when the consumer turns TLS on (needs `runtime.tls`): the
+    /// certificate Secret mounted read-only at `runtime.tls.path`, as in the software's
+    /// container, and `env` added (for a sidecar that speaks to the software, or serves clients,
+    /// over TLS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ContainerTls>,
+}
+
+/// What a sidecar or the exporter takes when TLS is on: the certificate Secret at
+/// `runtime.tls.path` and more environment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct ContainerTls {
+    /// Environment added to this container when TLS is on, replacing a variable of its own
+    /// `env` of the same name; may use `${...}` references.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, String>,
 }
 
 impl Sidecar {
@@ -916,6 +935,10 @@ pub struct Exporter {
     /// Memory of the sidecar (default `128Mi`).
     #[schemars(default = "defaults::exporter_memory")]
     pub memory: Quantity,
+    /// What the exporter takes when TLS is on (needs `runtime.tls`), as `sidecars[].tls`: for
+    /// an exporter that reads the software over TLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ContainerTls>,
 }
 
 /// An availability SLI: PromQL for bad events and all events over `${window}`, with
