@@ -224,9 +224,14 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
     let _ = writeln!(
         o,
         "tls: {}",
-        if s.runtime.tls.is_some() {
+        if let Some(tls) = &s.runtime.tls {
+            let stop = tls
+                .stop_to_switch
+                .as_ref()
+                .map(|why| format!("; switch it on a stopped service ({why}): `ossc diff` says how"))
+                .unwrap_or_default();
             format!(
-                "off by default; --set access.tls.enabled=true makes a CA and a certificate in the cluster (Secret {}-tls) and puts the CA in the binding",
+                "off by default; --set access.tls.enabled=true makes a CA and a certificate in the cluster (Secret {}-tls) and puts the CA in the binding{stop}",
                 entry.name
             )
         } else {

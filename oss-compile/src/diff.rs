@@ -87,6 +87,9 @@ pub struct Service<'a> {
     /// Whether adding a replica to a running install needs a step of the software's own first
     /// (`scaleUp: manual`): then every increase is unsafe until that is done.
     pub manual_growth: bool,
+    /// Why a rolling update cannot switch TLS on or off (`runtime.tls.stopToSwitch`): then a
+    /// switch is unsafe until the service is stopped.
+    pub tls_stop_to_switch: Option<&'a str>,
 }
 
 impl<'a> Service<'a> {
@@ -99,6 +102,7 @@ impl<'a> Service<'a> {
             reason: scaling.reason.as_deref(),
             manual: !scaling.automatic || scaling.scale_down == oss_spec::model::MemberChange::Manual || !scaling.remove_member.is_empty(),
             manual_growth: scaling.scale_up == oss_spec::model::MemberChange::Manual,
+            tls_stop_to_switch: spec.runtime.tls.as_ref().and_then(|t| t.stop_to_switch.as_deref()),
         }
     }
 }
@@ -355,6 +359,29 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
             };
             out.push(Change { object: label(k), path, old: short(&a), new: short(&b), class, note, commands });
         }
+    }
+    // TLS switched on or off where the members cannot roll across it: stop first
+    let has_tls = new_values.iter().any(|v| generator(v) && tls_steps(v));
+    let workload = new_values.iter().find(|v| v["kind"] == "StatefulSet" || v["kind"] == "Deployment");
+    if let (Some(reason), Some(w), true) = (service.tls_stop_to_switch, workload, has_tls != had_tls) {
+        let (ns, name) = (w["metadata"]["namespace"].as_str().unwrap_or("default"), w["metadata"]["name"].as_str().unwrap_or_default());
+        // the workload's own pods (not the generator's or a bootstrap step's, which stay completed)
+        let selector = w["spec"]["selector"]["matchLabels"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(","))
+            .unwrap_or_default();
+        out.push(Change {
+            object: format!("{}/{name}", w["kind"].as_str().unwrap_or_default()),
+            path: "access.tls.enabled".into(),
+            old: Some(had_tls.to_string()),
+            new: Some(has_tls.to_string()),
+            class: Class::NeedsManualStep,
+            note: format!(
+                "TLS switched {}: {reason}. Stop the service first: apply the current bundle with `--set lifecycle.state=stopped`, wait until its pods are gone, then apply this one (the claims and the data stay; docs/security.md)",
+                if has_tls { "on" } else { "off" }
+            ),
+            commands: vec![format!("kubectl -n {ns} wait --for=delete pod -l {selector} --timeout=10m")],
+        });
     }
     out.sort_by(|a, b| (std::cmp::Reverse(a.class), &a.object, &a.path).cmp(&(std::cmp::Reverse(b.class), &b.object, &b.path)));
     out

@@ -315,3 +315,26 @@ fn turning_tls_off_asks_for_the_generator_to_run_again_and_turning_it_on_does_no
     let job = issued.iter().find(|c| c.object.starts_with("Job/nats-credentials-") && c.path == "added").unwrap();
     assert_eq!(job.class, Class::NeedsManualStep);
 }
+
+#[test]
+fn a_tls_switch_the_members_cannot_roll_across_asks_for_a_stop_first() {
+    const VALKEY: &str = include_str!("../../specs/valkey.yaml");
+    let stop = |changes: &[oss_compile::diff::Change]| changes.iter().find(|c| c.path == "access.tls.enabled").cloned();
+    for (old, new, to) in [(&[][..], &["access.tls.enabled=true"][..], "on"), (&["access.tls.enabled=true"][..], &[][..], "off")] {
+        let c = stop(&changes(VALKEY, old, new)).unwrap_or_else(|| panic!("no stop step when TLS turns {to}"));
+        assert_eq!((c.object.as_str(), c.class), ("StatefulSet/valkey", Class::NeedsManualStep));
+        assert!(
+            c.note.starts_with(&format!("TLS switched {to}: members, Sentinels")) && c.note.contains("lifecycle.state=stopped"),
+            "{}",
+            c.note
+        );
+        assert_eq!(
+            c.commands,
+            ["kubectl -n valkey wait --for=delete pod -l app.kubernetes.io/instance=valkey,app.kubernetes.io/name=valkey --timeout=10m"]
+        );
+    }
+    // no switch, no step; and a spec without stopToSwitch rolls across it (NATS)
+    assert!(stop(&changes(VALKEY, &["access.tls.enabled=true"], &["access.tls.enabled=true", "redundancy.replicas=5"])).is_none());
+    const NATS: &str = include_str!("../../specs/nats.yaml");
+    assert!(stop(&changes(NATS, &[], &["access.tls.enabled=true"])).is_none());
+}

@@ -798,6 +798,19 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         let files = f.opt(d, "files", |d, n, p| d.list(n, p, decode_file));
         let binding = f.opt(d, "binding", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
         let first_command = f.opt(d, "try", Decoder::string);
+        let stop_to_switch = f.opt(d, "stopToSwitch", |d, n, p| {
+            let s = d.string(n, p)?;
+            if s.trim().is_empty() {
+                d.error(
+                    Code::InvalidValue,
+                    n,
+                    "the reason is empty".to_owned(),
+                    "say why a rolling update cannot switch TLS, e.g. `members with and without TLS cannot talk`",
+                );
+                return None;
+            }
+            Some(s)
+        });
         f.finish(d);
         Some(RuntimeTls {
             path: path?,
@@ -807,6 +820,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
             files: files.unwrap_or_default(),
             binding: binding.unwrap_or_default(),
             first_command,
+            stop_to_switch,
         })
     });
     f.finish(d);

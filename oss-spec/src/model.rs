@@ -465,6 +465,12 @@ pub struct RuntimeTls {
     /// connect` prints it), for a client that needs more than the binding's `uri` to speak TLS.
     #[serde(rename = "try", skip_serializing_if = "Option::is_none")]
     pub first_command: Option<String>,
+    /// Why TLS cannot be switched on or off by a rolling update (members with and without TLS
+    /// cannot talk, so the roll would stall or split the service): the service is stopped
+    /// first (`lifecycle.state: stopped`), and `ossc diff` asks for that as a manual step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub stop_to_switch: Option<String>,
 }
 
 /// What the software may do through the Kubernetes API, in the service's namespace.

@@ -430,13 +430,11 @@ def check_service(svc, results):
         svc.apply()
         secs = wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
         ready = f"{svc.replicas} pods Ready in {time.time() - t0:.0f}s (startup timeout {svc.startup}s)"
-        steps = svc.spec["runtime"].get("bootstrap", [])
+        steps = wait_bootstrap(svc)
         if steps:
             # the spec's bootstrap steps (e.g. Cassandra's superuser) finish after the pods are
             # Ready; a client is served only then
-            k("wait", "--for=condition=complete", "job", "-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-bootstrap",
-              "--timeout=600s", timeout=620)
-            ready += f"; bootstrap ({', '.join(s['name'] for s in steps)}) complete {time.time() - t0:.0f}s after apply"
+            ready += f"; bootstrap ({steps}) complete {time.time() - t0:.0f}s after apply"
         return ready
 
     if not attempt("ready", ready_check):
@@ -621,6 +619,7 @@ def check_service(svc, results):
         refused; the replicas' own links are TLS where the spec says so; re-applying keeps the
         certificate; turning TLS off again rolls back to plain connections."""
         t = time.time()
+        stopped = stop_for_tls_switch(svc)
         svc.apply("access.tls.enabled=true")
         generator = ("-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-credentials")
         p = k("wait", "--for=condition=complete", "job", *generator, "--timeout=180s", timeout=200, check=False)
@@ -634,6 +633,10 @@ def check_service(svc, results):
             raise Failure(f"Secret {secret} has {sorted(cert)}, wanted ca.crt, tls.crt, tls.key")
         rollout(svc, lambda p: any((v.get("secret") or {}).get("secretName") == secret for v in p["spec"].get("volumes", [])))
         rolled = time.time() - t
+        # the bootstrap steps are Jobs named by their content: with the CA added they run again,
+        # as clients of the TLS service (Cassandra's superuser over CQL, etcd's auth over https)
+        steps = wait_bootstrap(svc)
+        steps = f"; bootstrap ({steps}) complete again over TLS {time.time() - t:.0f}s after apply" if steps else ""
         svc._binding = None  # the clients' cached binding (tests/node/services.py): it changed
         b = svc.binding()
         scheme = svc.spec["runtime"]["tls"].get("scheme")
@@ -674,7 +677,8 @@ def check_service(svc, results):
         got = retried(lambda: svc.op("read", "ktls"), 90)
         if "vtls" not in got:
             raise Failure(f"with TLS off again, ktls read back {got!r}")
-        return (f"CA and certificate made in the cluster, pods rolled onto them in {rolled:.0f}s; a client with only the binding "
+        how = "stopped first (runtime.tls.stopToSwitch), pods started on them" if stopped else "pods rolled onto them"
+        return (f"CA and certificate made in the cluster, {how} in {rolled:.0f}s{steps}; a client with only the binding "
                 f"({tls_scheme}://, ca.crt) read and wrote; a plain connection refused; {peers}; {tried}; re-applying kept "
                 f"the certificate; TLS off again in {time.time() - t2:.0f}s, the data intact")
 
@@ -1091,13 +1095,36 @@ def retried(fn, seconds):
             time.sleep(3)
 
 
+def stop_for_tls_switch(svc, *current):
+    """A spec whose TLS switch needs a stopped service (`runtime.tls.stopToSwitch`): the current
+    bundle (`current`: what it was built with) applied with `lifecycle.state=stopped`, and its
+    pods gone, as `ossc diff` asks. Returns whether it stopped the service."""
+    if not (svc.spec["runtime"].get("tls") or {}).get("stopToSwitch"):
+        return False
+    svc.apply(*current, "lifecycle.state=stopped")
+    wait_pods(svc.ns, svc.selector, 0, (svc.grace + 30) * (svc.replicas if svc.ordered else 1) + 30, "pods gone")
+    return True
+
+
+def wait_bootstrap(svc):
+    """Waits until every bootstrap Job of the service completed (10 minutes at most); returns
+    the steps' names, or "" for a spec without bootstrap steps."""
+    steps = svc.spec["runtime"].get("bootstrap", [])
+    if steps:
+        k("wait", "--for=condition=complete", "job", "-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-bootstrap",
+          "--timeout=600s", timeout=620)
+    return ", ".join(s["name"] for s in steps)
+
+
 def tls_off(svc):
     """Turns TLS off as docs/security.md (and `ossc diff`) say: the generator's completed Jobs
     deleted (the plain bundle's ran before, under the same name); for a service without
     credentials, whose plain bundle carries the binding itself, the binding Secrets deleted too
-    (an apply removes no key: ca.crt would stay). Then the plain bundle, and the pods rolled off
-    the certificate. Returns whether the generator (if the plain bundle has one) completed."""
+    (an apply removes no key: ca.crt would stay); a spec with `runtime.tls.stopToSwitch` stopped
+    first. Then the plain bundle, and the pods rolled (or started) off the certificate. Returns
+    whether the generator (if the plain bundle has one) completed."""
     generator = ("-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-credentials")
+    stop_for_tls_switch(svc, "access.tls.enabled=true")
     k("delete", "job", *generator, "--wait=true", timeout=60)
     has_generator = "app.kubernetes.io/name: ossc-credentials" in svc.build()
     if not has_generator:

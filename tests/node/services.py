@@ -103,15 +103,50 @@ MEMCACHED = {
 }
 
 # ---- valkey: a primary, two replicas, Sentinel and HAProxy in every pod ----
-def vk(svc, args):
-    return f"valkey-cli -u {shlex.quote(bind(svc)['uri'])} {args}"
+def vk(svc, args, plain=False):
+    """valkey-cli with the binding's uri; with TLS on (a rediss:// uri and ca.crt), verifying
+    the server against the binding's CA (`plain`: the same user and password without TLS,
+    which the TLS-only port must refuse)."""
+    b = bind(svc)
+    if "ca.crt" in b and not plain:
+        return f"{save_ca(b, '/tmp/vk-ca.crt')}valkey-cli -u {shlex.quote(b['uri'])} --cacert /tmp/vk-ca.crt {args}"
+    uri = b["uri"].replace("rediss://", "redis://", 1) if plain else b["uri"]
+    return f"valkey-cli -u {shlex.quote(uri)} {args}"
+
+
+def vk_in_pod(svc, pod, args, check=True):
+    """valkey-cli ARGS inside a member's own container: the password is in its REDISCLI_AUTH,
+    and with TLS on its VALKEY_TLS_ARGS has the TLS options (empty otherwise)."""
+    return c.k("exec", "-n", svc.ns, pod, "-c", svc.container, "--", "sh", "-c", f"valkey-cli $VALKEY_TLS_ARGS {args}", check=check)
 
 
 def vk_role(svc, pod):
-    """What `ROLE` says in the pod's own valkey-server (asked inside the pod: port 6380 is the
-    member's own, the password is in the container's REDISCLI_AUTH)."""
-    p = c.k("exec", "-n", svc.ns, pod, "-c", svc.container, "--", "valkey-cli", "-p", "6380", "role", check=False)
+    """What `ROLE` says in the pod's own valkey-server (port 6380 is the member's own)."""
+    p = vk_in_pod(svc, pod, "-p 6380 role", check=False)
     return p.stdout.split("\n", 1)[0].strip() if p.returncode == 0 else ""
+
+
+def vk_links_tls(svc):
+    """With TLS on, valkey-server and the Sentinels listen for TLS only (no plain port): replicas
+    online at the primary and Sentinels that know each other prove replication and Sentinel to
+    Sentinel over TLS; a plain ping to a member is refused."""
+    seen = ""
+    for _ in range(30):
+        primary = vk_primary(svc)
+        info = vk_in_pod(svc, primary, "-p 6380 info replication").stdout
+        online = sum(1 for line in info.splitlines() if line.startswith("slave") and "state=online" in line)
+        known = [line.strip() for line in vk_in_pod(svc, primary, f"-p 26379 sentinel sentinels {svc.name}").stdout.splitlines()]
+        others = sum(1 for i, line in enumerate(known) if line == "name" and i + 1 < len(known))
+        seen = f"{online} replicas online, {others} other Sentinels known"
+        if online == svc.replicas - 1 and others == svc.replicas - 1:
+            break
+        time.sleep(2)
+    else:
+        raise c.Failure(f"over TLS at {primary}: {seen}, wanted {svc.replicas - 1} each")
+    plain = c.k("exec", "-n", svc.ns, primary, "-c", svc.container, "--", "valkey-cli", "-p", "6380", "ping", check=False)
+    if "PONG" in plain.stdout:
+        raise c.Failure("valkey-server answered a plain ping with TLS on")
+    return f"{seen} at {primary}, with no plain port (a plain ping refused)"
 
 
 def vk_primary(svc):
@@ -135,7 +170,7 @@ def vk_members(svc):
     for _ in range(30):
         try:
             primary = vk_primary(svc)
-            info = c.k("exec", "-n", svc.ns, primary, "-c", svc.container, "--", "valkey-cli", "-p", "6380", "info", "replication").stdout
+            info = vk_in_pod(svc, primary, "-p 6380 info replication").stdout
             online = sum(1 for line in info.splitlines() if line.startswith("slave") and "state=online" in line)
             if online + 1 == svc.replicas:
                 return online + 1
@@ -154,6 +189,9 @@ VALKEY = {
     "probe": probe_cmd(lambda svc: vk(svc, "ping")),
     "function_note": "SET/GET with valkey-cli through the client Service (HAProxy to the primary), authenticated with the binding's uri",
     "unauthenticated": lambda svc: f"valkey-cli -h {svc.host()} ping | grep -q PONG",
+    # with TLS on: the binding's user and password over a plain connection to the TLS-only port
+    "plaintext": lambda svc: f"timeout 10 {vk(svc, 'ping', plain=True)} | grep -q PONG",
+    "peer_tls": vk_links_tls,
     # the failover check: who is primary, a write the client loop makes (`$i` is its counter),
     # and how many of the acknowledged ones (ids in file f) are missing afterwards
     "primary": vk_primary,
