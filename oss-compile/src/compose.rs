@@ -59,7 +59,6 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
     })
 }
 
-/// Every `$` in the strings of `v` (not its keys) doubled: Compose's escape for a literal `$`.
 /// The certificate directory of a container that takes TLS (a sidecar or the exporter that says
 /// so, every bootstrap step), when TLS is on: the service's directory at `runtime.tls.path`, as
 /// on Kubernetes.
@@ -78,6 +77,7 @@ fn sidecar_hardening(s: &mut Map<String, Value>) {
     s.insert("security_opt".into(), json!(["no-new-privileges:true"]));
 }
 
+/// Every `$` in the strings of `v` (not its keys) doubled: Compose's escape for a literal `$`.
 fn escape_dollars(v: &mut Value) {
     match v {
         Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),

@@ -571,30 +571,64 @@ def cq_auth(svc, user=None, password=None):
 
 
 def cq_tls(svc, plain=False):
-    """(shell prefix, driver arguments): with TLS on (the binding has ca.crt), the CA saved and
-    the driver over TLS, verifying every node's certificate against it for the client Service's
-    name (the name the binding's `host` gives; nodes are reached by address); `plain`: without."""
+    """(shell prefix, Python preamble, driver arguments): with TLS on (the binding has ca.crt),
+    the CA saved and the driver over TLS, verifying every node's certificate against it for the
+    client Service's name (the binding's `host`; nodes are reached by address); `plain` or TLS
+    off: none of them."""
     b = bind(svc)
     if "ca.crt" not in b or plain:
-        return "", ""
+        return "", "", ""
     return (save_ca(b, "/tmp/cq-ca.crt"),
+            "import ssl\nctx = ssl.create_default_context(cafile='/tmp/cq-ca.crt')\n",
             ", ssl_context=ctx, ssl_options={'server_hostname': " + repr(b["host"]) + "}")
 
 
-CQ_TLS_CONTEXT = "import ssl\nctx = ssl.create_default_context(cafile='/tmp/cq-ca.crt')\n"
-
-
 def cq(svc, body, user=None, password=None, plain=False):
-    ca, tls = cq_tls(svc, plain)
+    ca, preamble, tls = cq_tls(svc, plain)
     return (f"{ca}python3 - <<'PY'\n"
             "from cassandra import ConsistencyLevel\n"
             "from cassandra.auth import PlainTextAuthProvider\n"
             "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
-            f"{CQ_TLS_CONTEXT if tls else ''}"
+            f"{preamble}"
             "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
             f"cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, connect_timeout=5, "
             f"control_connection_timeout=5{cq_auth(svc, user, password)}{tls})\n"
             f"s = cl.connect()\n{body}\ncl.shutdown()\nPY")
+
+
+def cq_read_session(svc, stop):
+    """The load during faults: one driver session for the whole window, as an application keeps
+    one (a driver started per operation measured its own start-up: 18/47 "failures" in one
+    roll); over TLS when the binding has a CA."""
+    ca, preamble, tls = cq_tls(svc)
+    return (
+        f"{ca}python3 - <<'PY'\n"
+        "import os, sys, time\n"
+        "from cassandra import ConsistencyLevel\n"
+        "from cassandra.auth import PlainTextAuthProvider\n"
+        "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
+        f"{preamble}"
+        "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
+        "cl, s = None, None\n"
+        f"while not os.path.exists('{stop}'):\n"
+        "    try:\n"
+        # a Cluster whose first connect fails shuts itself down for good ("Cluster is already
+        # shut down" on every later call: 309/309 errors in one run), so a failed start makes a
+        # new one, as an application's reconnect does
+        "        if s is None:\n"
+        f"            cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, "
+        f"connect_timeout=5, control_connection_timeout=5{cq_auth(svc)}{tls})\n"
+        "            s = cl.connect()\n"
+        "        assert s.execute(\"SELECT v FROM ossc.kv WHERE k = 'k1'\").one().v == 'v1'\n"
+        "        print('ok', flush=True)\n"
+        "    except Exception as e:\n"
+        "        print('err', type(e).__name__, flush=True)\n"
+        "    time.sleep(0.2)\n"
+        "    if s is None and cl is not None:\n"
+        "        cl.shutdown()\n"
+        "if cl is not None:\n"
+        "    cl.shutdown()\n"
+        "PY")
 
 
 def cassandra_members(svc):
@@ -626,36 +660,7 @@ CASSANDRA = {
     "read": lambda svc, key: c.sh(cq(svc, f"r = s.execute(\"SELECT v FROM ossc.kv WHERE k = '{key}'\").one()\n"
                                           "print(r.v if r else 'no row')")).stdout,
     "read_op": lambda svc, key: "timeout 15 " + cq(svc, f"assert s.execute(\"SELECT v FROM ossc.kv WHERE k = '{key}'\").one().v == 'v1'"),
-    # the load during faults: one driver session for the whole window, as an application keeps
-    # one (a driver started per operation measured its own start-up: 18/47 "failures" in one roll)
-    "read_session": lambda svc, stop: (
-        f"{cq_tls(svc)[0]}python3 - <<'PY'\n"
-        "import os, sys, time\n"
-        "from cassandra import ConsistencyLevel\n"
-        "from cassandra.auth import PlainTextAuthProvider\n"
-        "from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT\n"
-        f"{CQ_TLS_CONTEXT if cq_tls(svc)[1] else ''}"
-        "ep = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, request_timeout=10)\n"
-        "cl, s = None, None\n"
-        f"while not os.path.exists('{stop}'):\n"
-        "    try:\n"
-        # a Cluster whose first connect fails shuts itself down for good ("Cluster is already
-        # shut down" on every later call: 309/309 errors in one run), so a failed start makes a
-        # new one, as an application's reconnect does
-        "        if s is None:\n"
-        f"            cl = Cluster(['{svc.host()}'], execution_profiles={{EXEC_PROFILE_DEFAULT: ep}}, "
-        f"connect_timeout=5, control_connection_timeout=5{cq_auth(svc)}{cq_tls(svc)[1]})\n"
-        "            s = cl.connect()\n"
-        "        assert s.execute(\"SELECT v FROM ossc.kv WHERE k = 'k1'\").one().v == 'v1'\n"
-        "        print('ok', flush=True)\n"
-        "    except Exception as e:\n"
-        "        print('err', type(e).__name__, flush=True)\n"
-        "    time.sleep(0.2)\n"
-        "    if s is None and cl is not None:\n"
-        "        cl.shutdown()\n"
-        "if cl is not None:\n"
-        "    cl.shutdown()\n"
-        "PY"),
+    "read_session": cq_read_session,
     # the driver's start and its connection to every node take seconds on this machine
     "probe": probe_cmd(lambda svc: cq(svc, "assert s.execute('SELECT release_version FROM system.local').one()"), 15),
     "function_note": "CQL CREATE KEYSPACE (NetworkTopologyStrategy, RF 3), INSERT and SELECT at QUORUM with the "
