@@ -206,6 +206,17 @@ impl Decoder<'_> {
         }
     }
 
+    /// A string with something besides white space in it (a reason, a file name); `message`
+    /// and `help` say what an empty one should have been.
+    pub fn non_blank(&mut self, node: &Node, path: &str, message: &str, help: &str) -> Option<String> {
+        let s = self.string(node, path)?;
+        if s.trim().is_empty() {
+            self.error(Code::InvalidValue, node, message.to_owned(), help);
+            return None;
+        }
+        Some(s)
+    }
+
     /// A string that is an absolute URL path; `what` names it in the message ("HTTP path"),
     /// `example` shows one in the help.
     pub fn url_path(&mut self, node: &Node, path: &str, what: &str, example: &str) -> Option<String> {
@@ -752,12 +763,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
     let kubernetes_api = f.opt(d, "kubernetesApi", |d, n, p| {
         let mut f = d.fields(n, p, owner(d, p, n))?;
         let reason = f.req(d, "reason", |d, n, p| {
-            let s = d.string(n, p)?;
-            if s.trim().is_empty() {
-                d.error(Code::InvalidValue, n, "the reason is empty".to_owned(), "say what the software does with the API, e.g. `Patroni keeps its leader lock in ConfigMaps`");
-                return None;
-            }
-            Some(s)
+            d.non_blank(n, p, "the reason is empty", "say what the software does with the API, e.g. `Patroni keeps its leader lock in ConfigMaps`")
         });
         let rules = f.req(d, "rules", |d, n, p| {
             let rules = d.list(n, p, |d, n, p| {
@@ -799,17 +805,12 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         let binding = f.opt(d, "binding", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
         let first_command = f.opt(d, "try", Decoder::string);
         let stop_to_switch = f.opt(d, "stopToSwitch", |d, n, p| {
-            let s = d.string(n, p)?;
-            if s.trim().is_empty() {
-                d.error(
-                    Code::InvalidValue,
-                    n,
-                    "the reason is empty".to_owned(),
-                    "say why a rolling update cannot switch TLS, e.g. `members with and without TLS cannot talk`",
-                );
-                return None;
-            }
-            Some(s)
+            d.non_blank(
+                n,
+                p,
+                "the reason is empty",
+                "say why a rolling update cannot switch TLS, e.g. `members with and without TLS cannot talk`",
+            )
         });
         f.finish(d);
         Some(RuntimeTls {

@@ -606,6 +606,20 @@ pub struct ContainerTls {
     pub env: IndexMap<EnvName, String>,
 }
 
+impl Runtime {
+    /// The sidecars and the exporter that take TLS (their `tls`), each with its path in the
+    /// spec (`runtime.sidecars.<i>.tls`, `runtime.metrics.exporter.tls`).
+    pub fn tls_takers(&self) -> impl Iterator<Item = (String, &ContainerTls)> {
+        let sidecars = self.sidecars.iter().enumerate().filter_map(|(i, sc)| Some((format!("runtime.sidecars.{i}.tls"), sc.tls.as_ref()?)));
+        let exporter = self
+            .metrics
+            .iter()
+            .flat_map(|m| &m.exporter)
+            .filter_map(|e| Some(("runtime.metrics.exporter.tls".to_owned(), e.tls.as_ref()?)));
+        sidecars.chain(exporter)
+    }
+}
+
 impl Sidecar {
     /// The image it runs: its own, else the service's.
     #[must_use]

@@ -213,17 +213,7 @@ fn entry(d: &mut Decoder, n: &Node, p: &str, clusters: &IndexMap<String, Cluster
     let errors_before = d.diags.iter().filter(|x| x.is_error()).count();
     let mut f = d.fields(n, p, n.span)?;
     let spec = f.req(d, "spec", |d, n, p| {
-        let s = d.string(n, p)?;
-        if s.trim().is_empty() {
-            d.error(
-                Code::InvalidValue,
-                n,
-                "`spec` is empty".to_owned(),
-                "name a spec file (`./db.yaml`) or a catalog service (`postgres`)",
-            );
-            return None;
-        }
-        Some((s, n.span))
+        d.non_blank(n, p, "`spec` is empty", "name a spec file (`./db.yaml`) or a catalog service (`postgres`)").map(|s| (s, n.span))
     });
     let name = f.opt(d, "name", |d, n, p| {
         let s = d.string(n, p)?;

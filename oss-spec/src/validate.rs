@@ -85,10 +85,7 @@ fn check_credentials(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     // a sidecar or the exporter that takes TLS needs the software's `runtime.tls` (the
     // certificate's path and what turns TLS on)
     if spec.runtime.tls.is_none() {
-        let exporter =
-            spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref()).map(|e| ("runtime.metrics.exporter.tls".to_owned(), &e.tls));
-        let sidecars = spec.runtime.sidecars.iter().enumerate().map(|(i, sc)| (format!("runtime.sidecars.{i}.tls"), &sc.tls));
-        for (path, _) in sidecars.chain(exporter).filter(|(_, t)| t.is_some()) {
+        for (path, _) in spec.runtime.tls_takers() {
             diags.push(
                 Diagnostic::error(
                     Code::Inconsistent,
@@ -622,12 +619,11 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     container_templates(&mut templates, "runtime", ("args", &spec.runtime.args), &spec.runtime.env);
     for (i, sc) in spec.runtime.sidecars.iter().enumerate() {
         container_templates(&mut templates, &format!("runtime.sidecars.{i}"), ("args", &sc.args), &sc.env);
-        for (k, v) in sc.tls.iter().flat_map(|t| &t.env) {
-            templates.push((format!("runtime.sidecars.{i}.tls.env.{k}"), v));
-        }
     }
-    for (k, v) in spec.runtime.metrics.iter().flat_map(|m| &m.exporter).flat_map(|e| &e.tls).flat_map(|t| &t.env) {
-        templates.push((format!("runtime.metrics.exporter.tls.env.{k}"), v));
+    for (path, tls) in spec.runtime.tls_takers() {
+        for (k, v) in &tls.env {
+            templates.push((format!("{path}.env.{k}"), v));
+        }
     }
     for (i, step) in spec.runtime.bootstrap.iter().enumerate() {
         container_templates(&mut templates, &format!("runtime.bootstrap.{i}"), ("run", &step.run), &step.env);

@@ -982,7 +982,7 @@ def check_service(svc, results):
         svc.apply(*base, "lifecycle.state=stopped")
         # each pod may use its whole grace period, one pod after another when ordered
         t = time.time()
-        wait_pods(svc.ns, svc.selector, 0, (svc.grace + 30) * (svc.replicas if svc.ordered else 1) + 30, "pods gone")
+        wait_gone(svc)
         stopped = time.time() - t
         claims = json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"]
         if svc.stateful and len(claims) < svc.replicas:
@@ -1010,7 +1010,7 @@ def check_service(svc, results):
         p = k("delete", "-f", "-", "--wait=false", input=bundle, check=False, timeout=120)
         if "keep-data" not in (p.stderr + p.stdout) and "holds the data volumes" not in (p.stderr + p.stdout):
             raise Failure(f"kubectl delete -f did not meet the keep-data policy: {(p.stderr or p.stdout).strip()[-300:]}")
-        wait_pods(svc.ns, svc.selector, 0, (svc.grace + 30) * (svc.replicas if svc.ordered else 1) + 30, "pods gone")
+        wait_gone(svc)
         ns = k("get", "namespace", svc.ns, "-o", "json", check=False)
         if ns.returncode != 0 or json.loads(ns.stdout).get("metadata", {}).get("deletionTimestamp"):
             raise Failure("the namespace was deleted")
@@ -1095,6 +1095,12 @@ def retried(fn, seconds):
             time.sleep(3)
 
 
+def wait_gone(svc):
+    """Waits until the service's pods are gone after a stop or a delete: each may use its whole
+    grace period, one pod after another when they stop in order."""
+    return wait_pods(svc.ns, svc.selector, 0, (svc.grace + 30) * (svc.replicas if svc.ordered else 1) + 30, "pods gone")
+
+
 def stop_for_tls_switch(svc, *current):
     """A spec whose TLS switch needs a stopped service (`runtime.tls.stopToSwitch`): the current
     bundle (`current`: what it was built with) applied with `lifecycle.state=stopped`, and its
@@ -1102,7 +1108,7 @@ def stop_for_tls_switch(svc, *current):
     if not (svc.spec["runtime"].get("tls") or {}).get("stopToSwitch"):
         return False
     svc.apply(*current, "lifecycle.state=stopped")
-    wait_pods(svc.ns, svc.selector, 0, (svc.grace + 30) * (svc.replicas if svc.ordered else 1) + 30, "pods gone")
+    wait_gone(svc)
     return True
 
 
