@@ -557,7 +557,10 @@ fn lower_word(what: &'static str, extra: &'static [u8]) -> impl Fn(&str) -> Resu
             Err(ValueError::new(
                 Code::InvalidName,
                 format!("`{s}` is not a valid {what}"),
-                format!("a {what} is a lowercase letter, then lowercase letters, digits and `{}`", String::from_utf8_lossy(extra)),
+                format!(
+                    "a {what} is a lowercase letter, then at most 62 lowercase letters, digits and `{}`",
+                    String::from_utf8_lossy(extra)
+                ),
             ))
         }
     }

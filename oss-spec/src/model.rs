@@ -263,7 +263,7 @@ pub struct Binding {
     pub endpoint: Option<PortName>,
     /// Scheme of the binding's `uri` (default: the type).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = "^[a-z][a-z0-9+.-]*$"))]
+    #[schemars(regex(pattern = "^[a-z][a-z0-9+.-]{0,62}$"))]
     pub scheme: Option<String>,
     /// Path of the `uri` after the port (e.g. `/postgres`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -449,7 +449,7 @@ pub struct RuntimeTls {
     /// Scheme of the binding's `uri` when TLS is on (e.g. `tls`, `rediss`; default: the
     /// binding's own).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = "^[a-z][a-z0-9+.-]*$"))]
+    #[schemars(regex(pattern = "^[a-z][a-z0-9+.-]{0,62}$"))]
     pub scheme: Option<String>,
     /// Configuration files added when TLS is on, as `runtime.files` (for software whose TLS
     /// settings live in a file: a drop-in a configuration directory reads after the others).

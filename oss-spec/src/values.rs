@@ -239,7 +239,8 @@ string_newtype!(
     "registry/repository:tag or registry/repository@sha256:digest; the tag must not be 'latest'.",
     // with a '/', a first component with a '.' is a registry host (Docker's rule), so without
     // a host the first of several components has none
-    Some("^(([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+(:[0-9]+)?|[A-Za-z0-9-]+:[0-9]+|localhost)/[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*|[a-z0-9]([a-z0-9_-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)+|[a-z0-9]([a-z0-9._-]*[a-z0-9])?)(:(?!latest(@|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$")
+    // at most 512 characters, as the parser says (the lookahead)
+    Some("^(?=.{1,512}$)(([A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+(:[0-9]+)?|[A-Za-z0-9-]+:[0-9]+|localhost)/[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*|[a-z0-9]([a-z0-9_-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)+|[a-z0-9]([a-z0-9._-]*[a-z0-9])?)(:(?!latest(@|$))[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$")
 );
 
 impl ImageRef {
