@@ -12,14 +12,17 @@ membership is read) is in tests/node/services.py. Results go to target/node-tier
 as a table, into docs/runtime.md between the node-tier markers.
 """
 import base64
+import http.client
 import json
 import os
 import re
 import shlex
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import yaml
@@ -43,8 +46,43 @@ MONITORING_NS = "monitoring"
 CLIENT_LABEL = {"ossc.dev/role": "client"}
 
 
+STARTED = time.time()
+
+
 def log(msg):
-    print(msg, flush=True)
+    """One line of the tier's output, with the seconds since the checks began (to read which
+    services ran together, and for how long)."""
+    print(f"[{time.time() - STARTED:5.0f}s] {msg}", flush=True)
+
+
+def cpu_times():
+    """(busy, total) jiffies of the machine so far, from /proc/stat."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class CpuSampler:
+    """How busy the machine's cores were while the checks ran, per interval: whether running
+    more services side by side could shorten the tier (idle cores) or not (saturated)."""
+
+    def __init__(self, every=60):
+        self.every, self.samples, self.first = every, [], cpu_times()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        last = self.first
+        while True:
+            time.sleep(self.every)
+            now = cpu_times()
+            self.samples.append((now[0] - last[0]) / max(1, now[1] - last[1]))
+            last = now
+
+    def summary(self):
+        now = cpu_times()
+        busy = (now[0] - self.first[0]) / max(1, now[1] - self.first[1])
+        per = " ".join(f"{100 * b:.0f}" for b in self.samples)
+        return f"CPU busy {100 * busy:.0f}% of {os.cpu_count()} cores over the checks; per minute: {per}"
 
 
 def run(args, input=None, timeout=120, check=True):
@@ -62,12 +100,80 @@ class Failure(Exception):
     pass
 
 
+class Api:
+    """GETs against the API server over one kept-alive connection per thread, for the reads the
+    checks poll (pods every half second while a service rolls, Secrets until a Job wrote them).
+    A kubectl process per poll cost a fifth of one of this machine's two cores over a whole
+    run (its CPU, the TLS handshake, and the API server's share), all of it taken from the
+    services under test. Reads the kubeconfig's server, CA and bearer token (what
+    scripts/cluster writes); with any other kind of kubeconfig every read goes through kubectl."""
+
+    def __init__(self):
+        self.local, self.conf = threading.local(), None
+        try:
+            cfg = yaml.safe_load(open(os.environ["KUBECONFIG"]))
+            ctx = next(c["context"] for c in cfg["contexts"] if c["name"] == cfg["current-context"])
+            cluster = next(c["cluster"] for c in cfg["clusters"] if c["name"] == ctx["cluster"])
+            user = next(u["user"] for u in cfg["users"] if u["name"] == ctx["user"])
+            url = urllib.parse.urlsplit(cluster["server"])
+            if url.scheme == "https" and user.get("token") and cluster.get("certificate-authority"):
+                self.conf = (url.hostname, url.port or 443, cluster["certificate-authority"], user["token"])
+        except (KeyError, OSError, StopIteration, TypeError, yaml.YAMLError):
+            self.conf = None
+
+    def get(self, path):
+        """The object or list at `path` (None when it does not exist)."""
+        if self.conf is None:
+            return self._kubectl(path)
+        host, port, ca, token = self.conf
+        for attempt in (1, 2):  # a kept-alive connection the server closed is opened again once
+            conn = getattr(self.local, "conn", None)
+            if conn is None:
+                conn = http.client.HTTPSConnection(host, port, timeout=30,
+                                                   context=ssl.create_default_context(cafile=ca))
+                self.local.conn = conn
+            try:
+                conn.request("GET", path, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+                r = conn.getresponse()
+                body = r.read()
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                self.local.conn = None
+                if attempt == 2:
+                    raise
+                continue
+            if r.status == 404:
+                return None
+            if r.status != 200:
+                raise Failure(f"GET {path}: {r.status} {body[:300]!r}")
+            return json.loads(body)
+
+    @staticmethod
+    def _kubectl(path):
+        p = k("get", "--raw", path, check=False)
+        if p.returncode != 0:
+            if "NotFound" in p.stderr or "not found" in p.stderr:
+                return None
+            raise Failure(f"GET {path}: {p.stderr.strip()[-300:]}")
+        return json.loads(p.stdout)
+
+
+API = None  # made in main(), once KUBECONFIG is known
+
+
+def api():
+    global API
+    if API is None:
+        API = Api()
+    return API
+
+
 def secret_data(ns, name):
     """A Secret's keys, decoded (empty when it does not exist)."""
-    p = k("get", "secret", name, "-n", ns, "-o", "json", check=False)
-    if p.returncode != 0:
+    obj = api().get(f"/api/v1/namespaces/{ns}/secrets/{name}")
+    if not obj:
         return {}
-    return {key: base64.b64decode(v).decode() for key, v in (json.loads(p.stdout).get("data") or {}).items()}
+    return {key: base64.b64decode(v).decode() for key, v in (obj.get("data") or {}).items()}
 
 
 class Skip(Exception):
@@ -76,8 +182,8 @@ class Skip(Exception):
 
 # ------------------------------------------------------------------ cluster helpers ---
 def pods(ns, selector):
-    out = k("get", "pods", "-n", ns, "-l", selector, "-o", "json").stdout
-    return json.loads(out)["items"]
+    q = urllib.parse.urlencode({"labelSelector": selector})
+    return (api().get(f"/api/v1/namespaces/{ns}/pods?{q}") or {"items": []})["items"]
 
 
 def ready(p):
@@ -224,8 +330,10 @@ class Load:
     @classmethod
     def reads(cls, svc):
         """A client that keeps reading k1 from the service, as its spec's checks read it."""
-        return cls(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"),
-                   svc.d.get("read_session") and (lambda stop: svc.d["read_session"](svc, stop)))
+        if svc.d.get("read_session"):
+            return cls(None, svc.d.get("session_pod", svc.d.get("load_pod", "client")),
+                       lambda stop: svc.d["read_session"](svc, stop))
+        return cls(svc.d["read_op"](svc, "k1"), svc.d.get("load_pod", "client"))
 
     def start(self):
         time.sleep(1)
@@ -394,8 +502,12 @@ def check_service(svc, results):
 
     only = [c for c in os.environ.get("OSSC_NODE_CHECKS", "").split(",") if c]
 
+    def only_some(check):
+        """Whether OSSC_NODE_CHECKS leaves this check out."""
+        return only and check not in ("ready", "function") and not any(check.startswith(o) for o in only)
+
     def attempt(check, fn):
-        if only and check not in ("ready", "function") and not any(check.startswith(o) for o in only):
+        if only_some(check):
             return True
         if check in svc.d.get("known_failures", {}):
             # a failure the tier found and the project has not fixed yet: printed loudly as
@@ -949,7 +1061,14 @@ def check_service(svc, results):
     if svc.d.get("primary"):
         attempt("failover: primary lost", failover)
 
+    rolled = {}  # what the upgrade's roll saw, for the restart check
+
     def upgrade():
+        """The upgrade and the documented restart in one roll: the rebuilt image and
+        `lifecycle.restartGeneration=1` in one apply, each pod replaced by one with both. A roll
+        is what both ask of the workload, and a JVM service's roll is among the dearest steps of
+        the tier (three to four minutes of Cassandra's lane on this machine); NATS's
+        tls-cert-manager check runs the restart alone, while a client reads."""
         image = svc.spec["runtime"]["image"]
         nxt = svc.rebuilt_image()
         for sock in sorted(NODE_HOME.glob("node-*/containerd.sock")):
@@ -957,56 +1076,42 @@ def check_service(svc, results):
         load = Load.reads(svc)
         load.start()
         t = time.time()
-        svc.apply(f"runtime.image={nxt}")
-        rollout(svc, lambda p: any(c["image"] == nxt for c in p["spec"]["containers"]))
+        svc.apply(*svc.upgraded())
+        rolled["maxdown"] = rollout(svc, lambda p: any(c["image"] == nxt for c in p["spec"]["containers"]) and p["metadata"].get(
+            "annotations", {}).get("openservice.dev/restart-generation") == "1")
+        rolled["secs"] = time.time() - t
         rate = load.finish()
         if svc.d.get("available", svc.replicas > 1) and load.judged() and load.err > load.ok // 4:
             raise Failure(f"the service did not answer throughout: {rate}")
-        return f"rolled to the rebuilt image in {time.time() - t:.0f}s; {rate}" + data_back()
+        return (f"rolled to the rebuilt image (with restartGeneration 1) in {rolled['secs']:.0f}s, "
+                f"at most {rolled['maxdown']} down at a time; {rate}" + data_back())
 
     attempt("upgrade: image rolled", upgrade)
 
     def restart():
-        t = time.time()
-        svc.apply(*svc.upgraded())
-        maxdown = rollout(svc, lambda p: p["metadata"].get("annotations", {}).get(
-            "openservice.dev/restart-generation") == "1")
-        if maxdown > 1:
-            raise Failure(f"{maxdown} pods were down at once")
-        return f"every pod replaced, at most {maxdown} down at a time, in {time.time() - t:.0f}s" + data_back()
+        if only_some("upgrade: image rolled"):
+            raise Skip("runs in the upgrade's roll: OSSC_NODE_CHECKS=upgrade,lifecycle")
+        if "maxdown" not in rolled:
+            raise Failure("the upgrade's roll, which carries the restart, did not finish")
+        if rolled["maxdown"] > 1:
+            raise Failure(f"{rolled['maxdown']} pods were down at once")
+        return (f"in the upgrade's roll (one apply): every pod replaced with restart generation 1, at most "
+                f"{rolled['maxdown']} down at a time, in {rolled['secs']:.0f}s")
 
     attempt("lifecycle: restartGeneration", restart)
-
-    def stop_start():
-        base = svc.upgraded()
-        svc.apply(*base, "lifecycle.state=stopped")
-        # each pod may use its whole grace period, one pod after another when ordered
-        t = time.time()
-        wait_gone(svc)
-        stopped = time.time() - t
-        claims = json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"]
-        if svc.stateful and len(claims) < svc.replicas:
-            raise Failure(f"only {len(claims)} claims kept while stopped")
-        t = time.time()
-        svc.apply(*base)
-        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
-        return (f"stopped in {stopped:.0f}s: 0 pods, {len(claims)} claims kept; running again in {time.time() - t:.0f}s"
-                + data_back())
-
-    attempt("lifecycle: stopped/running", stop_start)
 
     # checks of one service's own (its spec's particular claims), with what they need from here
     for name, fn in svc.d.get("extra_checks", []):
         attempt(name, lambda fn=fn: fn(svc, data_back))
 
     def uninstall():
-        """The obvious uninstall, `kubectl delete -f` of the bundle: every object of the bundle
-        goes, the namespace stays (refused by the bundle's admission policy) with the claims."""
+        """The obvious uninstall, `kubectl delete -f` of the bundle, here of the stopped service
+        (see stop_start): every object of the bundle goes, the namespace stays (refused by the
+        bundle's admission policy) with the claims and the credentials."""
         if not svc.stateful:
             raise Skip("no data to keep (stateless)")
         claims = len(json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"])
-        applied = getattr(svc, "applied", ())
-        bundle = svc.build(*applied)
+        bundle = svc.build(*svc.applied)
         p = k("delete", "-f", "-", "--wait=false", input=bundle, check=False, timeout=120)
         if "keep-data" not in (p.stderr + p.stdout) and "holds the data volumes" not in (p.stderr + p.stdout):
             raise Failure(f"kubectl delete -f did not meet the keep-data policy: {(p.stderr or p.stdout).strip()[-300:]}")
@@ -1018,12 +1123,33 @@ def check_service(svc, results):
         if left < claims:
             raise Failure(f"{claims - left} of {claims} claims deleted")
         kept = "the credentials Secret kept, " if svc.spec.get("credentials") and secret_data(svc.ns, f"{svc.name}-credentials") else ""
-        svc.apply(*applied)
-        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
-        return (f"kubectl delete -f: namespace kept (refused by its policy), {left} claims kept, {kept}"
-                f"re-applied and Ready" + data_back())
+        return (f"kubectl delete -f of the stopped service: namespace kept (refused by its policy), {left} claims kept, "
+                f"{kept}re-applied by the start of 'lifecycle: stopped/running', which reads the data back")
 
-    attempt("uninstall keeps data", uninstall)
+    def stop_start():
+        """Stopped (no pods, the claims kept), uninstalled while stopped, and started again by
+        re-applying: one cold start serves both the start and the uninstall's re-apply onto the
+        kept claims (a cold start is the dearest step of a JVM service on this machine: about
+        three minutes of Cassandra's lane). Deleting a running service's objects stops its pods
+        as the stop does, with the same grace period; the uninstall check is about what stays."""
+        base = svc.upgraded()
+        svc.apply(*base, "lifecycle.state=stopped")
+        # each pod may use its whole grace period, one pod after another when ordered
+        t = time.time()
+        wait_gone(svc)
+        stopped = time.time() - t
+        claims = json.loads(k("get", "pvc", "-n", svc.ns, "-o", "json").stdout)["items"]
+        if svc.stateful and len(claims) < svc.replicas:
+            raise Failure(f"only {len(claims)} claims kept while stopped")
+        uninstalled = attempt("uninstall keeps data", uninstall) and svc.stateful and not only_some("uninstall keeps data")
+        t = time.time()
+        svc.apply(*base)
+        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        after = " after `kubectl delete -f` (the uninstall check)" if uninstalled else ""
+        return (f"stopped in {stopped:.0f}s: 0 pods, {len(claims)} claims kept; running again{after} in {time.time() - t:.0f}s"
+                + data_back())
+
+    attempt("lifecycle: stopped/running", stop_start)
 
     # last: the scaled pods are the only ones whose claims were made beside the others' pods at
     # their peak; nothing after it has to find room on a pinned node again
@@ -1190,6 +1316,9 @@ def delete_data(ns):
       "--ignore-not-found", check=False)
 
 
+LANES = {}  # service: (start, end) in seconds since the checks began
+
+
 def run_one(name, results):
     d = catalog.SERVICES[name]
     if d.get("skip"):
@@ -1199,6 +1328,7 @@ def run_one(name, results):
     svc = Service(name)
     t0 = time.time()
     log(f"--- {name} (images: {', '.join(svc.images())})")
+    LANES[name] = (t0 - STARTED, None)
     try:
         check_service(svc, results)
     except Exception as e:  # a defect of the tier itself: reported, the other services go on
@@ -1206,6 +1336,7 @@ def run_one(name, results):
         log(f"FAIL    {name}: the tier itself failed: {type(e).__name__}: {e}")
     finally:
         teardown(svc)
+    LANES[name] = (t0 - STARTED, time.time() - STARTED)
     log(f"--- {name} done in {time.time() - t0:.0f}s")
 
 
@@ -1354,6 +1485,7 @@ def main():
     if unknown:
         sys.exit(f"unknown services {unknown}; known: {', '.join(catalog.SERVICES)}")
     snapshot_specs()
+    sampler = CpuSampler()
     ensure_clients()
     quick = []
     if os.environ.get("OSSC_NODE_QUICK_START", "1") != "0":
@@ -1401,6 +1533,9 @@ def main():
     passed = sum(r["status"] == "PASS" for r in results)
     failed = sum(r["status"] == "FAIL" for r in results)
     skipped = sum(r["status"] == "SKIPPED" for r in results)
+    log("lanes (seconds after the checks began): " + ", ".join(
+        f"{n} {a:.0f}-{b:.0f} ({b - a:.0f})" for n, (a, b) in sorted(LANES.items(), key=lambda x: x[1][0]) if b))
+    log(sampler.summary())
     log(f"node tier: {passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 

@@ -6,6 +6,8 @@ Each entry:
   sets        --set flags for the test build (capacity and the knobs that follow it)
   write/read  (svc, key[, value]) -> runs the client in ossc-clients/client; read returns text
   read_op     (svc, key) -> a shell command that exits 0 when the read succeeds (load during faults)
+  read_session  (svc, stop_file) -> instead of read_op: a script keeping one client session open
+              that prints ok/err per read until stop_file exists (in session_pod, default load_pod)
   probe       (svc, pod, ns) -> CompletedProcess of a short connection attempt from another pod
   durable     whether data must survive pod loss (default: stateful)
   available   whether the service claims to keep answering with one member down (default: >1 replica)
@@ -779,10 +781,48 @@ def kafka_brokers_tls(svc):
         time.sleep(5)
 
 
+def kafka_read_session(svc, stop):
+    """The load during faults: one consumer session (librdkafka, Debian's python3-confluent-kafka
+    in the client image) for the whole window, as an application keeps one, reading topic
+    `ossc`'s first message (k1) again each time. Kafka's console tools start a JVM per
+    operation: a handful of samples per window, too few to judge, and about one of this
+    machine's two cores for as long as the load ran."""
+    b = bind(svc)
+    conf = {"bootstrap.servers": f"{svc.host()}:9092", "security.protocol": b["security.protocol"],
+            "sasl.mechanism": b["sasl.mechanism"], "sasl.username": b["username"], "sasl.password": b["password"],
+            "group.id": "ossc-load", "enable.auto.commit": False, "socket.timeout.ms": 10000}
+    ca = ""
+    if "ca.crt" in b:
+        ca = save_ca(b, "/tmp/kafka-load-ca.crt")
+        conf["ssl.ca.location"] = "/tmp/kafka-load-ca.crt"
+    return (
+        f"{ca}python3 - <<'PY'\n"
+        "import os, time\n"
+        "from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING\n"
+        f"c = Consumer({conf!r})\n"
+        f"while not os.path.exists('{stop}'):\n"
+        "    try:\n"
+        f"        c.assign([TopicPartition('{per_key('k1')}', 0, OFFSET_BEGINNING)])\n"
+        "        m = c.poll(10)\n"
+        "        if m is None:\n"
+        "            print('err timeout', flush=True)\n"
+        "        elif m.error():\n"
+        "            print('err', m.error().name(), flush=True)\n"
+        "        else:\n"
+        "            print('ok' if m.value() == b'v1' else 'err wrong-value', flush=True)\n"
+        "    except Exception as e:\n"
+        "        print('err', type(e).__name__, flush=True)\n"
+        "    time.sleep(0.2)\n"
+        "c.close()\n"
+        "PY")
+
+
 KAFKA = {
     "sets": ["capacity.cpu=500m", "capacity.memory=1Gi", "capacity.storage=1Gi", "settings.heap=512Mi"],
     "client_image": "docker.io/apache/kafka:4.1.0",
     "load_pod": "client-kafka",
+    "read_session": kafka_read_session,
+    "session_pod": "client",
     "write": kafka_write,
     "read": lambda svc, key: c.sh(kafka_read_cmd(svc, key), pod="client-kafka", timeout=60).stdout,
     "read_op": lambda svc, key: kafka_read_cmd(svc) + " 2>/dev/null | grep -q v1",
@@ -872,9 +912,9 @@ SERVICES["galera"] = GALERA
 
 
 # The order the tier starts them in: longest first, so that the longest run overlaps the others
-# (one whole run on this 2-core machine, 2026-12-02, three at a time: cassandra 1582 s, kafka
-# 1101, rabbitmq 792, zookeeper 559, etcd 328, minio 325, nats 265, the others 170-205). nats
-# moved up on 2026-12-04: its tls and tls-cert-manager checks alone took 450 s in a partial run.
-ORDER = ["cassandra", "kafka", "rabbitmq", "nats", "galera", "zookeeper", "etcd", "minio", "memcached", "postgres",
-         "valkey", "function", "opensearch"]
+# (the lanes of the whole run of 2026-12-04, three at a time: cassandra 1477 s, kafka 853,
+# rabbitmq 801, valkey 633, nats 630, galera 513, zookeeper 474, postgres 425, etcd 406, minio
+# 232, memcached 232, function 157). Valkey ran last and nearly alone for ten minutes before.
+ORDER = ["cassandra", "kafka", "rabbitmq", "valkey", "nats", "galera", "zookeeper", "postgres", "etcd", "minio",
+         "memcached", "function", "opensearch"]
 assert sorted(ORDER) == sorted(SERVICES), "ORDER must name every service once"
