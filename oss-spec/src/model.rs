@@ -214,7 +214,9 @@ pub struct Function {
 pub struct Roles {
     /// The label's key (a Kubernetes label name, not one of ossc's `app.kubernetes.io/*`).
     #[schemars(regex(
-        pattern = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+        // a DNS prefix of at most 253 characters in labels of at most 63, not ossc's own
+        // `app.kubernetes.io`, as the parser (`role_label`) says
+        pattern = r"^(?![^/]{254,}/)(?!app\.kubernetes\.io/)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
     ))]
     pub label: String,
     /// Its value on the member that takes writes: the client Service selects it.
