@@ -1426,9 +1426,17 @@ class Ledger:
         self.budget, self.held, self.growth, self.grower = budget, {}, {}, None
         self.cond = threading.Condition()
 
+    NODES = 3  # scripts/node-tier starts three nodes; every service spreads its pods over them
+
     def admits(self, base, growth):
-        """Whether a service with these requests fits beside those running (call under cond)."""
-        return sum(self.held.values()) + base + max([growth, *self.growth.values()]) <= self.budget
+        """Whether a service with these requests fits beside those running (call under cond).
+        Counted per node, not per cluster: a scale check's new pod must find its room on one
+        node, beside that node's share of every running service (about a third of each), and a
+        cluster-wide sum said yes while no node had it: Cassandra's fourth pod (0.9 CPU) stayed
+        Pending, "Insufficient cpu" on all three nodes, for the whole scale check while
+        RabbitMQ ran beside it (0.3 CPU a node). `growth` is the CPU of one new pod."""
+        per_node = (sum(self.held.values()) + base) / self.NODES
+        return per_node + max([growth, *self.growth.values()]) <= self.budget / self.NODES
 
     def take(self, name, base, growth):
         self.held[name], self.growth[name] = base, growth
@@ -1506,7 +1514,9 @@ def main():
     LEDGER = Ledger(cpu_budget())
     requests = {n: ((0.0, 0.0) if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
     base = {n: built for n, (built, _) in requests.items()}
-    growth = {n: scaled - built for n, (built, scaled) in requests.items()}
+    # the CPU of one pod the scale check adds (what must fit on one node)
+    growth = {n: (scaled - built) / max(1, (catalog.SERVICES[n].get("scale_to") or 0) - Service(n).replicas)
+              if scaled > built else 0.0 for n, (built, scaled) in requests.items()}
     log(f"node tier: {LEDGER.budget:.2f} CPU to share; requests as built: "
         + ", ".join(f"{n} {base[n]:.2f}" for n in names))
     per = {n: [] for n in names}
