@@ -105,8 +105,9 @@ class Api:
     checks poll (pods every half second while a service rolls, Secrets until a Job wrote them).
     The kubectl processes of the polls and execs together used 194 CPU-seconds in the first 19
     minutes of a run, a sixth of one of this machine's two cores (besides the API server's
-    share of each handshake), all of it taken from the services under test. Reads the kubeconfig's server, CA and bearer token (what
-    scripts/cluster writes); with any other kind of kubeconfig every read goes through kubectl."""
+    share of each handshake), all of it taken from the services under test. Reads the
+    kubeconfig's server, CA and bearer token (what scripts/cluster writes); with any other kind
+    of kubeconfig every read goes through kubectl."""
 
     def __init__(self):
         self.local, self.conf = threading.local(), None
@@ -457,17 +458,22 @@ class Service:
         return sorted(imgs)
 
     def cpu(self):
-        """The CPU its pods request (with its Jobs' pods), as built and scaled to scale_to: what
-        the tier's CPU ledger reserves for it before and during its scale check."""
-        built = scaled = 0.0
+        """The CPU its pods request (with its Jobs' pods), as built and scaled to scale_to (what
+        the tier's CPU ledger reserves for it before and during its scale check), and that of
+        the largest pod the scale check adds (what must find room on one node)."""
+        built = scaled = new_pod = 0.0
         for doc in yaml.safe_load_all(self.build()):
             if not doc or doc.get("kind") not in ("StatefulSet", "Deployment", "Job"):
                 continue
             per_pod = requested_cpu(doc["spec"]["template"]["spec"])
-            count = 1 if doc["kind"] == "Job" else doc["spec"].get("replicas", 1)
+            # a Deployment an autoscaler sizes has no replicas: it runs the spec's
+            count = 1 if doc["kind"] == "Job" else doc["spec"].get("replicas", self.replicas)
+            grown = count if doc["kind"] == "Job" else max(count, self.d.get("scale_to") or 0)
             built += per_pod * count
-            scaled += per_pod * (count if doc["kind"] == "Job" else max(count, self.d.get("scale_to") or 0))
-        return built, scaled
+            scaled += per_pod * grown
+            if grown > count:
+                new_pod = max(new_pod, per_pod)
+        return built, scaled, new_pod
 
     def op(self, name, *a):
         return self.d[name](self, *a)
@@ -1328,7 +1334,6 @@ def run_one(name, results):
     svc = Service(name)
     t0 = time.time()
     log(f"--- {name} (images: {', '.join(svc.images())})")
-    LANES[name] = (t0 - STARTED, None)
     try:
         check_service(svc, results)
     except Exception as e:  # a defect of the tier itself: reported, the other services go on
@@ -1417,16 +1422,17 @@ def quick_start(results):
 
 
 class Ledger:
-    """The CPU the running services have reserved, against the budget (cpu_budget). Each holds
-    its pods' requests as built; room for one scale check at a time is kept free (the largest
-    growth among them), and the scale checks take turns, so a scale check always gets its room
-    once the one before it is done, and never waits on another that waits on it."""
+    """The CPU the running services have reserved, against the budget (cpu_budget), counted per
+    node. Each holds its pods' requests as built; room for the largest pod a scale check adds
+    among them is kept free on every node, and the scale checks take turns, so a scale check
+    always gets its room once the one before it is done, and never waits on another that waits
+    on it."""
+
+    NODES = 3  # scripts/node-tier starts three nodes; every service spreads its pods over them
 
     def __init__(self, budget):
         self.budget, self.held, self.growth, self.grower = budget, {}, {}, None
         self.cond = threading.Condition()
-
-    NODES = 3  # scripts/node-tier starts three nodes; every service spreads its pods over them
 
     def admits(self, base, growth):
         """Whether a service with these requests fits beside those running (call under cond).
@@ -1512,11 +1518,9 @@ def main():
     global LEDGER
     width = max(1, int(os.environ.get("OSSC_NODE_PARALLEL", "3")))
     LEDGER = Ledger(cpu_budget())
-    requests = {n: ((0.0, 0.0) if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
-    base = {n: built for n, (built, _) in requests.items()}
-    # the CPU of one pod the scale check adds (what must fit on one node)
-    growth = {n: (scaled - built) / max(1, (catalog.SERVICES[n].get("scale_to") or 0) - Service(n).replicas)
-              if scaled > built else 0.0 for n, (built, scaled) in requests.items()}
+    requests = {n: ((0.0, 0.0, 0.0) if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
+    base = {n: built for n, (built, _, _) in requests.items()}
+    growth = {n: new_pod for n, (_, _, new_pod) in requests.items()}
     log(f"node tier: {LEDGER.budget:.2f} CPU to share; requests as built: "
         + ", ".join(f"{n} {base[n]:.2f}" for n in names))
     per = {n: [] for n in names}
@@ -1544,7 +1548,7 @@ def main():
     failed = sum(r["status"] == "FAIL" for r in results)
     skipped = sum(r["status"] == "SKIPPED" for r in results)
     log("lanes (seconds after the checks began): " + ", ".join(
-        f"{n} {a:.0f}-{b:.0f} ({b - a:.0f})" for n, (a, b) in sorted(LANES.items(), key=lambda x: x[1][0]) if b))
+        f"{n} {a:.0f}-{b:.0f} ({b - a:.0f})" for n, (a, b) in sorted(LANES.items(), key=lambda x: x[1][0])))
     log(sampler.summary())
     log(f"node tier: {passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
