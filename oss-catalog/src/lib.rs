@@ -326,6 +326,7 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         for sc in &s.runtime.sidecars {
             let _ = writeln!(o, "- sidecar `{}`: {}", sc.name, sc.description.as_deref().unwrap_or("(no description)").trim());
         }
+        let _ = writeln!(o, "- metrics: {}", metrics_line(s));
         for (name, k) in &s.knobs {
             let _ = writeln!(o, "- knob `{name}` ({}): {}", knob_line(k), k.description);
         }
@@ -344,6 +345,20 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         }
     }
     o
+}
+
+/// Where the entry's metrics come from, and what its SLO rules measure.
+fn metrics_line(s: &oss_spec::Spec) -> String {
+    let Some(m) = &s.runtime.metrics else {
+        return "none (no scrape target, no SLO rules)".to_owned();
+    };
+    let source = m.exporter.as_ref().map_or_else(|| "the software's own endpoint".to_owned(), |e| format!("the exporter `{}`", e.image));
+    let sli = if m.sli.is_some() { "the entry's own availability SLI" } else { "the default SLI (failed scrapes)" };
+    let slo = s.slo.availability.map_or_else(
+        || "no objective by default (`slo.availability`)".to_owned(),
+        |a| format!("{a}% availability by default ([slo.md](slo.md)), measured by {sli}"),
+    );
+    format!("`:{}{}` from {source}; {slo}", m.port, m.path)
 }
 
 /// A commented consumer overlay for `entry`: `extends`, every knob with its default and
