@@ -55,6 +55,12 @@ fn expand(cx: &Context, s: &str, index: u32, unsupported: &mut Vec<String>) -> S
             unsupported.push("`${pod.zone}` (Compose has no zones; the value is empty)".to_owned());
             String::new()
         }
+        Reference::Dependency(name, key) => {
+            unsupported.push(format!(
+                "`${{dependencies.{name}.{key}}}` (Compose has no other service's binding Secret; the value is empty: set it in an override file)"
+            ));
+            String::new()
+        }
         other => crate::lower::resolve(cx, &other),
     })
 }
@@ -238,6 +244,9 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         if let Some(e) = rt.metrics.as_ref().and_then(|m| m.exporter.as_ref()) {
             let mut x = Map::new();
             x.insert("image".into(), json!(e.image.as_str()));
+            if !e.command.is_empty() {
+                x.insert("entrypoint".into(), json!(e.command));
+            }
             if !e.args.is_empty() {
                 x.insert("command".into(), json!(e.args));
             }

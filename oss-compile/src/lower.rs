@@ -835,21 +835,27 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
     if !remote.is_empty() && !peer_ports.is_empty() {
         egress.push(NetworkPolicyEgressRule { to: Some(remote), ports: Some(peer_ports) });
     }
+    let service_pods = |service: &str, namespace: &str| NetworkPolicyPeer {
+        namespace_selector: Some(namespace_selector(namespace)),
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(BTreeMap::from([("app.kubernetes.io/instance".to_owned(), service.to_owned())])),
+            ..LabelSelector::default()
+        }),
+        ..NetworkPolicyPeer::default()
+    };
+    let tcp = |ports: &[u16]| ports.iter().map(|p| np_port(i32::from(*p), "TCP")).collect();
+    // the services the software depends on, as the consumer chose them
+    for d in &cx.spec.runtime.dependencies {
+        let (service, namespace) = dependency_target(cx, &d.name);
+        egress.push(NetworkPolicyEgressRule { to: Some(vec![service_pods(&service, &namespace)]), ports: Some(tcp(&d.ports)) });
+    }
     for e in &cx.spec.access.egress {
-        let to = match (&e.service, &e.cidr) {
-            (Some(service), _) => NetworkPolicyPeer {
-                namespace_selector: Some(namespace_selector(e.namespace.as_ref().unwrap_or(service))),
-                pod_selector: Some(LabelSelector {
-                    match_labels: Some(BTreeMap::from([("app.kubernetes.io/instance".to_owned(), service.clone())])),
-                    ..LabelSelector::default()
-                }),
-                ..NetworkPolicyPeer::default()
-            },
+        let to = match (&e.instance.service, &e.cidr) {
+            (Some(service), _) => service_pods(service, e.instance.namespace.as_ref().unwrap_or(service)),
             (None, Some(cidr)) => ip_block(cidr),
             (None, None) => continue,
         };
-        let ports = e.ports.iter().map(|p| np_port(i32::from(*p), "TCP")).collect();
-        egress.push(NetworkPolicyEgressRule { to: Some(vec![to]), ports: Some(ports) });
+        egress.push(NetworkPolicyEgressRule { to: Some(vec![to]), ports: Some(tcp(&e.ports)) });
     }
     NetworkPolicy {
         metadata: meta(cx, &cx.name, "server"),
@@ -1191,13 +1197,17 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                     name: "exporter".to_owned(),
                     image: Some(e.image.to_string()),
                     image_pull_policy: Some("IfNotPresent".to_owned()),
+                    command: (!e.command.is_empty()).then(|| e.command.clone()),
                     args: (!e.args.is_empty()).then(|| e.args.clone()),
                     env: (!e.env.is_empty()).then(|| e.env.iter().map(|(k, v)| env_var(cx, k.as_str(), v)).collect()),
                     ports: Some(vec![metrics_port(m.port)]),
                     resources: Some(resources(e.cpu.as_str(), e.memory.as_str(), EXPORTER_TMP_MIB << 20)),
                     // No readiness probe: a pod is ready when all its containers are, and an
                     // exporter that fails must not take the replica out of its client Service
-                    // (the alerts see the failed scrapes). Liveness restarts a wedged one.
+                    // (the alerts see the failed scrapes). Liveness restarts a wedged one, after
+                    // as long as the software may take to start: an exporter may open its port
+                    // only once it reaches the software (Kafka's).
+                    startup_probe: Some(startup_probe(&check, rt.health.startup_timeout, oss_spec::values::Duration::from_secs(10))),
                     liveness_probe: Some(check),
                     security_context: Some(security::container_security_context()),
                     volume_mounts: Some(
@@ -1346,11 +1356,18 @@ fn expand_env_and_args<'e>(
     env: impl Iterator<Item = (&'e EnvName, &'e EnvValue)>,
 ) -> (Vec<EnvVar>, Vec<String>) {
     let mut used = Vec::new();
+    let mut deps: Vec<(String, String)> = Vec::new();
     let mut expand = |s: &str| -> String {
         template::substitute(s, |r| {
             if let Some((_, var, _)) = POD_FIELDS.iter().find(|(pr, _, _)| *pr == r) {
                 if !used.contains(&r) {
                     used.push(r);
+                }
+                format!("$({var})")
+            } else if let Reference::Dependency(name, key) = r {
+                let var = template::dependency_variable(&name, &key);
+                if !deps.contains(&(name.clone(), key.clone())) {
+                    deps.push((name, key));
                 }
                 format!("$({var})")
             } else {
@@ -1388,8 +1405,33 @@ fn expand_env_and_args<'e>(
             }),
         })
         .collect();
+    // before the spec's own variables, which may refer to them: Kubernetes expands `$(VAR)`
+    // only from variables listed earlier
+    env.extend(deps.iter().map(|(name, key)| EnvVar {
+        name: template::dependency_variable(name, key),
+        value: None,
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector { name: dependency_binding(cx, name), key: key.clone(), optional: Some(false) }),
+            ..EnvVarSource::default()
+        }),
+    }));
     env.extend(spec_env);
     (env, args)
+}
+
+/// The installed service that fills dependency `name`, and its namespace: the consumer's
+/// `access.dependencies` choice, else the dependency's own name.
+pub(crate) fn dependency_target(cx: &Context, name: &str) -> (String, String) {
+    let choice = cx.spec.access.dependencies.get(name);
+    let service = choice.and_then(|c| c.instance.service.clone()).unwrap_or_else(|| name.to_owned());
+    let namespace = choice.and_then(|c| c.instance.namespace.clone()).unwrap_or_else(|| service.clone());
+    (service, namespace)
+}
+
+/// The binding Secret of dependency `name`'s service, which that service's generator writes
+/// into this namespace (this one being among its `access.clients`).
+fn dependency_binding(cx: &Context, name: &str) -> String {
+    format!("{}-binding", dependency_target(cx, name).0)
 }
 
 /// Expands references that need no pod field (secret names; values fixed at build time, such
@@ -1450,7 +1492,14 @@ pub fn resolve(cx: &Context, r: &Reference) -> String {
                 .join(",")
         }
         Reference::CredentialsSecret => cx.credentials_secret(),
-        Reference::PodName | Reference::PodNamespace | Reference::PodIp | Reference::PodIndex | Reference::PodZone => String::new(),
+        // Kubernetes fills these in (`$(OSS_POD_*)`, `$(OSS_DEP_*)`); validation keeps them out
+        // of every other place
+        Reference::PodName
+        | Reference::PodNamespace
+        | Reference::PodIp
+        | Reference::PodIndex
+        | Reference::PodZone
+        | Reference::Dependency(..) => String::new(),
     }
 }
 

@@ -727,3 +727,64 @@ fn a_sidecar_or_exporter_that_takes_tls_gets_the_certificate_and_its_environment
     // without runtime.tls, a sidecar's tls is refused where it is written: the bad-input corpus
     // (tests/bad-input/sidecar-tls-without-runtime-tls.yaml, through the real binary)
 }
+
+#[test]
+fn an_exporter_takes_its_own_entrypoint_and_waits_as_long_as_the_software_may_take_to_start() {
+    // Kafka's exporter: a shell that starts kafka_exporter again until a broker answers; its
+    // liveness must not restart it while the broker's JVM starts (startupTimeout 10m)
+    const KAFKA: &str = include_str!("../../specs/kafka.yaml");
+    let b = build_with(KAFKA, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let exporter = pod.containers.iter().find(|c| c.name == "exporter").unwrap();
+    assert_eq!(exporter.command.as_deref(), Some(&["/bin/sh".to_owned(), "-c".to_owned()][..]));
+    assert!(exporter.args.as_ref().unwrap()[0].contains("/bin/kafka_exporter --kafka.server=localhost:9092"));
+    let startup = exporter.startup_probe.as_ref().unwrap();
+    assert_eq!(startup.failure_threshold, Some(60), "10m at the liveness period of 10 s");
+    assert_eq!(startup.tcp_socket, exporter.liveness_probe.as_ref().unwrap().tcp_socket, "the same check as liveness");
+    // an exporter without `command` keeps its image's entrypoint
+    let m = build_with(include_str!("../../specs/memcached.yaml"), &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let pod = m.deployment().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    assert!(pod.containers.iter().find(|c| c.name == "exporter").unwrap().command.is_none());
+}
+
+#[test]
+fn a_dependency_becomes_variables_from_its_binding_and_egress_to_the_instance_the_consumer_chose() {
+    const PGBOUNCER: &str = include_str!("../../examples/pgbouncer.yaml");
+    let b = build_with(
+        PGBOUNCER,
+        &["access.dependencies.postgres.service=orders-db", "access.dependencies.postgres.namespace=shop"],
+        &Options::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let pod = b.deployment().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let env = pod.containers[0].env.clone().unwrap();
+    let names: Vec<&str> = env.iter().map(|e| e.name.as_str()).collect();
+    let host = names.iter().position(|n| *n == "OSS_DEP_POSTGRES_HOST").unwrap();
+    assert!(host < names.iter().position(|n| *n == "PG_HOST").unwrap(), "defined before the variable that refers to it: {names:?}");
+    let from = env[host].value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+    assert_eq!((from.name.as_str(), from.key.as_str(), from.optional), ("orders-db-binding", "host", Some(false)));
+    let pg_host = env.iter().find(|e| e.name == "PG_HOST").unwrap();
+    assert_eq!(pg_host.value.as_deref(), Some("$(OSS_DEP_POSTGRES_HOST)"));
+    let Some(Object::NetworkPolicy(np)) = b.first(Kind::NetworkPolicy) else { panic!("no NetworkPolicy") };
+    let policy = serde_json::to_value(np).unwrap();
+    let rule = policy["spec"]["egress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ports"][0]["port"] == 5432)
+        .unwrap_or_else(|| panic!("no egress to 5432: {policy}"));
+    assert_eq!(rule["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"], "shop");
+    assert_eq!(rule["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"], "orders-db");
+    // by default the instance named like the dependency, in its own namespace
+    let b = build_with(PGBOUNCER, &[], &Options::default()).unwrap();
+    let pod = b.deployment().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let env = pod.containers[0].env.clone().unwrap();
+    assert_eq!(env[0].value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap().name, "postgres-binding");
+    // two keys that would be one variable are refused where the second is written
+    let clash = PGBOUNCER.replace(
+        "PG_PORT: ${dependencies.postgres.port}",
+        "PG_PORT: ${dependencies.postgres.ca.crt}\n    PG_CA: ${dependencies.postgres.ca_crt}",
+    );
+    let e = build_with(&clash, &[], &Options::default()).unwrap_err();
+    assert!(e.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("OSS_DEP_POSTGRES_CA_CRT")), "{e:?}");
+}

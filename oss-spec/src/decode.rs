@@ -763,6 +763,19 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
     });
     let bootstrap = f.opt(d, "bootstrap", |d, n, p| d.list(n, p, decode_bootstrap_step));
     let sidecars = f.opt(d, "sidecars", |d, n, p| d.list(n, p, decode_sidecar));
+    let dependencies = f.opt(d, "dependencies", |d, n, p| {
+        d.list(n, p, |d, n, p| {
+            let mut f = d.fields(n, p, n.span)?;
+            let name = f.req(d, "name", |d, n, p| label_name(d, n, p, 40, ("dependency", "zookeeper")));
+            let description = f.opt(d, "description", Decoder::string);
+            let ports = f.req(d, "ports", |d, n, p| {
+                let ports = d.list(n, p, |d, n, p| d.int(n, p, 1u16, 65535))?;
+                d.non_empty(n, p, ports, "list the ports of its pods the software connects to, e.g. `[2181]`")
+            });
+            f.finish(d);
+            Some(Dependency { name: name?, description, ports: ports? })
+        })
+    });
     let kubernetes_api = f.opt(d, "kubernetesApi", |d, n, p| {
         let mut f = d.fields(n, p, owner(d, p, n))?;
         let reason = f.req(d, "reason", |d, n, p| {
@@ -853,6 +866,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         sidecars: sidecars.unwrap_or_default(),
         kubernetes_api,
         tls,
+        dependencies: dependencies.unwrap_or_default(),
     })
 }
 
@@ -1077,6 +1091,7 @@ fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {
     let exporter = f.opt(d, "exporter", |d, n, p| {
         let mut f = d.fields(n, p, owner(d, p, n))?;
         let image = f.req(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
+        let command = f.opt(d, "command", Decoder::strings);
         let args = f.opt(d, "args", Decoder::strings);
         let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
         let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
@@ -1086,6 +1101,7 @@ fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {
         let q = |s| Quantity::parse(s).ok();
         Some(Exporter {
             image: image?,
+            command: command.unwrap_or_default(),
             args: args.unwrap_or_default(),
             env: env.unwrap_or_default(),
             cpu: cpu.or_else(|| q("100m"))?,
@@ -1555,7 +1571,7 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
             if [&service, &namespace, &cidr].iter().any(|v| matches!(v, Some(None))) {
                 return None;
             }
-            Some(Egress { service: service.flatten(), namespace: namespace.flatten(), cidr: cidr.flatten(), ports: ports? })
+            Some(Egress { instance: InstanceRef { service: service.flatten(), namespace: namespace.flatten() }, cidr: cidr.flatten(), ports: ports? })
         })
     });
     let expose = f.opt(d, "expose", |d, n, p| {
@@ -1584,6 +1600,23 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         f.finish(d);
         Some(AccessTls { enabled: enabled.unwrap_or(false), issuer })
     });
+    let dependencies = f.opt(d, "dependencies", |d, n, p| {
+        d.map(
+            n,
+            p,
+            |k| Ok::<_, ValueError>(k.to_owned()),
+            |d, _, n, p| {
+                let mut f = d.fields(n, p, owner(d, p, n))?;
+                let service = f.opt(d, "service", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
+                let namespace = f.opt(d, "namespace", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
+                f.finish(d);
+                if [&service, &namespace].iter().any(|v| matches!(v, Some(None))) {
+                    return None;
+                }
+                Some(DependencyChoice { instance: InstanceRef { service: service.flatten(), namespace: namespace.flatten() } })
+            },
+        )
+    });
     f.finish(d);
     Some(Access {
         clients: clients.unwrap_or_default(),
@@ -1593,6 +1626,7 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         egress: egress.unwrap_or_default(),
         expose,
         tls: tls.unwrap_or_default(),
+        dependencies: dependencies.unwrap_or_default(),
     })
 }
 

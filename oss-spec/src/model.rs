@@ -428,6 +428,55 @@ pub struct Runtime {
     /// the certificate files appear and what tells the software to use them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<RuntimeTls>,
+    /// Other services the software connects to (ZooKeeper under ClickHouse, PostgreSQL behind
+    /// a pooler): each one's binding keys become `${dependencies.NAME.KEY}` references, and its
+    /// pods become reachable on `ports`. The consumer picks the instance
+    /// (`access.dependencies.NAME`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub dependencies: Vec<Dependency>,
+}
+
+/// A service the software needs, reached through that service's binding Secret.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Dependency {
+    /// The name references use (`${dependencies.NAME.host}`), and the instance's name unless the
+    /// consumer says otherwise: a DNS label of at most 40 characters.
+    #[schemars(regex(pattern = r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$"))]
+    pub name: String,
+    /// What it is for (shown by `catalog show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The TCP ports of its pods the software connects to (NetworkPolicy egress).
+    #[schemars(length(min = 1), inner(range(min = 1)))]
+    pub ports: Vec<u16>,
+}
+
+/// Another service ossc installed, by instance name and namespace: what fills a dependency
+/// (`access.dependencies.NAME`), or where an egress rule leads (`access.egress`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceRef {
+    /// The instance's name: the pods labelled `app.kubernetes.io/instance: NAME` (for a
+    /// dependency, default the dependency's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub service: Option<String>,
+    /// Its namespace (default: the instance's name, the namespace ossc gives it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub namespace: Option<String>,
+}
+
+/// Which installed service fills a dependency.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct DependencyChoice {
+    /// The instance.
+    #[serde(flatten)]
+    pub instance: InstanceRef,
 }
 
 /// How the software takes TLS. With `access.tls.enabled`, the Secret `<name>-tls` (keys
@@ -942,6 +991,11 @@ pub struct Metrics {
 pub struct Exporter {
     /// Image, pinned like `runtime.image`.
     pub image: ImageRef,
+    /// Entrypoint override; the image's own when empty (e.g. a shell that waits for the software
+    /// before it starts an exporter that exits when it cannot connect).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub command: Vec<String>,
     /// Arguments.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
@@ -1593,6 +1647,12 @@ pub struct Access {
     #[serde(skip_serializing_if = "AccessTls::is_off")]
     #[schemars(default)]
     pub tls: AccessTls,
+    /// The installed service that fills each of `runtime.dependencies`, by its name. That
+    /// service must list this one's namespace in its `access.clients`, so that its binding
+    /// Secret is written here and its pods admit these.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub dependencies: IndexMap<String, DependencyChoice>,
 }
 
 /// The consumer's TLS knob.
@@ -1662,6 +1722,7 @@ impl Default for Access {
             egress: Vec::new(),
             expose: None,
             tls: AccessTls::default(),
+            dependencies: IndexMap::new(),
         }
     }
 }
@@ -1672,15 +1733,9 @@ impl Default for Access {
 #[schemars(extend("additionalProperties" = false))]
 #[schemars(extend("oneOf" = [{"required": ["service"]}, {"required": ["cidr"]}]))]
 pub struct Egress {
-    /// Another service ossc installed: its instance name (the pods labelled
-    /// `app.kubernetes.io/instance: NAME`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
-    pub service: Option<String>,
-    /// The other service's namespace (default: its name, the namespace ossc gives it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
-    pub namespace: Option<String>,
+    /// Another service ossc installed (`service`, `namespace`).
+    #[serde(flatten)]
+    pub instance: InstanceRef,
     /// An address range, in canonical CIDR form (`203.0.113.0/24`, `2001:db8::/32`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = CIDR_PATTERN))]

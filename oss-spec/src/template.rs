@@ -65,6 +65,18 @@ pub enum Reference {
     /// the PodTopologyLabels admission plugin, on by default); empty on older clusters and on
     /// nodes without the label.
     PodZone,
+    /// `${dependencies.NAME.KEY}`: key KEY of the binding Secret of the service that fills
+    /// dependency NAME (`runtime.dependencies`), through the variable [`dependency_variable`]
+    /// names, from that Secret (Kubernetes expands `$(VAR)`).
+    Dependency(String, String),
+}
+
+/// The variable a dependency reference becomes: `OSS_DEP_<NAME>_<KEY>`, upper-cased, every
+/// character that may not be in a variable name (`-`, `.`) as `_`.
+#[must_use]
+pub fn dependency_variable(name: &str, key: &str) -> String {
+    let up = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>();
+    format!("OSS_DEP_{}_{}", up(name), up(key))
 }
 
 /// The fixed references (knob references are added per spec).
@@ -215,6 +227,12 @@ pub fn parse_with<R>(s: &str, resolve: impl Fn(&str) -> Option<R>) -> Result<Vec
 fn resolve(name: &str) -> Option<Reference> {
     if let Some(port) = name.strip_prefix("service.memberUrls.") {
         return crate::values::PortName::parse(port).ok().map(Reference::MemberUrls);
+    }
+    if let Some(rest) = name.strip_prefix("dependencies.") {
+        // NAME is a DNS label (no dots); KEY a Secret key as binding keys are written
+        let (dep, key) = rest.split_once('.')?;
+        let key_ok = !key.is_empty() && key.len() <= 253 && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        return (crate::values::is_dns_label(dep) && key_ok).then(|| Reference::Dependency(dep.to_owned(), key.to_owned()));
     }
     if let Some(knob) = name.strip_prefix("knobs.") {
         let (knob, format) = match knob.split_once('.') {

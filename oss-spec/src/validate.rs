@@ -22,6 +22,7 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
     check_bootstrap(spec, spans, diags);
     check_sidecars(spec, spans, diags);
     check_expose(spec, spans, diags);
+    check_dependencies(spec, spans, diags);
     check_roles(spec, spans, diags);
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
@@ -454,6 +455,38 @@ fn check_expose(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     }
 }
 
+/// `runtime.dependencies`: names unique; the consumer's `access.dependencies` choose only
+/// declared ones; no two keys referenced from one dependency share a variable.
+fn check_dependencies(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let deps = &spec.runtime.dependencies;
+    let names: Vec<&str> = deps.iter().map(|d| d.name.as_str()).collect();
+    refuse_repeated_names(
+        &names,
+        ("dependency", "runtime.dependencies"),
+        "declare each service the software needs once, with every port it uses there",
+        spans,
+        diags,
+    );
+    for name in spec.access.dependencies.keys() {
+        if deps.iter().any(|d| d.name == *name) {
+            continue;
+        }
+        let help = match (did_you_mean(name, deps.iter().map(|d| d.name.as_str())), deps.is_empty()) {
+            (Some(m), _) => format!("did you mean `{m}`?"),
+            (None, true) => "this service declares no `runtime.dependencies`; remove the entry".to_owned(),
+            (None, false) => format!("choose one of: {}", deps.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")),
+        };
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownReference,
+                format!("`access.dependencies` names `{name}`, which is not a dependency of this service"),
+            )
+            .at_opt(spans.get(&format!("access.dependencies.{name}")))
+            .help(help),
+        );
+    }
+}
+
 /// `function.roles`: the software can set the label (its Role may patch pods), there are
 /// endpoints to select with it, and the two values differ.
 fn check_roles(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
@@ -637,6 +670,14 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     let knob_names: Vec<&str> = spec.knobs.keys().map(|k| k.as_str()).collect();
     let mut valid: Vec<String> = template::FIXED.iter().map(|(n, _)| (*n).to_owned()).collect();
     valid.extend(knob_names.iter().map(|k| format!("knobs.{k}")));
+    valid.extend(
+        spec.runtime
+            .dependencies
+            .iter()
+            .flat_map(|d| ["host", "port", "username", "password", "uri"].map(|k| format!("dependencies.{}.{k}", d.name))),
+    );
+    // the variables dependency references become, with the `name.key` each stands for
+    let mut dep_vars: Vec<(String, String)> = Vec::new();
     for (path, text) in templates {
         let span = spans.get(&path);
         let parts = match template::parse(text) {
@@ -673,11 +714,32 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
             let Part::Ref(r, range) = part else { continue };
             let span = span_of_ref(sources, span, text, range.clone());
             let pod_ref = !crate::template::pod_variable(r).is_empty();
-            if pod_ref
+            if let Reference::Dependency(name, key) = r {
+                dependency_reference(spec, (&path, span), (name, key), diags);
+                let var = crate::template::dependency_variable(name, key);
+                let this = format!("{name}.{key}");
+                match dep_vars.iter().find(|(v, _)| *v == var) {
+                    Some((_, other)) if *other != this => diags.push(
+                        Diagnostic::error(
+                            Code::Duplicate,
+                            format!("`${{dependencies.{this}}}` and `${{dependencies.{other}}}` would both be the variable `{var}`"),
+                        )
+                        .at_opt(span)
+                        .help("refer to only one of the two (a binding rarely has both keys), or rename a dependency so that its name and key no longer run together"),
+                    ),
+                    Some(_) => {}
+                    None => dep_vars.push((var, this)),
+                }
+            }
+            let kube_var = match r {
+                Reference::Dependency(name, key) => crate::template::dependency_variable(name, key),
+                _ => crate::template::pod_variable(r).to_owned(),
+            };
+            if !kube_var.is_empty()
                 && let Part::Ref(_, range) = part
                 && inside_shell_substitution(&text[..range.start])
             {
-                let var = crate::template::pod_variable(r);
+                let var = kube_var.as_str();
                 diags.push(
                     Diagnostic::warning(
                         Code::ShellSubstitution,
@@ -780,6 +842,42 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     }
 }
 
+/// A `${dependencies.NAME.KEY}` reference at `path`: NAME must be declared, and the reference
+/// must be where the binding Secret's key can reach it (a container's variables: the software's
+/// and its sidecars' env and args).
+fn dependency_reference(spec: &Spec, (path, span): (&str, Option<Span>), (name, key): (&str, &str), diags: &mut Diagnostics) {
+    let declared: Vec<&str> = spec.runtime.dependencies.iter().map(|d| d.name.as_str()).collect();
+    if !declared.contains(&name) {
+        let help = match did_you_mean(name, declared.iter().copied()) {
+            Some(m) => format!("did you mean `${{dependencies.{m}.{key}}}`?"),
+            None => format!("declare it first: `runtime.dependencies: [{{name: {name}, ports: [...]}}]`"),
+        };
+        diags.push(
+            Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to dependency `{name}`, which is not declared"))
+                .at_opt(span)
+                .help(help),
+        );
+    }
+    let segments: Vec<&str> = path.split('.').collect();
+    let container_field = match segments.as_slice() {
+        ["runtime", "sidecars", _, field, ..] | ["runtime", field, ..] => matches!(*field, "args" | "env"),
+        _ => false,
+    };
+    if !container_field || path.ends_with(".secretKeyRef.name") {
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownReference,
+                format!("`{path}` refers to `${{dependencies.{name}.{key}}}`, which reaches only the variables and arguments of the software's and its sidecars' containers"),
+            )
+            .at_opt(span)
+            .help(format!(
+                "pass it in `runtime.env` (e.g. `{}: \"${{dependencies.{name}.{key}}}\"`) and have the file, step or entrypoint read that variable; write `$${{` for a literal `${{`",
+                crate::template::dependency_variable(name, key).trim_start_matches("OSS_DEP_")
+            )),
+        );
+    }
+}
+
 /// The templates of a container at `at`: its `args` (or a step's `run`), as `(field, list)`, and
 /// its environment's plain values and Secret names.
 fn container_templates<'a>(
@@ -829,12 +927,18 @@ fn check_bootstrap(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             .help("declare the port clients use under `function.endpoints`, or remove `runtime.bootstrap`"),
         );
     }
-    for (i, step) in steps.iter().enumerate() {
-        if steps[..i].iter().any(|s| s.name == step.name) {
+    let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+    refuse_repeated_names(&names, ("bootstrap step", "runtime.bootstrap"), "give every step a name of its own", spans, diags);
+}
+
+/// OSS012 at each name of the list at `path` that an earlier entry has already.
+fn refuse_repeated_names(names: &[&str], (what, path): (&str, &str), help: &str, spans: &SpanIndex, diags: &mut Diagnostics) {
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
             diags.push(
-                Diagnostic::error(Code::Duplicate, format!("bootstrap step `{}` is declared twice", step.name))
-                    .at_opt(spans.get(&format!("runtime.bootstrap.{i}.name")))
-                    .help("give every step a name of its own"),
+                Diagnostic::error(Code::Duplicate, format!("{what} `{name}` is declared twice"))
+                    .at_opt(spans.get(&format!("{path}.{i}.name")))
+                    .help(help),
             );
         }
     }

@@ -676,12 +676,73 @@ def check_service(svc, results):
 
     attempt("credentials and binding", credentials)
 
-    def metrics():
-        """Every replica's metrics endpoint answers Prometheus text to a scraper in the monitoring
-        namespace, with the series that says the target is up; a client pod is refused."""
-        m = svc.spec["runtime"].get("metrics")
-        if not m:
-            raise Skip("the entry has no metrics endpoint (issue 19)")
+    def dependency():
+        """A service that depends on this one (its `runtime.dependencies`), installed as
+        docs/spec.md says: its bundle applied first (its pods wait for this service's binding),
+        this service told to admit it (`access.clients`, which writes the binding there), then a
+        client that has only the dependent's own binding reads and writes this service's data
+        through it; a wrong password is refused. Afterwards both are as before."""
+        path = svc.d["dependent"]
+        dspec = yaml.safe_load((ROOT / path).read_text())
+        dname, dep = dspec["metadata"]["name"], dspec["runtime"]["dependencies"][0]["name"]
+        overlay = OUT / f"{dname}-overlay.yaml"
+        overlay.write_text(yaml.safe_dump({
+            "apiVersion": "openservice.dev/v1alpha1", "kind": "Service", "extends": os.path.relpath(ROOT / path, OUT),
+            "capacity": {"cpu": "50m", "memory": "64Mi"},
+            "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}],
+                       "dependencies": {dep: {"service": svc.name, "namespace": svc.ns}}}}, sort_keys=False))
+        bundle = run([OSSC, "build", str(overlay)], timeout=60).stdout
+        (OUT / f"{dname}-bundle.yaml").write_text(bundle)
+        clients = [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL},
+                   {"namespace": dname, "podLabels": {"app.kubernetes.io/instance": dname}}]
+        t = time.time()
+        try:
+            k("apply", "--server-side", "--force-conflicts", "-f", "-", input=bundle, timeout=120)
+            # before this service admits it: the pods wait for the binding Secret
+            waiting, states = "", []
+            for _ in range(30):
+                states = [cs.get("state", {}).get("waiting", {}).get("reason", "")
+                          for p in pods(dname, f"app.kubernetes.io/instance={dname},app.kubernetes.io/name={dname}")
+                          for cs in p.get("status", {}).get("containerStatuses", [])]
+                if states and all(r == "CreateContainerConfigError" for r in states):
+                    waiting = f"its {len(states)} pods waited for the binding ({states[0]})"
+                    break
+                time.sleep(2)
+            if not waiting:
+                raise Failure(f"before {svc.name} admitted it, {dname}'s pods were not waiting for the binding: {states}")
+            svc.apply(f"access.clients={json.dumps(clients)}")
+            k("rollout", "status", f"deployment/{dname}", "-n", dname, "--timeout=240s", timeout=260)
+            started = time.time() - t
+            b = secret_data(CLIENT_NS, f"{dname}-binding")
+            uri = shlex.quote(b["uri"])
+            q = lambda sql: sh(f"env PGCONNECT_TIMEOUT=5 psql {uri} -v ON_ERROR_STOP=1 -tAc {shlex.quote(sql)}", timeout=30)
+            q("CREATE TABLE IF NOT EXISTS kv (k text PRIMARY KEY, v text); "
+              "INSERT INTO kv VALUES ('kpool', 'vpool') ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")
+            direct = svc.op("read", "kpool")
+            if "vpool" not in direct:
+                raise Failure(f"a row written through {dname} is not in {svc.name}: {direct.strip()!r}")
+            via = q("SELECT v FROM kv WHERE k = 'k1'").stdout.strip()
+            bad = b["uri"].replace(f":{b['password']}@", ":wrong@")
+            p = sh(f"env PGCONNECT_TIMEOUT=5 psql {shlex.quote(bad)} -tAc 'select 1'", check=False, timeout=30)
+            if p.returncode == 0:
+                raise Failure(f"{dname} served a client with a wrong password")
+        finally:
+            # as before: this service admits only the test clients again (its generator then
+            # writes no binding into the namespace about to go), and the dependent goes
+            svc.apply()
+            k("label", "namespace", dname, "openservice.dev/delete-data=true", "--overwrite", check=False)
+            k("delete", "-f", "-", "--wait=false", input=bundle, check=False, timeout=120)
+        return (f"{path} applied first, {waiting}; {svc.name} listed its namespace in access.clients, and its 2 pods were "
+                f"Ready {started:.0f}s after its apply; a client with only {dname}'s binding wrote through it (read back "
+                f"from {svc.name} directly) and read k1 ({via!r}); a wrong password refused")
+
+    if svc.d.get("dependent"):
+        attempt("dependency", dependency)
+
+    def scrape(svc):
+        """Every ready replica's metrics endpoint, read from the monitoring namespace until it has
+        the entry's series (90 s at most); the addresses read."""
+        m = svc.spec["runtime"]["metrics"]
         port, path = m["port"], m.get("path", "/metrics")
         want = svc.d.get("metrics_series", r"^# TYPE ")
         ips = [p["status"]["podIP"] for p in pods(svc.ns, svc.selector) if ready(p)]
@@ -696,6 +757,17 @@ def check_service(svc, results):
                 if time.time() - t > 90:
                     raise Failure(f"{ip}:{port}{path} has no line matching {want!r} after 90 s: {last!r}")
                 time.sleep(5)
+        return ips
+
+    def metrics():
+        """Every replica's metrics endpoint answers Prometheus text to a scraper in the monitoring
+        namespace, with the series that says the target is up; a client pod is refused."""
+        m = svc.spec["runtime"].get("metrics")
+        if not m:
+            raise Skip("the entry has no metrics endpoint (issue 19)")
+        port, path = m["port"], m.get("path", "/metrics")
+        want = svc.d.get("metrics_series", r"^# TYPE ")
+        ips = scrape(svc)
         p = sh(f"curl -sS --max-time 5 http://{ips[0]}:{port}{path}", check=False, timeout=15)
         if p.returncode == 0:
             raise Failure(f"a client pod outside the monitoring namespace read {ips[0]}:{port}{path}")
@@ -775,6 +847,9 @@ def check_service(svc, results):
         if p.returncode == 0:
             raise Failure(f"a plain connection with the binding's credentials was served: {p.stdout.strip()[-200:]}")
         peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"
+        if ((svc.spec["runtime"].get("metrics") or {}).get("exporter") or {}).get("tls"):
+            # an exporter that reads the software over TLS (metrics.exporter.tls) still does
+            peers += f"; the exporter over TLS: {len(scrape(svc))} replicas' metrics have {svc.d.get('metrics_series')!r}"
         # the first command ossc connect prints with TLS on, run as it says (ca.crt saved)
         try:
             # tried again for up to 30 s, as the reads above: right after the roll a server may
@@ -864,6 +939,9 @@ def check_service(svc, results):
             raise Failure(f"with cert-manager's certificate, k1 read back {got!r}, wanted v1")
         svc.op("write", "kcm", "vcm")
         peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"
+        if ((svc.spec["runtime"].get("metrics") or {}).get("exporter") or {}).get("tls"):
+            # an exporter that reads the software over TLS (metrics.exporter.tls) still does
+            peers += f"; the exporter over TLS: {len(scrape(svc))} replicas' metrics have {svc.d.get('metrics_series')!r}"
         # renewal, as cert-manager does it before the end (cmctl renew: the Issuing condition)
         t2 = time.time()
         k("patch", "certificate", "-n", ns, secret, "--subresource=status", "--type=merge", "-p", json.dumps(

@@ -303,6 +303,8 @@ def pg_members(svc):
 
 POSTGRES = {
     "metrics_series": r"^pg_up 1$",
+    # the dependency check: PgBouncer in front of this instance, through its binding
+    "dependent": "examples/pgbouncer.yaml",
     "sets": ["capacity.cpu=250m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.sharedBuffers=128Mi"],
     "write": lambda svc, key, val: c.sh(pg(svc, "CREATE TABLE IF NOT EXISTS kv (k text PRIMARY KEY, v text); "
                                                f"INSERT INTO kv VALUES ('{key}', '{val}') ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")),
@@ -818,6 +820,11 @@ def kafka_read_session(svc, stop):
 
 
 KAFKA = {
+    # the stand-in kafka_exporter reads the brokers from the cluster's metadata with the flags the
+    # catalog gives the real one (SASL/SCRAM user and password, the TLS CA when on)
+    "metrics_series": r"^kafka_brokers 3$",
+    "metrics_note": " (a STAND-IN kafka_exporter: it takes the real one's flags and reads the brokers from the cluster's "
+                    "metadata with the catalog's SASL/SCRAM user and password, not the real exporter's series)",
     "sets": ["capacity.cpu=500m", "capacity.memory=1Gi", "capacity.storage=1Gi", "settings.heap=512Mi"],
     "client_image": "docker.io/apache/kafka:4.1.0",
     "load_pod": "client-kafka",
