@@ -293,6 +293,13 @@ fn metrics_service_name(cx: &Context) -> String {
     format!("{}-metrics", cx.name)
 }
 
+/// The container port Prometheus scrapes, by name: `metrics`, or the software's own port of
+/// that number when it serves its metrics there (MinIO's S3 port) and there is no exporter.
+fn metrics_target(cx: &Context) -> String {
+    let shared = cx.spec.runtime.metrics.as_ref().filter(|m| m.exporter.is_none()).and_then(|m| cx.spec.ports().find(|p| p.port == m.port));
+    shared.map_or_else(|| METRICS_PORT_NAME.to_owned(), |p| p.name.to_string())
+}
+
 /// A headless Service for scraping every replica, ready or not (so that a replica's trouble
 /// shows in its metrics). Clients never see the metrics port.
 fn metrics_service(cx: &Context) -> Option<Service> {
@@ -306,7 +313,7 @@ fn metrics_service(cx: &Context) -> Option<Service> {
             ports: Some(vec![ServicePort {
                 name: Some(METRICS_PORT_NAME.to_owned()),
                 port: i32::from(m.port),
-                target_port: Some(IntOrString::String(METRICS_PORT_NAME.to_owned())),
+                target_port: Some(IntOrString::String(metrics_target(cx))),
                 protocol: Some("TCP".to_owned()),
                 ..ServicePort::default()
             }]),
@@ -351,7 +358,7 @@ fn pod_monitoring(cx: &Context) -> Option<PodMonitoring> {
             endpoints: vec![ScrapeEndpoint {
                 interval: "30s".to_owned(),
                 path: m.path.clone(),
-                port: METRICS_PORT_NAME.to_owned(),
+                port: metrics_target(cx),
                 scheme: "http".to_owned(),
                 timeout: "10s".to_owned(),
             }],
@@ -1182,6 +1189,8 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     }
     if let Some(m) = &rt.metrics {
         match &m.exporter {
+            // unless the software serves them on one of its declared ports
+            None if spec.ports().any(|p| p.port == m.port) => {}
             None => ports.push(metrics_port(m.port)),
             Some(e) => {
                 let check = probe(&Check {

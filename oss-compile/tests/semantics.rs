@@ -788,3 +788,32 @@ fn a_dependency_becomes_variables_from_its_binding_and_egress_to_the_instance_th
     let e = build_with(&clash, &[], &Options::default()).unwrap_err();
     assert!(e.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("OSS_DEP_POSTGRES_CA_CRT")), "{e:?}");
 }
+
+#[test]
+fn metrics_on_the_softwares_own_port_scrape_that_port_and_add_none() {
+    // MinIO serves its metrics on the S3 port
+    let b = build_with(include_str!("../../specs/minio.yaml"), &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let ports: Vec<(String, i32)> =
+        pod.containers[0].ports.iter().flatten().map(|p| (p.name.clone().unwrap_or_default(), p.container_port)).collect();
+    assert_eq!(ports, [("s3".to_owned(), 9000), ("console".to_owned(), 9001)], "no second port 9000");
+    let svc = b
+        .objects()
+        .iter()
+        .find_map(|o| match o {
+            Object::Service(s) if s.metadata.name.as_deref() == Some("minio-metrics") => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let port = &svc.spec.unwrap().ports.unwrap()[0];
+    assert_eq!(
+        (port.port, port.target_port.clone()),
+        (9000, Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String("s3".to_owned())))
+    );
+    // an exporter needs a port of its own
+    const MEMCACHED: &str = include_str!("../../specs/memcached.yaml");
+    let clash = MEMCACHED.replacen("port: 9150", "port: 11211", 1);
+    assert_ne!(clash, MEMCACHED, "the test's spec edit must apply");
+    let e = build_with(&clash, &[], &Options::default()).unwrap_err();
+    assert!(e.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("exporter's metrics port 11211")), "{e:?}");
+}

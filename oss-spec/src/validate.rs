@@ -216,11 +216,13 @@ fn check_metrics(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                     .help("rename the other port; ossc names the scrape port `metrics`"),
             );
         }
-        if p.port == m.port {
+        // without an exporter, the software may serve its metrics on one of its own ports
+        // (MinIO's S3 port): then that port is scraped; an exporter needs a port of its own
+        if p.port == m.port && m.exporter.is_some() {
             diags.push(
-                Diagnostic::error(Code::Duplicate, format!("metrics port {} is also port `{}`", m.port, p.name))
+                Diagnostic::error(Code::Duplicate, format!("the exporter's metrics port {} is also port `{}`", m.port, p.name))
                     .at_opt(spans.get("runtime.metrics.port"))
-                    .help("serve metrics on a port of their own"),
+                    .help("give the exporter a port of its own"),
             );
         }
     }

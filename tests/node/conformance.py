@@ -768,12 +768,17 @@ def check_service(svc, results):
         port, path = m["port"], m.get("path", "/metrics")
         want = svc.d.get("metrics_series", r"^# TYPE ")
         ips = scrape(svc)
-        p = sh(f"curl -sS --max-time 5 http://{ips[0]}:{port}{path}", check=False, timeout=15)
+        # metrics on a port of their own: even a listed client is refused; on the software's own
+        # port (MinIO's S3 port), which listed clients reach by design: a pod not listed
+        shared = any(e["port"] == port for e in svc.spec["function"].get("endpoints", [])) and not m.get("exporter")
+        pod = "unlisted" if shared else "client"
+        p = sh(f"curl -sS --max-time 5 http://{ips[0]}:{port}{path}", pod=pod, check=False, timeout=15)
         if p.returncode == 0:
-            raise Failure(f"a client pod outside the monitoring namespace read {ips[0]}:{port}{path}")
+            raise Failure(f"{CLIENT_NS}/{pod}, outside the monitoring namespace, read {ips[0]}:{port}{path}")
+        who = f"{CLIENT_NS}/unlisted refused (the port is the service's own, which listed clients reach)" if shared else "a client pod refused"
         note = svc.d.get("metrics_note", "")
         return (f"{len(ips)} replicas answer on :{port}{path} to a scraper in namespace {MONITORING_NS} "
-                f"(series {want!r}); a client pod refused{note}")
+                f"(series {want!r}); {who}{note}")
 
     attempt("metrics", metrics)
 

@@ -699,6 +699,7 @@ def s3(svc, body):
 
 
 MINIO = {
+    "metrics_series": r"^minio_node_",
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     "write": lambda svc, key, val: c.sh(s3(svc, "try:\n    s3.create_bucket(Bucket='ossc')\n"
                                                 "except s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n"
