@@ -4,6 +4,7 @@
 //! changelog entry), [`Object`], and sorting. Must not: build objects.
 
 use crate::certificate::Certificate;
+use crate::gateway::HttpRoute;
 use crate::monitoring::{PodMonitoring, PrometheusRule, Rules, ServiceMonitor};
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -48,6 +49,8 @@ pub enum Kind {
     Job,
     /// `v1/Service`.
     Service,
+    /// `gateway.networking.k8s.io/v1/HTTPRoute` (`access.route`): after the Service it sends to.
+    HttpRoute,
     /// `apps/v1/StatefulSet`.
     StatefulSet,
     /// `apps/v1/Deployment`.
@@ -82,6 +85,7 @@ impl Kind {
         Kind::Certificate,
         Kind::Job,
         Kind::Service,
+        Kind::HttpRoute,
         Kind::StatefulSet,
         Kind::Deployment,
         Kind::PodDisruptionBudget,
@@ -108,6 +112,7 @@ pub enum Object {
     ConfigMap(ConfigMap),
     Secret(Secret),
     Certificate(Certificate),
+    HttpRoute(HttpRoute),
     Job(Job),
     Service(Service),
     StatefulSet(StatefulSet),
@@ -130,6 +135,7 @@ macro_rules! each_object {
             Object::ConfigMap($x) => $e,
             Object::Secret($x) => $e,
             Object::Certificate($x) => $e,
+            Object::HttpRoute($x) => $e,
             Object::Job($x) => $e,
             Object::ResourceQuota($x) => $e,
             Object::NetworkPolicy($x) => $e,
@@ -160,6 +166,7 @@ impl Object {
             Object::ConfigMap(_) => Kind::ConfigMap,
             Object::Secret(_) => Kind::Secret,
             Object::Certificate(_) => Kind::Certificate,
+            Object::HttpRoute(_) => Kind::HttpRoute,
             Object::Job(_) => Kind::Job,
             Object::ResourceQuota(_) => Kind::ResourceQuota,
             Object::NetworkPolicy(_) => Kind::NetworkPolicy,
@@ -202,6 +209,7 @@ impl Object {
             Kind::ConfigMap => Object::ConfigMap(serde_json::from_value(v)?),
             Kind::Secret => Object::Secret(serde_json::from_value(v)?),
             Kind::Certificate => Object::Certificate(serde_json::from_value(v)?),
+            Kind::HttpRoute => Object::HttpRoute(serde_json::from_value(v)?),
             Kind::Job => Object::Job(serde_json::from_value(v)?),
             Kind::ResourceQuota => Object::ResourceQuota(serde_json::from_value(v)?),
             Kind::NetworkPolicy => Object::NetworkPolicy(serde_json::from_value(v)?),

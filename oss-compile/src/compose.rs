@@ -357,6 +357,9 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     if spec.function.roles.is_some() {
         not_expressed.push("the client Service of the primary (the service's name reaches every replica)");
     }
+    if spec.access.route.is_some() {
+        not_expressed.push("the Gateway API HTTPRoute of access.route (the endpoint's published port serves it)");
+    }
     if spec.tls_on() && spec.access.tls.issuer.is_some() {
         not_expressed.push("the cert-manager Certificate of access.tls.issuer (the certificate's files are yours to provide)");
     }

@@ -16,6 +16,7 @@ pub mod derive;
 pub mod diff;
 pub mod emit;
 pub mod explain;
+pub mod gateway;
 pub mod krm;
 pub mod lower;
 pub mod monitoring;

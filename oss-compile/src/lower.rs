@@ -88,6 +88,7 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.push(Object::Job(g.job));
     }
     objects.extend(crate::certificate::certificate(cx).map(Object::Certificate));
+    objects.extend(crate::gateway::http_route(cx).map(Object::HttpRoute));
     objects.extend(crate::credentials::plain_binding(cx).into_iter().map(Object::Secret));
     // A stopped service cannot be bootstrapped: its steps come back with it.
     if running {
@@ -557,6 +558,8 @@ fn service_port(p: &PortSpec) -> ServicePort {
         port: i32::from(p.port),
         target_port: Some(IntOrString::String(p.name.to_string())),
         protocol: Some(protocol(p.protocol)),
+        // what Gateways and meshes read to speak the right protocol to the backend
+        app_protocol: p.app_protocol.map(|a| a.service_value().to_owned()),
         ..ServicePort::default()
     }
 }
@@ -816,6 +819,14 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
                 protocol: Some("TCP".to_owned()),
                 ..NetworkPolicyPort::default()
             }]),
+        });
+    }
+    if let (Some(route), Some(endpoint)) = (&cx.spec.access.route, cx.spec.route_endpoint()) {
+        // The Gateway's proxies, which forward the route's requests to the endpoint.
+        let proxies = route.proxy_namespace.as_ref().unwrap_or(&route.gateway.namespace);
+        ingress.push(NetworkPolicyIngressRule {
+            from: Some(vec![NetworkPolicyPeer { namespace_selector: Some(namespace_selector(proxies)), ..NetworkPolicyPeer::default() }]),
+            ports: Some(vec![np_port(i32::from(endpoint.port), "TCP")]),
         });
     }
     if let Some(expose) = &cx.spec.access.expose {

@@ -116,6 +116,10 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let loaded = with_overlay(&spec, "tests/access/function-exposed.yaml");
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("exposed.yaml"), bundle.to_yaml()));
+            // Behind a Gateway the cluster runs: an HTTPRoute, and its proxies let in.
+            let loaded = with_overlay(&spec, "tests/access/function-route.yaml");
+            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            out.push((repo().join("golden").join(&stem).join("route.yaml"), bundle.to_yaml()));
         }
         if ["nats", "kafka", "etcd", "cassandra", "valkey"].contains(&stem.as_str()) {
             // TLS on: the CA and certificate made in the cluster, mounted, in the binding

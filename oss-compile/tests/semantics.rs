@@ -817,3 +817,21 @@ fn metrics_on_the_softwares_own_port_scrape_that_port_and_add_none() {
     let e = build_with(&clash, &[], &Options::default()).unwrap_err();
     assert!(e.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("exporter's metrics port 11211")), "{e:?}");
 }
+
+#[test]
+fn a_route_goes_to_the_one_http_endpoint_or_the_one_named() {
+    const MINIO: &str = include_str!("../../specs/minio.yaml");
+    let gw = "access.route.gateway={name: public, namespace: gateways}";
+    // two HTTP endpoints (s3, console): the route must name one
+    let e = build_with(MINIO, &[gw], &Options::default()).unwrap_err();
+    assert!(e.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("s3 and console")), "{e:?}");
+    let b = build_with(MINIO, &[gw, "access.route.endpoint=console"], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let Some(Object::HttpRoute(r)) = b.first(Kind::HttpRoute) else { panic!("no HTTPRoute") };
+    assert_eq!((r.spec.rules[0].backend_refs[0].name.as_str(), r.spec.rules[0].backend_refs[0].port), ("minio", 9001));
+    assert_eq!(r.spec.parent_refs[0].namespace, "gateways");
+    // a named endpoint that does not say it speaks HTTP
+    let plain = MINIO.replacen("      appProtocol: http\n      description: Web console.", "      description: Web console.", 1);
+    assert_ne!(plain, MINIO, "the test's spec edit must apply");
+    let e = build_with(&plain, &[gw, "access.route.endpoint=console"], &Options::default()).unwrap_err();
+    assert!(e.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("does not say is HTTP")), "{e:?}");
+}

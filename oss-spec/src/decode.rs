@@ -664,9 +664,10 @@ fn decode_port(d: &mut Decoder, n: &Node, p: &str) -> Option<PortSpec> {
     let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, PortName::parse));
     let port = f.req(d, "port", |d, n, p| d.int(n, p, 1u16, 65535));
     let protocol = f.opt(d, "protocol", |d, n, p| d.choice(n, p, Protocol::ALL));
+    let app_protocol = f.opt(d, "appProtocol", |d, n, p| d.choice(n, p, AppProtocol::ALL));
     let description = f.opt(d, "description", Decoder::string);
     f.finish(d);
-    Some(PortSpec { name: name?, port: port?, protocol: protocol.unwrap_or_default(), description })
+    Some(PortSpec { name: name?, port: port?, protocol: protocol.unwrap_or_default(), app_protocol, description })
 }
 
 fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
@@ -1600,6 +1601,41 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         f.finish(d);
         Some(AccessTls { enabled: enabled.unwrap_or(false), issuer })
     });
+    let route = f.opt(d, "route", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let gateway = f.req(d, "gateway", |d, n, p| {
+            let mut f = d.fields(n, p, owner(d, p, n))?;
+            let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, secret_name));
+            let namespace = f.req(d, "namespace", |d, n, p| d.parsed(n, p, false, namespace_name));
+            let section = f.opt(d, "sectionName", |d, n, p| d.parsed(n, p, false, secret_name));
+            f.finish(d);
+            Some(GatewayRef { name: name?, namespace: namespace?, section_name: section })
+        });
+        let endpoint = f.opt(d, "endpoint", |d, n, p| d.parsed(n, p, false, PortName::parse));
+        let hostnames = f.opt(d, "hostnames", |d, n, p| d.list(n, p, |d, n, p| d.parsed(n, p, false, route_hostname)));
+        let path = f.opt(d, "pathPrefix", |d, n, p| {
+            let path = d.url_path(n, p, "path prefix", "/api")?;
+            if path.len() > 1024 {
+                d.error(
+                    Code::OutOfRange,
+                    n,
+                    "the path prefix is longer than 1024 characters".to_owned(),
+                    "a Gateway takes path prefixes of at most 1024 characters".to_owned(),
+                );
+                return None;
+            }
+            Some(path)
+        });
+        let proxy = f.opt(d, "proxyNamespace", |d, n, p| d.parsed(n, p, false, namespace_name));
+        f.finish(d);
+        Some(Route {
+            gateway: gateway?,
+            endpoint,
+            hostnames: hostnames.unwrap_or_default(),
+            path_prefix: path.unwrap_or_else(|| "/".to_owned()),
+            proxy_namespace: proxy,
+        })
+    });
     let dependencies = f.opt(d, "dependencies", |d, n, p| {
         d.map(
             n,
@@ -1626,8 +1662,30 @@ fn decode_access(d: &mut Decoder, n: &Node, p: &str) -> Option<Access> {
         egress: egress.unwrap_or_default(),
         expose,
         tls: tls.unwrap_or_default(),
+        route,
         dependencies: dependencies.unwrap_or_default(),
     })
+}
+
+/// A host name a Gateway API route answers for: a DNS subdomain in lowercase, or one with a
+/// leading `*.` label (a wildcard), as the HTTPRoute CRD's own pattern says.
+fn route_hostname(s: &str) -> Result<String, ValueError> {
+    let name = s.strip_prefix("*.").unwrap_or(s);
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if s.len() <= 253 && name.split('.').all(label) {
+        Ok(s.to_owned())
+    } else {
+        Err(ValueError::new(
+            Code::InvalidValue,
+            format!("`{s}` is not a host name a route can answer for"),
+            "write a DNS name in lowercase (`shop.example.com`) or a wildcard (`*.example.com`)",
+        ))
+    }
 }
 
 /// A label key the software sets on its pods: a Kubernetes label name (an optional DNS

@@ -306,9 +306,37 @@ pub struct PortSpec {
     /// `TCP` (default) or `UDP`.
     #[schemars(default)]
     pub protocol: Protocol,
+    /// The application protocol, when it is HTTP: `http`, `https` or `h2c` (HTTP/2 without
+    /// TLS, gRPC's); the Services' `appProtocol`, and what `access.route` needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_protocol: Option<AppProtocol>,
     /// What the port is for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+crate::spelled_enum! {
+    serde
+    /// An HTTP port's application protocol.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+    #[allow(missing_docs)]
+    pub enum AppProtocol {
+        Http = "http",
+        Https = "https",
+        H2c = "h2c",
+    }
+}
+
+impl AppProtocol {
+    /// The Service port's `appProtocol` (Kubernetes' own prefix for h2c).
+    #[must_use]
+    pub fn service_value(self) -> &'static str {
+        match self {
+            AppProtocol::Http => "http",
+            AppProtocol::Https => "https",
+            AppProtocol::H2c => "kubernetes.io/h2c",
+        }
+    }
 }
 
 crate::spelled_enum! {
@@ -1100,6 +1128,9 @@ mod defaults {
     pub fn metrics_path() -> String {
         "/metrics".to_owned()
     }
+    pub fn route_path() -> String {
+        "/".to_owned()
+    }
     pub fn writable_disk() -> Quantity {
         Quantity::parse("256Mi").unwrap_or_else(|_| unreachable!())
     }
@@ -1647,6 +1678,10 @@ pub struct Access {
     #[serde(skip_serializing_if = "AccessTls::is_off")]
     #[schemars(default)]
     pub tls: AccessTls,
+    /// An HTTP endpoint published through a Gateway API Gateway the cluster runs (an
+    /// `HTTPRoute`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
     /// The installed service that fills each of `runtime.dependencies`, by its name. That
     /// service must list this one's namespace in its `access.clients`, so that its binding
     /// Secret is written here and its pods admit these.
@@ -1722,6 +1757,7 @@ impl Default for Access {
             egress: Vec::new(),
             expose: None,
             tls: AccessTls::default(),
+            route: None,
             dependencies: IndexMap::new(),
         }
     }
@@ -1762,6 +1798,52 @@ pub struct Expose {
     /// to everyone (`0.0.0.0/0`) is written down.
     #[schemars(length(min = 1), inner(regex(pattern = CIDR_PATTERN)))]
     pub source_ranges: Vec<String>,
+}
+
+/// An HTTP endpoint behind a Gateway (Gateway API `HTTPRoute`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Route {
+    /// The Gateway the route attaches to.
+    pub gateway: GatewayRef,
+    /// The endpoint routed to, by name (default: the service's only HTTP endpoint); it must
+    /// have an `appProtocol`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<PortName>,
+    /// Host names the route answers for (`shop.example.com`, `*.example.com`); every host the
+    /// Gateway's listener takes when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(
+        default,
+        inner(regex(pattern = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"), length(max = 253))
+    )]
+    pub hostnames: Vec<String>,
+    /// The path prefix routed (default `/`).
+    #[schemars(default = "defaults::route_path", regex(pattern = r"^/"), length(max = 1024))]
+    pub path_prefix: String,
+    /// The namespace of the pods that forward the Gateway's traffic, which the NetworkPolicy
+    /// admits (default: the Gateway's; Envoy Gateway runs them in its own, `envoy-gateway-system`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub proxy_namespace: Option<String>,
+}
+
+/// A Gateway, by name and namespace, and optionally one of its listeners.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct GatewayRef {
+    /// The Gateway's name.
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"), length(max = 253))]
+    pub name: String,
+    /// Its namespace.
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub namespace: String,
+    /// One of its listeners, by name (default: every listener that admits the route).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"), length(max = 253))]
+    pub section_name: Option<String>,
 }
 
 /// How endpoints are exposed outside the cluster.
@@ -1907,5 +1989,20 @@ impl Spec {
     #[must_use]
     pub fn port_sidecar(&self, name: &PortName) -> Option<&Sidecar> {
         self.runtime.sidecars.iter().find(|s| s.ports.contains(name))
+    }
+
+    /// The endpoint `access.route` routes to: the one it names, else the only endpoint with an
+    /// `appProtocol` (validation refuses the other cases).
+    #[must_use]
+    pub fn route_endpoint(&self) -> Option<&PortSpec> {
+        let route = self.access.route.as_ref()?;
+        match &route.endpoint {
+            Some(name) => self.function.endpoints.iter().find(|e| e.name == *name),
+            None => {
+                let mut http = self.function.endpoints.iter().filter(|e| e.app_protocol.is_some());
+                let first = http.next();
+                if http.next().is_some() { None } else { first }
+            }
+        }
     }
 }

@@ -23,6 +23,7 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
     check_sidecars(spec, spans, diags);
     check_expose(spec, spans, diags);
     check_dependencies(spec, spans, diags);
+    check_route(spec, spans, diags);
     check_roles(spec, spans, diags);
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
@@ -454,6 +455,58 @@ fn check_expose(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                 .at_opt(spans.get(&format!("access.expose.endpoints.{i}")))
                 .help(help),
         );
+    }
+}
+
+/// `access.route`: it routes to one of the endpoints, and that endpoint speaks HTTP.
+fn check_route(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let Some(route) = &spec.access.route else { return };
+    let endpoints = &spec.function.endpoints;
+    let http: Vec<&str> = endpoints.iter().filter(|e| e.app_protocol.is_some()).map(|e| e.name.as_str()).collect();
+    match &route.endpoint {
+        Some(name) => {
+            let at = spans.get("access.route.endpoint");
+            match endpoints.iter().find(|e| e.name == *name) {
+                None => {
+                    let peer = spec.function.peer_ports.iter().any(|p| p.name == *name);
+                    let help = match (peer, did_you_mean(name.as_str(), endpoints.iter().map(|e| e.name.as_str()))) {
+                        (true, _) => "a peer port is for the service's own pods; route to one of `function.endpoints`".to_owned(),
+                        (false, Some(m)) => format!("did you mean `{m}`?"),
+                        (false, None) => format!("name one of the endpoints: {}", endpoints.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    };
+                    diags.push(
+                        Diagnostic::error(Code::UnknownReference, format!("`access.route.endpoint` names `{name}`, which is not an endpoint"))
+                            .at_opt(at)
+                            .help(help),
+                    );
+                }
+                Some(e) if e.app_protocol.is_none() => diags.push(
+                    Diagnostic::error(Code::Inconsistent, format!("`access.route` routes HTTP to endpoint `{name}`, whose protocol the spec does not say is HTTP"))
+                        .at_opt(at)
+                        .help(format!(
+                            "a Gateway's HTTPRoute carries HTTP only: for another protocol use `access.expose` (a LoadBalancer); if `{name}` does speak HTTP, the spec's `function.endpoints` entry says so with `appProtocol: http`"
+                        )),
+                ),
+                Some(_) => {}
+            }
+        }
+        None if http.len() == 1 => {}
+        None => diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                if http.is_empty() {
+                    "`access.route` is set, but no endpoint of the service speaks HTTP (`appProtocol`)".to_owned()
+                } else {
+                    format!("`access.route` does not say which endpoint it routes to, and {} speak HTTP", http.join(" and "))
+                },
+            )
+            .at_opt(spans.get("access.route"))
+            .help(if http.is_empty() {
+                "a Gateway's HTTPRoute carries HTTP only: expose the service with `access.expose` (a LoadBalancer) instead".to_owned()
+            } else {
+                format!("name one: `endpoint: {}`", http[0])
+            }),
+        ),
     }
 }
 
