@@ -270,7 +270,8 @@ pub fn drain_limit(spec: &oss_spec::Spec) -> Option<String> {
 pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
     let mut o = String::from(
         "# The catalog\n\n<!-- Generated from specs/ by `UPDATE_GOLDEN=1 cargo test -p oss-catalog`; do not edit by hand. -->\n\n\
-         Every service builds by name: `ossc build NAME [--set ...]` (a path that exists on disk wins over a catalog name).\n\n\
+         Every service builds by name: `ossc build NAME [--set ...]` (a path that exists on disk wins over a catalog name). \
+         Why object storage is MinIO built from its source: [the decision](#object-storage-the-decision).\n\n\
          | service | category | stands in for | version | image |\n|---|---|---|---|---|\n",
     );
     for (e, l) in loaded {
@@ -344,6 +345,8 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
             );
         }
     }
+    // decisions about the catalog as a whole, kept beside the code that writes the page
+    let _ = write!(o, "\n{}", include_str!("../decisions.md"));
     o
 }
 

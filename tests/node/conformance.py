@@ -1038,6 +1038,51 @@ def check_service(svc, results):
 
     attempt("heal: process killed", heal_kill)
 
+    def heal_disk():
+        """A replica's disk lost (its claim deleted with its pod, as a failed volume replaced by
+        a new empty one): the StatefulSet makes a new claim, the replica starts on the empty
+        disk, the others keep serving while a client reads, and the software copies the data
+        back onto the new disk (the entry's `disk_healed` says where to look)."""
+        victim = sorted(pods(svc.ns, svc.selector), key=lambda p: p["metadata"]["name"])[-1]
+        name = victim["metadata"]["name"]
+        claim = f"data-{name}"
+        old_uid = json.loads(k("get", "pvc", "-n", svc.ns, claim, "-o", "json").stdout)["metadata"]["uid"]
+        load = Load.reads(svc)
+        load.start()
+        time.sleep(2)
+        t = time.time()
+        # the claim waits for its pod (the protection finalizer); deleting the pod then lets both go
+        k("delete", "pvc", "-n", svc.ns, claim, "--wait=false")
+        k("delete", "pod", "-n", svc.ns, name, "--wait=false")
+        deadline = time.time() + 180
+        while True:
+            p = k("get", "pvc", "-n", svc.ns, claim, "-o", "json", check=False)
+            if p.returncode == 0 and json.loads(p.stdout)["metadata"]["uid"] != old_uid:
+                break
+            if time.time() > deadline:
+                raise Failure(f"no new claim {claim} within 180 s of deleting the old one")
+            time.sleep(2)
+        wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
+        ready_in = time.time() - t
+        where, want = svc.d["disk_healed"]
+        deadline = time.time() + 240
+        while True:
+            out = k("exec", "-n", svc.ns, name, "-c", svc.container, "--", "sh", "-c", f"ls -A {where} 2>/dev/null", check=False).stdout
+            if re.search(want, out, re.M):
+                break
+            if time.time() > deadline:
+                raise Failure(f"{name}'s new disk has no {want!r} in {where} 240 s after it was Ready: {out.strip()[-200:]!r}")
+            time.sleep(5)
+        healed = time.time() - t
+        rate = load.finish()
+        if load.judged() and load.err > load.ok // 4:
+            raise Failure(f"the service did not keep working while {name}'s disk was lost: {rate}")
+        return (f"{claim} and {name} deleted; a new empty claim, {name} Ready in {ready_in:.0f}s, the data copied back onto it "
+                f"({where} has {want!r}) {healed:.0f}s after the loss; while it healed: {rate}" + data_back())
+
+    if svc.d.get("disk_healed"):
+        attempt("heal: disk lost", heal_disk)
+
     def disruption():
         ps = sorted(pods(svc.ns, svc.selector), key=lambda p: p["metadata"]["name"])
         has_pdb = bool(json.loads(k("get", "pdb", "-n", svc.ns, "-o", "json").stdout)["items"])

@@ -305,6 +305,9 @@ POSTGRES = {
     "metrics_series": r"^pg_up 1$",
     # the dependency check: PgBouncer in front of this instance, through its binding
     "dependent": "examples/pgbouncer.yaml",
+    # the lost-disk check: Patroni makes the member on the empty disk a replica again with a
+    # base backup from the primary (Spilo's data directory is pgroot/data under the volume)
+    "disk_healed": ("/home/postgres/pgdata/pgroot/data", r"^PG_VERSION$"),
     "sets": ["capacity.cpu=250m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.sharedBuffers=128Mi"],
     "write": lambda svc, key, val: c.sh(pg(svc, "CREATE TABLE IF NOT EXISTS kv (k text PRIMARY KEY, v text); "
                                                f"INSERT INTO kv VALUES ('{key}', '{val}') ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v")),
@@ -700,6 +703,9 @@ def s3(svc, body):
 
 MINIO = {
     "metrics_series": r"^minio_node_",
+    # the lost-disk check: MinIO heals a fresh drive from the others' erasure shards; the
+    # bucket the function check made, with its object k1, is back on the new drive
+    "disk_healed": ("/data/ossc", r"^k1$"),
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     "write": lambda svc, key, val: c.sh(s3(svc, "try:\n    s3.create_bucket(Bucket='ossc')\n"
                                                 "except s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n"
