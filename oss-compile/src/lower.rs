@@ -297,8 +297,7 @@ fn metrics_service_name(cx: &Context) -> String {
 /// The container port Prometheus scrapes, by name: `metrics`, or the software's own port of
 /// that number when it serves its metrics there (MinIO's S3 port) and there is no exporter.
 fn metrics_target(cx: &Context) -> String {
-    let shared = cx.spec.runtime.metrics.as_ref().filter(|m| m.exporter.is_none()).and_then(|m| cx.spec.ports().find(|p| p.port == m.port));
-    shared.map_or_else(|| METRICS_PORT_NAME.to_owned(), |p| p.name.to_string())
+    cx.spec.metrics_on_own_port().map_or_else(|| METRICS_PORT_NAME.to_owned(), |p| p.name.to_string())
 }
 
 /// A headless Service for scraping every replica, ready or not (so that a replica's trouble
@@ -869,7 +868,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
     }
     for e in &cx.spec.access.egress {
         let to = match (&e.instance.service, &e.cidr) {
-            (Some(service), _) => service_pods(service, e.instance.namespace.as_ref().unwrap_or(service)),
+            (Some(service), _) => service_pods(service, e.instance.namespace_of(service)),
             (None, Some(cidr)) => ip_block(cidr),
             (None, None) => continue,
         };
@@ -1201,14 +1200,15 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     if let Some(m) = &rt.metrics {
         match &m.exporter {
             // unless the software serves them on one of its declared ports
-            None if spec.ports().any(|p| p.port == m.port) => {}
+            None if spec.metrics_on_own_port().is_some() => {}
             None => ports.push(metrics_port(m.port)),
             Some(e) => {
+                let period = oss_spec::values::Duration::from_secs(10);
                 let check = probe(&Check {
                     exec: None,
                     tcp: oss_spec::values::PortName::parse(METRICS_PORT_NAME).ok(),
                     http: None,
-                    period: oss_spec::values::Duration::from_secs(10),
+                    period,
                     timeout: oss_spec::values::Duration::from_secs(5),
                     failures: 3,
                 });
@@ -1227,7 +1227,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                     // (the alerts see the failed scrapes). Liveness restarts a wedged one, after
                     // as long as the software may take to start: an exporter may open its port
                     // only once it reaches the software (Kafka's).
-                    startup_probe: Some(startup_probe(&check, rt.health.startup_timeout, oss_spec::values::Duration::from_secs(10))),
+                    startup_probe: Some(startup_probe(&check, rt.health.startup_timeout, period)),
                     liveness_probe: Some(check),
                     security_context: Some(security::container_security_context()),
                     volume_mounts: Some(
@@ -1442,10 +1442,10 @@ fn expand_env_and_args<'e>(
 /// The installed service that fills dependency `name`, and its namespace: the consumer's
 /// `access.dependencies` choice, else the dependency's own name.
 pub(crate) fn dependency_target(cx: &Context, name: &str) -> (String, String) {
-    let choice = cx.spec.access.dependencies.get(name);
-    let service = choice.and_then(|c| c.instance.service.clone()).unwrap_or_else(|| name.to_owned());
-    let namespace = choice.and_then(|c| c.instance.namespace.clone()).unwrap_or_else(|| service.clone());
-    (service, namespace)
+    let choice = cx.spec.access.dependencies.get(name).map(|c| &c.instance);
+    let service = choice.and_then(|c| c.service.as_deref()).unwrap_or(name);
+    let namespace = choice.map_or(service, |c| c.namespace_of(service));
+    (service.to_owned(), namespace.to_owned())
 }
 
 /// The binding Secret of dependency `name`'s service, which that service's generator writes

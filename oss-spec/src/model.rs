@@ -498,6 +498,15 @@ pub struct InstanceRef {
     pub namespace: Option<String>,
 }
 
+impl InstanceRef {
+    /// The instance's namespace: the one written, else the namespace ossc gives an instance
+    /// called `service`, its own name.
+    #[must_use]
+    pub fn namespace_of<'a>(&'a self, service: &'a str) -> &'a str {
+        self.namespace.as_deref().unwrap_or(service)
+    }
+}
+
 /// Which installed service fills a dependency.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(extend("additionalProperties" = false))]
@@ -1989,6 +1998,15 @@ impl Spec {
     #[must_use]
     pub fn port_sidecar(&self, name: &PortName) -> Option<&Sidecar> {
         self.runtime.sidecars.iter().find(|s| s.ports.contains(name))
+    }
+
+    /// The software's own declared port its metrics are served on, when `runtime.metrics.port`
+    /// is one of them and there is no exporter (MinIO's S3 port): that port is scraped, and no
+    /// `metrics` port is added.
+    #[must_use]
+    pub fn metrics_on_own_port(&self) -> Option<&PortSpec> {
+        let m = self.runtime.metrics.as_ref().filter(|m| m.exporter.is_none())?;
+        self.ports().find(|p| p.port == m.port)
     }
 
     /// The endpoint `access.route` routes to: the one it names, else the only endpoint with an

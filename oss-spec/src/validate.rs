@@ -439,23 +439,26 @@ fn check_expose(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         );
     }
     for (i, name) in expose.endpoints.iter().enumerate() {
-        if endpoints.iter().any(|e| e.name == *name) {
-            continue;
+        if !endpoints.iter().any(|e| e.name == *name) {
+            diags.push(
+                not_an_endpoint(spec, name, ("access.expose.endpoints", "expose"))
+                    .at_opt(spans.get(&format!("access.expose.endpoints.{i}"))),
+            );
         }
-        let peer = spec.function.peer_ports.iter().any(|p| p.name == *name);
-        let help = match (peer, did_you_mean(name.as_str(), endpoints.iter().map(|e| e.name.as_str()))) {
-            (true, _) => "a peer port is for the service's own pods; expose one of `function.endpoints`".to_owned(),
-            (false, Some(m)) => format!("did you mean `{m}`?"),
-            (false, None) => {
-                format!("name one of the endpoints: {}", endpoints.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", "))
-            }
-        };
-        diags.push(
-            Diagnostic::error(Code::UnknownReference, format!("`access.expose.endpoints` names `{name}`, which is not an endpoint"))
-                .at_opt(spans.get(&format!("access.expose.endpoints.{i}")))
-                .help(help),
-        );
     }
+}
+
+/// OSS013 for `field` naming `name`, which is not one of `function.endpoints`; the help says
+/// what to `verb` instead (a peer port is not for clients; else the nearest endpoint's name).
+fn not_an_endpoint(spec: &Spec, name: &crate::values::PortName, (field, verb): (&str, &str)) -> Diagnostic {
+    let endpoints = &spec.function.endpoints;
+    let peer = spec.function.peer_ports.iter().any(|p| p.name == *name);
+    let help = match (peer, did_you_mean(name.as_str(), endpoints.iter().map(|e| e.name.as_str()))) {
+        (true, _) => format!("a peer port is for the service's own pods; {verb} one of `function.endpoints`"),
+        (false, Some(m)) => format!("did you mean `{m}`?"),
+        (false, None) => format!("name one of the endpoints: {}", endpoints.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")),
+    };
+    Diagnostic::error(Code::UnknownReference, format!("`{field}` names `{name}`, which is not an endpoint")).help(help)
 }
 
 /// `access.route`: it routes to one of the endpoints, and that endpoint speaks HTTP.
@@ -467,19 +470,7 @@ fn check_route(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         Some(name) => {
             let at = spans.get("access.route.endpoint");
             match endpoints.iter().find(|e| e.name == *name) {
-                None => {
-                    let peer = spec.function.peer_ports.iter().any(|p| p.name == *name);
-                    let help = match (peer, did_you_mean(name.as_str(), endpoints.iter().map(|e| e.name.as_str()))) {
-                        (true, _) => "a peer port is for the service's own pods; route to one of `function.endpoints`".to_owned(),
-                        (false, Some(m)) => format!("did you mean `{m}`?"),
-                        (false, None) => format!("name one of the endpoints: {}", endpoints.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")),
-                    };
-                    diags.push(
-                        Diagnostic::error(Code::UnknownReference, format!("`access.route.endpoint` names `{name}`, which is not an endpoint"))
-                            .at_opt(at)
-                            .help(help),
-                    );
-                }
+                None => diags.push(not_an_endpoint(spec, name, ("access.route.endpoint", "route to")).at_opt(at)),
                 Some(e) if e.app_protocol.is_none() => diags.push(
                     Diagnostic::error(Code::Inconsistent, format!("`access.route` routes HTTP to endpoint `{name}`, whose protocol the spec does not say is HTTP"))
                         .at_opt(at)
