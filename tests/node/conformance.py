@@ -759,6 +759,13 @@ def check_service(svc, results):
                 time.sleep(5)
         return ips
 
+    def exporter_over_tls():
+        """With TLS on, an exporter that reads the software over TLS (metrics.exporter.tls) still
+        does: every replica's metrics have the entry's series again."""
+        if not ((svc.spec["runtime"].get("metrics") or {}).get("exporter") or {}).get("tls"):
+            return ""
+        return f"; the exporter over TLS: {len(scrape(svc))} replicas' metrics have {svc.d.get('metrics_series')!r}"
+
     def metrics():
         """Every replica's metrics endpoint answers Prometheus text to a scraper in the monitoring
         namespace, with the series that says the target is up; a client pod is refused."""
@@ -852,9 +859,7 @@ def check_service(svc, results):
         if p.returncode == 0:
             raise Failure(f"a plain connection with the binding's credentials was served: {p.stdout.strip()[-200:]}")
         peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"
-        if ((svc.spec["runtime"].get("metrics") or {}).get("exporter") or {}).get("tls"):
-            # an exporter that reads the software over TLS (metrics.exporter.tls) still does
-            peers += f"; the exporter over TLS: {len(scrape(svc))} replicas' metrics have {svc.d.get('metrics_series')!r}"
+        peers += exporter_over_tls()
         # the first command ossc connect prints with TLS on, run as it says (ca.crt saved)
         try:
             # tried again for up to 30 s, as the reads above: right after the roll a server may
@@ -944,9 +949,7 @@ def check_service(svc, results):
             raise Failure(f"with cert-manager's certificate, k1 read back {got!r}, wanted v1")
         svc.op("write", "kcm", "vcm")
         peers = svc.op("peer_tls") if "peer_tls" in svc.d else "links between replicas: not checked for this service"
-        if ((svc.spec["runtime"].get("metrics") or {}).get("exporter") or {}).get("tls"):
-            # an exporter that reads the software over TLS (metrics.exporter.tls) still does
-            peers += f"; the exporter over TLS: {len(scrape(svc))} replicas' metrics have {svc.d.get('metrics_series')!r}"
+        peers += exporter_over_tls()
         # renewal, as cert-manager does it before the end (cmctl renew: the Issuing condition)
         t2 = time.time()
         k("patch", "certificate", "-n", ns, secret, "--subresource=status", "--type=merge", "-p", json.dumps(
@@ -1054,25 +1057,20 @@ def check_service(svc, results):
         # the claim waits for its pod (the protection finalizer); deleting the pod then lets both go
         k("delete", "pvc", "-n", svc.ns, claim, "--wait=false")
         k("delete", "pod", "-n", svc.ns, name, "--wait=false")
-        deadline = time.time() + 180
-        while True:
+        def new_claim():
             p = k("get", "pvc", "-n", svc.ns, claim, "-o", "json", check=False)
-            if p.returncode == 0 and json.loads(p.stdout)["metadata"]["uid"] != old_uid:
-                break
-            if time.time() > deadline:
+            if p.returncode != 0 or json.loads(p.stdout)["metadata"]["uid"] == old_uid:
                 raise Failure(f"no new claim {claim} within 180 s of deleting the old one")
-            time.sleep(2)
+        retried(new_claim, 180)
         wait_pods(svc.ns, svc.selector, svc.replicas, svc.startup + 60)
         ready_in = time.time() - t
         where, want = svc.d["disk_healed"]
-        deadline = time.time() + 240
-        while True:
+
+        def copied_back():
             out = k("exec", "-n", svc.ns, name, "-c", svc.container, "--", "sh", "-c", f"ls -A {where} 2>/dev/null", check=False).stdout
-            if re.search(want, out, re.M):
-                break
-            if time.time() > deadline:
+            if not re.search(want, out, re.M):
                 raise Failure(f"{name}'s new disk has no {want!r} in {where} 240 s after it was Ready: {out.strip()[-200:]!r}")
-            time.sleep(5)
+        retried(copied_back, 240)
         healed = time.time() - t
         rate = load.finish()
         if load.judged() and load.err > load.ok // 4:
