@@ -239,6 +239,7 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
                 .to_owned()
         }
     );
+    let _ = writeln!(o, "backups: {}", backup_line(s));
     if let Some(b) = &s.function.binding {
         let _ = writeln!(
             o,
@@ -247,6 +248,17 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
         );
     }
     o
+}
+
+/// Whether and how the entry takes backups (`runtime.backup`), in one line.
+fn backup_line(s: &oss_spec::Spec) -> String {
+    match &s.runtime.backup {
+        Some(b) => format!(
+            "{} Set `backup.store` to an object store that admits this namespace (docs/backup.md).",
+            b.description.split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
+        None => "none yet: the entry has no backup procedure (`runtime.backup`); docs/backup.md says what to do instead".to_owned(),
+    }
 }
 
 /// What a consumer cannot change about drains: when no replica count the software supports can
@@ -328,6 +340,7 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
             let _ = writeln!(o, "- sidecar `{}`: {}", sc.name, sc.description.as_deref().unwrap_or("(no description)").trim());
         }
         let _ = writeln!(o, "- metrics: {}", metrics_line(s));
+        let _ = writeln!(o, "- backups: {}", backup_line(s));
         for (name, k) in &s.knobs {
             let _ = writeln!(o, "- knob `{name}` ({}): {}", knob_line(k), k.description);
         }

@@ -13,6 +13,7 @@ use k8s_openapi::api::core::v1::{Container, EnvVar, KeyToPath, PodSpec, PodTempl
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use oss_spec::model::{BootstrapStep, EnvValue};
+use oss_spec::values::EnvName;
 use std::collections::BTreeMap;
 
 /// `app.kubernetes.io/name` of every step's pod (not the service's: its Services, budget and
@@ -26,20 +27,15 @@ const BACKOFF_LIMIT: i32 = 6;
 /// The label that selects the steps' pods of this service.
 #[must_use]
 pub fn pod_selector(cx: &Context) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("app.kubernetes.io/instance".to_owned(), cx.name.clone()),
-        ("app.kubernetes.io/name".to_owned(), POD_NAME_LABEL.to_owned()),
-    ])
+    cx.helper_selector(POD_NAME_LABEL)
 }
 
 fn labels(cx: &Context) -> BTreeMap<String, String> {
-    let mut l = cx.labels("bootstrap");
-    l.insert("app.kubernetes.io/name".to_owned(), POD_NAME_LABEL.to_owned());
-    l
+    cx.helper_labels("bootstrap", POD_NAME_LABEL)
 }
 
 fn meta(cx: &Context, name: String) -> ObjectMeta {
-    ObjectMeta { name: Some(name), namespace: Some(cx.namespace.clone()), labels: Some(labels(cx)), ..ObjectMeta::default() }
+    cx.helper_meta(name, "bootstrap", POD_NAME_LABEL)
 }
 
 /// The Job of each step, and one NetworkPolicy for their pods; nothing without steps.
@@ -52,8 +48,9 @@ pub fn objects(cx: &Context) -> (Vec<Job>, Option<NetworkPolicy>) {
     (steps.iter().map(|s| job(cx, s)).collect(), Some(network_policy(cx)))
 }
 
-/// The step's environment: plain values expanded, Secret keys referred to.
-fn env(cx: &Context, step: &BootstrapStep) -> Vec<EnvVar> {
+/// A step's (or a backup's) environment: `HOME`, the CA's file with TLS on, then the
+/// packager's plain values expanded and Secret keys referred to.
+pub(crate) fn env<'a>(cx: &Context, vars: impl IntoIterator<Item = (&'a EnvName, &'a EnvValue)>) -> Vec<EnvVar> {
     // cqlsh, psql and most clients write history or caches under $HOME; the root filesystem
     // is read-only, /tmp is not.
     let mut env = vec![EnvVar { name: "HOME".to_owned(), value: Some("/tmp".to_owned()), value_from: None }];
@@ -61,7 +58,7 @@ fn env(cx: &Context, step: &BootstrapStep) -> Vec<EnvVar> {
     if let Some(tls) = cx.tls() {
         env.push(EnvVar { name: TLS_CA_ENV.to_owned(), value: Some(tls_ca_path(tls)), value_from: None });
     }
-    env.extend(step.env.iter().map(|(name, v)| match v {
+    env.extend(vars.into_iter().map(|(name, v)| match v {
         EnvValue::Value(s) => EnvVar { name: name.to_string(), value: Some(crate::lower::expand_plain(cx, s)), value_from: None },
         EnvValue::Secret { .. } => crate::lower::env_var(cx, name.as_str(), v),
     }));
@@ -83,8 +80,11 @@ const TMP_MIB: i128 = 64;
 fn job(cx: &Context, step: &BootstrapStep) -> Job {
     let rt = &cx.spec.runtime;
     let (image, user, group) = step.identity(rt);
-    let command: Vec<String> = step.run.iter().map(|a| crate::lower::expand_plain(cx, a)).collect();
-    let env = env(cx, step);
+    // `${dependencies.NAME.KEY}` become `$(OSS_DEP_NAME_KEY)`, read from that service's binding
+    // Secret, as in the software's container
+    let (step_env, command) = crate::lower::expand_env_and_args(cx, &step.run, step.env.iter());
+    let mut env = env(cx, std::iter::empty());
+    env.extend(step_env);
     let container = Container {
         name: step.name.clone(),
         image: Some(image.to_string()),
@@ -150,7 +150,7 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
 
 /// The certificate Secret's `ca.crt` alone (a step verifies the service; it never needs the
 /// service's key).
-fn tls_ca_volume(cx: &Context) -> Volume {
+pub(crate) fn tls_ca_volume(cx: &Context) -> Volume {
     Volume {
         name: "tls-ca".to_owned(),
         secret: Some(SecretVolumeSource {
@@ -173,16 +173,21 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
             policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
             // No ingress rule: with `Ingress` in policyTypes that denies every connection.
             ingress: None,
-            egress: Some(vec![
-                crate::lower::dns_egress(),
-                NetworkPolicyEgressRule {
-                    to: Some(vec![NetworkPolicyPeer {
-                        pod_selector: Some(LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() }),
-                        ..NetworkPolicyPeer::default()
-                    }]),
-                    ports: Some(endpoints),
-                },
-            ]),
+            egress: Some(
+                [
+                    crate::lower::dns_egress(),
+                    NetworkPolicyEgressRule {
+                        to: Some(vec![NetworkPolicyPeer {
+                            pod_selector: Some(LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() }),
+                            ..NetworkPolicyPeer::default()
+                        }]),
+                        ports: Some(endpoints),
+                    },
+                ]
+                .into_iter()
+                .chain(crate::lower::dependency_egress(cx))
+                .collect(),
+            ),
         }),
     }
 }

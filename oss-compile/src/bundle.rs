@@ -9,7 +9,7 @@ use crate::monitoring::{PodMonitoring, PrometheusRule, Rules, ServiceMonitor};
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ResourceQuota, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -47,6 +47,8 @@ pub enum Kind {
     Certificate,
     /// `batch/v1/Job`: the credentials generator, before the workloads that wait for its Secret.
     Job,
+    /// `batch/v1/CronJob`: backups (`backup`).
+    CronJob,
     /// `v1/Service`.
     Service,
     /// `gateway.networking.k8s.io/v1/HTTPRoute` (`access.route`): after the Service it sends to.
@@ -84,6 +86,7 @@ impl Kind {
         Kind::Secret,
         Kind::Certificate,
         Kind::Job,
+        Kind::CronJob,
         Kind::Service,
         Kind::HttpRoute,
         Kind::StatefulSet,
@@ -114,6 +117,7 @@ pub enum Object {
     Certificate(Certificate),
     HttpRoute(HttpRoute),
     Job(Job),
+    CronJob(CronJob),
     Service(Service),
     StatefulSet(StatefulSet),
     Deployment(Deployment),
@@ -137,6 +141,7 @@ macro_rules! each_object {
             Object::Certificate($x) => $e,
             Object::HttpRoute($x) => $e,
             Object::Job($x) => $e,
+            Object::CronJob($x) => $e,
             Object::ResourceQuota($x) => $e,
             Object::NetworkPolicy($x) => $e,
             Object::ServiceAccount($x) => $e,
@@ -168,6 +173,7 @@ impl Object {
             Object::Certificate(_) => Kind::Certificate,
             Object::HttpRoute(_) => Kind::HttpRoute,
             Object::Job(_) => Kind::Job,
+            Object::CronJob(_) => Kind::CronJob,
             Object::ResourceQuota(_) => Kind::ResourceQuota,
             Object::NetworkPolicy(_) => Kind::NetworkPolicy,
             Object::ServiceAccount(_) => Kind::ServiceAccount,
@@ -211,6 +217,7 @@ impl Object {
             Kind::Certificate => Object::Certificate(serde_json::from_value(v)?),
             Kind::HttpRoute => Object::HttpRoute(serde_json::from_value(v)?),
             Kind::Job => Object::Job(serde_json::from_value(v)?),
+            Kind::CronJob => Object::CronJob(serde_json::from_value(v)?),
             Kind::ResourceQuota => Object::ResourceQuota(serde_json::from_value(v)?),
             Kind::NetworkPolicy => Object::NetworkPolicy(serde_json::from_value(v)?),
             Kind::ServiceAccount => Object::ServiceAccount(serde_json::from_value(v)?),

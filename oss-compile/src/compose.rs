@@ -360,6 +360,10 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     if spec.access.route.is_some() {
         not_expressed.push("the Gateway API HTTPRoute of access.route (the endpoint's published port serves it)");
     }
+    if spec.backup.is_some() && spec.runtime.backup.is_some() {
+        not_expressed
+            .push("backups and the restore of `backup` (Compose has no scheduled or one-off jobs that read another service's binding)");
+    }
     if spec.tls_on() && spec.access.tls.issuer.is_some() {
         not_expressed.push("the cert-manager Certificate of access.tls.issuer (the certificate's files are yours to provide)");
     }

@@ -4,6 +4,7 @@
 //! build objects.
 
 use crate::Options;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use oss_spec::Spec;
 use std::collections::BTreeMap;
 
@@ -71,6 +72,36 @@ impl<'a> Context<'a> {
         l.insert("app.kubernetes.io/part-of".to_owned(), self.name.clone());
         l.insert("app.kubernetes.io/version".to_owned(), self.spec.metadata.version.clone());
         l
+    }
+
+    /// The selector of a helper's pods (the credentials generator's, a bootstrap step's, a
+    /// backup's): the instance, and `name` as `app.kubernetes.io/name` instead of the service's,
+    /// so that the service's Services, budget and NetworkPolicy never select them.
+    #[must_use]
+    pub fn helper_selector(&self, name: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("app.kubernetes.io/instance".to_owned(), self.name.clone()),
+            ("app.kubernetes.io/name".to_owned(), name.to_owned()),
+        ])
+    }
+
+    /// A helper's labels: the six every object carries, with `name` as `app.kubernetes.io/name`.
+    #[must_use]
+    pub fn helper_labels(&self, component: &str, name: &str) -> BTreeMap<String, String> {
+        let mut l = self.labels(component);
+        l.insert("app.kubernetes.io/name".to_owned(), name.to_owned());
+        l
+    }
+
+    /// The metadata of a helper's object `object` in the service's namespace.
+    #[must_use]
+    pub fn helper_meta(&self, object: String, component: &str, name: &str) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(object),
+            namespace: Some(self.namespace.clone()),
+            labels: Some(self.helper_labels(component, name)),
+            ..ObjectMeta::default()
+        }
     }
 
     /// Name of the credentials Secret: the consumer's own (`access.credentialsSecret`), else

@@ -65,14 +65,15 @@ fn generator_name(cx: &Context) -> String {
 /// Labels of the generator's objects: the instance's, but not its selector (`app.kubernetes.io/name`
 /// differs), so the service's Services, PDB and NetworkPolicy never select the Job's pod.
 fn labels(cx: &Context) -> BTreeMap<String, String> {
-    let mut l = cx.labels("credentials");
-    l.insert("app.kubernetes.io/name".to_owned(), "ossc-credentials".to_owned());
-    l
+    cx.helper_labels("credentials", GENERATOR_POD_NAME)
 }
 
 fn meta(cx: &Context, name: &str) -> ObjectMeta {
-    ObjectMeta { name: Some(name.to_owned()), namespace: Some(cx.namespace.clone()), labels: Some(labels(cx)), ..ObjectMeta::default() }
+    cx.helper_meta(name.to_owned(), "credentials", GENERATOR_POD_NAME)
 }
+
+/// `app.kubernetes.io/name` of the generator's objects and pod.
+pub(crate) const GENERATOR_POD_NAME: &str = "ossc-credentials";
 
 /// One binding key: a fixed value, or the value of a credentials key (base64, as the API has it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -640,6 +641,27 @@ pub fn connect(cx: &Context) -> String {
             crate::bootstrap::POD_NAME_LABEL
         );
     }
+    if let Some(b) = &s.backup {
+        let schedule = b.schedule.clone().unwrap_or_else(|| crate::backup::default_schedule(&cx.namespace, &cx.name));
+        let _ = writeln!(
+            o,
+            "backups   `{schedule}` (UTC) to bucket {} of {} in namespace {}, the newest {} kept (docs/backup.md); one now:\n          \
+             kubectl -n {ns} create job --from=cronjob/{name}-backup {name}-backup-now",
+            b.store.bucket,
+            b.store.service,
+            b.store.namespace(),
+            b.keep,
+            ns = cx.namespace,
+            name = cx.name
+        );
+        if b.restore.is_some() {
+            let _ = writeln!(
+                o,
+                "restore   once, by a Job: kubectl -n {} wait --for=condition=complete job -l app.kubernetes.io/instance={},app.kubernetes.io/component=restore --timeout=1h",
+                cx.namespace, cx.name
+            );
+        }
+    }
     if let Some(sec) = &s.function.security {
         let _ = writeln!(o, "\nsecurity: {}", sec.split_whitespace().collect::<Vec<_>>().join(" "));
     }
@@ -803,10 +825,7 @@ fn step(name: &str, image: &str, script: String, work: bool) -> Container {
 
 /// The label that selects the generator's pods (for its NetworkPolicy).
 fn job_selector(cx: &Context) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("app.kubernetes.io/instance".to_owned(), cx.name.clone()),
-        ("app.kubernetes.io/name".to_owned(), "ossc-credentials".to_owned()),
-    ])
+    cx.helper_selector(GENERATOR_POD_NAME)
 }
 
 /// CPU and memory of the generator's pod (nano-units), for the namespace's quota: [`CPU`] and

@@ -184,7 +184,8 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
     };
     // The credentials generator's Job, and which TLS steps it has (`access.tls.enabled`):
     // any (`tls-`), or those that make the certificate with its own CA (`tls-issue`).
-    let generator = |v: &Value| v["kind"] == "Job" && v["metadata"]["labels"]["app.kubernetes.io/name"] == "ossc-credentials";
+    let generator =
+        |v: &Value| v["kind"] == "Job" && v["metadata"]["labels"]["app.kubernetes.io/name"] == crate::credentials::GENERATOR_POD_NAME;
     let steps = |v: &Value, step: &dyn Fn(&str) -> bool| {
         v["spec"]["template"]["spec"]["initContainers"].as_array().is_some_and(|cs| cs.iter().any(|c| c["name"].as_str().is_some_and(step)))
     };

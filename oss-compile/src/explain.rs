@@ -159,17 +159,21 @@ fn pod(out: &mut String, title: &str, spec: &PodSpec, replica: Option<&Replica>)
 }
 
 /// The containers of `bundle`: the workload's (for `replica` when given, with Kubernetes'
-/// expansion applied), then each Job's.
+/// expansion applied), then each Job's and CronJob's.
 #[must_use]
 pub fn containers(bundle: &Bundle, replica: Option<&Replica>) -> String {
     let mut out = String::new();
     let workloads = bundle.objects().iter().filter(|o| matches!(o, Object::StatefulSet(_) | Object::Deployment(_)));
-    let jobs = bundle.objects().iter().filter(|o| matches!(o, Object::Job(_)));
+    let jobs = bundle.objects().iter().filter(|o| matches!(o, Object::Job(_) | Object::CronJob(_)));
     for o in workloads.chain(jobs) {
         let (title, spec) = match o {
             Object::StatefulSet(s) => (format!("StatefulSet/{}", o.name()), s.spec.as_ref().and_then(|s| s.template.spec.as_ref())),
             Object::Deployment(d) => (format!("Deployment/{}", o.name()), d.spec.as_ref().and_then(|s| s.template.spec.as_ref())),
             Object::Job(j) => (format!("Job/{}", o.name()), j.spec.as_ref().and_then(|s| s.template.spec.as_ref())),
+            Object::CronJob(c) => (
+                format!("CronJob/{}", o.name()),
+                c.spec.as_ref().and_then(|s| s.job_template.spec.as_ref()).and_then(|s| s.template.spec.as_ref()),
+            ),
             _ => continue,
         };
         let Some(spec) = spec else { continue };
@@ -178,7 +182,7 @@ pub fn containers(bundle: &Bundle, replica: Option<&Replica>) -> String {
             _ => title,
         };
         // A Job's pod is no replica: its downward fields are its own.
-        let replica = if matches!(o, Object::Job(_)) { None } else { replica };
+        let replica = if matches!(o, Object::Job(_) | Object::CronJob(_)) { None } else { replica };
         pod(&mut out, &title, spec, replica);
     }
     out

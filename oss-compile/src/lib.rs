@@ -5,6 +5,7 @@
 //! lowering builds the objects. Pure: no file, network, environment or clock access; the same
 //! spec and options give the same bytes on every machine.
 
+pub mod backup;
 pub mod batch;
 pub mod bootstrap;
 pub mod bundle;

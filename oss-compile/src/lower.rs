@@ -96,6 +96,11 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.extend(policy.map(Object::NetworkPolicy));
         objects.extend(jobs.into_iter().map(Object::Job));
     }
+    if let Some(b) = crate::backup::objects(cx) {
+        objects.push(Object::NetworkPolicy(b.network_policy));
+        objects.push(Object::CronJob(b.cron_job));
+        objects.extend(b.restore.map(Object::Job));
+    }
     if spec.capacity.quota {
         objects.push(Object::ResourceQuota(ResourceQuota {
             metadata: meta(cx, &cx.name, "server"),
@@ -403,12 +408,14 @@ fn rule_groups(cx: &Context) -> Vec<monitoring::RuleGroup> {
         };
         groups.extend(derive_slo_rules(&target));
     }
-    groups.push(derive_service_alerts(&Workload {
+    let mut service = derive_service_alerts(&Workload {
         namespace: &cx.namespace,
         name: &cx.name,
         stateful: spec.runtime.state == State::Stateful,
         quorum: spec.redundancy.quorum,
-    }));
+    });
+    service.rules.extend(crate::backup::alert(cx));
+    groups.push(service);
     groups
 }
 
@@ -725,6 +732,11 @@ pub(crate) fn np_ports<'p>(ports: impl Iterator<Item = &'p PortSpec>) -> Vec<Net
     ports.map(|p| np_port(i32::from(p.port), &protocol(p.protocol))).collect()
 }
 
+/// TCP ports of a NetworkPolicy rule.
+fn tcp_ports(ports: &[u16]) -> Vec<NetworkPolicyPort> {
+    ports.iter().map(|p| np_port(i32::from(*p), "TCP")).collect()
+}
+
 /// One port of a NetworkPolicy rule.
 pub(crate) fn np_port(port: i32, protocol: &str) -> NetworkPolicyPort {
     NetworkPolicyPort { port: Some(IntOrString::Int(port)), protocol: Some(protocol.to_owned()), ..NetworkPolicyPort::default() }
@@ -732,10 +744,23 @@ pub(crate) fn np_port(port: i32, protocol: &str) -> NetworkPolicyPort {
 
 /// The selector of the namespace named `ns` (its `kubernetes.io/metadata.name` label, which
 /// Kubernetes sets on every namespace).
-fn namespace_selector(ns: &str) -> LabelSelector {
+pub(crate) fn namespace_selector(ns: &str) -> LabelSelector {
     LabelSelector {
         match_labels: Some(BTreeMap::from([("kubernetes.io/metadata.name".to_owned(), ns.to_owned())])),
         ..LabelSelector::default()
+    }
+}
+
+/// A NetworkPolicy peer: the pods of the instance `service` in `namespace` (every pod ossc
+/// makes for it carries `app.kubernetes.io/instance: SERVICE`).
+pub(crate) fn instance_pods(service: &str, namespace: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        namespace_selector: Some(namespace_selector(namespace)),
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(BTreeMap::from([("app.kubernetes.io/instance".to_owned(), service.to_owned())])),
+            ..LabelSelector::default()
+        }),
+        ..NetworkPolicyPeer::default()
     }
 }
 
@@ -789,13 +814,19 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
                 .collect()
         };
         let mut from = from;
-        if !cx.spec.runtime.bootstrap.is_empty() && !cx.spec.access.clients.is_empty() {
-            // The bootstrap steps are clients too (without listed clients, every pod of the
-            // namespace is admitted already).
-            from.push(NetworkPolicyPeer {
-                pod_selector: Some(LabelSelector { match_labels: Some(crate::bootstrap::pod_selector(cx)), ..LabelSelector::default() }),
-                ..NetworkPolicyPeer::default()
-            });
+        // The bootstrap steps, backups and restores are clients too (without listed clients,
+        // every pod of the namespace is admitted already).
+        let own_clients = [
+            (!cx.spec.runtime.bootstrap.is_empty()).then(|| crate::bootstrap::pod_selector(cx)),
+            crate::backup::objects(cx).map(|_| crate::backup::pod_selector(cx)),
+        ];
+        if !cx.spec.access.clients.is_empty() {
+            for selector in own_clients.into_iter().flatten() {
+                from.push(NetworkPolicyPeer {
+                    pod_selector: Some(LabelSelector { match_labels: Some(selector), ..LabelSelector::default() }),
+                    ..NetworkPolicyPeer::default()
+                });
+            }
         }
         ingress.push(NetworkPolicyIngressRule { from: Some(from), ports: Some(endpoints) });
     }
@@ -852,27 +883,15 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
     if !remote.is_empty() && !peer_ports.is_empty() {
         egress.push(NetworkPolicyEgressRule { to: Some(remote), ports: Some(peer_ports) });
     }
-    let service_pods = |service: &str, namespace: &str| NetworkPolicyPeer {
-        namespace_selector: Some(namespace_selector(namespace)),
-        pod_selector: Some(LabelSelector {
-            match_labels: Some(BTreeMap::from([("app.kubernetes.io/instance".to_owned(), service.to_owned())])),
-            ..LabelSelector::default()
-        }),
-        ..NetworkPolicyPeer::default()
-    };
-    let tcp = |ports: &[u16]| ports.iter().map(|p| np_port(i32::from(*p), "TCP")).collect();
     // the services the software depends on, as the consumer chose them
-    for d in &cx.spec.runtime.dependencies {
-        let (service, namespace) = dependency_target(cx, &d.name);
-        egress.push(NetworkPolicyEgressRule { to: Some(vec![service_pods(&service, &namespace)]), ports: Some(tcp(&d.ports)) });
-    }
+    egress.extend(dependency_egress(cx));
     for e in &cx.spec.access.egress {
         let to = match (&e.instance.service, &e.cidr) {
-            (Some(service), _) => service_pods(service, e.instance.namespace_of(service)),
+            (Some(service), _) => instance_pods(service, e.instance.namespace_of(service)),
             (None, Some(cidr)) => ip_block(cidr),
             (None, None) => continue,
         };
-        egress.push(NetworkPolicyEgressRule { to: Some(vec![to]), ports: Some(tcp(&e.ports)) });
+        egress.push(NetworkPolicyEgressRule { to: Some(vec![to]), ports: Some(tcp_ports(&e.ports)) });
     }
     NetworkPolicy {
         metadata: meta(cx, &cx.name, "server"),
@@ -1370,7 +1389,7 @@ use oss_spec::template::POD_FIELDS;
 
 /// Expands `${...}` in env and args. References to the pod become `$(OSS_POD_*)` (Kubernetes
 /// expands them from downward-API variables defined first); everything else is a literal.
-fn expand_env_and_args<'e>(
+pub(crate) fn expand_env_and_args<'e>(
     cx: &Context,
     args: &[String],
     env: impl Iterator<Item = (&'e EnvName, &'e EnvValue)>,
@@ -1437,6 +1456,19 @@ fn expand_env_and_args<'e>(
     }));
     env.extend(spec_env);
     (env, args)
+}
+
+/// Egress to the pods of each service the software depends on, on the dependency's ports.
+pub(crate) fn dependency_egress(cx: &Context) -> Vec<NetworkPolicyEgressRule> {
+    cx.spec
+        .runtime
+        .dependencies
+        .iter()
+        .map(|d| {
+            let (service, namespace) = dependency_target(cx, &d.name);
+            NetworkPolicyEgressRule { to: Some(vec![instance_pods(&service, &namespace)]), ports: Some(tcp_ports(&d.ports)) }
+        })
+        .collect()
 }
 
 /// The installed service that fills dependency `name`, and its namespace: the consumer's

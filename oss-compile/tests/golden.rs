@@ -63,7 +63,9 @@ fn build(path: &Path) -> String {
 /// catalog name) layered on top.
 fn with_overlay(spec: &Path, overlay: &str) -> oss_spec::Loaded {
     let stem = spec.file_stem().unwrap().to_string_lossy().into_owned();
-    let over = std::fs::read_to_string(repo().join(overlay)).unwrap().replace(&format!("extends: {stem}\n"), "");
+    // the overlay's own `extends` (a catalog name or a relative path) is the base given here
+    let text = std::fs::read_to_string(repo().join(overlay)).unwrap();
+    let over: String = text.lines().filter(|l| !l.starts_with("extends: ")).map(|l| format!("{l}\n")).collect();
     let base = std::fs::read_to_string(spec).unwrap();
     let inputs = [oss_spec::Input { name: &format!("{stem}.yaml"), text: &base }, oss_spec::Input { name: overlay, text: &over }];
     oss_spec::load(&inputs, &oss_spec::Options::default(), &oss_spec::NoResolver).unwrap_or_else(|f| panic!("{f}"))
@@ -137,6 +139,10 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let loaded = with_overlay(&spec, "tests/tls/postgres-cert-manager.yaml");
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("cert-manager.yaml"), bundle.to_yaml()));
+            // Backups to an object store, and a restore from another namespace's (docs/backup.md).
+            let loaded = with_overlay(&spec, "tests/backup/postgres-backup.yaml");
+            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            out.push((repo().join("golden").join(&stem).join("backup.yaml"), bundle.to_yaml()));
         }
         // Every service as a Compose file (a level deeper: it is not a Kubernetes bundle).
         let text = std::fs::read_to_string(&spec).unwrap();
@@ -154,6 +160,10 @@ fn goldens() -> Vec<(PathBuf, String)> {
         let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
         out.push((repo().join("golden").join("examples").join(example.file_name().unwrap()), bundle.to_yaml()));
     }
+    // The Galera example's backups, and a restore of a named backup (docs/backup.md).
+    let loaded = with_overlay(&repo().join("examples/mariadb-galera.yaml"), "tests/backup/galera-backup.yaml");
+    let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+    out.push((repo().join("golden").join("examples").join("mariadb-galera-backup.yaml"), bundle.to_yaml()));
     out
 }
 

@@ -653,6 +653,60 @@ fn a_tls_binding_key_replaces_the_plain_one_and_turning_tls_off_rewrites_it() {
 }
 
 #[test]
+fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
+    const POSTGRES: &str = include_str!("../../specs/postgres.yaml");
+    let sets = ["backup={store: {service: minio, bucket: db-backups}, restore: {instance: old-db}}"];
+    let b = build_with(POSTGRES, &sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let Some(Object::CronJob(cron)) = b.first(Kind::CronJob) else { panic!("no CronJob") };
+    let spec = cron.spec.as_ref().unwrap();
+    assert_eq!(spec.schedule, oss_compile::backup::default_schedule("postgres", "postgres"));
+    let pod = spec.job_template.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    assert_eq!(pod.init_containers.as_ref().unwrap()[0].name, "backup", "the software's command first");
+    let upload = &pod.containers[0];
+    assert_eq!(upload.image.as_deref(), Some(oss_compile::backup::UPLOADER_IMAGE));
+    let key = upload.env.as_ref().unwrap().iter().find(|e| e.name == "AWS_SECRET_ACCESS_KEY").unwrap();
+    let from = key.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+    assert_eq!((from.name.as_str(), from.key.as_str()), ("minio-binding", "password"), "the store's key from its binding only");
+    let prefix = |job: &k8s_openapi::api::core::v1::PodSpec| {
+        let c = job
+            .init_containers
+            .iter()
+            .flatten()
+            .chain(&job.containers)
+            .find(|c| c.image.as_deref() == Some(oss_compile::backup::UPLOADER_IMAGE));
+        c.unwrap().env.as_ref().unwrap().iter().find(|e| e.name == "OSS_PREFIX").unwrap().value.clone().unwrap()
+    };
+    assert_eq!(prefix(pod), "postgres/postgres");
+    let restores: Vec<_> = b.objects().iter().filter(|o| o.name().starts_with("postgres-restore-")).collect();
+    let [Object::Job(restore)] = restores.as_slice() else { panic!("one restore Job: {restores:?}") };
+    // the old instance's backups: its namespace defaults to its name
+    assert_eq!(prefix(restore.spec.as_ref().unwrap().template.spec.as_ref().unwrap()), "old-db/old-db");
+    // the same spec builds the same restore Job (run once); another restore is another Job
+    let again = build_with(POSTGRES, &sets, &Options::default()).unwrap();
+    assert!(again.objects().iter().any(|o| o.name() == restore.metadata.name.as_deref().unwrap()));
+    let other = build_with(
+        POSTGRES,
+        &["backup={store: {service: minio, bucket: db-backups}, restore: {instance: old-db, backup: 20261204T031700Z}}"],
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(!other.objects().iter().any(|o| o.name() == restore.metadata.name.as_deref().unwrap()));
+    // stopped: suspended; the restore Job stays as it was (a Job pruned on stop and made again
+    // on start would run the restore again, over newer data)
+    let stopped = build_with(POSTGRES, &[sets[0], "lifecycle.state=stopped"], &Options::default()).unwrap();
+    let Some(Object::CronJob(cron)) = stopped.first(Kind::CronJob) else { panic!("no CronJob") };
+    assert_eq!(cron.spec.as_ref().unwrap().suspend, Some(true));
+    let kept = stopped.objects().iter().find(|o| o.name().starts_with("postgres-restore-")).expect("the restore Job");
+    assert_eq!(kept.name(), restore.metadata.name.as_deref().unwrap());
+    let text = oss_compile::connect(
+        &parse_with("t.yaml", POSTGRES, &ParseOptions { sets: vec![sets[0].to_owned()], ..ParseOptions::default() }).unwrap(),
+        &Options::default(),
+    );
+    assert!(text.contains("kubectl -n postgres create job --from=cronjob/postgres-backup postgres-backup-now"), "{text}");
+    assert!(text.contains("app.kubernetes.io/component=restore"), "{text}");
+}
+
+#[test]
 fn connect_says_how_to_speak_tls_when_it_is_on() {
     const KAFKA: &str = include_str!("../../specs/kafka.yaml");
     let connect = |sets: &[&str]| {
@@ -787,6 +841,44 @@ fn a_dependency_becomes_variables_from_its_binding_and_egress_to_the_instance_th
     );
     let e = build_with(&clash, &[], &Options::default()).unwrap_err();
     assert!(e.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("OSS_DEP_POSTGRES_CA_CRT")), "{e:?}");
+}
+
+#[test]
+fn a_bootstrap_step_reads_a_dependencys_binding_and_may_reach_its_pods() {
+    const PGBOUNCER: &str = include_str!("../../examples/pgbouncer.yaml");
+    let step = r#"[{name: schema, env: {PGPASSWORD: "${dependencies.postgres.password}"}, run: [/bin/sh, -c, "psql -h ${dependencies.postgres.host} -c 'select 1'"]}]"#;
+    let set = format!("runtime.bootstrap={step}");
+    let b = build_with(PGBOUNCER, &[&set, "access.dependencies.postgres.service=orders-db"], &Options::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let job = b
+        .objects()
+        .iter()
+        .find_map(|o| match o {
+            Object::Job(j) if o.name().starts_with("pgbouncer-bootstrap-") => Some(j.clone()),
+            _ => None,
+        })
+        .expect("the step's Job");
+    let c = &job.spec.unwrap().template.spec.unwrap().containers[0];
+    assert_eq!(c.command.as_ref().unwrap()[2], "psql -h $(OSS_DEP_POSTGRES_HOST) -c 'select 1'");
+    let env = c.env.clone().unwrap();
+    let names: Vec<&str> = env.iter().map(|e| e.name.as_str()).collect();
+    let host = names.iter().position(|n| *n == "OSS_DEP_POSTGRES_HOST").unwrap_or_else(|| panic!("{names:?}"));
+    assert!(host < names.iter().position(|n| *n == "PGPASSWORD").unwrap(), "defined first: {names:?}");
+    assert_eq!(env[host].value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap().name, "orders-db-binding");
+    let policy = b
+        .objects()
+        .iter()
+        .find_map(|o| match o {
+            Object::NetworkPolicy(np) if o.name() == "pgbouncer-bootstrap" => Some(serde_json::to_value(np).unwrap()),
+            _ => None,
+        })
+        .expect("the steps' NetworkPolicy");
+    let to_postgres = policy["spec"]["egress"].as_array().unwrap().iter().find(|r| r["ports"][0]["port"] == 5432);
+    assert_eq!(to_postgres.unwrap()["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"], "orders-db", "{policy}");
+    // still not as a Secret's name
+    let named = r#"runtime.bootstrap=[{name: schema, env: {X: {secretKeyRef: {name: "${dependencies.postgres.host}", key: k}}}, run: [/bin/true]}]"#;
+    let e = refused(PGBOUNCER, &[named]);
+    assert!(e.iter().any(|(c, m)| *c == Code::UnknownReference && m.contains("secretKeyRef.name") && m.contains("reaches only")), "{e:?}");
 }
 
 #[test]

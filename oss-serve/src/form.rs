@@ -12,6 +12,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("slo", "Service level objectives"),
     ("access", "Access"),
     ("lifecycle", "Lifecycle"),
+    ("backup", "Backups"),
 ];
 
 /// One input of the form.
@@ -100,6 +101,11 @@ fn apply_service_rules(f: &mut Field, spec: &oss_spec::Spec) -> Option<String> {
             "this service cannot be scaled automatically: {}",
             spec.runtime.scaling.reason.as_deref().unwrap_or("its packager says so")
         ));
+    }
+    if f.path.starts_with("backup.") && spec.runtime.backup.is_none() {
+        return Some(
+            "this service takes no backups yet (its spec has no `runtime.backup`); docs/backup.md says what to do instead".to_owned(),
+        );
     }
     if f.path.starts_with("access.tls.") && spec.runtime.tls.is_none() {
         return Some(
@@ -288,6 +294,16 @@ mod tests {
         assert_eq!((r["kind"].as_str(), &r["min"]), (Some("int"), &json!(1)));
         assert!(r["description"].as_str().unwrap().contains("one pod has no failover"), "{r}");
         assert!(get(&postgres, "scaling.autoscale.min")["disabled"].as_str().unwrap().contains("one primary takes every write"));
+        // backups where the entry has a procedure; said why not elsewhere
+        for path in
+            ["backup.schedule", "backup.keep", "backup.scratch", "backup.store.service", "backup.store.bucket", "backup.restore.backup"]
+        {
+            let f = get(&postgres, path);
+            assert!(f["disabled"].is_null(), "{f}");
+        }
+        assert_eq!(get(&postgres, "backup.keep")["kind"], "int");
+        let valkey = form("valkey");
+        assert!(get(&valkey, "backup.keep")["disabled"].as_str().unwrap().contains("no `runtime.backup`"));
         let zookeeper = form("zookeeper");
         assert_eq!(get(&zookeeper, "redundancy.replicas")["choices"], json!(["1", "3", "5", "7"]));
         let minio = form("minio");

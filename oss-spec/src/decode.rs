@@ -454,6 +454,7 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
     let lifecycle = f.opt(d, "lifecycle", decode_lifecycle);
     let credentials = f.opt(d, "credentials", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_credential_key(d, n, p)));
     let patches = f.opt(d, "patches", |d, n, p| d.list(n, p, decode_patch));
+    let backup = f.opt(d, "backup", decode_backup);
     let clusters = f.opt(d, "clusters", |d, n, p| {
         d.list(n, p, |d, n, p| {
             let mut f = d.fields(n, p, n.span)?;
@@ -514,7 +515,138 @@ pub(crate) fn decode_spec(d: &mut Decoder, root: &Node) -> Option<Spec> {
         credentials: credentials.unwrap_or_default(),
         patches: patches.unwrap_or_default(),
         clusters: clusters.unwrap_or_default(),
+        backup,
     })
+}
+
+/// The consumer's `backup`: schedule, retention, store and restore.
+fn decode_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<Backup> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let schedule = f.opt(d, "schedule", |d, n, p| Some(d.parsed(n, p, false, cron_schedule)));
+    let keep = f.opt(d, "keep", |d, n, p| d.int(n, p, 1u32, 1000));
+    let scratch = f.opt(d, "scratch", |d, n, p| Some(positive_quantity(d, n, p)));
+    let store = f.req(d, "store", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let service = f.req(d, "service", |d, n, p| d.parsed(n, p, false, namespace_name));
+        let namespace = f.opt(d, "namespace", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
+        let bucket = f.req(d, "bucket", |d, n, p| d.parsed(n, p, false, bucket_name));
+        f.finish(d);
+        Some(BackupStore { service: service?, namespace: given(namespace)?, bucket: bucket? })
+    });
+    let restore = f.opt(d, "restore", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let instance = f.opt(d, "instance", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
+        let namespace = f.opt(d, "namespace", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
+        let backup = f.opt(d, "backup", |d, n, p| d.parsed(n, p, false, backup_stamp));
+        f.finish(d);
+        Some(Restore { instance: given(instance)?, namespace: given(namespace)?, backup: backup.unwrap_or_else(|| "latest".to_owned()) })
+    });
+    f.finish(d);
+    Some(Backup { schedule: given(schedule)?, keep: keep.unwrap_or(7), scratch: given(scratch)?, store: store?, restore })
+}
+
+/// An optional field decoded with `Some(d.parsed(..))`: `Some(None)` when absent, `None` when
+/// it was written and refused.
+fn given<T>(v: Option<Option<T>>) -> Option<Option<T>> {
+    match v {
+        None => Some(None),
+        Some(None) => None,
+        Some(Some(v)) => Some(Some(v)),
+    }
+}
+
+/// A CronJob schedule as Kubernetes reads it: five fields (minute, hour, day of month, month,
+/// day of week) of `*`, numbers, ranges, lists and steps, or a `@daily`-style macro.
+fn cron_schedule(s: &str) -> Result<String, ValueError> {
+    const MACROS: [&str; 7] = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+    const FIELDS: [(&str, u32, u32); 5] =
+        [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 6)];
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    let bad = |why: String| {
+        ValueError::new(
+            Code::InvalidValue,
+            format!("`{s}` is not a schedule: {why}"),
+            "write five fields, minute hour day-of-month month day-of-week, in UTC (e.g. `17 3 * * *`: every day at 03:17), or `@daily`",
+        )
+    };
+    if MACROS.contains(&s) {
+        return Ok(s.to_owned());
+    }
+    let fields: Vec<&str> = s.split_whitespace().collect();
+    if fields.len() != 5 {
+        let seconds = if fields.len() == 6 { " (a CronJob has no seconds field: drop the first)" } else { "" };
+        return Err(bad(format!("it has {} fields, not 5{seconds}", fields.len())));
+    }
+    for (field, (what, lo, hi)) in fields.iter().zip(FIELDS) {
+        let names: &[&str] = match what {
+            "month" => &MONTHS,
+            "day of week" => &DAYS,
+            _ => &[],
+        };
+        let value = |v: &str| -> Option<u32> {
+            let base = u32::from(what == "month");
+            v.parse::<u32>()
+                .ok()
+                .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(v)).and_then(|i| u32::try_from(i).ok()).map(|i| i + base))
+        };
+        for item in field.split(',') {
+            let (range, step) = item.split_once('/').map_or((item, None), |(r, st)| (r, Some(st)));
+            if step.is_some_and(|st| st.parse::<u32>().map_or(true, |v| v == 0)) {
+                return Err(bad(format!("the {what} field's step `{item}` is not a positive number")));
+            }
+            if range == "*" || (range == "?" && matches!(what, "day of month" | "day of week")) {
+                continue;
+            }
+            let (a, b) = range.split_once('-').map_or((range, range), |(a, b)| (a, b));
+            match (value(a), value(b)) {
+                (Some(a), Some(b)) if lo <= a && a <= b && b <= hi => {}
+                (Some(a), Some(b)) if lo <= b && a <= hi && a > b => {
+                    return Err(bad(format!("the {what} range `{range}` runs backwards")));
+                }
+                _ => return Err(bad(format!("the {what} field `{field}` is not within {lo}-{hi}"))),
+            }
+        }
+    }
+    Ok(fields.join(" "))
+}
+
+/// An S3 bucket's name: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending
+/// with a letter or digit, not shaped like an IP address.
+fn bucket_name(s: &str) -> Result<String, ValueError> {
+    let ok_chars = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    let ends = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let ip = s.split('.').count() == 4 && s.split('.').all(|p| p.parse::<u8>().is_ok());
+    if (3..=63).contains(&s.len()) && ok_chars && ends(s.chars().next()) && ends(s.chars().last()) && !ip && !s.contains("..") {
+        Ok(s.to_owned())
+    } else if ip || s.contains("..") {
+        Err(ValueError::new(
+            Code::InvalidName,
+            format!("`{s}` is not a bucket name: S3 refuses one shaped like an IP address or with two periods in a row"),
+            "name the bucket with letters, e.g. `backups`",
+        ))
+    } else {
+        Err(ValueError::new(
+            Code::InvalidName,
+            format!("`{s}` is not a bucket name"),
+            "a bucket's name is 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit (e.g. `backups`)",
+        ))
+    }
+}
+
+/// Which backup a restore reads: `latest` or the time stamp a backup was stored under.
+fn backup_stamp(s: &str) -> Result<String, ValueError> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if s == "latest" || (b.len() == 16 && digits(0..8) && b[8] == b'T' && digits(9..15) && b[15] == b'Z') {
+        Ok(s.to_owned())
+    } else {
+        Err(ValueError::new(
+            Code::InvalidValue,
+            format!("`{s}` names no backup"),
+            "write `latest`, or a backup's time stamp as the store lists it (`aws s3 ls s3://BUCKET/NAMESPACE/INSTANCE/`), e.g. `20261204T031700Z`",
+        ))
+    }
 }
 
 fn decode_credential_key(d: &mut Decoder, n: &Node, p: &str) -> Option<CredentialKey> {
@@ -777,6 +909,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
             Some(Dependency { name: name?, description, ports: ports? })
         })
     });
+    let backup = f.opt(d, "backup", decode_runtime_backup);
     let kubernetes_api = f.opt(d, "kubernetesApi", |d, n, p| {
         let mut f = d.fields(n, p, owner(d, p, n))?;
         let reason = f.req(d, "reason", |d, n, p| {
@@ -868,6 +1001,47 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         kubernetes_api,
         tls,
         dependencies: dependencies.unwrap_or_default(),
+        backup,
+    })
+}
+
+/// The packager's `runtime.backup`.
+fn decode_runtime_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeBackup> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let description = f.req(d, "description", |d, n, p| {
+        d.non_blank(n, p, "the description is empty", "say what a backup holds, e.g. `a logical dump of every database (pg_dump)`")
+    });
+    let command = |what: &'static str| {
+        move |d: &mut Decoder, n: &Node, p: &str| {
+            let args = d.strings(n, p)?;
+            d.non_empty(n, p, args, what)
+        }
+    };
+    let run =
+        f.req(d, "run", command("give the command that writes the backup's files into $OSS_BACKUP_DIR, e.g. `[/bin/sh, -c, \"...\"]`"));
+    let restore = f.req(
+        d,
+        "restore",
+        command("give the command that reads the files in $OSS_BACKUP_DIR back into the service, e.g. `[/bin/sh, -c, \"...\"]`"),
+    );
+    let pod = decode_pod_fields(
+        d,
+        &mut f,
+        (n, p),
+        ("another image runs as that image's user", "add `user:` with the numeric non-root user of that image"),
+    );
+    f.finish(d);
+    Some(RuntimeBackup {
+        description: description?,
+        image: pod.image,
+        user: pod.user,
+        group: pod.group,
+        run: run?,
+        restore: restore?,
+        env: pod.env,
+        timeout: pod.timeout.unwrap_or(Duration::from_secs(3600)),
+        cpu: pod.cpu?,
+        memory: pod.memory?,
     })
 }
 
@@ -972,6 +1146,46 @@ fn decode_container_tls(d: &mut Decoder, n: &Node, p: &str) -> Option<ContainerT
     Some(ContainerTls { env: env.unwrap_or_default() })
 }
 
+/// The fields of a one-off pod, a bootstrap step's or the backup procedure's: `env`, `image`
+/// with its `user` and `group` (required with `image`: `why_user` is that finding's reason and
+/// help), `timeout` (the caller's default), `cpu` and `memory` (default `100m` and `256Mi`).
+struct PodFields {
+    env: IndexMap<EnvName, EnvValue>,
+    image: Option<ImageRef>,
+    user: Option<u32>,
+    group: Option<u32>,
+    timeout: Option<Duration>,
+    cpu: Option<Quantity>,
+    memory: Option<Quantity>,
+}
+
+fn decode_pod_fields(d: &mut Decoder, f: &mut Fields, (n, p): (&Node, &str), why_user: (&str, &str)) -> PodFields {
+    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
+    let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
+    let user = f.opt(d, "user", |d, n, p| d.int(n, p, 1u32, 2_147_483_647));
+    let group = f.opt(d, "group", |d, n, p| d.int(n, p, 1u32, 2_147_483_647));
+    if image.is_some() && user.is_none() {
+        d.diags.push(
+            Diagnostic::error(Code::MissingField, format!("missing field `user` in `{p}`: {}", why_user.0))
+                .at(owner(d, p, n))
+                .help(why_user.1),
+        );
+    }
+    let timeout = f.opt(d, "timeout", |d, n, p| d.parsed(n, p, false, Duration::parse));
+    let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let q = |s| Quantity::parse(s).ok();
+    PodFields {
+        env: env.unwrap_or_default(),
+        image,
+        user,
+        group,
+        timeout,
+        cpu: cpu.or_else(|| q("100m")),
+        memory: memory.or_else(|| q("256Mi")),
+    }
+}
+
 fn decode_bootstrap_step(d: &mut Decoder, n: &Node, p: &str) -> Option<BootstrapStep> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
     let name = f.req(d, "name", |d, n, p| label_name(d, n, p, 30, ("bootstrap step", "superuser")));
@@ -980,36 +1194,27 @@ fn decode_bootstrap_step(d: &mut Decoder, n: &Node, p: &str) -> Option<Bootstrap
         let args = d.strings(n, p)?;
         d.non_empty(n, p, args, "give the command and its arguments, e.g. `[/bin/sh, -c, \"...\"]`")
     });
-    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
-    let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
-    let user = f.opt(d, "user", |d, n, p| d.int(n, p, 1u32, 2_147_483_647));
-    let group = f.opt(d, "group", |d, n, p| d.int(n, p, 1u32, 2_147_483_647));
-    if image.is_some() && user.is_none() {
-        d.diags.push(
-            Diagnostic::error(
-                Code::MissingField,
-                format!("missing field `user` in `{p}`: a step with its own image runs as that image's user"),
-            )
-            .at(owner(d, p, n))
-            .help("add `user:` with the numeric non-root user of the step's image (e.g. `user: 100` for curlimages/curl)"),
-        );
-    }
-    let timeout = f.opt(d, "timeout", |d, n, p| d.parsed(n, p, false, Duration::parse));
-    let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
-    let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let pod = decode_pod_fields(
+        d,
+        &mut f,
+        (n, p),
+        (
+            "a step with its own image runs as that image's user",
+            "add `user:` with the numeric non-root user of the step's image (e.g. `user: 100` for curlimages/curl)",
+        ),
+    );
     f.finish(d);
-    let q = |s| Quantity::parse(s).ok();
     Some(BootstrapStep {
         name: name?,
         description,
-        image,
-        user,
-        group,
+        image: pod.image,
+        user: pod.user,
+        group: pod.group,
         run: run?,
-        env: env.unwrap_or_default(),
-        timeout: timeout.unwrap_or(Duration::from_secs(900)),
-        cpu: cpu.or_else(|| q("100m"))?,
-        memory: memory.or_else(|| q("256Mi"))?,
+        env: pod.env,
+        timeout: pod.timeout.unwrap_or(Duration::from_secs(900)),
+        cpu: pod.cpu?,
+        memory: pod.memory?,
     })
 }
 
@@ -1860,4 +2065,50 @@ fn decode_lifecycle(d: &mut Decoder, n: &Node, p: &str) -> Option<Lifecycle> {
     });
     f.finish(d);
     Some(Lifecycle { state: state.unwrap_or_default(), restart_generation: generation.unwrap_or(0), upgrade: upgrade.unwrap_or_default() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{backup_stamp, bucket_name, cron_schedule};
+
+    #[test]
+    fn schedules_kubernetes_takes_are_taken_and_others_refused_with_the_field() {
+        for ok in ["17 3 * * *", "*/15 * * * *", "0 0 1 jan mon", "0-30/10 1,13 ? * ?", "5/10 * * * 0", "@daily", "0  2 * * *"] {
+            assert!(cron_schedule(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(cron_schedule("0  2 * * *").unwrap(), "0 2 * * *");
+        for (bad, why) in [
+            ("0 30 2 * * *", "6 fields, not 5 (a CronJob has no seconds field"),
+            ("60 * * * *", "minute field `60` is not within 0-59"),
+            ("* 24 * * *", "hour field"),
+            ("* * 0 * *", "day of month field"),
+            ("* * * 13 *", "month field"),
+            ("* * * * 7", "day of week field"),
+            ("30-10 * * * *", "minute range `30-10` runs backwards"),
+            ("*/0 * * * *", "is not a positive number"),
+            ("@reboot", "1 fields"),
+        ] {
+            let e = cron_schedule(bad).unwrap_err();
+            assert!(e.message.contains(why), "{bad}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn bucket_names_follow_s3s_rules() {
+        for ok in ["backups", "db-backups.eu", "a1b"] {
+            assert!(bucket_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", "DB_Backups", "-backups", "backups-", "a..b", "10.0.0.1", &"b".repeat(64)] {
+            assert!(bucket_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_restore_names_latest_or_a_stamp() {
+        assert!(backup_stamp("latest").is_ok());
+        assert!(backup_stamp("20261204T031700Z").is_ok());
+        for bad in ["2026-12-04", "20261204T0317Z", "20261204t031700z", "Latest", "20261204T031700ZZ"] {
+            assert!(backup_stamp(bad).is_err(), "{bad}");
+        }
+    }
 }

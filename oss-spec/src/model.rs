@@ -80,6 +80,9 @@ pub struct Spec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub clusters: Vec<ClusterSpec>,
+    /// Backups to an object store, and a restore (needs the packager's `runtime.backup`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<Backup>,
 }
 
 /// A patch on emitted objects (docs/patches.md).
@@ -463,6 +466,143 @@ pub struct Runtime {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub dependencies: Vec<Dependency>,
+    /// How the software's data is backed up and restored with its own tools, when the consumer
+    /// asks for backups (`backup`): `run` writes files into `$OSS_BACKUP_DIR`, which ossc
+    /// uploads to the consumer's object store; `restore` reads such files back into the
+    /// running service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<RuntimeBackup>,
+}
+
+/// The packager's backup procedure: two commands with the software's own tools, run as a
+/// client of the running service in a pod of their own (the service's image, user and
+/// security defaults, unless `image` is given), with the directory `$OSS_BACKUP_DIR` between
+/// them and the object store.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+#[schemars(extend("dependentRequired" = {"image": ["user"]}))]
+pub struct RuntimeBackup {
+    /// What a backup holds and what a restore does (shown by `catalog show`).
+    #[schemars(length(min = 1))]
+    pub description: String,
+    /// Another image, pinned like `runtime.image` (default: the service's own); needs `user`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
+    /// The numeric user (default: `runtime.user`; required with `image`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
+    pub user: Option<u32>,
+    /// The numeric group (default: its user's, or `runtime.group`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
+    pub group: Option<u32>,
+    /// Takes a backup: writes its files into `$OSS_BACKUP_DIR`, exits 0 only when they are
+    /// complete. May use `${...}` references, but not `${pod.*}`.
+    #[schemars(length(min = 1))]
+    pub run: Vec<String>,
+    /// Restores the files of one backup, found in `$OSS_BACKUP_DIR`, into the running service
+    /// (waiting until it answers). It runs once per restore the consumer asks for.
+    #[schemars(length(min = 1))]
+    pub restore: Vec<String>,
+    /// Environment of both: plain values with `${...}`, or keys of a Secret (the credentials).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, EnvValue>,
+    /// How long a backup or a restore may take in all, retries included (default `1h`).
+    #[schemars(default = "defaults::backup_timeout")]
+    pub timeout: Duration,
+    /// CPU of the pod's software container (default `100m`).
+    #[schemars(default = "defaults::exporter_cpu")]
+    pub cpu: Quantity,
+    /// Memory of the pod's software container (default `256Mi`).
+    #[schemars(default = "defaults::bootstrap_memory")]
+    pub memory: Quantity,
+}
+
+impl RuntimeBackup {
+    /// The image, user and group the backup and restore commands run as.
+    #[must_use]
+    pub fn identity<'a>(&'a self, rt: &'a Runtime) -> (&'a ImageRef, u32, u32) {
+        step_identity(self.image.as_ref(), self.user, self.group, rt)
+    }
+}
+
+/// The consumer's backups: when, how many, where (an object store ossc installed, by its
+/// binding), and a restore to run once.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Backup {
+    /// When to take a backup: a cron schedule of five fields, in UTC (default: once a day, at
+    /// a minute and hour derived from the instance's namespace and name, so that instances
+    /// spread their backups over the day).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(
+        pattern = r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\*|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[1-9][0-9]*)?(,(\*|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[1-9][0-9]*)?)* (\*|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[1-9][0-9]*)?(,(\*|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[1-9][0-9]*)?)* (\*|\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[1-9][0-9]*)?(,(\*|\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[1-9][0-9]*)?)* (\*|(0?[1-9]|1[0-2]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(-(0?[1-9]|1[0-2]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))?)(/[1-9][0-9]*)?(,(\*|(0?[1-9]|1[0-2]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(-(0?[1-9]|1[0-2]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC))?)(/[1-9][0-9]*)?)* (\*|\?|([0-6]|sun|mon|tue|wed|thu|fri|sat|SUN|MON|TUE|WED|THU|FRI|SAT)(-([0-6]|sun|mon|tue|wed|thu|fri|sat|SUN|MON|TUE|WED|THU|FRI|SAT))?)(/[1-9][0-9]*)?(,(\*|\?|([0-6]|sun|mon|tue|wed|thu|fri|sat|SUN|MON|TUE|WED|THU|FRI|SAT)(-([0-6]|sun|mon|tue|wed|thu|fri|sat|SUN|MON|TUE|WED|THU|FRI|SAT))?)(/[1-9][0-9]*)?)*)$"
+    ))]
+    pub schedule: Option<String>,
+    /// How many complete backups to keep in the store (default 7); older ones are deleted after
+    /// each new one.
+    #[schemars(range(min = 1, max = 1000), default = "defaults::backup_keep")]
+    pub keep: u32,
+    /// Room for one backup's files before the upload: the backup pod's scratch directory, and
+    /// as much ephemeral storage requested from its node (default `capacity.storage`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<PositiveQuantity>")]
+    pub scratch: Option<Quantity>,
+    /// Where backups go: an object store's instance (its binding Secret in this namespace gives
+    /// the address and the keys) and a bucket.
+    pub store: BackupStore,
+    /// Restore a backup into this instance, once (the restore runs again only when this
+    /// section changes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore: Option<Restore>,
+}
+
+/// The object store backups go to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct BackupStore {
+    /// The store's instance: its pods (`app.kubernetes.io/instance: SERVICE`) are reached, its
+    /// binding Secret `<service>-binding` read.
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub service: String,
+    /// Its namespace (default: the service's name, the namespace ossc gives it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub namespace: Option<String>,
+    /// The bucket (created when missing): 3 to 63 lowercase letters, digits, '.' and '-'.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))]
+    pub bucket: String,
+}
+
+impl BackupStore {
+    /// The store's namespace: the one written, else the service's name.
+    #[must_use]
+    pub fn namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or(&self.service)
+    }
+}
+
+/// Which backup to restore: by default this instance's own latest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Restore {
+    /// The instance whose backups to read (default: this one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub instance: Option<String>,
+    /// That instance's namespace (default: the instance's name, the namespace ossc gives it;
+    /// without `instance`, this instance's namespace).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub namespace: Option<String>,
+    /// `latest` (the newest complete backup) or a backup's time stamp, `20261204T031700Z`.
+    #[schemars(regex(pattern = r"^(latest|[0-9]{8}T[0-9]{6}Z)$"), default = "defaults::latest")]
+    pub backup: String,
 }
 
 /// A service the software needs, reached through that service's binding Secret.
@@ -736,13 +876,18 @@ impl BootstrapStep {
     /// The image, user and group the step runs as.
     #[must_use]
     pub fn identity<'a>(&'a self, rt: &'a Runtime) -> (&'a ImageRef, u32, u32) {
-        match &self.image {
-            Some(image) => {
-                let user = self.user.unwrap_or(rt.user);
-                (image, user, self.group.unwrap_or(user))
-            }
-            None => (&rt.image, self.user.unwrap_or(rt.user), self.group.unwrap_or(self.user.unwrap_or(rt.group))),
+        step_identity(self.image.as_ref(), self.user, self.group, rt)
+    }
+}
+
+/// A one-off pod's image, user and group: its own image with its user, or the service's.
+fn step_identity<'a>(image: Option<&'a ImageRef>, user: Option<u32>, group: Option<u32>, rt: &'a Runtime) -> (&'a ImageRef, u32, u32) {
+    match image {
+        Some(image) => {
+            let user = user.unwrap_or(rt.user);
+            (image, user, group.unwrap_or(user))
         }
+        None => (&rt.image, user.unwrap_or(rt.user), group.unwrap_or(user.unwrap_or(rt.group))),
     }
 }
 
@@ -1154,6 +1299,15 @@ mod defaults {
     }
     pub fn bootstrap_timeout() -> Duration {
         Duration::from_secs(900)
+    }
+    pub fn backup_timeout() -> Duration {
+        Duration::from_secs(3600)
+    }
+    pub fn backup_keep() -> u32 {
+        7
+    }
+    pub fn latest() -> String {
+        "latest".to_owned()
     }
     pub fn bootstrap_memory() -> Quantity {
         Quantity::parse("256Mi").unwrap_or_else(|_| unreachable!())

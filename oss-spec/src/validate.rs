@@ -23,6 +23,7 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
     check_sidecars(spec, spans, diags);
     check_expose(spec, spans, diags);
     check_dependencies(spec, spans, diags);
+    check_backup(spec, spans, diags);
     check_route(spec, spans, diags);
     check_roles(spec, spans, diags);
     check_topology_numbers(spec, spans, diags);
@@ -707,6 +708,12 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     for (i, step) in spec.runtime.bootstrap.iter().enumerate() {
         container_templates(&mut templates, &format!("runtime.bootstrap.{i}"), ("run", &step.run), &step.env);
     }
+    if let Some(b) = &spec.runtime.backup {
+        container_templates(&mut templates, "runtime.backup", ("run", &b.run), &b.env);
+        for (j, a) in b.restore.iter().enumerate() {
+            templates.push((format!("runtime.backup.restore.{j}"), a));
+        }
+    }
     for (i, file) in spec.runtime.tls.iter().flat_map(|t| &t.files).enumerate() {
         templates.push((format!("runtime.tls.files.{i}.content"), &file.content));
     }
@@ -800,9 +807,10 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                     )),
                 );
             }
-            if pod_ref && path.starts_with("runtime.bootstrap.") {
+            if pod_ref && (path.starts_with("runtime.bootstrap.") || path.starts_with("runtime.backup.")) {
+                let what = if path.starts_with("runtime.backup.") { "a backup or a restore" } else { "a bootstrap step" };
                 diags.push(
-                    Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to a replica's pod, and a bootstrap step runs in a Job of its own"))
+                    Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to a replica's pod, and {what} runs in a pod of its own"))
                         .at_opt(span)
                         .help("reach the service by its client Service, `${service.name}` (or a replica by `${service.seed}`); write `$${` for a literal `${`"),
                 );
@@ -906,14 +914,14 @@ fn dependency_reference(spec: &Spec, (path, span): (&str, Option<Span>), (name, 
     }
     let segments: Vec<&str> = path.split('.').collect();
     let container_field = match segments.as_slice() {
-        ["runtime", "sidecars", _, field, ..] | ["runtime", field, ..] => matches!(*field, "args" | "env"),
+        ["runtime", "sidecars" | "bootstrap", _, field, ..] | ["runtime", field, ..] => matches!(*field, "args" | "env" | "run"),
         _ => false,
     };
     if !container_field || path.ends_with(".secretKeyRef.name") {
         diags.push(
             Diagnostic::error(
                 Code::UnknownReference,
-                format!("`{path}` refers to `${{dependencies.{name}.{key}}}`, which reaches only the variables and arguments of the software's and its sidecars' containers"),
+                format!("`{path}` refers to `${{dependencies.{name}.{key}}}`, which reaches only the variables and arguments of the software's and its sidecars' containers and of bootstrap steps"),
             )
             .at_opt(span)
             .help(format!(
@@ -975,6 +983,41 @@ fn check_bootstrap(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     }
     let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
     refuse_repeated_names(&names, ("bootstrap step", "runtime.bootstrap"), "give every step a name of its own", spans, diags);
+}
+
+/// Backups: the consumer's `backup` needs the packager's procedure, which needs data and a
+/// service to reach.
+fn check_backup(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    if spec.backup.is_some() && spec.runtime.backup.is_none() {
+        diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!("`{}` has no backup procedure (`runtime.backup`), so `backup` cannot be compiled", spec.metadata.name),
+            )
+            .at_opt(spans.get("backup"))
+            .help("remove `backup`; `ossc catalog show NAME` says which services take backups (as the packager: add `runtime.backup`)"),
+        );
+    }
+    if spec.runtime.backup.is_none() {
+        return;
+    }
+    if spec.runtime.state == State::Stateless {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, "`runtime.backup` on a stateless service: it keeps no data to back up")
+                .at_opt(spans.get("runtime.backup"))
+                .help("remove `runtime.backup`, or make the service `runtime.state: stateful`"),
+        );
+    }
+    if spec.function.endpoints.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                "`runtime.backup` needs a service with endpoints: a backup reaches the service as a client does",
+            )
+            .at_opt(spans.get("runtime.backup"))
+            .help("declare the port clients use under `function.endpoints`, or remove `runtime.backup`"),
+        );
+    }
 }
 
 /// OSS012 at each name of the list at `path` that an earlier entry has already.

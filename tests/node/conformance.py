@@ -451,10 +451,9 @@ class Service:
     def images(self):
         imgs = set()
         for doc in yaml.safe_load_all(self.build()):
-            if doc and doc.get("kind") in ("StatefulSet", "Deployment", "Job", "CronJob"):
-                spec = doc["spec"]["template"]["spec"]
-                for c in spec.get("initContainers", []) + spec.get("containers", []):
-                    imgs.add(c["image"])
+            spec = pod_template(doc)
+            for c in (spec or {}).get("initContainers", []) + (spec or {}).get("containers", []):
+                imgs.add(c["image"])
         return sorted(imgs)
 
     def cpu(self):
@@ -462,13 +461,20 @@ class Service:
         the tier's CPU ledger reserves for it before and during its scale check), and that of
         the largest pod the scale check adds (what must find room on one node)."""
         built = scaled = new_pod = 0.0
-        for doc in yaml.safe_load_all(self.build()):
-            if not doc or doc.get("kind") not in ("StatefulSet", "Deployment", "Job"):
+        docs = list(yaml.safe_load_all(self.build()))
+        # the drills' instances run beside this service, one at a time, with their backup pods
+        drills = [list(yaml.safe_load_all(drill_bundle(self, o, f"{o}-backed-up"))) for o in self.d.get("backup_drill", [])]
+        if drills:
+            docs += max(drills, key=lambda ds: sum(requested_cpu(pod_template(d)) for d in ds if pod_template(d)))
+        for doc in docs:
+            spec = pod_template(doc)
+            if spec is None:
                 continue
-            per_pod = requested_cpu(doc["spec"]["template"]["spec"])
+            per_pod = requested_cpu(spec)
+            once = doc["kind"] in ("Job", "CronJob")
             # a Deployment an autoscaler sizes has no replicas: it runs the spec's
-            count = 1 if doc["kind"] == "Job" else doc["spec"].get("replicas", self.replicas)
-            grown = count if doc["kind"] == "Job" else max(count, self.d.get("scale_to") or 0)
+            count = 1 if once else doc["spec"].get("replicas", self.replicas)
+            grown = count if once else max(count, self.d.get("scale_to") or 0)
             built += per_pod * count
             scaled += per_pod * grown
             if grown > count:
@@ -499,6 +505,40 @@ class Service:
 def parse_duration(s):
     mult = {"s": 1, "m": 60, "h": 3600}
     return int(s[:-1]) * mult[s[-1]]
+
+
+DRILL_BUCKET = "ossc-backups"
+
+
+def drill_bundle(svc, other, name, restore_from=None):
+    """The bundle of the backup drill's instance `name` of service `other`: one replica, backed
+    up to `svc` (keeping one backup), restoring `restore_from`'s latest."""
+    backup = {"keep": 1, "store": {"service": svc.name, "namespace": svc.ns, "bucket": DRILL_BUCKET}}
+    if restore_from:
+        backup["restore"] = {"instance": restore_from}
+    overlay = OUT / f"{name}-overlay.yaml"
+    overlay.write_text(yaml.safe_dump({
+        "apiVersion": "openservice.dev/v1alpha1", "kind": "Service",
+        "extends": f"specs/{catalog.SERVICES[other].get('spec_file', other)}.yaml",
+        "metadata": {"name": name}, "redundancy": {"replicas": 1}, "slo": {"availability": 99},
+        "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}, "backup": backup}, sort_keys=False))
+    args = [OSSC, "build", str(overlay)]
+    for s in catalog.SERVICES[other].get("sets", []):
+        args += ["--set", s]
+    text = run(args, timeout=60).stdout
+    (OUT / f"{name}-bundle.yaml").write_text(text)
+    return text
+
+
+def pod_template(doc):
+    """The pod spec of a workload, Job or CronJob document; None for other kinds."""
+    if not doc:
+        return None
+    if doc.get("kind") == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    if doc.get("kind") in ("StatefulSet", "Deployment", "Job"):
+        return doc["spec"]["template"]["spec"]
+    return None
 
 
 def check_service(svc, results):
@@ -738,6 +778,95 @@ def check_service(svc, results):
 
     if svc.d.get("dependent"):
         attempt("dependency", dependency)
+
+    def backup_restore(other):
+        """Another service (one of the entry's `backup_drill`) backed up to this object store and
+        restored from it into a new instance, as docs/backup.md says: an instance installed with
+        `backup` naming this store, the store told to admit its namespace, rows written in two
+        databases (the target's `drill`), a backup taken (a Job from its CronJob, as `kubectl
+        create job --from` does), then a second one that must replace it (`keep: 1`), the
+        instance deleted with its namespace and its data; then a new instance whose
+        `backup.restore` names the old one gets every row back. Afterwards the store admits
+        only the test clients again."""
+        drill = catalog.SERVICES[other]["drill"]
+        src, dst = f"{other}-backed-up", f"{other}-restored"
+        bucket, admitted = DRILL_BUCKET, [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]
+
+        def job_done(ns, name, timeout):
+            p = k("wait", "--for=condition=complete", f"job/{name}", "-n", ns, f"--timeout={timeout}s", check=False, timeout=timeout + 20)
+            if p.returncode != 0:
+                logs = k("logs", "-n", ns, f"job/{name}", "--all-containers", "--tail=20", check=False)
+                raise Failure(f"job {name} did not complete within {timeout}s: {(logs.stdout + logs.stderr).strip()[-900:]}")
+
+        def stored():
+            """The store's objects under the instance's prefix, by backup stamp."""
+            out = sh(catalog.s3(svc, f"for o in s3.list_objects_v2(Bucket='{bucket}', Prefix='{src}/{src}/')"
+                                     ".get('Contents', []):\n    print(o['Key'])")).stdout.split()
+            by_stamp = {}
+            for key in out:
+                stamp, name = key.split("/")[2:4]
+                by_stamp.setdefault(stamp, set()).add(name)
+            return by_stamp
+
+        def backup(job):
+            t_backup = time.time()
+            k("create", "job", f"--from=cronjob/{src}-backup", job, "-n", src)
+            job_done(src, job, 300)
+            return time.time() - t_backup
+
+        def installed(name):
+            k("apply", "--server-side", "-f", "-", input=bundles[name], timeout=120)
+            svc.apply(f"access.clients={json.dumps(admitted + [{'namespace': name}])}")
+            k("rollout", "status", f"statefulset/{name}", "-n", name, "--timeout=300s", timeout=320)
+            retried(lambda: drill["digest"](name, probe=True), 120)
+
+        bundles = {src: drill_bundle(svc, other, src), dst: drill_bundle(svc, other, dst, restore_from=src)}
+        try:
+            t = time.time()
+            installed(src)
+            drill["fill"](src)
+            before = drill["digest"](src)
+            took = backup(f"{src}-drill-1")
+            first = stored()
+            want = drill["files"] | {"ossc-backup-complete"}
+            if len(first) != 1 or next(iter(first.values())) != want:
+                raise Failure(f"the store holds {first} under {src}/{src}/, not one complete backup ({sorted(want)})")
+            time.sleep(1)
+            backup(f"{src}-drill-2")
+            second = stored()
+            if len(second) != 1 or set(second) == set(first) or next(iter(second.values())) != want:
+                raise Failure(f"after a second backup with keep: 1 the store holds {sorted(second)} (the first was {sorted(first)})")
+            # the instance goes, its data with it (docs/backup.md: the uninstall that deletes data)
+            delete_data(src)
+            if k("get", "namespace", src, check=False).returncode == 0:
+                raise Failure(f"namespace {src} still there 180 s after its deletion")
+            t_restore = time.time()
+            installed(dst)
+            jobs = json.loads(k("get", "jobs", "-n", dst, "-o", "json").stdout)["items"]
+            restore = next((j["metadata"]["name"] for j in jobs if j["metadata"]["name"].startswith(f"{dst}-restore-")), None)
+            if not restore:
+                raise Failure(f"the bundle of {dst} has no restore Job")
+            job_done(dst, restore, 300)
+            restored = time.time() - t_restore
+            after = drill["digest"](dst)
+            if after != before:
+                raise Failure(f"restored rows differ: before {before}, after {after}")
+        finally:
+            svc.apply()
+            for name in bundles:
+                delete_data(name)
+        return (f"{other} as {src}: {drill['note']}; a backup by a Job from its CronJob in {took:.0f}s ({', '.join(sorted(want))}), "
+                f"and with keep: 1 a second one replaced it; {src} deleted with its namespace and data; {dst} with backup.restore "
+                f"naming it was Ready and restored in {restored:.0f}s from its apply: both databases equal to before (count and "
+                f"checksum {before[0]}) [{time.time() - t:.0f}s]")
+
+    def backup_drills():
+        # OSSC_NODE_DRILLS=galera runs that target's drill alone (default: every one)
+        wanted = [d for d in os.environ.get("OSSC_NODE_DRILLS", "").split(",") if d]
+        return "; ".join(backup_restore(other) for other in svc.d["backup_drill"] if not wanted or other in wanted)
+
+    if svc.d.get("backup_drill"):
+        attempt("backup and restore", backup_drills)
 
     def scrape(svc):
         """Every ready replica's metrics endpoint, read from the monitoring namespace until it has
@@ -1126,7 +1255,9 @@ def check_service(svc, results):
         replica."""
         old = svc.op("primary")
         if svc.d.get("failover_setup"):
-            sh(svc.d["failover_setup"](svc))
+            # setup, not the measurement: tried again for 30 s (a whole run once failed here on a
+            # DNS lookup, EAI_AGAIN, just as another service's NetworkPolicies were being applied)
+            retried(lambda: sh(svc.d["failover_setup"](svc)), 30)
         # A lost node: its pods cannot come back until it does (the claims are local), so the
         # node is cordoned while the primary is gone. Without it the StatefulSet recreates the
         # pod on the same live node within a second, and the old primary may win the election

@@ -11,11 +11,11 @@ import re
 import sys
 from collections import OrderedDict
 
-CHECKS = ["ready", "function", "connect: try", "access", "credentials and binding", "dependency", "metrics", "volumes", "tls", "tls-cert-manager",
+CHECKS = ["ready", "function", "connect: try", "access", "credentials and binding", "dependency", "backup and restore", "metrics", "volumes", "tls", "tls-cert-manager",
           "heal: pod deleted", "heal: process killed", "heal: disk lost",
           "disruption: eviction", "failover: primary lost", "upgrade: image rolled", "lifecycle: restartGeneration",
           "lifecycle: stopped/running", "scale: member joins", "uninstall keeps data"]
-SHORT = ["ready", "function", "try", "access", "credentials", "dependency", "metrics", "volumes", "tls", "cert-manager", "heal (delete)", "heal (kill)", "disk lost", "eviction", "failover", "upgrade",
+SHORT = ["ready", "function", "try", "access", "credentials", "dependency", "backup", "metrics", "volumes", "tls", "cert-manager", "heal (delete)", "heal (kill)", "disk lost", "eviction", "failover", "upgrade",
          "restart", "stop/start", "scale", "uninstall"]
 BEGIN, END = "<!-- node-tier:begin -->", "<!-- node-tier:end -->"
 
@@ -23,7 +23,7 @@ BEGIN, END = "<!-- node-tier:begin -->", "<!-- node-tier:end -->"
 def cell(r, check=""):
     if r is None:
         # a check only some services have (a primary to lose): not applicable to the others
-        return "—" if check in ("failover: primary lost", "heal: disk lost", "dependency", "volumes", "tls", "tls-cert-manager") else "not run"
+        return "—" if check in ("failover: primary lost", "heal: disk lost", "dependency", "backup and restore", "volumes", "tls", "tls-cert-manager") else "not run"
     if r["status"] != "PASS":
         return f"**{r['status']}**"
     failover = re.search(r"acknowledged again ([\d.]+)s after the kill; (\d+) writes acknowledged, (\d+) of them missing", r["detail"])

@@ -301,7 +301,29 @@ def pg_members(svc):
     return n
 
 
+def pg_drill_sql(name, sql, db="postgres"):
+    uri = c.secret_data(c.CLIENT_NS, f"{name}-binding")["uri"].rsplit("/", 1)[0] + f"/{db}"
+    return c.sh(f"env PGCONNECT_TIMEOUT=5 psql {shlex.quote(uri)} -v ON_ERROR_STOP=1 -tAXc {shlex.quote(sql)}", timeout=60).stdout.strip()
+
+
+def pg_drill_fill(name):
+    pg_drill_sql(name, "CREATE TABLE drill (k text PRIMARY KEY, v text); "
+                       "INSERT INTO drill SELECT 'k' || i, md5(i::text) FROM generate_series(1, 1000) i")
+    pg_drill_sql(name, "CREATE DATABASE shop")
+    pg_drill_sql(name, "CREATE TABLE drill (k text PRIMARY KEY, v text); INSERT INTO drill VALUES ('order-1', 'paid')", db="shop")
+
+
+def pg_drill_digest(name, probe=False):
+    if probe:
+        return pg_drill_sql(name, "SELECT 1")
+    rows = "SELECT count(*) || ':' || md5(string_agg(k || '=' || v, ',' ORDER BY k)) FROM drill"
+    return pg_drill_sql(name, rows), pg_drill_sql(name, rows, db="shop")
+
+
 POSTGRES = {
+    # the backup drill (under minio): what it writes and compares, and the files a backup holds
+    "drill": {"fill": pg_drill_fill, "digest": pg_drill_digest, "files": {"roles.sql", "databases", "db-postgres.dump", "db-shop.dump"},
+              "note": "1000 rows in postgres and 1 in a second database"},
     "metrics_series": r"^pg_up 1$",
     # the dependency check: PgBouncer in front of this instance, through its binding
     "dependent": "examples/pgbouncer.yaml",
@@ -706,6 +728,8 @@ MINIO = {
     # the lost-disk check: MinIO heals a fresh drive from the others' erasure shards; the
     # bucket the function check made, with its object k1, is back on the new drive
     "disk_healed": ("/data/ossc", r"^k1$"),
+    # the backup drill: PostgreSQL backed up to this store and restored from it into a new instance
+    "backup_drill": ["postgres", "galera"],
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     "write": lambda svc, key, val: c.sh(s3(svc, "try:\n    s3.create_bucket(Bucket='ossc')\n"
                                                 "except s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n"
@@ -868,7 +892,29 @@ def my(svc, sql, auth=True, shell=False):
     return f"mariadb --connect-timeout=5 -h {svc.host()} -P 3306 {who} -N -e {stmt}"
 
 
+def my_drill_sql(name, sql):
+    b = c.secret_data(c.CLIENT_NS, f"{name}-binding")
+    return c.sh(f"env MYSQL_PWD={shlex.quote(b['password'])} mariadb --connect-timeout=5 -h {b['host']} -P {b['port']} "
+                f"-u {shlex.quote(b['username'])} -N -B -e {shlex.quote(sql)}", timeout=60).stdout.strip()
+
+
+def my_drill_fill(name):
+    my_drill_sql(name, "CREATE DATABASE ossc; CREATE TABLE ossc.drill (k VARCHAR(16) PRIMARY KEY, v VARCHAR(64)) ENGINE=InnoDB; "
+                       "INSERT INTO ossc.drill SELECT CONCAT('k', seq), MD5(seq) FROM ossc.seq_1_to_1000; "
+                       "CREATE DATABASE shop; CREATE TABLE shop.drill (k VARCHAR(16) PRIMARY KEY, v VARCHAR(64)) ENGINE=InnoDB; "
+                       "INSERT INTO shop.drill VALUES ('order-1', 'paid')")
+
+
+def my_drill_digest(name, probe=False):
+    if probe:
+        return my_drill_sql(name, "SELECT 1")
+    rows = "SELECT CONCAT(COUNT(*), ':', MD5(GROUP_CONCAT(k, '=', v ORDER BY k SEPARATOR ','))) FROM {}.drill"
+    return my_drill_sql(name, rows.format("ossc")), my_drill_sql(name, rows.format("shop"))
+
+
 GALERA = {
+    "drill": {"fill": my_drill_fill, "digest": my_drill_digest, "files": {"databases", "dump.sql"},
+              "note": "1000 rows in database ossc and 1 in a second database"},
     "spec_file": "mariadb-galera",
     "metrics_series": r"^mysql_up 1$",
     "sets": ["capacity.cpu=300m", "capacity.memory=768Mi", "capacity.storage=1Gi", "capacity.volumes.binlog.size=1Gi",
@@ -929,6 +975,8 @@ SERVICES["galera"] = GALERA
 # (the lanes of the whole run of 2026-12-04, three at a time: cassandra 1477 s, kafka 853,
 # rabbitmq 801, valkey 633, nats 630, galera 513, zookeeper 474, postgres 425, etcd 406, minio
 # 232, memcached 232, function 157). Valkey ran last and nearly alone for ten minutes before.
-ORDER = ["cassandra", "kafka", "rabbitmq", "valkey", "nats", "galera", "zookeeper", "postgres", "etcd", "minio",
+# MinIO runs the backup drills (PostgreSQL's 330 s, then the Galera example's): third since
+# its lane grew to 586 s with one drill and, last, made the tier 105 s longer.
+ORDER = ["cassandra", "kafka", "minio", "rabbitmq", "valkey", "nats", "galera", "zookeeper", "postgres", "etcd",
          "memcached", "function", "opensearch"]
 assert sorted(ORDER) == sorted(SERVICES), "ORDER must name every service once"

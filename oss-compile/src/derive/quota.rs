@@ -27,8 +27,13 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
     let (gen_pods, (gen_cpu, gen_mem)) = if !spec.needs_generator() { (0, (0, 0)) } else { (1, crate::credentials::pod_totals()) };
     // And the bootstrap steps' pods, which may all run at once.
     let (boot_cpu, boot_mem) = crate::bootstrap::pod_totals(&spec.runtime.bootstrap);
-    let (gen_pods, gen_cpu, gen_mem) =
-        (gen_pods + i128::try_from(spec.runtime.bootstrap.len()).unwrap_or(0), gen_cpu + boot_cpu, gen_mem + boot_mem);
+    // And a backup and a restore (`backup`).
+    let (backup_pods, backup_cpu, backup_mem) = crate::backup::pod_totals(spec);
+    let (gen_pods, gen_cpu, gen_mem) = (
+        gen_pods + i128::try_from(spec.runtime.bootstrap.len()).unwrap_or(0) + backup_pods,
+        gen_cpu + boot_cpu + backup_cpu,
+        gen_mem + boot_mem + backup_mem,
+    );
     let mut hard = BTreeMap::from([
         ("pods".to_owned(), Quantity((pods + gen_pods).to_string())),
         ("requests.cpu".to_owned(), Quantity(format_decimal(cpu * pods + gen_cpu))),

@@ -1,0 +1,471 @@
+//! Backups and restores: the consumer's `backup` (when, how many, which object store) carried
+//! out with the packager's `runtime.backup` (the software's own tools).
+//!
+//! Owns: the backup CronJob, the restore Job, the NetworkPolicy of their pods, and the store's
+//! layout (`s3://BUCKET/NAMESPACE/INSTANCE/STAMP/…`, a backup complete once its marker object
+//! is there). Must not: hold a credential (the store's keys are read from its binding Secret in
+//! the pod), or run a restore twice for the same request (the Job's name carries a hash of it).
+//!
+//! Each pod has two containers and one scratch directory between them: to back up, the
+//! software's container writes the files (an init container), then the uploader copies them
+//! to the store and deletes the backups beyond `keep`; to restore, the uploader fetches one
+//! backup (an init container), then the software's container reads it into the service.
+
+use crate::context::Context;
+use crate::security;
+use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    Container, EnvVar, EnvVarSource, KeyToPath, PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
+};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicySpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use oss_spec::model::{Backup, RunState, RuntimeBackup};
+use std::collections::BTreeMap;
+
+/// `app.kubernetes.io/name` of the backup and restore pods (not the service's: its Services,
+/// budget and NetworkPolicy never select them).
+pub const POD_NAME_LABEL: &str = "ossc-backup";
+/// The uploader: the AWS CLI (any S3-compatible store), Amazon's image on Docker Hub, pinned.
+pub const UPLOADER_IMAGE: &str = "docker.io/amazon/aws-cli:2.23.6";
+/// Where the backup's files are, in both containers (`$OSS_BACKUP_DIR`).
+pub const BACKUP_DIR: &str = "/backup";
+/// The object written last into a backup's prefix: a backup without it is incomplete.
+pub const COMPLETE_MARKER: &str = "ossc-backup-complete";
+/// The uploader's cpu and memory (the AWS CLI is Python: ~100 MiB copying files).
+const UPLOADER: (&str, &str) = ("100m", "256Mi");
+/// What `/tmp` may hold in either container, in MiB.
+const TMP_MIB: i128 = 64;
+/// Where the store's CA is, when its binding has one (a store with TLS).
+const STORE_CA_DIR: &str = "/etc/ossc/store";
+
+/// The backup objects of a service whose consumer asked for backups.
+#[derive(Debug)]
+pub struct Objects {
+    /// Takes a backup on the schedule (suspended while the service is stopped).
+    pub cron_job: CronJob,
+    /// The restore asked for, run once; none when none is asked.
+    pub restore: Option<Job>,
+    /// Their pods: nothing in; DNS, the service's endpoints and the store out.
+    pub network_policy: NetworkPolicy,
+}
+
+/// The CronJob, the restore Job and their NetworkPolicy; nothing without `backup`.
+#[must_use]
+pub fn objects(cx: &Context) -> Option<Objects> {
+    let (Some(backup), Some(procedure)) = (&cx.spec.backup, &cx.spec.runtime.backup) else { return None };
+    let running = cx.spec.lifecycle.state == RunState::Running;
+    Some(Objects {
+        cron_job: cron_job(cx, backup, procedure, !running),
+        // in both states: a restore that left the bundle when the service stopped would be made
+        // again (and run again, over newer data) when it starts, where GitOps prunes Jobs
+        restore: backup.restore.as_ref().map(|_| restore_job(cx, backup, procedure)),
+        network_policy: network_policy(cx, backup),
+    })
+}
+
+/// The label that selects the backup and restore pods of this service.
+#[must_use]
+pub fn pod_selector(cx: &Context) -> BTreeMap<String, String> {
+    cx.helper_selector(POD_NAME_LABEL)
+}
+
+fn labels(cx: &Context) -> BTreeMap<String, String> {
+    cx.helper_labels("backup", POD_NAME_LABEL)
+}
+
+fn meta(cx: &Context, name: String) -> ObjectMeta {
+    cx.helper_meta(name, "backup", POD_NAME_LABEL)
+}
+
+/// The default schedule: daily, at a minute and hour derived from the namespace and name, so
+/// that instances spread their backups (and their load on the store) over the day.
+#[must_use]
+pub fn default_schedule(namespace: &str, name: &str) -> String {
+    let h = crate::credentials::fnv1a(format!("{namespace}/{name}").as_bytes());
+    format!("{} {} * * *", h % 60, (h >> 16) % 24)
+}
+
+/// The longest time between two backups the schedule can leave, in hours, rounded up to the
+/// schedule's class (hourly, daily, weekly, monthly, yearly): what the backup alert waits for,
+/// twice over, before it says a backup is missing.
+#[must_use]
+pub fn longest_gap_hours(schedule: &str) -> u64 {
+    match schedule {
+        "@hourly" => return 1,
+        "@daily" | "@midnight" => return 24,
+        "@weekly" => return 24 * 7,
+        "@monthly" => return 24 * 31,
+        "@yearly" | "@annually" => return 24 * 366,
+        _ => {}
+    }
+    let f: Vec<&str> = schedule.split_whitespace().collect();
+    let any = |i: usize| f.get(i).is_none_or(|v| *v == "*" || *v == "?");
+    if !any(3) {
+        24 * 366 // some months only
+    } else if !any(2) {
+        24 * 31 // some days of the month
+    } else if !any(4) {
+        24 * 7 // some days of the week
+    } else if let Some(step) = f.get(1).and_then(|h| if *h == "*" { Some(1) } else { h.strip_prefix("*/")?.parse::<u64>().ok() }) {
+        step.clamp(1, 24) // every hour, or every few hours
+    } else {
+        24 // some hours of every day
+    }
+}
+
+/// The alert that says backups stopped succeeding: no successful backup for twice the longest
+/// gap the schedule leaves (or none at all that long after the CronJob was made), from
+/// kube-state-metrics' CronJob series. None without backups.
+#[must_use]
+pub fn alert(cx: &Context) -> Option<crate::monitoring::Rule> {
+    let (Some(backup), Some(_)) = (&cx.spec.backup, &cx.spec.runtime.backup) else { return None };
+    let schedule = backup.schedule.clone().unwrap_or_else(|| default_schedule(&cx.namespace, &cx.name));
+    let hours = 2 * longest_gap_hours(&schedule);
+    let sel = format!("{{namespace=\"{}\", cronjob=\"{}-backup\"}}", cx.namespace, cx.name);
+    let secs = hours * 3600;
+    Some(crate::monitoring::Rule {
+        alert: Some("OsscBackupMissing".to_owned()),
+        expr: format!(
+            "(time() - kube_cronjob_status_last_successful_time{sel} > {secs})\nor\n\
+             ((time() - kube_cronjob_created{sel} > {secs})\n  unless on(namespace, cronjob)\n  kube_cronjob_status_last_successful_time{sel})"
+        ),
+        for_: Some("10m".to_owned()),
+        labels: BTreeMap::from([("service".to_owned(), cx.name.clone()), ("severity".to_owned(), "warning".to_owned())]),
+        annotations: BTreeMap::from([
+            ("summary".to_owned(), format!("{} has had no successful backup for {hours} hours", cx.name)),
+            (
+                "description".to_owned(),
+                format!(
+                    "No backup of {name} in {ns} has succeeded for {hours} hours (twice the longest gap of its schedule `{schedule}`): `kubectl get jobs -n {ns} -l app.kubernetes.io/name={POD_NAME_LABEL}` lists the attempts, `kubectl logs -n {ns} job/JOB --all-containers` says why.",
+                    name = cx.name,
+                    ns = cx.namespace
+                ),
+            ),
+        ]),
+        ..crate::monitoring::Rule::default()
+    })
+}
+
+/// The store prefix of an instance's backups: `NAMESPACE/INSTANCE`.
+fn prefix(namespace: &str, instance: &str) -> String {
+    format!("{namespace}/{instance}")
+}
+
+/// Takes a backup and uploads it; keeps the newest `keep` complete ones.
+const UPLOAD_SCRIPT: &str = r#"set -eu
+[ -f /etc/ossc/store/ca.crt ] && export AWS_CA_BUNDLE=/etc/ossc/store/ca.crt
+export AWS_DEFAULT_REGION="${OSS_STORE_REGION:-us-east-1}" AWS_ENDPOINT_URL="$OSS_STORE_URI"
+base="s3://$OSS_BUCKET/$OSS_PREFIX"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+aws s3api head-bucket --bucket "$OSS_BUCKET" >/dev/null 2>&1 || aws s3api create-bucket --bucket "$OSS_BUCKET" >/dev/null
+aws s3 cp --recursive --only-show-errors "$OSS_BACKUP_DIR" "$base/$stamp/"
+echo "$stamp" | aws s3 cp --only-show-errors - "$base/$stamp/ossc-backup-complete"
+echo "backup $base/$stamp/ complete:"
+aws s3 ls --recursive "$base/$stamp/"
+# the complete backups, oldest first; those beyond the newest $OSS_KEEP go, and so do
+# incomplete ones older than the newest complete (a backup that failed half-way)
+aws s3 ls "$base/" | awk '$1 == "PRE" { sub("/$", "", $2); print $2 }' | sort > /tmp/all
+aws s3 ls --recursive "$base/" | awk '{ print $4 }' | sed -n 's#^.*/\([0-9T]*Z\)/ossc-backup-complete$#\1#p' | sort > /tmp/complete
+n=$(wc -l < /tmp/complete)
+newest=$(tail -n 1 /tmp/complete)
+while read -r p; do
+  if grep -qx "$p" /tmp/complete; then
+    [ "$n" -gt "$OSS_KEEP" ] || continue
+    n=$((n - 1))
+  elif ! [ "$(echo "$p" | tr -d TZ)" -lt "$(echo "$newest" | tr -d TZ)" ] 2>/dev/null; then
+    continue
+  fi
+  echo "deleting $base/$p/"
+  aws s3 rm --recursive --only-show-errors "$base/$p/"
+done < /tmp/all
+"#;
+
+/// Fetches the backup a restore asks for (the newest complete one for `latest`).
+const DOWNLOAD_SCRIPT: &str = r#"set -eu
+[ -f /etc/ossc/store/ca.crt ] && export AWS_CA_BUNDLE=/etc/ossc/store/ca.crt
+export AWS_DEFAULT_REGION="${OSS_STORE_REGION:-us-east-1}" AWS_ENDPOINT_URL="$OSS_STORE_URI"
+base="s3://$OSS_BUCKET/$OSS_PREFIX"
+stamp="$OSS_RESTORE"
+if [ "$stamp" = latest ]; then
+  stamp=$(aws s3 ls --recursive "$base/" | awk '{ print $4 }' | sed -n 's#^.*/\([0-9T]*Z\)/ossc-backup-complete$#\1#p' | sort | tail -n 1)
+  [ -n "$stamp" ] || { echo "no complete backup under $base/" >&2; exit 1; }
+fi
+aws s3 ls "$base/$stamp/ossc-backup-complete" >/dev/null || { echo "$base/$stamp/ is not a complete backup" >&2; exit 1; }
+aws s3 cp --recursive --only-show-errors --exclude ossc-backup-complete "$base/$stamp/" "$OSS_BACKUP_DIR/"
+echo "restoring $base/$stamp/:"
+ls -l "$OSS_BACKUP_DIR"
+"#;
+
+fn plain(name: &str, value: impl Into<String>) -> EnvVar {
+    EnvVar { name: name.to_owned(), value: Some(value.into()), value_from: None }
+}
+
+/// The uploader's environment: where the backups are, and the store's address and keys from
+/// its binding Secret (`username` the access key, `password` the secret key, `uri` the
+/// endpoint, `region` when it has one).
+fn uploader_env(backup: &Backup, prefix: String) -> Vec<EnvVar> {
+    let binding = format!("{}-binding", backup.store.service);
+    let key = |name: &str, key: &str, optional: bool| EnvVar {
+        name: name.to_owned(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector { name: binding.clone(), key: key.to_owned(), optional: Some(optional) }),
+            ..EnvVarSource::default()
+        }),
+    };
+    vec![
+        plain("HOME", "/tmp"),
+        plain("OSS_BACKUP_DIR", BACKUP_DIR),
+        plain("OSS_BUCKET", backup.store.bucket.clone()),
+        plain("OSS_PREFIX", prefix),
+        plain("OSS_KEEP", backup.keep.to_string()),
+        key("AWS_ACCESS_KEY_ID", "username", false),
+        key("AWS_SECRET_ACCESS_KEY", "password", false),
+        key("OSS_STORE_URI", "uri", false),
+        key("OSS_STORE_REGION", "region", true),
+        // S3-compatible stores: checksums only where the API requires them (the CLI's 2.23
+        // default adds trailing checksums that not every store takes), no instance metadata
+        plain("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required"),
+        plain("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required"),
+        plain("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+}
+
+fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
+    VolumeMount { name: name.to_owned(), mount_path: path.to_owned(), read_only: read_only.then_some(true), ..VolumeMount::default() }
+}
+
+fn uploader(name: &str, script: &str, env: Vec<EnvVar>) -> Container {
+    Container {
+        name: name.to_owned(),
+        image: Some(UPLOADER_IMAGE.to_owned()),
+        image_pull_policy: Some("IfNotPresent".to_owned()),
+        command: Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script.to_owned()]),
+        env: Some(env),
+        resources: Some(crate::lower::resources(UPLOADER.0, UPLOADER.1, TMP_MIB << 20)),
+        security_context: Some(security::container_security_context()),
+        volume_mounts: Some(vec![mount("tmp", "/tmp", false), mount("backup", BACKUP_DIR, false), mount("store-ca", STORE_CA_DIR, true)]),
+        ..Container::default()
+    }
+}
+
+/// The software's container: the packager's command with the service's client tools.
+fn software(cx: &Context, procedure: &RuntimeBackup, name: &str, command: &[String], scratch: i128) -> Container {
+    let (image, _, _) = procedure.identity(&cx.spec.runtime);
+    let mut env = crate::bootstrap::env(cx, &procedure.env);
+    env.insert(1, plain("OSS_BACKUP_DIR", BACKUP_DIR));
+    Container {
+        name: name.to_owned(),
+        image: Some(image.to_string()),
+        image_pull_policy: Some("IfNotPresent".to_owned()),
+        command: Some(command.iter().map(|a| crate::lower::expand_plain(cx, a)).collect()),
+        env: Some(env),
+        resources: Some(crate::lower::resources(procedure.cpu.as_str(), procedure.memory.as_str(), (TMP_MIB << 20) + scratch)),
+        security_context: Some(security::container_security_context()),
+        volume_mounts: Some(
+            [mount("tmp", "/tmp", false), mount("backup", BACKUP_DIR, false)]
+                .into_iter()
+                .chain(cx.tls().map(|tls| mount("tls-ca", tls.path.as_str(), true)))
+                .collect(),
+        ),
+        ..Container::default()
+    }
+}
+
+/// The pod both run in: the software's identity, no API token, `init` then `main`.
+fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (Container, Container), component: &str) -> PodTemplateSpec {
+    let (_, user, group) = procedure.identity(&cx.spec.runtime);
+    let mut pod_labels = labels(cx);
+    pod_labels.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
+    let store_ca = Volume {
+        name: "store-ca".to_owned(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(format!("{}-binding", backup.store.service)),
+            items: Some(vec![KeyToPath { key: "ca.crt".to_owned(), path: "ca.crt".to_owned(), mode: None }]),
+            default_mode: Some(0o444),
+            // a store without TLS has no `ca.crt` in its binding
+            optional: Some(true),
+        }),
+        ..Volume::default()
+    };
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta { labels: Some(pod_labels), ..ObjectMeta::default() }),
+        spec: Some(PodSpec {
+            service_account_name: Some(cx.name.clone()),
+            automount_service_account_token: Some(false),
+            enable_service_links: Some(false),
+            restart_policy: Some("Never".to_owned()),
+            security_context: Some(security::pod_security_context(cx.target.fixed_ids().then_some((user, group)), false)),
+            init_containers: Some(vec![init]),
+            containers: vec![main],
+            volumes: Some(
+                [
+                    crate::lower::empty_dir("tmp", false, &format!("{TMP_MIB}Mi")),
+                    crate::lower::empty_dir("backup", false, backup.scratch.as_ref().unwrap_or(&cx.spec.capacity.storage).as_str()),
+                    store_ca,
+                ]
+                .into_iter()
+                .chain(cx.tls().map(|_| crate::bootstrap::tls_ca_volume(cx)))
+                .collect(),
+            ),
+            ..PodSpec::default()
+        }),
+    }
+}
+
+/// The checkov skips a backup or restore pod needs, as annotations.
+fn skips(cx: &Context, procedure: &RuntimeBackup) -> Option<BTreeMap<String, String>> {
+    let (image, user, _) = procedure.identity(&cx.spec.runtime);
+    // The uploader's image is pinned by tag, as the software's may be; both read Secrets
+    // into their environment (the store's keys, the software's credentials).
+    let skips = security::skips_for(image.has_digest() && UPLOADER_IMAGE.contains('@'), user, cx.target, true, false, false);
+    (!skips.is_empty())
+        .then(|| skips.iter().enumerate().map(|(i, s)| (format!("checkov.io/skip{}", i + 1), format!("{}={}", s.id, s.reason))).collect())
+}
+
+/// The scratch directory's size in bytes: `backup.scratch`, else the data volume's size.
+fn scratch_bytes(cx: &Context, backup: &Backup) -> i128 {
+    backup.scratch.as_ref().unwrap_or(&cx.spec.capacity.storage).nanos() / 1_000_000_000
+}
+
+fn cron_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, suspend: bool) -> CronJob {
+    let scratch = scratch_bytes(cx, backup);
+    let containers = (
+        software(cx, procedure, "backup", &procedure.run, scratch),
+        uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name))),
+    );
+    let mut m = meta(cx, format!("{}-backup", cx.name));
+    m.annotations = skips(cx, procedure);
+    CronJob {
+        metadata: m,
+        spec: Some(CronJobSpec {
+            schedule: backup.schedule.clone().unwrap_or_else(|| default_schedule(&cx.namespace, &cx.name)),
+            time_zone: Some("Etc/UTC".to_owned()),
+            concurrency_policy: Some("Forbid".to_owned()),
+            // a backup missed by more than this (the controller down) waits for the next one
+            starting_deadline_seconds: Some(3600),
+            successful_jobs_history_limit: Some(3),
+            failed_jobs_history_limit: Some(3),
+            suspend: Some(suspend),
+            job_template: JobTemplateSpec {
+                metadata: Some(ObjectMeta { labels: Some(labels(cx)), ..ObjectMeta::default() }),
+                spec: Some(JobSpec {
+                    backoff_limit: Some(2),
+                    active_deadline_seconds: Some(i64::try_from(procedure.timeout.secs_ceil()).unwrap_or(i64::MAX)),
+                    template: pod(cx, backup, procedure, containers, "backup"),
+                    ..JobSpec::default()
+                }),
+            },
+        }),
+        ..CronJob::default()
+    }
+}
+
+fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup) -> Job {
+    let restore = backup.restore.as_ref();
+    // as every reference to another instance: its namespace defaults to its name (the one
+    // ossc gives it); this instance's own backups are in this namespace
+    let instance = restore.and_then(|r| r.instance.as_deref()).unwrap_or(&cx.name);
+    let namespace = match restore.map(|r| (r.instance.as_deref(), r.namespace.as_deref())) {
+        Some((_, Some(ns)) | (Some(ns), None)) => ns,
+        _ => &cx.namespace,
+    };
+    let stamp = restore.map_or("latest", |r| r.backup.as_str());
+    let mut env = uploader_env(backup, prefix(namespace, instance));
+    env.retain(|e| e.name != "OSS_KEEP");
+    env.push(plain("OSS_RESTORE", stamp));
+    let scratch = scratch_bytes(cx, backup);
+    let containers = (uploader("download", DOWNLOAD_SCRIPT, env), software(cx, procedure, "restore", &procedure.restore, scratch));
+    let template = pod(cx, backup, procedure, containers, "restore");
+    // The name carries a hash of everything the pod runs: a changed restore is a new Job, an
+    // unchanged one is never run again.
+    let content = serde_json::to_string(&template).unwrap_or_default();
+    let mut m = meta(cx, format!("{}-restore-{:08x}", cx.name, crate::credentials::fnv1a(content.as_bytes()) >> 32));
+    if let Some(l) = m.labels.as_mut() {
+        // what `kubectl wait` selects (the backups' Jobs are `backup`)
+        l.insert("app.kubernetes.io/component".to_owned(), "restore".to_owned());
+    }
+    m.annotations = skips(cx, procedure);
+    Job {
+        metadata: m,
+        spec: Some(JobSpec {
+            backoff_limit: Some(6),
+            active_deadline_seconds: Some(i64::try_from(procedure.timeout.secs_ceil()).unwrap_or(i64::MAX)),
+            template,
+            ..JobSpec::default()
+        }),
+        ..Job::default()
+    }
+}
+
+/// The backup and restore pods: nothing in; DNS, the service's endpoints and the store's pods
+/// out (every port of them: the store's port is its binding's, unknown here).
+fn network_policy(cx: &Context, backup: &Backup) -> NetworkPolicy {
+    NetworkPolicy {
+        metadata: meta(cx, format!("{}-backup", cx.name)),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector { match_labels: Some(pod_selector(cx)), ..LabelSelector::default() }),
+            policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
+            ingress: None,
+            egress: Some(vec![
+                crate::lower::dns_egress(),
+                NetworkPolicyEgressRule {
+                    to: Some(vec![NetworkPolicyPeer {
+                        pod_selector: Some(LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() }),
+                        ..NetworkPolicyPeer::default()
+                    }]),
+                    ports: Some(crate::lower::np_ports(cx.spec.function.endpoints.iter())),
+                },
+                NetworkPolicyEgressRule {
+                    to: Some(vec![crate::lower::instance_pods(&backup.store.service, backup.store.namespace())]),
+                    ports: None,
+                },
+            ]),
+        }),
+    }
+}
+
+/// CPU and memory (nano-units) and pods of the backup and restore pods that may run at once:
+/// a backup, and a restore when one is asked. A pod counts its larger container (one runs
+/// after the other).
+#[must_use]
+pub fn pod_totals(spec: &oss_spec::Spec) -> (i128, i128, i128) {
+    let (Some(backup), Some(procedure)) = (&spec.backup, &spec.runtime.backup) else { return (0, 0, 0) };
+    let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
+    let pods = 1 + i128::from(backup.restore.is_some());
+    (pods, pods * procedure.cpu.nanos().max(q(UPLOADER.0)), pods * procedure.memory.nanos().max(q(UPLOADER.1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_gap_follows_the_schedules_class() {
+        for (schedule, hours) in [
+            ("17 3 * * *", 24),
+            ("0 1,13 * * *", 24),
+            ("*/10 * * * *", 1),
+            ("5 * * * *", 1),
+            ("0 */6 * * *", 6),
+            ("0 3 * * 0", 168),
+            ("0 3 1 * *", 744),
+            ("0 3 1 1 *", 8784),
+            ("@weekly", 168),
+            ("@hourly", 1),
+        ] {
+            assert_eq!(longest_gap_hours(schedule), hours, "{schedule}");
+        }
+    }
+
+    #[test]
+    fn default_schedule_is_a_valid_daily_time_that_differs_between_instances() {
+        let a = default_schedule("db", "postgres");
+        let fields: Vec<u64> = a.split(' ').take(2).map(|f| f.parse().unwrap()).collect();
+        assert!(fields[0] < 60 && fields[1] < 24, "{a}");
+        assert!(a.ends_with(" * * *"));
+        assert_eq!(a, default_schedule("db", "postgres"));
+        let others: std::collections::BTreeSet<String> = (0..20).map(|i| default_schedule("db", &format!("pg{i}"))).collect();
+        assert!(others.len() > 10, "{others:?}");
+    }
+}
