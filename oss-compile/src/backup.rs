@@ -58,7 +58,8 @@ pub fn objects(cx: &Context) -> Option<Objects> {
         cron_job: cron_job(cx, backup, procedure, !running),
         // in both states: a restore that left the bundle when the service stopped would be made
         // again (and run again, over newer data) when it starts, where GitOps prunes Jobs
-        restore: backup.restore.as_ref().map(|_| restore_job(cx, backup, procedure)),
+        // (a seeding procedure restores in the members' pods instead: `seed`)
+        restore: backup.restore.as_ref().and(procedure.restore.as_deref()).map(|command| restore_job(cx, backup, procedure, command)),
         network_policy: network_policy(cx, backup),
     })
 }
@@ -235,7 +236,12 @@ fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
     VolumeMount { name: name.to_owned(), mount_path: path.to_owned(), read_only: read_only.then_some(true), ..VolumeMount::default() }
 }
 
-fn uploader(name: &str, script: &str, env: Vec<EnvVar>) -> Container {
+/// The mounts of the uploader in a backup or restore pod.
+fn uploader_mounts() -> Vec<VolumeMount> {
+    vec![mount("tmp", "/tmp", false), mount("backup", BACKUP_DIR, false), mount("store-ca", STORE_CA_DIR, true)]
+}
+
+fn uploader(name: &str, script: &str, env: Vec<EnvVar>, mounts: Vec<VolumeMount>) -> Container {
     Container {
         name: name.to_owned(),
         image: Some(UPLOADER_IMAGE.to_owned()),
@@ -244,7 +250,7 @@ fn uploader(name: &str, script: &str, env: Vec<EnvVar>) -> Container {
         env: Some(env),
         resources: Some(crate::lower::resources(UPLOADER.0, UPLOADER.1, TMP_MIB << 20)),
         security_context: Some(security::container_security_context()),
-        volume_mounts: Some(vec![mount("tmp", "/tmp", false), mount("backup", BACKUP_DIR, false), mount("store-ca", STORE_CA_DIR, true)]),
+        volume_mounts: Some(mounts),
         ..Container::default()
     }
 }
@@ -272,13 +278,10 @@ fn software(cx: &Context, procedure: &RuntimeBackup, name: &str, command: &[Stri
     }
 }
 
-/// The pod both run in: the software's identity, no API token, `init` then `main`.
-fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (Container, Container), component: &str) -> PodTemplateSpec {
-    let (_, user, group) = procedure.identity(&cx.spec.runtime);
-    let mut pod_labels = labels(cx);
-    pod_labels.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
-    let store_ca = Volume {
-        name: "store-ca".to_owned(),
+/// The store's CA from its binding Secret, when it has one (a store with TLS).
+fn store_ca_volume(name: &str, backup: &Backup) -> Volume {
+    Volume {
+        name: name.to_owned(),
         secret: Some(SecretVolumeSource {
             secret_name: Some(format!("{}-binding", backup.store.service)),
             items: Some(vec![KeyToPath { key: "ca.crt".to_owned(), path: "ca.crt".to_owned(), mode: None }]),
@@ -287,7 +290,15 @@ fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (
             optional: Some(true),
         }),
         ..Volume::default()
-    };
+    }
+}
+
+/// The pod both run in: the software's identity, no API token, `init` then `main`.
+fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (Container, Container), component: &str) -> PodTemplateSpec {
+    let (_, user, group) = procedure.identity(&cx.spec.runtime);
+    let mut pod_labels = labels(cx);
+    pod_labels.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
+    let store_ca = store_ca_volume("store-ca", backup);
     PodTemplateSpec {
         metadata: Some(ObjectMeta { labels: Some(pod_labels), ..ObjectMeta::default() }),
         spec: Some(PodSpec {
@@ -332,7 +343,7 @@ fn cron_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, suspend: b
     let scratch = scratch_bytes(cx, backup);
     let containers = (
         software(cx, procedure, "backup", &procedure.run, scratch),
-        uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name))),
+        uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name)), uploader_mounts()),
     );
     let mut m = meta(cx, format!("{}-backup", cx.name));
     m.annotations = skips(cx, procedure);
@@ -361,7 +372,9 @@ fn cron_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, suspend: b
     }
 }
 
-fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup) -> Job {
+/// Where the restore asked for reads: the store prefix of the instance it names (this one by
+/// default) and the backup's stamp (`latest` by default).
+fn restore_source(cx: &Context, backup: &Backup) -> (String, String) {
     let restore = backup.restore.as_ref();
     // as every reference to another instance: its namespace defaults to its name (the one
     // ossc gives it); this instance's own backups are in this namespace
@@ -370,12 +383,22 @@ fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup) -> Job 
         Some((_, Some(ns)) | (Some(ns), None)) => ns,
         _ => &cx.namespace,
     };
-    let stamp = restore.map_or("latest", |r| r.backup.as_str());
-    let mut env = uploader_env(backup, prefix(namespace, instance));
+    (prefix(namespace, instance), restore.map_or("latest", |r| r.backup.as_str()).to_owned())
+}
+
+/// The uploader's environment to fetch the restore's backup.
+fn download_env(cx: &Context, backup: &Backup) -> Vec<EnvVar> {
+    let (prefix, stamp) = restore_source(cx, backup);
+    let mut env = uploader_env(backup, prefix);
     env.retain(|e| e.name != "OSS_KEEP");
     env.push(plain("OSS_RESTORE", stamp));
+    env
+}
+
+fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, command: &[String]) -> Job {
+    let env = download_env(cx, backup);
     let scratch = scratch_bytes(cx, backup);
-    let containers = (uploader("download", DOWNLOAD_SCRIPT, env), software(cx, procedure, "restore", &procedure.restore, scratch));
+    let containers = (uploader("download", DOWNLOAD_SCRIPT, env, uploader_mounts()), software(cx, procedure, "restore", command, scratch));
     let template = pod(cx, backup, procedure, containers, "restore");
     // The name carries a hash of everything the pod runs: a changed restore is a new Job, an
     // unchanged one is never run again.
@@ -396,6 +419,97 @@ fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup) -> Job 
         }),
         ..Job::default()
     }
+}
+
+/// The directory under the data directory where a member's init container puts the backup it
+/// seeds from (on the data volume, which has room for it; removed once seeded).
+pub const SEED_DIR: &str = ".ossc-restore";
+
+/// Fetches the backup a seeding restore asks for into the data volume, unless the volume
+/// holds data already (a member that was seeded, or has run, before): then nothing.
+const SEED_FETCH_SCRIPT: &str = r#"set -eu
+rm -rf "$OSS_BACKUP_DIR"
+if [ -n "$(ls -A "$OSS_DATA_DIR" | grep -vx -e lost+found -e .ossc-restore)" ]; then
+  echo "$OSS_DATA_DIR holds data: this member is not seeded from a backup"
+  exit 0
+fi
+mkdir -p "$OSS_BACKUP_DIR"
+"#;
+
+/// Removes the fetched backup once the seed has written it into the data directory.
+const SEED_CLEAN_SCRIPT: &str = r#"rm -rf "$OSS_BACKUP_DIR""#;
+
+/// Whether this service restores by seeding its members (the consumer asked for a restore and
+/// the procedure has a `seed`).
+#[must_use]
+pub fn seeds(cx: &Context) -> bool {
+    matches!((&cx.spec.backup, &cx.spec.runtime.backup), (Some(b), Some(p)) if b.restore.is_some() && p.seed.is_some())
+}
+
+/// A restore by seeding: the init containers of each member's pod and the volumes they add.
+#[derive(Debug, Default)]
+pub struct Seed {
+    /// Fetch (the uploader), seed (the packager's command), clean (the uploader), in order.
+    pub init_containers: Vec<Container>,
+    /// A scratch `/tmp` for them and the store's CA.
+    pub volumes: Vec<Volume>,
+}
+
+/// The seeding restore's containers and volumes for the member pods; none unless [`seeds`].
+#[must_use]
+pub fn seed(cx: &Context) -> Option<Seed> {
+    let (Some(backup), Some(procedure)) = (&cx.spec.backup, &cx.spec.runtime.backup) else { return None };
+    let (Some(_), Some(command), Some(data)) = (&backup.restore, &procedure.seed, &cx.spec.runtime.data_path) else { return None };
+    let dir = format!("{}/{SEED_DIR}", data.as_str().trim_end_matches('/'));
+    let (tmp, ca) = ("ossc-restore-tmp", "ossc-restore-store-ca");
+    let data_mount = mount(crate::lower::DATA_VOLUME, data.as_str(), false);
+    let mut fetch_env = download_env(cx, backup);
+    for e in &mut fetch_env {
+        if e.name == "OSS_BACKUP_DIR" {
+            e.value = Some(dir.clone());
+        }
+    }
+    fetch_env.insert(2, plain("OSS_DATA_DIR", data.as_str()));
+    let mounts = vec![mount(tmp, "/tmp", false), data_mount.clone(), mount(ca, STORE_CA_DIR, true)];
+    let fetch =
+        uploader("restore-fetch", &format!("{SEED_FETCH_SCRIPT}{}", DOWNLOAD_SCRIPT.trim_start_matches("set -eu\n")), fetch_env, mounts);
+    let (image, user, group) = procedure.identity(&cx.spec.runtime);
+    let (mut env, command) = crate::lower::expand_env_and_args(cx, command, procedure.env.iter());
+    env.splice(0..0, [plain("HOME", "/tmp"), plain("OSS_BACKUP_DIR", dir.clone())]);
+    let mut security_context = security::container_security_context();
+    if (user, group) != (cx.spec.runtime.user, cx.spec.runtime.group) && cx.target.fixed_ids() {
+        // another image's user, in the software's pod
+        security_context.run_as_user = Some(i64::from(user));
+        security_context.run_as_group = Some(i64::from(group));
+    }
+    let seed = Container {
+        name: "restore-seed".to_owned(),
+        image: Some(image.to_string()),
+        image_pull_policy: Some("IfNotPresent".to_owned()),
+        command: Some(command),
+        env: Some(env),
+        resources: Some(crate::lower::resources(procedure.cpu.as_str(), procedure.memory.as_str(), TMP_MIB << 20)),
+        security_context: Some(security_context),
+        volume_mounts: Some(vec![mount(tmp, "/tmp", false), data_mount.clone()]),
+        ..Container::default()
+    };
+    let clean =
+        uploader("restore-clean", SEED_CLEAN_SCRIPT, vec![plain("OSS_BACKUP_DIR", dir)], vec![mount(tmp, "/tmp", false), data_mount]);
+    Some(Seed {
+        init_containers: vec![fetch, seed, clean],
+        volumes: vec![crate::lower::empty_dir(tmp, false, &format!("{TMP_MIB}Mi")), store_ca_volume(ca, backup)],
+    })
+}
+
+/// The member pods' way to the store while they seed from it (every port of its pods, as the
+/// backup pods').
+#[must_use]
+pub fn seed_egress(cx: &Context) -> Option<NetworkPolicyEgressRule> {
+    let backup = cx.spec.backup.as_ref().filter(|_| seeds(cx))?;
+    Some(NetworkPolicyEgressRule {
+        to: Some(vec![crate::lower::instance_pods(&backup.store.service, backup.store.namespace())]),
+        ports: None,
+    })
 }
 
 /// The backup and restore pods: nothing in; DNS, the service's endpoints and the store's pods
@@ -432,7 +546,7 @@ fn network_policy(cx: &Context, backup: &Backup) -> NetworkPolicy {
 pub fn pod_totals(spec: &oss_spec::Spec) -> (i128, i128, i128) {
     let (Some(backup), Some(procedure)) = (&spec.backup, &spec.runtime.backup) else { return (0, 0, 0) };
     let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
-    let pods = 1 + i128::from(backup.restore.is_some());
+    let pods = 1 + i128::from(backup.restore.is_some() && procedure.restore.is_some());
     (pods, pods * procedure.cpu.nanos().max(q(UPLOADER.0)), pods * procedure.memory.nanos().max(q(UPLOADER.1)))
 }
 

@@ -885,6 +885,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
     }
     // the services the software depends on, as the consumer chose them
     egress.extend(dependency_egress(cx));
+    egress.extend(crate::backup::seed_egress(cx));
     for e in &cx.spec.access.egress {
         let to = match (&e.instance.service, &e.cidr) {
             (Some(service), _) => instance_pods(service, e.instance.namespace_of(service)),
@@ -1287,6 +1288,12 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         termination_message_policy: Some("FallbackToLogsOnError".to_owned()),
         ..Container::default()
     };
+    // a restore by seeding: the backup written into the data directory before the software starts
+    let mut init_containers = init_containers;
+    if let Some(seed) = crate::backup::seed(cx) {
+        init_containers.get_or_insert_with(Vec::new).extend(seed.init_containers);
+        volumes.extend(seed.volumes);
+    }
     let mut placement = derive_placement(spec.redundancy.spread, rt.state == State::Stateful, &cx.selector());
     if cx.target.soft_spread(spec.redundancy.spread) {
         placement = soften(placement);
@@ -1314,7 +1321,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                 rt.state == State::Stateful || !rt.secret_mounts.is_empty(),
             )),
             termination_grace_period_seconds: Some(i64::try_from(rt.stop.grace_period.secs_ceil()).unwrap_or(i64::MAX)),
-            init_containers,
+            init_containers: init_containers.filter(|c| !c.is_empty()),
             containers: std::iter::once(container).chain(sidecars).collect(),
             affinity: placement.affinity,
             topology_spread_constraints: placement.spread,

@@ -139,8 +139,13 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let loaded = with_overlay(&spec, "tests/tls/postgres-cert-manager.yaml");
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("cert-manager.yaml"), bundle.to_yaml()));
-            // Backups to an object store, and a restore from another namespace's (docs/backup.md).
-            let loaded = with_overlay(&spec, "tests/backup/postgres-backup.yaml");
+        }
+        // Backups to an object store and a restore (docs/backup.md), for every service with an
+        // overlay in tests/backup/: PostgreSQL's from another namespace (a Job), Valkey's from
+        // another instance (seeded into the members).
+        let overlay = format!("tests/backup/{stem}-backup.yaml");
+        if repo().join(&overlay).exists() {
+            let loaded = with_overlay(&spec, &overlay);
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("backup.yaml"), bundle.to_yaml()));
         }

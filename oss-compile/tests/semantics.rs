@@ -707,6 +707,44 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
 }
 
 #[test]
+fn a_seeding_restore_runs_in_each_member_before_the_software_and_only_then() {
+    let sets = ["backup={store: {service: minio, namespace: storage, bucket: cache-backups}, restore: {instance: cache-old}}"];
+    let b = build_with(VALKEY, &sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(!b.objects().iter().any(|o| o.name().starts_with("valkey-restore-")), "no restore Job: the members seed");
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let init: Vec<&str> = pod.init_containers.iter().flatten().map(|c| c.name.as_str()).collect();
+    assert!(init.ends_with(&["restore-fetch", "restore-seed", "restore-clean"]), "{init:?}");
+    let fetch = pod.init_containers.iter().flatten().find(|c| c.name == "restore-fetch").unwrap();
+    let env = |name: &str| fetch.env.iter().flatten().find(|e| e.name == name).and_then(|e| e.value.clone());
+    // the named instance's backups (its namespace: its name), fetched onto the data volume
+    assert_eq!(env("OSS_PREFIX").as_deref(), Some("cache-old/cache-old"));
+    assert_eq!(env("OSS_BACKUP_DIR").as_deref(), Some("/data/.ossc-restore"));
+    assert!(fetch.volume_mounts.iter().flatten().any(|m| m.name == "data" && m.mount_path == "/data" && m.read_only.is_none()));
+    let to_store = |b: &oss_compile::Bundle| {
+        let np = b.objects().iter().find_map(|o| match o {
+            Object::NetworkPolicy(np) if np.metadata.name.as_deref() == Some("valkey") => Some(np.clone()),
+            _ => None,
+        });
+        let egress = np.unwrap().spec.unwrap().egress.unwrap_or_default();
+        egress.iter().flat_map(|e| e.to.iter().flatten()).any(|p| {
+            p.namespace_selector.as_ref().is_some_and(|s| s.match_labels.as_ref().unwrap()["kubernetes.io/metadata.name"] == "storage")
+        })
+    };
+    assert!(to_store(&b), "the members reach the store while they seed");
+    // backups without a restore: the members neither seed nor reach the store (the backup pods do)
+    let plain = build_with(VALKEY, &["backup={store: {service: minio, namespace: storage, bucket: cache-backups}}"], &Options::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let pod = plain.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    assert!(!pod.init_containers.iter().flatten().any(|c| c.name.starts_with("restore-")));
+    assert!(!to_store(&plain));
+    // the packager gives one way to restore: both, or neither, is refused
+    let both = refused(VALKEY, &["runtime.backup.restore=[/bin/true]"]);
+    assert!(both.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("both `restore` and `seed`")), "{both:?}");
+    let neither = refused(VALKEY, &["runtime.backup.seed=null"]);
+    assert!(neither.iter().any(|(c, m)| *c == Code::MissingField && m.contains("not how to restore")), "{neither:?}");
+}
+
+#[test]
 fn connect_says_how_to_speak_tls_when_it_is_on() {
     const KAFKA: &str = include_str!("../../specs/kafka.yaml");
     let connect = |sets: &[&str]| {

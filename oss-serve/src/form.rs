@@ -302,8 +302,8 @@ mod tests {
             assert!(f["disabled"].is_null(), "{f}");
         }
         assert_eq!(get(&postgres, "backup.keep")["kind"], "int");
-        let valkey = form("valkey");
-        assert!(get(&valkey, "backup.keep")["disabled"].as_str().unwrap().contains("no `runtime.backup`"));
+        assert!(get(&form("valkey"), "backup.keep")["disabled"].is_null());
+        assert!(get(&form("etcd"), "backup.keep")["disabled"].as_str().unwrap().contains("no `runtime.backup`"));
         let zookeeper = form("zookeeper");
         assert_eq!(get(&zookeeper, "redundancy.replicas")["choices"], json!(["1", "3", "5", "7"]));
         let minio = form("minio");

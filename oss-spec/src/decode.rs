@@ -1019,10 +1019,15 @@ fn decode_runtime_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeBa
     };
     let run =
         f.req(d, "run", command("give the command that writes the backup's files into $OSS_BACKUP_DIR, e.g. `[/bin/sh, -c, \"...\"]`"));
-    let restore = f.req(
+    let restore = f.opt(
         d,
         "restore",
         command("give the command that reads the files in $OSS_BACKUP_DIR back into the service, e.g. `[/bin/sh, -c, \"...\"]`"),
+    );
+    let seed = f.opt(
+        d,
+        "seed",
+        command("give the command that writes the files in $OSS_BACKUP_DIR into the data directory, e.g. `[/bin/sh, -c, \"...\"]`"),
     );
     let pod = decode_pod_fields(
         d,
@@ -1037,7 +1042,8 @@ fn decode_runtime_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeBa
         user: pod.user,
         group: pod.group,
         run: run?,
-        restore: restore?,
+        restore,
+        seed,
         env: pod.env,
         timeout: pod.timeout.unwrap_or(Duration::from_secs(3600)),
         cpu: pod.cpu?,

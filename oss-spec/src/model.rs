@@ -502,9 +502,21 @@ pub struct RuntimeBackup {
     #[schemars(length(min = 1))]
     pub run: Vec<String>,
     /// Restores the files of one backup, found in `$OSS_BACKUP_DIR`, into the running service
-    /// (waiting until it answers). It runs once per restore the consumer asks for.
+    /// (waiting until it answers), in a Job of its own. It runs once per restore the consumer
+    /// asks for. Give this or `seed`, not both.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
-    pub restore: Vec<String>,
+    pub restore: Option<Vec<String>>,
+    /// Restores by seeding instead: writes the files of one backup, found in
+    /// `$OSS_BACKUP_DIR`, into the data directory (`runtime.dataPath`) before the software
+    /// starts, in an init container of each member whose data volume is empty (a new instance's
+    /// first start, or a member on a new disk). Runs in the image of `image` (the software's by
+    /// default) with the same environment; `$OSS_BACKUP_DIR` does not exist when the member is
+    /// not to be seeded, and the command then exits 0 without writing. For software that loads
+    /// its data only at start (an RDB file, a snapshot). Give this or `restore`, not both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub seed: Option<Vec<String>>,
     /// Environment of both: plain values with `${...}`, or keys of a Secret (the credentials).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(default)]

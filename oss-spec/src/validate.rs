@@ -710,8 +710,10 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     }
     if let Some(b) = &spec.runtime.backup {
         container_templates(&mut templates, "runtime.backup", ("run", &b.run), &b.env);
-        for (j, a) in b.restore.iter().enumerate() {
-            templates.push((format!("runtime.backup.restore.{j}"), a));
+        for (what, args) in [("restore", &b.restore), ("seed", &b.seed)] {
+            for (j, a) in args.iter().flatten().enumerate() {
+                templates.push((format!("runtime.backup.{what}.{j}"), a));
+            }
         }
     }
     for (i, file) in spec.runtime.tls.iter().flat_map(|t| &t.files).enumerate() {
@@ -807,7 +809,10 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                     )),
                 );
             }
-            if pod_ref && (path.starts_with("runtime.bootstrap.") || path.starts_with("runtime.backup.")) {
+            // a seed runs in each member's pod, before the software: its replica is known
+            let in_own_pod = path.starts_with("runtime.bootstrap.")
+                || (path.starts_with("runtime.backup.") && !path.starts_with("runtime.backup.seed."));
+            if pod_ref && in_own_pod {
                 let what = if path.starts_with("runtime.backup.") { "a backup or a restore" } else { "a bootstrap step" };
                 diags.push(
                     Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to a replica's pod, and {what} runs in a pod of its own"))
@@ -998,14 +1003,35 @@ fn check_backup(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             .help("remove `backup`; `ossc catalog show NAME` says which services take backups (as the packager: add `runtime.backup`)"),
         );
     }
-    if spec.runtime.backup.is_none() {
-        return;
-    }
+    let Some(procedure) = &spec.runtime.backup else { return };
     if spec.runtime.state == State::Stateless {
         diags.push(
             Diagnostic::error(Code::Inconsistent, "`runtime.backup` on a stateless service: it keeps no data to back up")
                 .at_opt(spans.get("runtime.backup"))
                 .help("remove `runtime.backup`, or make the service `runtime.state: stateful`"),
+        );
+    }
+    match (&procedure.restore, &procedure.seed) {
+        (Some(_), Some(_)) => diags.push(
+            Diagnostic::error(Code::Inconsistent, "`runtime.backup` has both `restore` and `seed`: a restore is one or the other")
+                .at_opt(spans.get("runtime.backup.restore"))
+                .help("keep `restore` when the service takes a backup back while it runs (a client's restore), `seed` when the data must be in place before it starts"),
+        ),
+        (None, None) => diags.push(
+            Diagnostic::error(Code::MissingField, "`runtime.backup` says how to take a backup but not how to restore one")
+                .at_opt(spans.get("runtime.backup"))
+                .help("add `restore:` (a command that reads $OSS_BACKUP_DIR into the running service) or `seed:` (one that writes it into the data directory before the software starts)"),
+        ),
+        _ => {}
+    }
+    if procedure.seed.is_some() && spec.runtime.data_path.is_none() {
+        diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                "`runtime.backup.seed` writes into the data directory, and the service has no `runtime.dataPath`",
+            )
+            .at_opt(spans.get("runtime.backup.seed"))
+            .help("add `runtime.dataPath:` (where the data volume is mounted), or restore with `restore:` instead"),
         );
     }
     if spec.function.endpoints.is_empty() {

@@ -182,7 +182,27 @@ def vk_members(svc):
     return online + 1
 
 
+def vk_drill(name, args):
+    uri = c.secret_data(c.CLIENT_NS, f"{name}-binding")["uri"]
+    return c.sh(f"valkey-cli -u {shlex.quote(uri)} {args}", timeout=60).stdout.strip()
+
+
+def vk_drill_fill(name):
+    vk_drill(name, "eval " + shlex.quote("for i = 1, 1000 do redis.call('SET', 'k' .. i, i * 7) end "
+                                         "redis.call('HSET', 'order:1', 'state', 'paid') return 1") + " 0")
+
+
+def vk_drill_digest(name, probe=False):
+    if probe:
+        return vk_drill(name, "ping")
+    return (vk_drill(name, "eval " + shlex.quote("local s = 0 for i = 1, 1000 do s = s + tonumber(redis.call('GET', 'k' .. i) or 0) end "
+                                                 "return redis.call('DBSIZE') .. ' keys, sum ' .. s .. ', order:1 ' .. "
+                                                 "(redis.call('HGET', 'order:1', 'state') or 'missing')") + " 0"),)
+
+
 VALKEY = {
+    # the backup drill (under minio): restored by seeding the new instance's data directory
+    "drill": {"fill": vk_drill_fill, "digest": vk_drill_digest, "files": {"dump.rdb"}, "note": "1000 keys and a hash"},
     "metrics_series": r"^redis_up 1$",
     "sets": ["capacity.cpu=200m", "capacity.memory=256Mi", "capacity.storage=1Gi", "settings.maxMemory=128Mi"],
     "write": lambda svc, key, val: c.sh(vk(svc, f"set {key} {val}")),
@@ -729,7 +749,7 @@ MINIO = {
     # bucket the function check made, with its object k1, is back on the new drive
     "disk_healed": ("/data/ossc", r"^k1$"),
     # the backup drill: PostgreSQL backed up to this store and restored from it into a new instance
-    "backup_drill": ["postgres", "galera"],
+    "backup_drill": ["postgres", "galera", "valkey"],
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     "write": lambda svc, key, val: c.sh(s3(svc, "try:\n    s3.create_bucket(Bucket='ossc')\n"
                                                 "except s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n"
