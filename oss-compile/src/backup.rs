@@ -429,10 +429,12 @@ pub const SEED_DIR: &str = ".ossc-restore";
 /// holds data already (a member that was seeded, or has run, before): then nothing.
 const SEED_FETCH_SCRIPT: &str = r#"set -eu
 rm -rf "$OSS_BACKUP_DIR"
-if [ -n "$(ls -A "$OSS_DATA_DIR" | grep -vx -e lost+found -e .ossc-restore)" ]; then
-  echo "$OSS_DATA_DIR holds data: this member is not seeded from a backup"
+for f in "$OSS_DATA_DIR"/* "$OSS_DATA_DIR"/.[!.]* "$OSS_DATA_DIR"/..?*; do
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  case "${f##*/}" in lost+found|.ossc-restore) continue ;; esac
+  echo "$OSS_DATA_DIR holds data ($f): this member is not seeded from a backup"
   exit 0
-fi
+done
 mkdir -p "$OSS_BACKUP_DIR"
 "#;
 
