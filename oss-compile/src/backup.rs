@@ -541,6 +541,18 @@ fn network_policy(cx: &Context, backup: &Backup) -> NetworkPolicy {
     }
 }
 
+/// CPU and memory (nano-units) of the largest init container of a seeding restore (the
+/// packager's seed or the uploader); zero without one.
+#[must_use]
+pub fn seed_totals(spec: &oss_spec::Spec) -> (i128, i128) {
+    let (Some(backup), Some(procedure)) = (&spec.backup, &spec.runtime.backup) else { return (0, 0) };
+    if backup.restore.is_none() || procedure.seed.is_none() {
+        return (0, 0);
+    }
+    let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
+    (procedure.cpu.nanos().max(q(UPLOADER.0)), procedure.memory.nanos().max(q(UPLOADER.1)))
+}
+
 /// CPU and memory (nano-units) and pods of the backup and restore pods that may run at once:
 /// a backup, and a restore when one is asked. A pod counts its larger container (one runs
 /// after the other).

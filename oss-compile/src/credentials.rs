@@ -654,7 +654,13 @@ pub fn connect(cx: &Context) -> String {
             ns = cx.namespace,
             name = cx.name
         );
-        if b.restore.is_some() {
+        if crate::backup::seeds(cx) {
+            let _ = writeln!(
+                o,
+                "restore   by seeding each member whose data volume is empty, before it starts: kubectl -n {} logs {}-0 -c restore-fetch",
+                cx.namespace, cx.name
+            );
+        } else if b.restore.is_some() {
             let _ = writeln!(
                 o,
                 "restore   once, by a Job: kubectl -n {} wait --for=condition=complete job -l app.kubernetes.io/instance={},app.kubernetes.io/component=restore --timeout=1h",

@@ -731,6 +731,16 @@ fn a_seeding_restore_runs_in_each_member_before_the_software_and_only_then() {
         })
     };
     assert!(to_store(&b), "the members reach the store while they seed");
+    let text = oss_compile::connect(
+        &parse_with("t.yaml", VALKEY, &ParseOptions { sets: vec![sets[0].to_owned()], ..ParseOptions::default() }).unwrap(),
+        &Options::default(),
+    );
+    assert!(text.contains("restore   by seeding") && text.contains("logs valkey-0 -c restore-fetch"), "{text}");
+    assert!(!text.contains("component=restore"), "no restore Job to wait for: {text}");
+    // the quota counts a seed larger than the pod's containers (it runs alone, first)
+    let big = ParseOptions { sets: vec![sets[0].to_owned(), "runtime.backup.memory=4Gi".to_owned()], ..ParseOptions::default() };
+    let (_, mem) = oss_compile::derive::quota::pod_totals(&parse_with("t.yaml", VALKEY, &big).unwrap().spec);
+    assert_eq!(mem, (4_i128 << 30) * 1_000_000_000, "4Gi, in nano-units");
     // backups without a restore: the members neither seed nor reach the store (the backup pods do)
     let plain = build_with(VALKEY, &["backup={store: {service: minio, namespace: storage, bucket: cache-backups}}"], &Options::default())
         .unwrap_or_else(|e| panic!("{e:?}"));

@@ -8,12 +8,17 @@ use oss_spec::Spec;
 use oss_spec::model::State;
 use std::collections::BTreeMap;
 
-/// Per-pod CPU and memory (nano-units): the main container, an exporter and the sidecars.
+/// Per-pod CPU and memory (nano-units): the main container, an exporter and the sidecars, or
+/// the largest init container of a seeding restore when it is larger (init containers run one
+/// at a time, before the others: the pod counts the larger of the two).
 #[must_use]
 pub fn pod_totals(spec: &Spec) -> (i128, i128) {
     let exporter = spec.runtime.metrics.as_ref().and_then(|m| m.exporter.as_ref());
     let helpers = exporter.map(|e| (&e.cpu, &e.memory)).into_iter().chain(spec.runtime.sidecars.iter().map(|s| (&s.cpu, &s.memory)));
-    helpers.fold((spec.capacity.cpu.nanos(), spec.capacity.memory.nanos()), |(cpu, mem), (c, m)| (cpu + c.nanos(), mem + m.nanos()))
+    let (cpu, mem) =
+        helpers.fold((spec.capacity.cpu.nanos(), spec.capacity.memory.nanos()), |(cpu, mem), (c, m)| (cpu + c.nanos(), mem + m.nanos()));
+    let (init_cpu, init_mem) = crate::backup::seed_totals(spec);
+    (cpu.max(init_cpu), mem.max(init_mem))
 }
 
 /// The quota's hard limits.
