@@ -1015,7 +1015,7 @@ fn check_backup(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
         (Some(_), Some(_)) => diags.push(
             Diagnostic::error(Code::Inconsistent, "`runtime.backup` has both `restore` and `seed`: a restore is one or the other")
                 .at_opt(spans.get("runtime.backup.restore"))
-                .help("keep `restore` when the service takes a backup back while it runs (a client's restore), `seed` when the data must be in place before it starts"),
+                .help("keep one and remove the other (in an overlay: `seed: null` or `restore: null`): `restore` when the running service takes a backup back (a client's restore), `seed` when the data must be in place before it starts"),
         ),
         (None, None) => diags.push(
             Diagnostic::error(Code::MissingField, "`runtime.backup` says how to take a backup but not how to restore one")
