@@ -204,7 +204,7 @@ fn plain(name: &str, value: impl Into<String>) -> EnvVar {
 /// The uploader's environment: where the backups are, and the store's address and keys from
 /// its binding Secret (`username` the access key, `password` the secret key, `uri` the
 /// endpoint, `region` when it has one).
-fn uploader_env(backup: &Backup, prefix: String) -> Vec<EnvVar> {
+fn uploader_env(backup: &Backup, prefix: String, dir: &str) -> Vec<EnvVar> {
     let binding = format!("{}-binding", backup.store.service);
     let key = |name: &str, key: &str, optional: bool| EnvVar {
         name: name.to_owned(),
@@ -216,7 +216,7 @@ fn uploader_env(backup: &Backup, prefix: String) -> Vec<EnvVar> {
     };
     vec![
         plain("HOME", "/tmp"),
-        plain("OSS_BACKUP_DIR", BACKUP_DIR),
+        plain("OSS_BACKUP_DIR", dir),
         plain("OSS_BUCKET", backup.store.bucket.clone()),
         plain("OSS_PREFIX", prefix),
         plain("OSS_KEEP", backup.keep.to_string()),
@@ -343,7 +343,7 @@ fn cron_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, suspend: b
     let scratch = scratch_bytes(cx, backup);
     let containers = (
         software(cx, procedure, "backup", &procedure.run, scratch),
-        uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name)), uploader_mounts()),
+        uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name), BACKUP_DIR), uploader_mounts()),
     );
     let mut m = meta(cx, format!("{}-backup", cx.name));
     m.annotations = skips(cx, procedure);
@@ -386,17 +386,17 @@ fn restore_source(cx: &Context, backup: &Backup) -> (String, String) {
     (prefix(namespace, instance), restore.map_or("latest", |r| r.backup.as_str()).to_owned())
 }
 
-/// The uploader's environment to fetch the restore's backup.
-fn download_env(cx: &Context, backup: &Backup) -> Vec<EnvVar> {
+/// The uploader's environment to fetch the restore's backup into `dir`.
+fn download_env(cx: &Context, backup: &Backup, dir: &str) -> Vec<EnvVar> {
     let (prefix, stamp) = restore_source(cx, backup);
-    let mut env = uploader_env(backup, prefix);
+    let mut env = uploader_env(backup, prefix, dir);
     env.retain(|e| e.name != "OSS_KEEP");
     env.push(plain("OSS_RESTORE", stamp));
     env
 }
 
 fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, command: &[String]) -> Job {
-    let env = download_env(cx, backup);
+    let env = download_env(cx, backup, BACKUP_DIR);
     let scratch = scratch_bytes(cx, backup);
     let containers = (uploader("download", DOWNLOAD_SCRIPT, env, uploader_mounts()), software(cx, procedure, "restore", command, scratch));
     let template = pod(cx, backup, procedure, containers, "restore");
@@ -441,11 +441,18 @@ mkdir -p "$OSS_BACKUP_DIR"
 /// Removes the fetched backup once the seed has written it into the data directory.
 const SEED_CLEAN_SCRIPT: &str = r#"rm -rf "$OSS_BACKUP_DIR""#;
 
-/// Whether this service restores by seeding its members (the consumer asked for a restore and
-/// the procedure has a `seed`).
+/// The consumer's backups, the procedure and its seed command, when the service restores by
+/// seeding its members (the consumer asked for a restore and the procedure has a `seed`).
+fn seeding(spec: &oss_spec::Spec) -> Option<(&Backup, &RuntimeBackup, &[String])> {
+    let (Some(backup), Some(procedure)) = (&spec.backup, &spec.runtime.backup) else { return None };
+    backup.restore.as_ref()?;
+    Some((backup, procedure, procedure.seed.as_deref()?))
+}
+
+/// Whether this service restores by seeding its members.
 #[must_use]
 pub fn seeds(cx: &Context) -> bool {
-    matches!((&cx.spec.backup, &cx.spec.runtime.backup), (Some(b), Some(p)) if b.restore.is_some() && p.seed.is_some())
+    seeding(cx.spec).is_some()
 }
 
 /// A restore by seeding: the init containers of each member's pod and the volumes they add.
@@ -460,17 +467,11 @@ pub struct Seed {
 /// The seeding restore's containers and volumes for the member pods; none unless [`seeds`].
 #[must_use]
 pub fn seed(cx: &Context) -> Option<Seed> {
-    let (Some(backup), Some(procedure)) = (&cx.spec.backup, &cx.spec.runtime.backup) else { return None };
-    let (Some(_), Some(command), Some(data)) = (&backup.restore, &procedure.seed, &cx.spec.runtime.data_path) else { return None };
+    let ((backup, procedure, command), Some(data)) = (seeding(cx.spec)?, &cx.spec.runtime.data_path) else { return None };
     let dir = format!("{}/{SEED_DIR}", data.as_str().trim_end_matches('/'));
     let (tmp, ca) = ("ossc-restore-tmp", "ossc-restore-store-ca");
     let data_mount = mount(crate::lower::DATA_VOLUME, data.as_str(), false);
-    let mut fetch_env = download_env(cx, backup);
-    for e in &mut fetch_env {
-        if e.name == "OSS_BACKUP_DIR" {
-            e.value = Some(dir.clone());
-        }
-    }
+    let mut fetch_env = download_env(cx, backup, &dir);
     fetch_env.insert(2, plain("OSS_DATA_DIR", data.as_str()));
     let mounts = vec![mount(tmp, "/tmp", false), data_mount.clone(), mount(ca, STORE_CA_DIR, true)];
     let fetch =
@@ -507,11 +508,12 @@ pub fn seed(cx: &Context) -> Option<Seed> {
 /// backup pods').
 #[must_use]
 pub fn seed_egress(cx: &Context) -> Option<NetworkPolicyEgressRule> {
-    let backup = cx.spec.backup.as_ref().filter(|_| seeds(cx))?;
-    Some(NetworkPolicyEgressRule {
-        to: Some(vec![crate::lower::instance_pods(&backup.store.service, backup.store.namespace())]),
-        ports: None,
-    })
+    seeding(cx.spec).map(|(backup, _, _)| store_egress(backup))
+}
+
+/// The way to the store's pods: every port (the store's port is its binding's, unknown here).
+fn store_egress(backup: &Backup) -> NetworkPolicyEgressRule {
+    NetworkPolicyEgressRule { to: Some(vec![crate::lower::instance_pods(&backup.store.service, backup.store.namespace())]), ports: None }
 }
 
 /// The backup and restore pods: nothing in; DNS, the service's endpoints and the store's pods
@@ -532,10 +534,7 @@ fn network_policy(cx: &Context, backup: &Backup) -> NetworkPolicy {
                     }]),
                     ports: Some(crate::lower::np_ports(cx.spec.function.endpoints.iter())),
                 },
-                NetworkPolicyEgressRule {
-                    to: Some(vec![crate::lower::instance_pods(&backup.store.service, backup.store.namespace())]),
-                    ports: None,
-                },
+                store_egress(backup),
             ]),
         }),
     }
@@ -545,10 +544,12 @@ fn network_policy(cx: &Context, backup: &Backup) -> NetworkPolicy {
 /// packager's seed or the uploader); zero without one.
 #[must_use]
 pub fn seed_totals(spec: &oss_spec::Spec) -> (i128, i128) {
-    let (Some(backup), Some(procedure)) = (&spec.backup, &spec.runtime.backup) else { return (0, 0) };
-    if backup.restore.is_none() || procedure.seed.is_none() {
-        return (0, 0);
-    }
+    seeding(spec).map_or((0, 0), |(_, procedure, _)| larger_container(procedure))
+}
+
+/// CPU and memory (nano-units) of the larger of the procedure's container and the uploader:
+/// what a pod running them one after the other counts.
+fn larger_container(procedure: &RuntimeBackup) -> (i128, i128) {
     let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
     (procedure.cpu.nanos().max(q(UPLOADER.0)), procedure.memory.nanos().max(q(UPLOADER.1)))
 }
@@ -559,9 +560,9 @@ pub fn seed_totals(spec: &oss_spec::Spec) -> (i128, i128) {
 #[must_use]
 pub fn pod_totals(spec: &oss_spec::Spec) -> (i128, i128, i128) {
     let (Some(backup), Some(procedure)) = (&spec.backup, &spec.runtime.backup) else { return (0, 0, 0) };
-    let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
     let pods = 1 + i128::from(backup.restore.is_some() && procedure.restore.is_some());
-    (pods, pods * procedure.cpu.nanos().max(q(UPLOADER.0)), pods * procedure.memory.nanos().max(q(UPLOADER.1)))
+    let (cpu, memory) = larger_container(procedure);
+    (pods, pods * cpu, pods * memory)
 }
 
 #[cfg(test)]

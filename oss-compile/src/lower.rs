@@ -1166,7 +1166,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     // IfNotPresent: a pinned image need not be fetched again, and restarts keep working while
     // the registry is down (see security::checkov_skips for CKV_K8S_15).
     let image_pull_policy = Some("IfNotPresent".to_owned());
-    let init_containers = (!seed_script.is_empty()).then(|| {
+    let mut init_containers = (!seed_script.is_empty()).then(|| {
         vec![Container {
             name: "seed-from-image".to_owned(),
             image: Some(rt.image.to_string()),
@@ -1289,7 +1289,6 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         ..Container::default()
     };
     // a restore by seeding: the backup written into the data directory before the software starts
-    let mut init_containers = init_containers;
     if let Some(seed) = crate::backup::seed(cx) {
         init_containers.get_or_insert_with(Vec::new).extend(seed.init_containers);
         volumes.extend(seed.volumes);
@@ -1321,7 +1320,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
                 rt.state == State::Stateful || !rt.secret_mounts.is_empty(),
             )),
             termination_grace_period_seconds: Some(i64::try_from(rt.stop.grace_period.secs_ceil()).unwrap_or(i64::MAX)),
-            init_containers: init_containers.filter(|c| !c.is_empty()),
+            init_containers,
             containers: std::iter::once(container).chain(sidecars).collect(),
             affinity: placement.affinity,
             topology_spread_constraints: placement.spread,
