@@ -1443,7 +1443,7 @@ def check_service(svc, results):
         members = svc.op("members")
         if members != target:
             raise Failure(f"{target} pods but {members} members")
-        queued = f" (after {waited:.0f}s waiting for another service's scale check)" if waited >= 2 else ""
+        queued = f" (after {waited:.0f}s waiting for room or for another service's scale check)" if waited >= 2 else ""
         return (f"{target} pods Ready and {members} members in {time.time() - t:.0f}s{queued}"
                 + svc.d.get("scale_note", "") + data_back())
 
@@ -1687,36 +1687,66 @@ def quick_start(results):
 
 class Ledger:
     """The CPU the running services have reserved, against the budget (cpu_budget), counted per
-    node. Each holds its pods' requests as built; room for the largest pod a scale check adds
-    among them is kept free on every node, and the scale checks take turns, so a scale check
-    always gets its room once the one before it is done, and never waits on another that waits
-    on it."""
+    node. Each holds its pods' requests as built; a scale check (each service's last) raises its
+    service's reservation once no other scale check holds the turn and its new pod finds room on
+    a node beside everything running (or its service runs alone); while one waits for room no
+    other service starts, so the room comes as the running ones finish.
+
+    A service starts beside the running ones when their requests fit and either the largest
+    new pod of any of their scale checks still finds room beside them all (then every scale
+    check gets its room whenever its turn comes), or it adds no pods of its own and is expected
+    to finish (its lane in the last whole run, services.LANES) before every scale check whose
+    room it takes would come. Removing services keeps the first condition true, and those
+    started by the second always finish, so no set of waiting scale checks can block each
+    other. The first condition alone ran Cassandra by itself for its whole lane (23 minutes,
+    the cores 24-53% busy): its fourth pod needs a node's room as it is when Cassandra is
+    alone."""
 
     NODES = 3  # scripts/node-tier starts three nodes; every service spreads its pods over them
 
-    def __init__(self, budget):
-        self.budget, self.held, self.growth, self.grower = budget, {}, {}, None
+    def __init__(self, budget, lanes=None, clock=time.time):
+        self.budget, self.lanes, self.clock = budget, lanes or {}, clock
+        self.held, self.growth, self.started, self.grower, self.waiting = {}, {}, {}, None, set()
         self.cond = threading.Condition()
 
-    def admits(self, base, growth):
-        """Whether a service with these requests fits beside those running (call under cond).
-        Counted per node, not per cluster: a scale check's new pod must find its room on one
-        node, beside that node's share of every running service (about a third of each), and a
+    def fits(self, held, new_pod):
+        """Whether a new pod of `new_pod` CPU finds room when the running services hold `held`
+        CPU. Counted per node, not per cluster: the new pod must find its room on one node,
+        beside that node's share of every running service (about a third of each); a
         cluster-wide sum said yes while no node had it: Cassandra's fourth pod (0.9 CPU) stayed
         Pending, "Insufficient cpu" on all three nodes, for the whole scale check while
-        RabbitMQ ran beside it (0.3 CPU a node). `growth` is the CPU of one new pod."""
-        per_node = (sum(self.held.values()) + base) / self.NODES
-        return per_node + max([growth, *self.growth.values()]) <= self.budget / self.NODES
+        RabbitMQ ran beside it (0.3 CPU a node)."""
+        return held / self.NODES + new_pod <= self.budget / self.NODES
+
+    def admits(self, name, base, growth):
+        """Whether service `name` with these requests (`growth`: the CPU of the one pod its
+        scale check adds, 0 for none) may start beside those running (call under cond)."""
+        held = sum(self.held.values()) + base
+        if self.waiting or not self.fits(held, 0):
+            return False
+        if self.fits(held, max([growth, *self.growth.values()])):
+            return True
+        ends = self.clock() + self.lanes.get(name, float("inf"))
+        return growth == 0 and all(
+            ends <= self.started[g] + self.lanes.get(g, 0)
+            for g, room in self.growth.items() if room and not self.fits(held, room))
 
     def take(self, name, base, growth):
-        self.held[name], self.growth[name] = base, growth
+        self.held[name], self.growth[name], self.started[name] = base, growth, self.clock()
+
+    def ready(self, name):
+        """Whether `name`'s scale check may grow now (call under cond); notes it as waiting for
+        room when only the room is missing."""
+        room = len(self.held) == 1 or self.fits(sum(self.held.values()), self.growth.get(name, 0))
+        (self.waiting.discard if room else self.waiting.add)(name)
+        return room and self.grower in (None, name)
 
     def grow(self, name, cores):
-        """Raises a running service's reservation to `cores` (its scale check) once no other
-        scale check holds the turn; returns the seconds it waited."""
+        """Raises a running service's reservation to `cores` (its scale check) when ready;
+        returns the seconds it waited."""
         t = time.time()
         with self.cond:
-            while self.grower not in (None, name):
+            while not self.ready(name):
                 self.cond.wait(5)
             self.grower = name
             self.held[name] = cores
@@ -1724,8 +1754,9 @@ class Ledger:
 
     def free(self, name):
         with self.cond:
-            self.held.pop(name, None)
-            self.growth.pop(name, None)
+            for d in (self.held, self.growth, self.started):
+                d.pop(name, None)
+            self.waiting.discard(name)
             if self.grower == name:
                 self.grower = None
             self.cond.notify_all()
@@ -1777,11 +1808,11 @@ def main():
     # many as the nodes' allocatable CPU holds. Requests are what the scheduler counts, and a pod
     # whose claim is pinned to a node (local volumes) must find room on that node again after
     # every restart (a Cassandra pod once stayed Pending, "Insufficient cpu", after the pods of
-    # other services had taken the room). Ledger says how: requests as built, room for the
-    # largest scale-up kept free, the scale checks (each service's last) in turns.
+    # other services had taken the room). Ledger says how: requests as built, the scale checks
+    # (each service's last) in turns, each once its new pod has room.
     global LEDGER
     width = max(1, int(os.environ.get("OSSC_NODE_PARALLEL", "3")))
-    LEDGER = Ledger(cpu_budget())
+    LEDGER = Ledger(cpu_budget(), catalog.LANES)
     requests = {n: ((0.0, 0.0, 0.0) if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
     base = {n: built for n, (built, _, _) in requests.items()}
     growth = {n: new_pod for n, (_, _, new_pod) in requests.items()}
@@ -1795,7 +1826,7 @@ def main():
             if len(running) >= width:
                 break
             with LEDGER.cond:
-                if running and not LEDGER.admits(base[n], growth[n]):
+                if running and not LEDGER.admits(n, base[n], growth[n]):
                     continue  # a later, smaller one may fit beside those running
                 LEDGER.take(n, base[n], growth[n])
             pending.remove(n)
