@@ -257,8 +257,8 @@ fn uploader(name: &str, script: &str, env: Vec<EnvVar>, mounts: Vec<VolumeMount>
 
 /// The software's container: the packager's command with the service's client tools.
 fn software(cx: &Context, procedure: &RuntimeBackup, name: &str, command: &[String], scratch: i128) -> Container {
-    let (image, _, _) = procedure.identity(&cx.spec.runtime);
-    let mut env = crate::bootstrap::env(cx, &procedure.env);
+    let (image, _, _) = procedure.pod.identity(&cx.spec.runtime);
+    let mut env = crate::bootstrap::env(cx, &procedure.pod.env);
     env.insert(1, plain("OSS_BACKUP_DIR", BACKUP_DIR));
     Container {
         name: name.to_owned(),
@@ -266,7 +266,7 @@ fn software(cx: &Context, procedure: &RuntimeBackup, name: &str, command: &[Stri
         image_pull_policy: Some("IfNotPresent".to_owned()),
         command: Some(command.iter().map(|a| crate::lower::expand_plain(cx, a)).collect()),
         env: Some(env),
-        resources: Some(crate::lower::resources(procedure.cpu.as_str(), procedure.memory.as_str(), (TMP_MIB << 20) + scratch)),
+        resources: Some(crate::lower::resources(procedure.pod.cpu.as_str(), procedure.pod.memory.as_str(), (TMP_MIB << 20) + scratch)),
         security_context: Some(security::container_security_context()),
         volume_mounts: Some(
             [mount("tmp", "/tmp", false), mount("backup", BACKUP_DIR, false)]
@@ -295,7 +295,7 @@ fn store_ca_volume(name: &str, backup: &Backup) -> Volume {
 
 /// The pod both run in: the software's identity, no API token, `init` then `main`.
 fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (Container, Container), component: &str) -> PodTemplateSpec {
-    let (_, user, group) = procedure.identity(&cx.spec.runtime);
+    let (_, user, group) = procedure.pod.identity(&cx.spec.runtime);
     let mut pod_labels = labels(cx);
     pod_labels.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
     let store_ca = store_ca_volume("store-ca", backup);
@@ -326,7 +326,7 @@ fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (
 
 /// The checkov skips a backup or restore pod needs, as annotations.
 fn skips(cx: &Context, procedure: &RuntimeBackup) -> Option<BTreeMap<String, String>> {
-    let (image, user, _) = procedure.identity(&cx.spec.runtime);
+    let (image, user, _) = procedure.pod.identity(&cx.spec.runtime);
     // The uploader's image is pinned by tag, as the software's may be; both read Secrets
     // into their environment (the store's keys, the software's credentials).
     let skips = security::skips_for(image.has_digest() && UPLOADER_IMAGE.contains('@'), user, cx.target, true, false, false);
@@ -476,8 +476,8 @@ pub fn seed(cx: &Context) -> Option<Seed> {
     let mounts = vec![mount(tmp, "/tmp", false), data_mount.clone(), mount(ca, STORE_CA_DIR, true)];
     let fetch =
         uploader("restore-fetch", &format!("{SEED_FETCH_SCRIPT}{}", DOWNLOAD_SCRIPT.trim_start_matches("set -eu\n")), fetch_env, mounts);
-    let (image, user, group) = procedure.identity(&cx.spec.runtime);
-    let (mut env, command) = crate::lower::expand_env_and_args(cx, command, procedure.env.iter());
+    let (image, user, group) = procedure.pod.identity(&cx.spec.runtime);
+    let (mut env, command) = crate::lower::expand_env_and_args(cx, command, procedure.pod.env.iter());
     env.splice(0..0, [plain("HOME", "/tmp"), plain("OSS_BACKUP_DIR", dir.clone())]);
     let mut security_context = security::container_security_context();
     if (user, group) != (cx.spec.runtime.user, cx.spec.runtime.group) && cx.target.fixed_ids() {
@@ -491,7 +491,7 @@ pub fn seed(cx: &Context) -> Option<Seed> {
         image_pull_policy: Some("IfNotPresent".to_owned()),
         command: Some(command),
         env: Some(env),
-        resources: Some(crate::lower::resources(procedure.cpu.as_str(), procedure.memory.as_str(), TMP_MIB << 20)),
+        resources: Some(crate::lower::resources(procedure.pod.cpu.as_str(), procedure.pod.memory.as_str(), TMP_MIB << 20)),
         security_context: Some(security_context),
         volume_mounts: Some(vec![mount(tmp, "/tmp", false), data_mount.clone()]),
         ..Container::default()
@@ -551,7 +551,7 @@ pub fn seed_totals(spec: &oss_spec::Spec) -> (i128, i128) {
 /// what a pod running them one after the other counts.
 fn larger_container(procedure: &RuntimeBackup) -> (i128, i128) {
     let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
-    (procedure.cpu.nanos().max(q(UPLOADER.0)), procedure.memory.nanos().max(q(UPLOADER.1)))
+    (procedure.pod.cpu.nanos().max(q(UPLOADER.0)), procedure.pod.memory.nanos().max(q(UPLOADER.1)))
 }
 
 /// CPU and memory (nano-units) and pods of the backup and restore pods that may run at once:

@@ -79,10 +79,10 @@ const TMP_MIB: i128 = 64;
 
 fn job(cx: &Context, step: &BootstrapStep) -> Job {
     let rt = &cx.spec.runtime;
-    let (image, user, group) = step.identity(rt);
+    let (image, user, group) = step.pod.identity(rt);
     // `${dependencies.NAME.KEY}` become `$(OSS_DEP_NAME_KEY)`, read from that service's binding
     // Secret, as in the software's container
-    let (step_env, command) = crate::lower::expand_env_and_args(cx, &step.run, step.env.iter());
+    let (step_env, command) = crate::lower::expand_env_and_args(cx, &step.run, step.pod.env.iter());
     let mut env = env(cx, std::iter::empty());
     env.extend(step_env);
     let container = Container {
@@ -91,7 +91,7 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
         image_pull_policy: Some("IfNotPresent".to_owned()),
         command: Some(command),
         env: Some(env),
-        resources: Some(crate::lower::resources(step.cpu.as_str(), step.memory.as_str(), TMP_MIB << 20)),
+        resources: Some(crate::lower::resources(step.pod.cpu.as_str(), step.pod.memory.as_str(), TMP_MIB << 20)),
         security_context: Some(security::container_security_context()),
         volume_mounts: Some(
             std::iter::once(VolumeMount { name: "tmp".to_owned(), mount_path: "/tmp".to_owned(), ..VolumeMount::default() })
@@ -109,7 +109,7 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
     let content = serde_json::to_string(&container).unwrap_or_default();
     let name = format!("{}-bootstrap-{:08x}", cx.name, crate::credentials::fnv1a(format!("{}\n{content}", step.name).as_bytes()) >> 32);
     let mut job_meta = meta(cx, name);
-    let secret_env = step.env.values().any(|v| matches!(v, EnvValue::Secret { .. }));
+    let secret_env = step.pod.env.values().any(|v| matches!(v, EnvValue::Secret { .. }));
     let skips = security::skips_for(image.has_digest(), user, cx.target, secret_env, false, false);
     if !skips.is_empty() {
         job_meta.annotations =
@@ -196,5 +196,5 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
 /// run at once.
 #[must_use]
 pub fn pod_totals(steps: &[BootstrapStep]) -> (i128, i128) {
-    steps.iter().fold((0, 0), |(c, m), s| (c + s.cpu.nanos(), m + s.memory.nanos()))
+    steps.iter().fold((0, 0), |(c, m), s| (c + s.pod.cpu.nanos(), m + s.pod.memory.nanos()))
 }

@@ -304,7 +304,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     for step in rt.bootstrap.iter().filter(|_| running) {
         let svc_name = format!("{}-bootstrap-{}", cx.name, step.name);
         let mut b = Map::new();
-        let (image, user, group) = step.identity(rt);
+        let (image, user, group) = step.pod.identity(rt);
         b.insert("image".into(), json!(image.as_str()));
         let run: Vec<String> = step.run.iter().map(|a| expand(cx, a, 0, &mut unsupported)).collect();
         b.insert("entrypoint".into(), json!(run));
@@ -315,7 +315,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
             env.insert(crate::bootstrap::TLS_CA_ENV.into(), json!(crate::bootstrap::tls_ca_path(tls)));
         }
         tls_volume(&mut b, cx, true);
-        for (k, v) in &step.env {
+        for (k, v) in &step.pod.env {
             match v {
                 EnvValue::Value(t) => {
                     env.insert(k.to_string(), json!(expand(cx, t, 0, &mut unsupported)));

@@ -1029,7 +1029,7 @@ fn decode_runtime_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeBa
         "seed",
         command("give the command that writes the files in $OSS_BACKUP_DIR into the data directory, e.g. `[/bin/sh, -c, \"...\"]`"),
     );
-    let pod = decode_pod_fields(
+    let (pod, timeout) = decode_pod_fields(
         d,
         &mut f,
         (n, p),
@@ -1038,16 +1038,11 @@ fn decode_runtime_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeBa
     f.finish(d);
     Some(RuntimeBackup {
         description: description?,
-        image: pod.image,
-        user: pod.user,
-        group: pod.group,
+        pod,
         run: run?,
         restore,
         seed,
-        env: pod.env,
-        timeout: pod.timeout.unwrap_or(Duration::from_secs(3600)),
-        cpu: pod.cpu?,
-        memory: pod.memory?,
+        timeout: timeout.unwrap_or_else(defaults::backup_timeout),
     })
 }
 
@@ -1152,20 +1147,11 @@ fn decode_container_tls(d: &mut Decoder, n: &Node, p: &str) -> Option<ContainerT
     Some(ContainerTls { env: env.unwrap_or_default() })
 }
 
-/// The fields of a one-off pod, a bootstrap step's or the backup procedure's: `env`, `image`
-/// with its `user` and `group` (required with `image`: `why_user` is that finding's reason and
-/// help), `timeout` (the caller's default), `cpu` and `memory` (default `100m` and `256Mi`).
-struct PodFields {
-    env: IndexMap<EnvName, EnvValue>,
-    image: Option<ImageRef>,
-    user: Option<u32>,
-    group: Option<u32>,
-    timeout: Option<Duration>,
-    cpu: Option<Quantity>,
-    memory: Option<Quantity>,
-}
-
-fn decode_pod_fields(d: &mut Decoder, f: &mut Fields, (n, p): (&Node, &str), why_user: (&str, &str)) -> PodFields {
+/// The fields of a one-off pod, a bootstrap step's or the backup procedure's (`OneOffPod`:
+/// `env`, `image` with its `user` and `group`, required with `image`: `why_user` is that
+/// finding's reason and help; `cpu` and `memory` with the model's defaults), and its `timeout`
+/// (the caller's default: a step's and a backup's differ).
+fn decode_pod_fields(d: &mut Decoder, f: &mut Fields, (n, p): (&Node, &str), why_user: (&str, &str)) -> (OneOffPod, Option<Duration>) {
     let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
     let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
     let user = f.opt(d, "user", |d, n, p| d.int(n, p, 1u32, 2_147_483_647));
@@ -1180,16 +1166,15 @@ fn decode_pod_fields(d: &mut Decoder, f: &mut Fields, (n, p): (&Node, &str), why
     let timeout = f.opt(d, "timeout", |d, n, p| d.parsed(n, p, false, Duration::parse));
     let cpu = f.opt(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
     let memory = f.opt(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
-    let q = |s| Quantity::parse(s).ok();
-    PodFields {
+    let pod = OneOffPod {
         env: env.unwrap_or_default(),
         image,
         user,
         group,
-        timeout,
-        cpu: cpu.or_else(|| q("100m")),
-        memory: memory.or_else(|| q("256Mi")),
-    }
+        cpu: cpu.unwrap_or_else(defaults::exporter_cpu),
+        memory: memory.unwrap_or_else(defaults::bootstrap_memory),
+    };
+    (pod, timeout)
 }
 
 fn decode_bootstrap_step(d: &mut Decoder, n: &Node, p: &str) -> Option<BootstrapStep> {
@@ -1200,7 +1185,7 @@ fn decode_bootstrap_step(d: &mut Decoder, n: &Node, p: &str) -> Option<Bootstrap
         let args = d.strings(n, p)?;
         d.non_empty(n, p, args, "give the command and its arguments, e.g. `[/bin/sh, -c, \"...\"]`")
     });
-    let pod = decode_pod_fields(
+    let (pod, timeout) = decode_pod_fields(
         d,
         &mut f,
         (n, p),
@@ -1210,18 +1195,7 @@ fn decode_bootstrap_step(d: &mut Decoder, n: &Node, p: &str) -> Option<Bootstrap
         ),
     );
     f.finish(d);
-    Some(BootstrapStep {
-        name: name?,
-        description,
-        image: pod.image,
-        user: pod.user,
-        group: pod.group,
-        run: run?,
-        env: pod.env,
-        timeout: pod.timeout.unwrap_or(Duration::from_secs(900)),
-        cpu: pod.cpu?,
-        memory: pod.memory?,
-    })
+    Some(BootstrapStep { name: name?, description, pod, run: run?, timeout: timeout.unwrap_or_else(defaults::bootstrap_timeout) })
 }
 
 fn decode_runtime_scaling(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeScaling> {

@@ -486,17 +486,9 @@ pub struct RuntimeBackup {
     /// What a backup holds and what a restore does (shown by `catalog show`).
     #[schemars(length(min = 1))]
     pub description: String,
-    /// Another image, pinned like `runtime.image` (default: the service's own); needs `user`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<ImageRef>,
-    /// The numeric user (default: `runtime.user`; required with `image`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 2_147_483_647))]
-    pub user: Option<u32>,
-    /// The numeric group (default: its user's, or `runtime.group`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 2_147_483_647))]
-    pub group: Option<u32>,
+    /// The pod both commands run in: image, user, group, environment, CPU and memory.
+    #[serde(flatten)]
+    pub pod: OneOffPod,
     /// Takes a backup: writes its files into `$OSS_BACKUP_DIR`, exits 0 only when they are
     /// complete. May use `${...}` references, but not `${pod.*}`.
     #[schemars(length(min = 1))]
@@ -517,27 +509,9 @@ pub struct RuntimeBackup {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub seed: Option<Vec<String>>,
-    /// Environment of both: plain values with `${...}`, or keys of a Secret (the credentials).
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(default)]
-    pub env: IndexMap<EnvName, EnvValue>,
     /// How long a backup or a restore may take in all, retries included (default `1h`).
     #[schemars(default = "defaults::backup_timeout")]
     pub timeout: Duration,
-    /// CPU of the pod's software container (default `100m`).
-    #[schemars(default = "defaults::exporter_cpu")]
-    pub cpu: Quantity,
-    /// Memory of the pod's software container (default `256Mi`).
-    #[schemars(default = "defaults::bootstrap_memory")]
-    pub memory: Quantity,
-}
-
-impl RuntimeBackup {
-    /// The image, user and group the backup and restore commands run as.
-    #[must_use]
-    pub fn identity<'a>(&'a self, rt: &'a Runtime) -> (&'a ImageRef, u32, u32) {
-        step_identity(self.image.as_ref(), self.user, self.group, rt)
-    }
 }
 
 /// The consumer's backups: when, how many, where (an object store ossc installed, by its
@@ -884,22 +858,48 @@ pub struct SidecarHealth {
     pub startup_timeout: Duration,
 }
 
-impl BootstrapStep {
-    /// The image, user and group the step runs as.
-    #[must_use]
-    pub fn identity<'a>(&'a self, rt: &'a Runtime) -> (&'a ImageRef, u32, u32) {
-        step_identity(self.image.as_ref(), self.user, self.group, rt)
-    }
+/// The pod a one-off command runs in (a bootstrap step's, the backup procedure's): the
+/// service's image, user and security defaults unless `image` is given; declared once here
+/// and flattened into both.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OneOffPod {
+    /// Another image, pinned like `runtime.image` (default: the service's own, which has the
+    /// software's client); needs `user` then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
+    /// The numeric user (default: `runtime.user`; required with `image`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
+    pub user: Option<u32>,
+    /// The numeric group (default: its user's, or `runtime.group`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
+    pub group: Option<u32>,
+    /// Environment: plain values with `${...}`, or keys of a Secret (the credentials).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, EnvValue>,
+    /// CPU of the pod's software container (default `100m`).
+    #[schemars(default = "defaults::exporter_cpu")]
+    pub cpu: Quantity,
+    /// Memory of the pod's software container (default `256Mi`).
+    #[schemars(default = "defaults::bootstrap_memory")]
+    pub memory: Quantity,
 }
 
-/// A one-off pod's image, user and group: its own image with its user, or the service's.
-fn step_identity<'a>(image: Option<&'a ImageRef>, user: Option<u32>, group: Option<u32>, rt: &'a Runtime) -> (&'a ImageRef, u32, u32) {
-    match image {
-        Some(image) => {
-            let user = user.unwrap_or(rt.user);
-            (image, user, group.unwrap_or(user))
+impl OneOffPod {
+    /// The image, user and group the pod runs as: its own image with its user, or the
+    /// service's.
+    #[must_use]
+    pub fn identity<'a>(&'a self, rt: &'a Runtime) -> (&'a ImageRef, u32, u32) {
+        match &self.image {
+            Some(image) => {
+                let user = self.user.unwrap_or(rt.user);
+                (image, user, self.group.unwrap_or(user))
+            }
+            None => (&rt.image, self.user.unwrap_or(rt.user), self.group.unwrap_or(self.user.unwrap_or(rt.group))),
         }
-        None => (&rt.image, user.unwrap_or(rt.user), group.unwrap_or(user.unwrap_or(rt.group))),
     }
 }
 
@@ -918,34 +918,15 @@ pub struct BootstrapStep {
     /// What the step does (shown by `catalog show`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// Another image for the step, pinned like `runtime.image` (default: the service's own,
-    /// which has the software's client); needs `user` then.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<ImageRef>,
-    /// The step's numeric user (default: `runtime.user`; required with `image`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 2_147_483_647))]
-    pub user: Option<u32>,
-    /// The step's numeric group (default: its user's, or `runtime.group`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 2_147_483_647))]
-    pub group: Option<u32>,
+    /// The pod the step runs in: image, user, group, environment, CPU and memory.
+    #[serde(flatten)]
+    pub pod: OneOffPod,
     /// The command and its arguments; may use `${...}` references, but not `${pod.*}`.
     #[schemars(length(min = 1))]
     pub run: Vec<String>,
-    /// Environment: plain values with `${...}`, or keys of a Secret (the credentials).
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(default)]
-    pub env: IndexMap<EnvName, EnvValue>,
     /// How long the step may take in all, retries included (default `15m`).
     #[schemars(default = "defaults::bootstrap_timeout")]
     pub timeout: Duration,
-    /// CPU of the step's pod (default `100m`).
-    #[schemars(default = "defaults::exporter_cpu")]
-    pub cpu: Quantity,
-    /// Memory of the step's pod (default `256Mi`).
-    #[schemars(default = "defaults::bootstrap_memory")]
-    pub memory: Quantity,
 }
 
 /// What the software supports across clusters. Active-standby as a cold copy (the standby
@@ -1268,7 +1249,7 @@ fn default_startup_timeout() -> Duration {
 }
 
 /// Defaults the decoder fills in, shown in the JSON Schema.
-mod defaults {
+pub(crate) mod defaults {
     use super::{Duration, Quantity};
     pub fn period() -> Duration {
         Duration::from_secs(10)

@@ -706,10 +706,10 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
         }
     }
     for (i, step) in spec.runtime.bootstrap.iter().enumerate() {
-        container_templates(&mut templates, &format!("runtime.bootstrap.{i}"), ("run", &step.run), &step.env);
+        container_templates(&mut templates, &format!("runtime.bootstrap.{i}"), ("run", &step.run), &step.pod.env);
     }
     if let Some(b) = &spec.runtime.backup {
-        container_templates(&mut templates, "runtime.backup", ("run", &b.run), &b.env);
+        container_templates(&mut templates, "runtime.backup", ("run", &b.run), &b.pod.env);
         for (what, args) in [("restore", &b.restore), ("seed", &b.seed)] {
             for (j, a) in args.iter().flatten().enumerate() {
                 templates.push((format!("runtime.backup.{what}.{j}"), a));
