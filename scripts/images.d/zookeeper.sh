@@ -1,15 +1,15 @@
-# docker.io/library/zookeeper:3.9.3. Upstream: the Apache binary distribution 3.9.3 in
-# /apache-zookeeper-3.9.3-bin on eclipse-temurin:17-jre, user zookeeper 1000:1000, ZOO_CONF_DIR
+# docker.io/library/zookeeper:3.9.4. Upstream: the Apache binary distribution 3.9.4 in
+# /apache-zookeeper-3.9.4-bin on eclipse-temurin:17-jre, user zookeeper 1000:1000, ZOO_CONF_DIR
 # /conf, ZOO_DATA_DIR /data, ZOO_DATA_LOG_DIR /datalog, ZOO_LOG_DIR /logs, ENTRYPOINT
 # docker-entrypoint.sh (writes zoo.cfg from ZOO_* variables when /conf has none, and myid from
-# ZOO_MY_ID), CMD zkServer.sh start-foreground. Here: ZooKeeper 3.9.3's jars (and its Prometheus
+# ZOO_MY_ID), CMD zkServer.sh start-foreground. Here: ZooKeeper 3.9.4's jars (and its Prometheus
 # metrics provider) from Maven Central, Debian trixie's OpenJDK 21 (Debian has no 17), and our
 # zkServer.sh / zkCli.sh (the distribution's launch scripts are in no registry: ours run the same
 # main classes with the same variables; `status` asks `srvr` as upstream does).
-REFS="docker.io/library/zookeeper:3.9.3"
+REFS="docker.io/library/zookeeper:3.9.4"
 build() {
   debian trixie openjdk-21-jre-headless bash netcat-openbsd
-  local home=/apache-zookeeper-3.9.3-bin
+  local home=/apache-zookeeper-3.9.4-bin
   maven_libs pom.xml "$home/lib"
   add_user zookeeper 1000 /home/zookeeper
   mkdir -p "$ROOT/conf" "$ROOT/data" "$ROOT/datalog" "$ROOT/logs" "$ROOT$home/bin"

@@ -423,7 +423,7 @@ def zk(svc, body, auth=True, plain=False):
 
 ZOOKEEPER = {
     # the connect text's try line runs zkCli.sh, which ships with ZooKeeper's image
-    "try_image": "docker.io/library/zookeeper:3.9.3",
+    "try_image": "docker.io/library/zookeeper:3.9.4",
     "metrics_series": r"^znode_count",
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.heap=256Mi"],
     "write": lambda svc, key, val: c.sh(zk(svc, f"z.ensure_path('/ossc')\nif z.exists('/ossc/{key}'): z.set('/ossc/{key}', b'{val}')\nelse: z.create('/ossc/{key}', b'{val}')")),
