@@ -478,7 +478,9 @@ pub fn seed(cx: &Context) -> Option<Seed> {
         uploader("restore-fetch", &format!("{SEED_FETCH_SCRIPT}{}", DOWNLOAD_SCRIPT.trim_start_matches("set -eu\n")), fetch_env, mounts);
     let (image, user, group) = procedure.pod.identity(&cx.spec.runtime);
     let (mut env, command) = crate::lower::expand_env_and_args(cx, command, procedure.pod.env.iter());
-    env.splice(0..0, [plain("HOME", "/tmp"), plain("OSS_BACKUP_DIR", dir.clone())]);
+    let mut head = crate::bootstrap::home_unless_set(procedure.pod.env.keys().map(oss_spec::values::EnvName::as_str));
+    head.push(plain("OSS_BACKUP_DIR", dir.clone()));
+    env.splice(0..0, head);
     let mut security_context = security::container_security_context();
     if (user, group) != (cx.spec.runtime.user, cx.spec.runtime.group) && cx.target.fixed_ids() {
         // another image's user, in the software's pod

@@ -48,12 +48,14 @@ pub fn objects(cx: &Context) -> (Vec<Job>, Option<NetworkPolicy>) {
     (steps.iter().map(|s| job(cx, s)).collect(), Some(network_policy(cx)))
 }
 
-/// A step's (or a backup's) environment: `HOME`, the CA's file with TLS on, then the
-/// packager's plain values expanded and Secret keys referred to.
+/// A step's (or a backup's) environment: `HOME` (unless the packager sets it), the CA's file
+/// with TLS on, then the packager's plain values expanded and Secret keys referred to.
 pub(crate) fn env<'a>(cx: &Context, vars: impl IntoIterator<Item = (&'a EnvName, &'a EnvValue)>) -> Vec<EnvVar> {
+    let vars: Vec<_> = vars.into_iter().collect();
     // cqlsh, psql and most clients write history or caches under $HOME; the root filesystem
-    // is read-only, /tmp is not.
-    let mut env = vec![EnvVar { name: "HOME".to_owned(), value: Some("/tmp".to_owned()), value_from: None }];
+    // is read-only, /tmp is not. A packager's own HOME replaces it (twice the same name in one
+    // container: kube-score's "Environment Variable Key Duplication", and the last one wins).
+    let mut env = home_unless_set(vars.iter().map(|(name, _)| name.as_str()));
     // With TLS on, a step is a client of a TLS service: the CA that signed it, by file
     if let Some(tls) = cx.tls() {
         env.push(EnvVar { name: TLS_CA_ENV.to_owned(), value: Some(tls_ca_path(tls)), value_from: None });
@@ -63,6 +65,15 @@ pub(crate) fn env<'a>(cx: &Context, vars: impl IntoIterator<Item = (&'a EnvName,
         EnvValue::Secret { .. } => crate::lower::env_var(cx, name.as_str(), v),
     }));
     env
+}
+
+/// `HOME=/tmp`, unless `names` (the packager's variables) has `HOME`.
+pub(crate) fn home_unless_set<'a>(mut names: impl Iterator<Item = &'a str>) -> Vec<EnvVar> {
+    if names.any(|n| n == "HOME") {
+        Vec::new()
+    } else {
+        vec![EnvVar { name: "HOME".to_owned(), value: Some("/tmp".to_owned()), value_from: None }]
+    }
 }
 
 /// The variable that gives a step the CA's file when TLS is on (`access.tls.enabled`).
@@ -197,4 +208,18 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
 #[must_use]
 pub fn pod_totals(steps: &[BootstrapStep]) -> (i128, i128) {
     steps.iter().fold((0, 0), |(c, m), s| (c + s.pod.cpu.nanos(), m + s.pod.memory.nanos()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::home_unless_set;
+
+    #[test]
+    fn home_is_tmp_unless_the_packager_sets_it() {
+        let home = home_unless_set(["PGHOST", "PGUSER"].into_iter());
+        assert_eq!(home.len(), 1);
+        assert_eq!((home[0].name.as_str(), home[0].value.as_deref()), ("HOME", Some("/tmp")));
+        // a packager's own HOME: only theirs, not a second HOME the container would get twice
+        assert!(home_unless_set(["ADMIN_USER", "HOME"].into_iter()).is_empty());
+    }
 }
