@@ -32,6 +32,49 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
     check_replica_rule(spec, spans, diags);
     check_credentials(spec, spans, diags);
     check_knob_shares(spec, spans, diags);
+    check_reserved_env(spec, spans, diags);
+}
+
+/// Environment names beginning with `OSS_` are ossc's own: it sets them in the containers it
+/// makes (`OSS_BACKUP_DIR`, `OSS_TLS_CA`, `OSS_DEP_*`, the pod's facts), and a second variable of
+/// the same name in one container is not an error Kubernetes reports (the last one wins).
+fn check_reserved_env(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let rt = &spec.runtime;
+    let mut names: Vec<(String, String)> = Vec::new();
+    let mut add = |at: String, keys: Vec<&crate::values::EnvName>| {
+        names.extend(keys.into_iter().map(|k| (format!("{at}.env.{k}"), k.to_string())));
+    };
+    add("runtime".to_owned(), rt.env.keys().collect());
+    for (i, sc) in rt.sidecars.iter().enumerate() {
+        add(format!("runtime.sidecars.{i}"), sc.env.keys().collect());
+    }
+    for (path, tls) in rt.tls_takers() {
+        add(path, tls.env.keys().collect());
+    }
+    if let Some(tls) = &rt.tls {
+        add("runtime.tls".to_owned(), tls.env.keys().collect());
+    }
+    if let Some(e) = rt.metrics.as_ref().and_then(|m| m.exporter.as_ref()) {
+        add("runtime.metrics.exporter".to_owned(), e.env.keys().collect());
+    }
+    for (i, step) in rt.bootstrap.iter().enumerate() {
+        add(format!("runtime.bootstrap.{i}"), step.pod.env.keys().collect());
+    }
+    if let Some(b) = &rt.backup {
+        add("runtime.backup".to_owned(), b.pod.env.keys().collect());
+    }
+    for (path, name) in names {
+        if let Some(rest) = name.strip_prefix("OSS_") {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidName,
+                    format!("`{path}`: names beginning with `OSS_` are ossc's own (it sets them in the containers it makes: the backup directory, the TLS CA, dependencies' bindings, the pod's facts)"),
+                )
+                .at_opt(spans.get(&path).or_else(|| spans.nearest(&path)))
+                .help(format!("rename the variable, e.g. `MY_{rest}`, and use that name in the commands")),
+            );
+        }
+    }
 }
 
 /// A knob bounded by a share of the capacity or of another knob (`atMost: 50% of
