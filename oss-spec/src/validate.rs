@@ -37,7 +37,8 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
 
 /// Environment names beginning with `OSS_` are ossc's own: it sets them in the containers it
 /// makes (`OSS_BACKUP_DIR`, `OSS_TLS_CA`, `OSS_DEP_*`, the pod's facts), and a second variable of
-/// the same name in one container is not an error Kubernetes reports (the last one wins).
+/// the same name in one container is refused by server-side apply ("duplicate entries for key")
+/// and silently overrides with a client-side apply (the last one wins).
 fn check_reserved_env(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     let rt = &spec.runtime;
     let mut names: Vec<(String, String)> = Vec::new();
