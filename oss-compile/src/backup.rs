@@ -258,8 +258,7 @@ fn uploader(name: &str, script: &str, env: Vec<EnvVar>, mounts: Vec<VolumeMount>
 /// The software's container: the packager's command with the service's client tools.
 fn software(cx: &Context, procedure: &RuntimeBackup, name: &str, command: &[String], scratch: i128) -> Container {
     let (image, _, _) = procedure.pod.identity(&cx.spec.runtime);
-    let mut env = crate::bootstrap::env(cx, &procedure.pod.env);
-    env.insert(1, plain("OSS_BACKUP_DIR", BACKUP_DIR));
+    let env = crate::bootstrap::env(cx, vec![plain("OSS_BACKUP_DIR", BACKUP_DIR)], &procedure.pod);
     Container {
         name: name.to_owned(),
         image: Some(image.to_string()),

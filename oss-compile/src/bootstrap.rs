@@ -12,7 +12,7 @@ use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, EnvVar, KeyToPath, PodSpec, PodTemplateSpec, SecretVolumeSource, Volume, VolumeMount};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use oss_spec::model::{BootstrapStep, EnvValue};
+use oss_spec::model::{BootstrapStep, EnvValue, OneOffPod};
 use oss_spec::values::EnvName;
 use std::collections::BTreeMap;
 
@@ -48,22 +48,29 @@ pub fn objects(cx: &Context) -> (Vec<Job>, Option<NetworkPolicy>) {
     (steps.iter().map(|s| job(cx, s)).collect(), Some(network_policy(cx)))
 }
 
-/// A step's (or a backup's) environment: `HOME` (unless the packager sets it), the CA's file
-/// with TLS on, then the packager's plain values expanded and Secret keys referred to.
-pub(crate) fn env<'a>(cx: &Context, vars: impl IntoIterator<Item = (&'a EnvName, &'a EnvValue)>) -> Vec<EnvVar> {
-    let vars: Vec<_> = vars.into_iter().collect();
+/// A backup's environment: ossc's variables ([`head`], with `own` after `HOME`), then the
+/// packager's (`pod.env`) plain values expanded and Secret keys referred to.
+pub(crate) fn env(cx: &Context, own: Vec<EnvVar>, pod: &OneOffPod) -> Vec<EnvVar> {
+    let mut env = head(cx, pod, own);
+    env.extend(pod.env.iter().map(|(name, v)| match v {
+        EnvValue::Value(s) => EnvVar { name: name.to_string(), value: Some(crate::lower::expand_plain(cx, s)), value_from: None },
+        EnvValue::Secret { .. } => crate::lower::env_var(cx, name.as_str(), v),
+    }));
+    env
+}
+
+/// ossc's variables in a one-off container, before the packager's (`pod.env`): `HOME` (unless
+/// the packager sets it), `own`, and the CA's file with TLS on.
+pub(crate) fn head(cx: &Context, pod: &OneOffPod, own: Vec<EnvVar>) -> Vec<EnvVar> {
     // cqlsh, psql and most clients write history or caches under $HOME; the root filesystem
     // is read-only, /tmp is not. A packager's own HOME replaces it (twice the same name in one
-    // container: kube-score's "Environment Variable Key Duplication", and the last one wins).
-    let mut env = home_unless_set(vars.iter().map(|(name, _)| name.as_str()));
+    // container: server-side apply refuses the bundle, kube-score flags it).
+    let mut env = home_unless_set(pod.env.keys().map(EnvName::as_str));
+    env.extend(own);
     // With TLS on, a step is a client of a TLS service: the CA that signed it, by file
     if let Some(tls) = cx.tls() {
         env.push(EnvVar { name: TLS_CA_ENV.to_owned(), value: Some(tls_ca_path(tls)), value_from: None });
     }
-    env.extend(vars.into_iter().map(|(name, v)| match v {
-        EnvValue::Value(s) => EnvVar { name: name.to_string(), value: Some(crate::lower::expand_plain(cx, s)), value_from: None },
-        EnvValue::Secret { .. } => crate::lower::env_var(cx, name.as_str(), v),
-    }));
     env
 }
 
@@ -94,7 +101,7 @@ fn job(cx: &Context, step: &BootstrapStep) -> Job {
     // `${dependencies.NAME.KEY}` become `$(OSS_DEP_NAME_KEY)`, read from that service's binding
     // Secret, as in the software's container
     let (step_env, command) = crate::lower::expand_env_and_args(cx, &step.run, step.pod.env.iter());
-    let mut env = env(cx, std::iter::empty());
+    let mut env = head(cx, &step.pod, Vec::new());
     env.extend(step_env);
     let container = Container {
         name: step.name.clone(),

@@ -975,3 +975,27 @@ fn a_route_goes_to_the_one_http_endpoint_or_the_one_named() {
     let e = build_with(&plain, &[gw, "access.route.endpoint=console"], &Options::default()).unwrap_err();
     assert!(e.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("does not say is HTTP")), "{e:?}");
 }
+
+#[test]
+fn a_bootstrap_steps_own_home_replaces_osscs_default() {
+    // ossc gives one-off containers HOME=/tmp; a step that sets HOME itself must not get it
+    // twice (server-side apply refuses "duplicate entries for key")
+    let anchor = "        ADMIN_USER: {secretKeyRef: {name: \"${service.credentials}\", key: username}}\n";
+    assert!(CASSANDRA.contains(anchor));
+    let homes = |text: &str| {
+        let b = build_with(text, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let jobs: Vec<_> = b
+            .objects()
+            .iter()
+            .filter_map(|o| match o {
+                Object::Job(j) if j.metadata.name.as_deref().is_some_and(|n| n.contains("bootstrap")) => Some(j),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(jobs.len(), 1);
+        let c = &jobs[0].spec.as_ref().unwrap().template.spec.as_ref().unwrap().containers[0];
+        c.env.iter().flatten().filter(|e| e.name == "HOME").map(|e| e.value.clone().unwrap_or_default()).collect::<Vec<_>>()
+    };
+    assert_eq!(homes(CASSANDRA), vec!["/tmp".to_owned()]);
+    assert_eq!(homes(&CASSANDRA.replacen(anchor, &format!("        HOME: /var/tmp\n{anchor}"), 1)), vec!["/var/tmp".to_owned()]);
+}
