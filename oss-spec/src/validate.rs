@@ -64,6 +64,10 @@ fn check_reserved_env(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     if let Some(b) = &rt.backup {
         add("runtime.backup".to_owned(), b.pod.env.keys().collect());
     }
+    // per-cluster values go into the software's environment (names it may not have otherwise)
+    if let Some(aa) = rt.multi_cluster.as_ref().and_then(|m| m.active_active.as_ref()) {
+        add("runtime.multiCluster.activeActive".to_owned(), aa.env.keys().collect());
+    }
     for (path, name) in names {
         if let Some(rest) = name.strip_prefix("OSS_") {
             diags.push(
