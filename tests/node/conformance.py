@@ -1734,6 +1734,22 @@ class Ledger:
     def take(self, name, base, growth):
         self.held[name], self.growth[name], self.started[name] = base, growth, self.clock()
 
+    def start_next(self, pending, width, requests):
+        """The services of `pending` (in its order) to start now, at most `width` running in
+        all, each taken as it is chosen; `requests` gives a name's (base, growth). A later,
+        smaller one may fit where an earlier one does not; the first always starts."""
+        chosen = []
+        with self.cond:
+            for n in pending:
+                if len(self.held) >= width:
+                    break
+                base, growth = requests(n)
+                if self.held and not self.admits(n, base, growth):
+                    continue
+                self.take(n, base, growth)
+                chosen.append(n)
+        return chosen
+
     def ready(self, name):
         """Whether `name`'s scale check may grow now (call under cond); notes it as waiting for
         room when only the room is missing."""
@@ -1822,13 +1838,7 @@ def main():
     pending = list(names)
     running = {}
     while pending or running:
-        for n in list(pending):
-            if len(running) >= width:
-                break
-            with LEDGER.cond:
-                if running and not LEDGER.admits(n, base[n], growth[n]):
-                    continue  # a later, smaller one may fit beside those running
-                LEDGER.take(n, base[n], growth[n])
+        for n in LEDGER.start_next(pending, width, lambda n: (base[n], growth[n])):
             pending.remove(n)
             running[n] = threading.Thread(target=run_one, args=(n, per[n]), daemon=True)
             running[n].start()

@@ -23,13 +23,7 @@ def simulate(services, budget, width, lanes, slowdown, scale_seconds=60, order=N
     running = {}  # name -> [seconds run, phase]
     limit = 10 * sum(int(lanes[n] * slowdown[n]) + scale_seconds for n in services) + 10
     while pending or running:
-        for n in list(pending):  # as conformance.main
-            if len(running) >= width:
-                break
-            base, _, growth = services[n]
-            if running and not ledger.admits(n, base, growth):
-                continue
-            ledger.take(n, base, growth)
+        for n in ledger.start_next(pending, width, lambda n: (services[n][0], services[n][2])):  # as conformance.main
             pending.remove(n)
             running[n] = [0, "run"]
         if len(running) > 1:
