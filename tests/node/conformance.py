@@ -411,12 +411,12 @@ class Service:
         ca = f"printf %s {shlex.quote(b['ca.crt'])} > ca.crt; " if "ca.crt" in b else ""
         d = f"/tmp/try-{self.name}"
         pod = self.d.get("load_pod", "client")
-        if self.d.get("try_image"):
+        if self.d.get("try_in_own_image"):
             # the client the try line names ships with the service's own image (zkCli.sh, cqlsh):
             # a client pod of that image, with the client's labels
             pod = f"try-{self.name}"
             spec = client_pod_yaml(CLIENT_NS, pod, CLIENT_LABEL)
-            spec["spec"]["containers"][0].update(image=self.d["try_image"])
+            spec["spec"]["containers"][0].update(image=self.spec["runtime"]["image"])
             spec["spec"]["containers"][0]["resources"]["limits"]["memory"] = "768Mi"
             k("apply", "-f", "-", input=yaml.safe_dump(spec))
             k("wait", "--for=condition=Ready", f"pod/{pod}", "-n", CLIENT_NS, "--timeout=180s", timeout=200)
@@ -1570,7 +1570,7 @@ def dump(svc):
 def teardown(svc):
     if svc.d.get("client_image"):
         k("delete", "pod", "-n", CLIENT_NS, f"client-{svc.name}", "--wait=false", check=False)
-    if svc.d.get("try_image"):
+    if svc.d.get("try_in_own_image"):
         k("delete", "pod", "-n", CLIENT_NS, f"try-{svc.name}", "--ignore-not-found", "--wait=false", check=False)
     # the binding copy the Job wrote for the clients (not in the bundle: docs/security.md, uninstall)
     k("delete", "secret", "-n", CLIENT_NS, f"{svc.name}-binding", "--ignore-not-found", check=False)

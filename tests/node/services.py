@@ -423,7 +423,7 @@ def zk(svc, body, auth=True, plain=False):
 
 ZOOKEEPER = {
     # the connect text's try line runs zkCli.sh, which ships with ZooKeeper's image
-    "try_image": "docker.io/library/zookeeper:3.9.4",
+    "try_in_own_image": True,
     "metrics_series": r"^znode_count",
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.heap=256Mi"],
     "write": lambda svc, key, val: c.sh(zk(svc, f"z.ensure_path('/ossc')\nif z.exists('/ossc/{key}'): z.set('/ossc/{key}', b'{val}')\nelse: z.create('/ossc/{key}', b'{val}')")),
@@ -696,7 +696,7 @@ def cassandra_members(svc):
 
 CASSANDRA = {
     # the connect text's try line runs cqlsh, which ships with Cassandra's image
-    "try_image": "docker.io/library/cassandra:5.0.5",
+    "try_in_own_image": True,
     "metrics_series": r"^ossc_standin_target_up\{[^}]*\} 1$",
     "metrics_note": " (a STAND-IN exporter image: this proves the port, the policy and the exporter's reach to the software, not the real exporter's series)",
     "sets": ["capacity.cpu=700m", "capacity.memory=2Gi", "capacity.storage=1Gi", "settings.heap=1Gi",
