@@ -811,7 +811,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
 
 /// One container of the generator's pod: `script` run by `/bin/sh` in `image`, with `/tmp`
 /// (and `/work`, the TLS steps' hand-over, when `work`).
-fn step(name: &str, image: &str, script: String, work: bool) -> Container {
+pub(crate) fn step(name: &str, image: &str, script: String, work: bool) -> Container {
     let mount = |volume: &str, path: &str| VolumeMount { name: volume.to_owned(), mount_path: path.to_owned(), ..VolumeMount::default() };
     let mut mounts = vec![mount("tmp", "/tmp")];
     if work {

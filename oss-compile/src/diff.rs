@@ -216,7 +216,7 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
             Some("Certificate") if had_own_ca => {
                 let secret = v["spec"]["secretName"].as_str().unwrap_or_default();
                 Some((
-                    format!("the certificate now comes from cert-manager, which keeps the valid one the generator made in Secret {secret} until its renewal: delete that Secret so that cert-manager issues its own, then restart the replicas (docs/security.md)"),
+                    format!("the certificate now comes from cert-manager, which keeps the valid one the generator made in Secret {secret} until its renewal: delete that Secret so that cert-manager issues its own; the bundle's tls-reload CronJob then restarts the replicas onto it within the hour, or at once with `kubectl -n {ns} create job --from=cronjob/{secret}-reload NAME` (docs/security.md)"),
                     format!("kubectl -n {ns} delete secret {secret}"),
                 ))
             }

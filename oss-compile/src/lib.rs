@@ -25,6 +25,7 @@ pub use monitoring::Monitoring;
 pub mod multicluster;
 pub mod patch;
 pub mod pod_guard;
+pub mod reload;
 pub mod secret;
 pub mod security;
 pub mod shell;

@@ -88,6 +88,13 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.push(Object::Job(g.job));
     }
     objects.extend(crate::certificate::certificate(cx).map(Object::Certificate));
+    if let Some(r) = crate::reload::objects(cx) {
+        objects.push(Object::ServiceAccount(r.service_account));
+        objects.push(Object::Role(r.role));
+        objects.push(Object::RoleBinding(r.role_binding));
+        objects.push(Object::NetworkPolicy(r.network_policy));
+        objects.push(Object::CronJob(r.cron_job));
+    }
     objects.extend(crate::gateway::http_route(cx).map(Object::HttpRoute));
     objects.extend(crate::credentials::plain_binding(cx).into_iter().map(Object::Secret));
     // A stopped service cannot be bootstrapped: its steps come back with it.

@@ -610,6 +610,51 @@ fn a_cert_manager_issuer_gets_a_certificate_for_the_same_names_and_the_generator
 }
 
 #[test]
+fn a_renewed_certificate_is_put_in_service_by_an_eviction_cronjob_that_reads_no_secret() {
+    const POSTGRES: &str = include_str!("../../specs/postgres.yaml");
+    let b = |sets: &[&str]| build_with(POSTGRES, sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let issuer = ["access.tls.enabled=true", "access.tls.issuer.name=team-ca"];
+    // only with cert-manager: the generator's own certificate lasts 825 days, renewed by hand
+    for plain in [b(&[]), b(&["access.tls.enabled=true"])] {
+        assert!(plain.get(Kind::CronJob, "postgres-tls-reload").is_none());
+    }
+    let on = b(&issuer);
+    let Some(Object::CronJob(cj)) = on.get(Kind::CronJob, "postgres-tls-reload") else { panic!("no tls-reload CronJob") };
+    let spec = cj.spec.as_ref().unwrap();
+    assert_eq!((spec.suspend, spec.concurrency_policy.as_deref()), (Some(false), Some("Forbid")));
+    let pod = spec.job_template.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    assert_eq!(pod.service_account_name.as_deref(), Some("postgres-tls-reload"));
+    let env: Vec<(String, String)> =
+        pod.containers[0].env.iter().flatten().map(|e| (e.name.clone(), e.value.clone().unwrap_or_default())).collect();
+    assert!(env.contains(&("CERTIFICATE".to_owned(), "postgres-tls".to_owned())), "{env:?}");
+    assert!(env.contains(&("SELECTOR".to_owned(), "app.kubernetes.io/instance=postgres,app.kubernetes.io/name=postgres".to_owned())));
+    // its Role: that Certificate, pods listed and evicted; no Secret at all
+    let Some(Object::Role(role)) = on.get(Kind::Role, "postgres-tls-reload") else { panic!("no Role") };
+    let rules: Vec<(String, String, Vec<String>)> = role
+        .rules
+        .iter()
+        .flatten()
+        .map(|r| (r.resources.clone().unwrap().join(","), r.verbs.join(","), r.resource_names.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("certificates".to_owned(), "get".to_owned(), vec!["postgres-tls".to_owned()]),
+            ("pods".to_owned(), "list".to_owned(), vec![]),
+            ("pods/eviction".to_owned(), "create".to_owned(), vec![])
+        ]
+    );
+    // its pod is the generator's kind: a NetworkPolicy of its own lets out DNS and the API only
+    let Some(Object::NetworkPolicy(np)) = on.get(Kind::NetworkPolicy, "postgres-tls-reload") else { panic!("no NetworkPolicy") };
+    let np = np.spec.as_ref().unwrap();
+    assert!(np.ingress.is_none() && np.egress.as_ref().unwrap().len() == 2);
+    // a stopped service has nothing to restart
+    let stopped = b(&[&issuer[..], &["lifecycle.state=stopped"]].concat());
+    let Some(Object::CronJob(cj)) = stopped.get(Kind::CronJob, "postgres-tls-reload") else { panic!("no CronJob when stopped") };
+    assert_eq!(cj.spec.as_ref().unwrap().suspend, Some(true));
+}
+
+#[test]
 fn with_tls_on_a_bootstrap_step_gets_the_ca_alone() {
     const ETCD: &str = include_str!("../../specs/etcd.yaml");
     let step = |sets: &[&str]| {

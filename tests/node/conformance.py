@@ -12,6 +12,7 @@ membership is read) is in tests/node/services.py. Results go to target/node-tier
 as a table, into docs/runtime.md between the node-tier markers.
 """
 import base64
+import calendar
 import http.client
 import json
 import os
@@ -1031,8 +1032,9 @@ def check_service(svc, results):
         namespace) instead of the generator's own CA (whose certificate from the tls check is
         deleted first, as documented); the pods roll onto it and a client with
         only the binding works; the replicas' links (mutual TLS where the spec has it) come up
-        with cert-manager's certificate; cert-manager renews it (a new key), and the documented
-        rolling restart puts the new certificate in service without a failed request;
+        with cert-manager's certificate; cert-manager renews it (a new key), and the bundle's
+        tls-reload CronJob puts the new certificate in service, evicting one pod at a time,
+        while a client keeps being served;
         turning it off again as documented."""
         reason = os.environ.get("OSSC_CERT_MANAGER_SKIP")
         if reason:
@@ -1101,14 +1103,30 @@ def check_service(svc, results):
         renewed = retried(renewed_secret, 90)
         if renewed["ca.crt"] != ca:
             raise Failure("the renewed certificate has another CA")
-        # the documented restart, while a client keeps reading (as the upgrade check: the
-        # service answers throughout)
+        # the restart onto it, by the bundle's tls-reload CronJob (a Job made from it now rather
+        # than at its hourly minute), while a client keeps reading (as the upgrade check: the
+        # service answers throughout). It counts a pod made up to its margin after the
+        # certificate's notBefore as made before, and so acts only once that margin is over.
+        issued = k("get", "certificate", "-n", ns, secret, "-o", "jsonpath={.status.notBefore}").stdout.strip()
+        issued_at = calendar.timegm(time.strptime(issued, "%Y-%m-%dT%H:%M:%SZ"))
+        reload = f"{svc.name}-tls-reload"
+        margin = int(k("get", "cronjob", "-n", ns, reload, "-o", "jsonpath={..env[?(@.name==\"MARGIN\")].value}").stdout)
+        time.sleep(max(0.0, issued_at + margin + 2 - time.time()))
+        t3 = time.time()
         load = Load.reads(svc)
         load.start()
-        svc.apply(*sets, "lifecycle.restartGeneration=1")
-        rollout(svc, lambda p: p["metadata"].get("annotations", {}).get("openservice.dev/restart-generation") == "1")
+        k("create", "job", "-n", ns, f"--from=cronjob/{reload}", f"{reload}-now")
+        p = k("wait", "--for=condition=complete", "-n", ns, f"job/{reload}-now", "--timeout=900s", timeout=920, check=False)
+        said = k("logs", "-n", ns, f"job/{reload}-now", "--tail=20", check=False).stdout.strip()
         rate = load.finish()
-        restarted = time.time() - t2
+        restarted = time.time() - t3
+        if p.returncode != 0:
+            raise Failure(f"the tls-reload Job did not complete: {said[-500:]}")
+        made = [(q["metadata"]["name"], q["metadata"]["creationTimestamp"]) for q in pods(ns, svc.selector)]
+        stale = [n for n, c in made if calendar.timegm(time.strptime(c, "%Y-%m-%dT%H:%M:%SZ")) < issued_at]
+        if stale or len(made) < svc.replicas:
+            raise Failure(f"after the tls-reload Job, {len(made)} pods, made before the renewal: {stale}; it said: {said[-300:]}")
+        wait_pods(ns, svc.selector, svc.replicas, svc.startup + 60)
         if load.judged() and load.err > load.ok // 4:
             raise Failure(f"the service did not answer throughout the restart onto the renewed certificate: {rate}")
         got = retried(lambda: svc.op("read", "kcm"), 90)
@@ -1117,6 +1135,7 @@ def check_service(svc, results):
         # off again: the Certificate deleted (the bundle no longer has it; apply prunes nothing),
         # the generator's completed Jobs deleted, the plain bundle applied
         k("delete", "certificate", "-n", ns, secret, "--wait=true")
+        k("delete", "cronjob", "-n", ns, f"{svc.name}-tls-reload")
         if not tls_off(svc):
             raise Failure("the generator did not complete with TLS off again")
         got = retried(lambda: svc.op("read", "kcm"), 90)
@@ -1125,7 +1144,8 @@ def check_service(svc, results):
         k("delete", "-n", ns, "issuer/team-ca", "certificate/ossc-test-ca", "issuer/ossc-selfsigned", "secret/ossc-test-ca")
         return (f"Certificate issued by a CA Issuer of a running cert-manager, "
                 f"pods on it in {rolled:.0f}s; a client with only the binding read and wrote; {peers}; renewed (new key, "
-                f"same CA) and restarted as documented in {restarted:.0f}s ({rate}); "
+                f"same CA), and the bundle's tls-reload CronJob evicted the {svc.replicas} pods made before it, one at a "
+                f"time, in {restarted:.0f}s ({said.splitlines()[-1] if said else 'no log'}; {rate}); "
                 f"off again, the data intact")
 
     if svc.d.get("cert_manager"):

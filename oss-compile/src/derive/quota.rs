@@ -34,10 +34,12 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
     let (boot_cpu, boot_mem) = crate::bootstrap::pod_totals(&spec.runtime.bootstrap);
     // And a backup and a restore (`backup`).
     let (backup_pods, backup_cpu, backup_mem) = crate::backup::pod_totals(spec);
+    // And the restart onto a renewed certificate (`access.tls.issuer`).
+    let (reload_pods, reload_cpu, reload_mem) = crate::reload::pod_totals(spec);
     let (gen_pods, gen_cpu, gen_mem) = (
-        gen_pods + i128::try_from(spec.runtime.bootstrap.len()).unwrap_or(0) + backup_pods,
-        gen_cpu + boot_cpu + backup_cpu,
-        gen_mem + boot_mem + backup_mem,
+        gen_pods + i128::try_from(spec.runtime.bootstrap.len()).unwrap_or(0) + backup_pods + reload_pods,
+        gen_cpu + boot_cpu + backup_cpu + reload_cpu,
+        gen_mem + boot_mem + backup_mem + reload_mem,
     );
     let mut hard = BTreeMap::from([
         ("pods".to_owned(), Quantity((pods + gen_pods).to_string())),
