@@ -242,11 +242,6 @@ podPidsLimit: 4096
 maxPods: 60
 nodeStatusUpdateFrequency: 4s
 syncFrequency: 10s
-# CPU limits are not enforced (no CFS quota): the three kubelets share this machine's two cores,
-# and the catalog's pods are Guaranteed (limits = requests, lowered for the tier), so the quota
-# held a starting JVM to its 0.7 CPU while the cores were a third idle (a whole run: 62% busy).
-# Requests still decide where pods go, and each pod's share when the cores are busy.
-cpuCFSQuota: false
 EOF
   cat > "$d/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1

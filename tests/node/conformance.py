@@ -1847,7 +1847,7 @@ def main():
     # other services had taken the room). Ledger says how: requests as built, the scale checks
     # (each service's last) in turns, each once its new pod has room.
     global LEDGER
-    width = max(1, int(os.environ.get("OSSC_NODE_PARALLEL", "4")))
+    width = max(1, int(os.environ.get("OSSC_NODE_PARALLEL", "3")))
     LEDGER = Ledger(cpu_budget(), catalog.LANES)
     requests = {n: ((0.0, 0.0, 0.0) if catalog.SERVICES[n].get("skip") else Service(n).cpu()) for n in names}
     base = {n: built for n, (built, _, _) in requests.items()}

@@ -699,9 +699,7 @@ CASSANDRA = {
     "try_in_own_image": True,
     "metrics_series": r"^ossc_standin_target_up\{[^}]*\} 1$",
     "metrics_note": " (a STAND-IN exporter image: this proves the port, the policy and the exporter's reach to the software, not the real exporter's series)",
-    # 400m: a request for the scheduler and the CPU ledger (the tier's kubelets enforce no CPU
-    # limit, scripts/lib/nodes.sh); a fourth pod of it finds room beside the small services
-    "sets": ["capacity.cpu=400m", "capacity.memory=2Gi", "capacity.storage=1Gi", "settings.heap=1Gi",
+    "sets": ["capacity.cpu=700m", "capacity.memory=2Gi", "capacity.storage=1Gi", "settings.heap=1Gi",
              "settings.youngGeneration=256Mi"],
     "write": lambda svc, key, val: c.sh(cq(svc, "s.execute(\"CREATE KEYSPACE IF NOT EXISTS ossc WITH replication = "
                                                 "{'class': 'NetworkTopologyStrategy', 'dc1': 3}\")\n"
