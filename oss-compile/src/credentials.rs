@@ -747,10 +747,71 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             (role, bind(m))
         })
         .collect();
-    let network_policy = NetworkPolicy {
-        metadata: meta(cx, &name),
+    let network_policy = api_client_network_policy(meta(cx, &name), job_selector(cx));
+    let mut job_meta = meta(cx, &job_name);
+    job_meta.annotations = Some(api_client_skips(format!(
+        "the generator talks to the API server: its token is mounted, and its Role may only create Secrets, read {} and patch {}{}",
+        readable.join(", "),
+        cx.binding_secret(),
+        if generated { format!(" and {}", cx.credentials_secret()) } else { String::new() }
+    )));
+    let job = Job {
+        metadata: job_meta,
+        spec: Some(JobSpec {
+            backoff_limit: Some(6),
+            template: api_client_pod(
+                labels(cx),
+                &name,
+                (!tls_steps.is_empty())
+                    .then(|| tls_steps.into_iter().map(|(name, image, script)| step(name, image, script, true)).collect()),
+                step("generate", IMAGE, script, cx.tls().is_some()),
+                if cx.tls().is_some() {
+                    // the keys, between the steps: in memory, gone with the pod
+                    vec![crate::lower::empty_dir("tmp", true, "1Mi"), crate::lower::empty_dir("work", true, "1Mi")]
+                } else {
+                    vec![crate::lower::empty_dir("tmp", true, "1Mi")]
+                },
+            ),
+            ..JobSpec::default()
+        }),
+        ..Job::default()
+    };
+    let service_account = ServiceAccount { metadata: meta(cx, &name), ..ServiceAccount::default() };
+    Some(Generator { service_account, role, role_binding, client_roles, network_policy, job })
+}
+
+/// The pod of a helper that talks to the API server from curl's image (the generator, the
+/// tls-reload CronJob): the token of its own ServiceAccount, no service links, never restarted
+/// in place, the image's non-root user. `labels` are the helper's (they hold its selector).
+pub(crate) fn api_client_pod(
+    labels: BTreeMap<String, String>,
+    service_account: &str,
+    init_containers: Option<Vec<Container>>,
+    container: Container,
+    volumes: Vec<k8s_openapi::api::core::v1::Volume>,
+) -> PodTemplateSpec {
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
+        spec: Some(PodSpec {
+            service_account_name: Some(service_account.to_owned()),
+            automount_service_account_token: Some(true),
+            enable_service_links: Some(false),
+            restart_policy: Some("Never".to_owned()),
+            security_context: Some(security::pod_security_context(Some(IMAGE_IDS), false)),
+            init_containers,
+            containers: vec![container],
+            volumes: Some(volumes),
+            ..PodSpec::default()
+        }),
+    }
+}
+
+/// The NetworkPolicy of such a helper's pods (`selector`): nothing in, DNS and the API server out.
+pub(crate) fn api_client_network_policy(metadata: ObjectMeta, selector: BTreeMap<String, String>) -> NetworkPolicy {
+    NetworkPolicy {
+        metadata,
         spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector { match_labels: Some(job_selector(cx)), ..LabelSelector::default() }),
+            pod_selector: Some(LabelSelector { match_labels: Some(selector), ..LabelSelector::default() }),
             policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
             // No ingress rule at all: with `Ingress` in policyTypes that denies every
             // connection. Not `ingress: []`: the server drops the empty list, so a
@@ -759,54 +820,18 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             // DNS, and the API server
             egress: Some(vec![dns_egress(), crate::lower::api_server_egress()]),
         }),
-    };
-    let mut job_meta = meta(cx, &job_name);
-    job_meta.annotations = Some(BTreeMap::from([
-        (
-            "checkov.io/skip1".to_owned(),
-            format!(
-                "CKV_K8S_38=the generator talks to the API server: its token is mounted, and its Role may only create Secrets, read {} and patch {}{}",
-                readable.join(", "),
-                cx.binding_secret(),
-                if generated { format!(" and {}", cx.credentials_secret()) } else { String::new() }
-            ),
-        ),
+    }
+}
+
+/// checkov's findings such a helper's Job or CronJob is skipped for, with the reasons: its API
+/// token (`token`: why it needs one, and what its Role allows), and curl's pinned image and user.
+pub(crate) fn api_client_skips(token: String) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("checkov.io/skip1".to_owned(), format!("CKV_K8S_38={token}")),
         ("checkov.io/skip2".to_owned(), "CKV_K8S_40=runs as the image's own non-root user (curl_user, 100)".to_owned()),
         ("checkov.io/skip3".to_owned(), "CKV_K8S_43=image pinned to a release tag (docs/runtime.md names it)".to_owned()),
         ("checkov.io/skip4".to_owned(), "CKV_K8S_15=pinned image with IfNotPresent".to_owned()),
-    ]));
-    let mut pod_labels = labels(cx);
-    pod_labels.extend(job_selector(cx));
-    let job = Job {
-        metadata: job_meta,
-        spec: Some(JobSpec {
-            backoff_limit: Some(6),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: Some(pod_labels), ..ObjectMeta::default() }),
-                spec: Some(PodSpec {
-                    service_account_name: Some(name.clone()),
-                    automount_service_account_token: Some(true),
-                    enable_service_links: Some(false),
-                    restart_policy: Some("Never".to_owned()),
-                    security_context: Some(security::pod_security_context(Some(IMAGE_IDS), false)),
-                    init_containers: (!tls_steps.is_empty())
-                        .then(|| tls_steps.into_iter().map(|(name, image, script)| step(name, image, script, true)).collect()),
-                    containers: vec![step("generate", IMAGE, script, cx.tls().is_some())],
-                    volumes: Some(if cx.tls().is_some() {
-                        // the keys, between the steps: in memory, gone with the pod
-                        vec![crate::lower::empty_dir("tmp", true, "1Mi"), crate::lower::empty_dir("work", true, "1Mi")]
-                    } else {
-                        vec![crate::lower::empty_dir("tmp", true, "1Mi")]
-                    }),
-                    ..PodSpec::default()
-                }),
-            },
-            ..JobSpec::default()
-        }),
-        ..Job::default()
-    };
-    let service_account = ServiceAccount { metadata: meta(cx, &name), ..ServiceAccount::default() };
-    Some(Generator { service_account, role, role_binding, client_roles, network_policy, job })
+    ])
 }
 
 /// One container of the generator's pod: `script` run by `/bin/sh` in `image`, with `/tmp`

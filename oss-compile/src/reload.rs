@@ -16,12 +16,11 @@
 
 use crate::context::Context;
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
-use k8s_openapi::api::core::v1::{EnvVar, PodSpec, PodTemplateSpec, ServiceAccount};
-use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
+use k8s_openapi::api::core::v1::{EnvVar, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use oss_spec::model::RunState;
-use std::collections::BTreeMap;
 
 /// `app.kubernetes.io/name` of the restarter's objects and pod (not the service's: its
 /// Services, budget and NetworkPolicy never select them).
@@ -142,35 +141,16 @@ pub fn objects(cx: &Context) -> Option<Objects> {
         ]),
     };
     let role_binding = crate::lower::service_account_binding(meta(cx), &name, &cx.namespace);
-    let network_policy = NetworkPolicy {
-        metadata: meta(cx),
-        spec: Some(NetworkPolicySpec {
-            pod_selector: Some(LabelSelector { match_labels: Some(cx.helper_selector(POD_NAME_LABEL)), ..LabelSelector::default() }),
-            policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
-            // no ingress rule: nothing in (see the generator's NetworkPolicy)
-            ingress: None,
-            egress: Some(vec![crate::lower::dns_egress(), crate::lower::api_server_egress()]),
-        }),
-    };
+    let network_policy = crate::credentials::api_client_network_policy(meta(cx), cx.helper_selector(POD_NAME_LABEL));
     let selector = cx.selector().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
     let env = |k: &str, v: String| EnvVar { name: k.to_owned(), value: Some(v), ..EnvVar::default() };
     let mut container = crate::credentials::step("reload", crate::credentials::IMAGE, SCRIPT.to_owned(), false);
     container.env = Some(vec![env("CERTIFICATE", cx.tls_secret()), env("SELECTOR", selector), env("MARGIN", MARGIN_SECONDS.to_string())]);
     let mut m = meta(cx);
-    m.annotations = Some(BTreeMap::from([
-        (
-            "checkov.io/skip1".to_owned(),
-            format!(
-                "CKV_K8S_38=it talks to the API server: its token is mounted, and its Role may only get the Certificate {}, list pods and evict them",
-                cx.tls_secret()
-            ),
-        ),
-        ("checkov.io/skip2".to_owned(), "CKV_K8S_40=runs as the image's own non-root user (curl_user, 100)".to_owned()),
-        ("checkov.io/skip3".to_owned(), "CKV_K8S_43=image pinned to a release tag (docs/runtime.md names it)".to_owned()),
-        ("checkov.io/skip4".to_owned(), "CKV_K8S_15=pinned image with IfNotPresent".to_owned()),
-    ]));
-    let mut pod_labels = cx.helper_labels("tls-reload", POD_NAME_LABEL);
-    pod_labels.extend(cx.helper_selector(POD_NAME_LABEL));
+    m.annotations = Some(crate::credentials::api_client_skips(format!(
+        "it talks to the API server: its token is mounted, and its Role may only get the Certificate {}, list pods and evict them",
+        cx.tls_secret()
+    )));
     let cron_job = CronJob {
         metadata: m,
         spec: Some(CronJobSpec {
@@ -188,19 +168,13 @@ pub fn objects(cx: &Context) -> Option<Objects> {
                     // a failed run is tried again by the next one, an hour later
                     backoff_limit: Some(0),
                     active_deadline_seconds: Some(DEADLINE_SECONDS),
-                    template: PodTemplateSpec {
-                        metadata: Some(ObjectMeta { labels: Some(pod_labels), ..ObjectMeta::default() }),
-                        spec: Some(PodSpec {
-                            service_account_name: Some(name.clone()),
-                            automount_service_account_token: Some(true),
-                            enable_service_links: Some(false),
-                            restart_policy: Some("Never".to_owned()),
-                            security_context: Some(crate::security::pod_security_context(Some(crate::credentials::IMAGE_IDS), false)),
-                            containers: vec![container],
-                            volumes: Some(vec![crate::lower::empty_dir("tmp", true, "1Mi")]),
-                            ..PodSpec::default()
-                        }),
-                    },
+                    template: crate::credentials::api_client_pod(
+                        cx.helper_labels("tls-reload", POD_NAME_LABEL),
+                        &name,
+                        None,
+                        container,
+                        vec![crate::lower::empty_dir("tmp", true, "1Mi")],
+                    ),
                     ..JobSpec::default()
                 }),
             },

@@ -170,6 +170,11 @@ def api():
     return API
 
 
+def api_time(stamp):
+    """Seconds since the epoch of a time as the API writes it (2026-01-02T03:04:05Z)."""
+    return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
 def secret_data(ns, name):
     """A Secret's keys, decoded (empty when it does not exist)."""
     obj = api().get(f"/api/v1/namespaces/{ns}/secrets/{name}")
@@ -1108,7 +1113,7 @@ def check_service(svc, results):
         # service answers throughout). It counts a pod made up to its margin after the
         # certificate's notBefore as made before, and so acts only once that margin is over.
         issued = k("get", "certificate", "-n", ns, secret, "-o", "jsonpath={.status.notBefore}").stdout.strip()
-        issued_at = calendar.timegm(time.strptime(issued, "%Y-%m-%dT%H:%M:%SZ"))
+        issued_at = api_time(issued)
         reload = f"{svc.name}-tls-reload"
         margin = int(k("get", "cronjob", "-n", ns, reload, "-o", "jsonpath={..env[?(@.name==\"MARGIN\")].value}").stdout)
         time.sleep(max(0.0, issued_at + margin + 2 - time.time()))
@@ -1123,7 +1128,7 @@ def check_service(svc, results):
         if p.returncode != 0:
             raise Failure(f"the tls-reload Job did not complete: {said[-500:]}")
         made = [(q["metadata"]["name"], q["metadata"]["creationTimestamp"]) for q in pods(ns, svc.selector)]
-        stale = [n for n, c in made if calendar.timegm(time.strptime(c, "%Y-%m-%dT%H:%M:%SZ")) < issued_at]
+        stale = [n for n, c in made if api_time(c) < issued_at]
         if stale or len(made) < svc.replicas:
             raise Failure(f"after the tls-reload Job, {len(made)} pods, made before the renewal: {stale}; it said: {said[-300:]}")
         wait_pods(ns, svc.selector, svc.replicas, svc.startup + 60)
@@ -1135,7 +1140,7 @@ def check_service(svc, results):
         # off again: the Certificate deleted (the bundle no longer has it; apply prunes nothing),
         # the generator's completed Jobs deleted, the plain bundle applied
         k("delete", "certificate", "-n", ns, secret, "--wait=true")
-        k("delete", "cronjob", "-n", ns, f"{svc.name}-tls-reload")
+        k("delete", "cronjob", "-n", ns, reload)
         if not tls_off(svc):
             raise Failure("the generator did not complete with TLS off again")
         got = retried(lambda: svc.op("read", "kcm"), 90)
