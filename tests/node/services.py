@@ -885,6 +885,11 @@ KAFKA = {
     "read": lambda svc, key: c.sh(kafka_read_cmd(svc, key), pod="client-kafka", timeout=60).stdout,
     "read_op": lambda svc, key: kafka_read_cmd(svc) + " 2>/dev/null | grep -q v1",
     "probe": tcp_probe(9092),
+    # the first consumer group makes the brokers create __consumer_offsets (50 partitions,
+    # replication factor 3) while the consumer waits; on a loaded node tier that once took more
+    # than the console consumer's 20 s (CI, stop 39: "read back ''"). A round trip is two
+    # topic/producer JVMs and a consumer: the generic 30 s leaves no room for a second one.
+    "first_round_trip": 120,
     "function_note": "topic with replication factor 3, produce (acks=all) and consume from the beginning with "
                      "Kafka's console clients through the client Service, SASL/SCRAM-SHA-512 with the binding's credentials",
     # listing topics without SASL: the broker closes the connection, the tool times out and fails
