@@ -364,7 +364,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         not_expressed
             .push("backups and the restore of `backup` (Compose has no scheduled or one-off jobs that read another service's binding)");
     }
-    if spec.tls_on() && spec.access.tls.issuer.is_some() {
+    if spec.tls_issuer().is_some() {
         not_expressed.push("the cert-manager Certificate of access.tls.issuer (the certificate's files are yours to provide)");
     }
     let mut warnings = Diagnostics::default();

@@ -147,7 +147,7 @@ impl<'a> Context<'a> {
     /// The cert-manager issuer of the certificate, when TLS is on and the consumer named one.
     #[must_use]
     pub fn tls_issuer(&self) -> Option<&oss_spec::model::TlsIssuer> {
-        self.tls().and(self.spec.access.tls.issuer.as_ref())
+        self.spec.tls_issuer()
     }
 
     /// The certificate Secret mounted into the replicas: `ca.crt`, `tls.crt`, `tls.key`.

@@ -194,7 +194,7 @@ pub fn objects(cx: &Context) -> Option<Objects> {
 /// as small as the generator's pod.
 #[must_use]
 pub fn pod_totals(spec: &oss_spec::Spec) -> (i128, i128, i128) {
-    if spec.tls_on() && spec.access.tls.issuer.is_some() {
+    if spec.tls_issuer().is_some() {
         let (cpu, mem) = crate::credentials::pod_totals();
         (1, cpu, mem)
     } else {

@@ -2119,6 +2119,12 @@ impl Spec {
         self.access.tls.enabled && self.runtime.tls.is_some()
     }
 
+    /// The cert-manager issuer of the certificate, when TLS is on and the consumer named one.
+    #[must_use]
+    pub fn tls_issuer(&self) -> Option<&TlsIssuer> {
+        self.access.tls.issuer.as_ref().filter(|_| self.tls_on())
+    }
+
     /// Whether the bundle carries the generator Job: the spec declares credentials, or TLS is
     /// on (its certificate is made in the cluster too).
     #[must_use]
