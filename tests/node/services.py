@@ -245,7 +245,33 @@ def etcd_member_add(svc, member):
             f"{ec(svc, f'member add {member} --peer-urls={url}')} && exit 0; sleep 2; done; exit 1")
 
 
+def etcd_drill(name, args):
+    """etcdctl against the drill's instance `name`, as the root user of its binding."""
+    b = c.secret_data(c.CLIENT_NS, f"{name}-binding")
+    return c.sh(f"env ETCDCTL_API=3 etcdctl --dial-timeout=3s --command-timeout=30s --endpoints={shlex.quote(b['uri'])} "
+                f"--user {shlex.quote(b['username'])} --password {shlex.quote(b['password'])} {args}", timeout=90).stdout.strip()
+
+
+def etcd_drill_fill(name):
+    # 1200 keys in transactions of 100 (more than one page of the backup's 1001), one with an
+    # empty value and one whose key and value have spaces, quotes and commas
+    for b in range(12):
+        etcd_drill(name, f"txn < <(echo; for i in $(seq {b * 100 + 1} {b * 100 + 100}); do echo \"put /drill/k$i $((i * 7))\"; done; echo; echo)")
+    etcd_drill(name, "put /drill/empty ''")
+    etcd_drill(name, "put '/drill/order 1' 'paid, \"in full\"'")
+
+
+def etcd_drill_digest(name, probe=False):
+    if probe:
+        return etcd_drill(name, "get /drill/none")
+    return (etcd_drill(name, "get '' --from-key | md5sum | cut -d' ' -f1"),
+            etcd_drill(name, "get '' --from-key --keys-only | grep -c .") + " keys")
+
+
 ETCD = {
+    # the backup drill (under minio): a logical backup of the key space, restored by a Job
+    "drill": {"fill": etcd_drill_fill, "digest": etcd_drill_digest, "files": {"kvs", "revision"},
+              "note": "1202 keys, one with an empty value"},
     "metrics_series": r"^etcd_server_has_leader 1$",
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi", "settings.backendQuota=512Mi"],
     "write": lambda svc, key, val: c.sh(ec(svc, f"put {key} {val}")),
@@ -748,8 +774,8 @@ MINIO = {
     # the lost-disk check: MinIO heals a fresh drive from the others' erasure shards; the
     # bucket the function check made, with its object k1, is back on the new drive
     "disk_healed": ("/data/ossc", r"^k1$"),
-    # the backup drill: PostgreSQL backed up to this store and restored from it into a new instance
-    "backup_drill": ["postgres", "galera", "valkey"],
+    # the backup drills: each service backed up to this store and restored from it into a new instance
+    "backup_drill": ["postgres", "galera", "valkey", "etcd"],
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     "write": lambda svc, key, val: c.sh(s3(svc, "try:\n    s3.create_bucket(Bucket='ossc')\n"
                                                 "except s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n"
