@@ -326,7 +326,7 @@ fn url_paths_must_be_absolute() {
 #[test]
 fn credentials_references_need_declared_credentials() {
     // without `credentials`, naming their Secret is an error where it is written (cassandra's
-    // bootstrap step names it twice)
+    // bootstrap step names it twice, its backup procedure twice)
     let text = replace("credentials:\n  username: {value: \"${knobs.superuser}\"}\n  password: {random: 32}\n", "");
     let f = found(&fail(&text));
     let lines: Vec<usize> = text
@@ -335,8 +335,8 @@ fn credentials_references_need_declared_credentials() {
         .filter(|(_, l)| l.contains("secretKeyRef: {name: \"${service.credentials}\""))
         .map(|(i, _)| i + 1)
         .collect();
-    assert_eq!(lines.len(), 2);
-    assert_eq!(f.len(), 2, "{f:?}");
+    assert_eq!(lines.len(), 4);
+    assert_eq!(f.len(), 4, "{f:?}");
     for ((code, at), line) in f.iter().zip(&lines) {
         assert_eq!(*code, Code::Inconsistent);
         assert!(at.starts_with(&format!("{line}:")), "{at} not on line {line}");
