@@ -43,8 +43,9 @@ build() {
 }
 
 # here rather than in lib/image-helpers.sh, whose every change rebuilds every image
-pypi_wheel() { # NAME==VERSION SHA256 DIR : a pure-Python wheel from PyPI, its checksum checked,
-  # unpacked into $ROOT/DIR (its dependencies are the definition's Debian packages)
+pypi_wheel() { # NAME==VERSION SHA256 DIR : a wheel from PyPI (pure Python, or built for the
+  # image's Python), its checksum checked, unpacked into $ROOT/DIR, without its dependencies
+  # (the definition's Debian packages provide them)
   local d whl
   d="$(mktemp -d)"
   # for the image's Python (Debian bookworm's 3.11 on x86-64), whatever runs this script

@@ -23,7 +23,7 @@ BEGIN, END = "<!-- node-tier:begin -->", "<!-- node-tier:end -->"
 def cell(r, check=""):
     if r is None:
         # a check only some services have (a primary to lose): not applicable to the others
-        return "—" if check in ("failover: primary lost", "heal: disk lost", "dependency", "backup and restore", "volumes", "tls", "tls-cert-manager") else "not run"
+        return "—" if check in ("failover: primary lost", "heal: disk lost", "dependency", "volumes", "tls", "tls-cert-manager") else "not run"
     if r["status"] != "PASS":
         return f"**{r['status']}**"
     failover = re.search(r"acknowledged again ([\d.]+)s after the kill; (\d+) writes acknowledged, (\d+) of them missing", r["detail"])
