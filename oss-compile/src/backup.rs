@@ -10,6 +10,9 @@
 //! software's container writes the files (an init container), then the uploader copies them
 //! to the store and deletes the backups beyond `keep`; to restore, the uploader fetches one
 //! backup (an init container), then the software's container reads it into the service.
+//! Before either, a `wait` init container (the uploader's image) waits until the service's
+//! client port accepts a connection from the pod: a NetworkPolicy engine may admit a new
+//! pod's address only moments after it starts, and the packager's commands need not know.
 
 use crate::context::Context;
 use crate::security;
@@ -181,6 +184,20 @@ while read -r p; do
 done < /tmp/all
 "#;
 
+/// Waits until `$OSS_WAIT_FOR` (`HOST:PORT`, the service's client endpoint) accepts a TCP
+/// connection: bash's `/dev/tcp` (the uploader's image has bash and coreutils' `timeout`),
+/// every 2 s, a line every 30 s; the Job's deadline bounds it.
+const WAIT_SCRIPT: &str = r#"set -u
+host="${OSS_WAIT_FOR%:*}" port="${OSS_WAIT_FOR##*:}" try=0
+# shellcheck disable=SC2016 # the inner shell expands $0 and $1
+until timeout 3 bash -c ': > "/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null; do
+  [ $((try % 15)) -eq 0 ] && echo "waiting for $OSS_WAIT_FOR to accept a connection from this pod"
+  try=$((try + 1))
+  sleep 2
+done
+echo "$OSS_WAIT_FOR accepts connections"
+"#;
+
 /// Fetches the backup a restore asks for (the newest complete one for `latest`).
 const DOWNLOAD_SCRIPT: &str = r#"set -eu
 [ -f /etc/ossc/store/ca.crt ] && export AWS_CA_BUNDLE=/etc/ossc/store/ca.crt
@@ -255,6 +272,16 @@ fn uploader(name: &str, script: &str, env: Vec<EnvVar>, mounts: Vec<VolumeMount>
     }
 }
 
+/// The `wait` init container: until the service's first endpoint (its client port, on the
+/// client Service) accepts a connection from the pod; none for a service without one.
+fn waiter(cx: &Context) -> Option<Container> {
+    let port = cx.spec.function.endpoints.iter().find(|p| p.protocol == oss_spec::model::Protocol::Tcp)?;
+    let mut wait = uploader("wait", WAIT_SCRIPT, vec![plain("OSS_WAIT_FOR", format!("{}:{}", cx.name, port.port))], vec![]);
+    wait.command = Some(vec!["/bin/bash".to_owned(), "-c".to_owned(), WAIT_SCRIPT.to_owned()]);
+    wait.volume_mounts = None;
+    Some(wait)
+}
+
 /// The software's container: the packager's command with the service's client tools.
 fn software(cx: &Context, procedure: &RuntimeBackup, name: &str, command: &[String], scratch: i128) -> Container {
     let (image, _, _) = procedure.pod.identity(&cx.spec.runtime);
@@ -292,7 +319,7 @@ fn store_ca_volume(name: &str, backup: &Backup) -> Volume {
     }
 }
 
-/// The pod both run in: the software's identity, no API token, `init` then `main`.
+/// The pod both run in: the software's identity, no API token, `wait`, `init`, then `main`.
 fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (Container, Container), component: &str) -> PodTemplateSpec {
     let (_, user, group) = procedure.pod.identity(&cx.spec.runtime);
     let mut pod_labels = labels(cx);
@@ -306,7 +333,7 @@ fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (
             enable_service_links: Some(false),
             restart_policy: Some("Never".to_owned()),
             security_context: Some(security::pod_security_context(cx.target.fixed_ids().then_some((user, group)), false)),
-            init_containers: Some(vec![init]),
+            init_containers: Some(waiter(cx).into_iter().chain([init]).collect()),
             containers: vec![main],
             volumes: Some(
                 [

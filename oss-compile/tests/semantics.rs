@@ -706,7 +706,14 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
     let spec = cron.spec.as_ref().unwrap();
     assert_eq!(spec.schedule, oss_compile::backup::default_schedule("postgres", "postgres"));
     let pod = spec.job_template.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
-    assert_eq!(pod.init_containers.as_ref().unwrap()[0].name, "backup", "the software's command first");
+    let init: Vec<&str> = pod.init_containers.iter().flatten().map(|c| c.name.as_str()).collect();
+    assert_eq!(init, ["wait", "backup"], "the way to the service open, then the software's command");
+    // the wait: the client Service's first endpoint, in the uploader's image (bash's /dev/tcp)
+    let wait = &pod.init_containers.as_ref().unwrap()[0];
+    assert_eq!(wait.image.as_deref(), Some(oss_compile::backup::UPLOADER_IMAGE));
+    assert_eq!(wait.command.as_ref().unwrap()[0], "/bin/bash");
+    let target = wait.env.as_ref().unwrap().iter().find(|e| e.name == "OSS_WAIT_FOR").unwrap();
+    assert_eq!(target.value.as_deref(), Some("postgres:5432"));
     let upload = &pod.containers[0];
     assert_eq!(upload.image.as_deref(), Some(oss_compile::backup::UPLOADER_IMAGE));
     let key = upload.env.as_ref().unwrap().iter().find(|e| e.name == "AWS_SECRET_ACCESS_KEY").unwrap();
@@ -718,12 +725,16 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
             .iter()
             .flatten()
             .chain(&job.containers)
-            .find(|c| c.image.as_deref() == Some(oss_compile::backup::UPLOADER_IMAGE));
-        c.unwrap().env.as_ref().unwrap().iter().find(|e| e.name == "OSS_PREFIX").unwrap().value.clone().unwrap()
+            .filter(|c| c.image.as_deref() == Some(oss_compile::backup::UPLOADER_IMAGE))
+            .find_map(|c| c.env.as_ref()?.iter().find(|e| e.name == "OSS_PREFIX"));
+        c.unwrap().value.clone().unwrap()
     };
     assert_eq!(prefix(pod), "postgres/postgres");
     let restores: Vec<_> = b.objects().iter().filter(|o| o.name().starts_with("postgres-restore-")).collect();
     let [Object::Job(restore)] = restores.as_slice() else { panic!("one restore Job: {restores:?}") };
+    let restore_pod = restore.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+    let init: Vec<&str> = restore_pod.init_containers.iter().flatten().map(|c| c.name.as_str()).collect();
+    assert_eq!(init, ["wait", "download"]);
     // the old instance's backups: its namespace defaults to its name
     assert_eq!(prefix(restore.spec.as_ref().unwrap().template.spec.as_ref().unwrap()), "old-db/old-db");
     // the same spec builds the same restore Job (run once); another restore is another Job

@@ -4,7 +4,8 @@
 # /usr/local/bin/aws, bash as /bin/sh, coreutils, WORKDIR /aws, ENTRYPOINT ["/usr/local/bin/aws"],
 # running as root (the pod runs it as the service's non-root user). Here: Debian trixie's awscli
 # 2.23.6 (the same release, from the same sources) with dash as /bin/sh and coreutils, sed, grep
-# and awk (the backup scripts are POSIX sh and use nothing else), linked to /usr/local/bin/aws.
+# and awk (the backup scripts are POSIX sh and use nothing else), linked to /usr/local/bin/aws;
+# bash (Debian's minbase has it) for the `wait` init container's /dev/tcp, as upstream's bash.
 REFS="docker.io/amazon/aws-cli:2.23.6"
 build() {
   debian trixie dash coreutils sed grep mawk awscli ca-certificates
