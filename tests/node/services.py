@@ -490,7 +490,39 @@ def nats_write(svc, key, val):
     raise c.Failure(f"the pull consumer got {got!r}, wanted {val}")
 
 
+def nats_drill(name, args, timeout=60):
+    """The NATS CLI against the drill's instance `name`, with its binding's uri alone (TLS is
+    off in the drill); `args` may end in a pipe."""
+    b = c.secret_data(c.CLIENT_NS, f"{name}-binding")
+    return c.sh(f"timeout {timeout} nats --server {shlex.quote(b['uri'])} --timeout 10s {args}", timeout=timeout + 10).stdout.strip()
+
+
+def nats_drill_fill(name):
+    # a stream of 1000 messages with a durable consumer that acknowledged the first 10, and a
+    # key-value bucket (a stream too) with a value holding a comma and quotes; one server in
+    # the drill: replicas 1 (a stream keeps its count through a restore)
+    nats_drill(name, "stream add DRILL --subjects 'drill.>' --storage file --replicas 1 --defaults")
+    nats_drill(name, "pub drill.orders --count 1000 --jetstream 'order {{Count}}'", timeout=120)
+    nats_drill(name, "consumer add DRILL worker --pull --deliver all --ack explicit --defaults")
+    nats_drill(name, "consumer next DRILL worker --count 10 --ack")
+    nats_drill(name, "kv add shop --replicas 1")
+    nats_drill(name, "kv put shop order-1 'paid, \"in full\"'")
+
+
+def nats_drill_digest(name, probe=False):
+    if probe:
+        return nats_drill(name, "stream ls --names", timeout=20)
+    field = "python3 -c 'import json, sys; d = json.load(sys.stdin); print(%s)'"
+    state = nats_drill(name, "stream info DRILL --json | " + field % '"%(messages)s messages, %(bytes)s bytes, last %(last_seq)s" % d["state"]')
+    bodies = nats_drill(name, "sub 'drill.>' --stream DRILL --all --count 1000 --raw | md5sum | cut -d' ' -f1")
+    worker = nats_drill(name, "consumer info DRILL worker --json | " + field % '"worker acked to", d["ack_floor"]["stream_seq"], "pending", d["num_pending"]')
+    return state, bodies, worker, nats_drill(name, "kv get shop order-1 --raw")
+
+
 NATS = {
+    # the backup drill (under minio): stream snapshots over the network, restored by a Job
+    "drill": {"fill": nats_drill_fill, "digest": nats_drill_digest, "files": {"names", "streams"},
+              "note": "a stream of 1000 messages with a consumer's acknowledgements, and a key-value bucket"},
     # the tls-cert-manager check runs here: its routes' mutual TLS needs the certificate's
     # server and client uses both
     "cert_manager": True,
@@ -814,7 +846,7 @@ MINIO = {
     # bucket the function check made, with its object k1, is back on the new drive
     "disk_healed": ("/data/ossc", r"^k1$"),
     # the backup drills: each service backed up to this store and restored from it into a new instance
-    "backup_drill": ["postgres", "galera", "valkey", "etcd", "cassandra"],
+    "backup_drill": ["postgres", "galera", "valkey", "etcd", "nats", "cassandra"],
     # Cassandra's drill (two one-node Cassandra instances, about 8 minutes) would make MinIO's
     # lane outlast Cassandra's and keep MinIO from starting beside it (its fourth pod needs the
     # room): the whole tier (CI: 90 minutes in all) would grow by about 10 minutes. It runs on
