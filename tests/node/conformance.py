@@ -897,8 +897,10 @@ def check_service(svc, results):
                 raise Failure(f"restored rows differ: before {before}, after {after}")
         finally:
             svc.apply()
+            # the next drill starts while these namespaces go (a restored instance's pods
+            # take a minute to stop); the lane waits for all of them after its last drill
             for name in bundles:
-                delete_data(name)
+                delete_data(name, wait=False)
         return (f"{other} as {src}: {drill['note']}; a backup by a Job from its CronJob in {took:.0f}s ({', '.join(sorted(want))}), "
                 f"{'and with keep: 1 a second one replaced it; ' if keep_check else ''}{src} deleted with its namespace and data; {dst} with backup.restore "
                 f"naming it was Ready and restored {how} in {restored:.0f}s from its apply: the data equal to before "
@@ -911,6 +913,9 @@ def check_service(svc, results):
     for other, why in left_out.items():
         if not only_some(f"backup and restore ({other})"):
             record(f"backup and restore ({other})", "SKIPPED", f"not in the default run: {why}; OSSC_NODE_DRILLS={other} runs it")
+    left = gone([f"{other}-{kind}" for other in run_now for kind in ("backed-up", "restored")])
+    if left:
+        record("backup drills' cleanup", "FAIL", f"namespaces {', '.join(left)} still there 180 s after their deletion")
 
     def scrape(svc):
         """Every ready replica's metrics endpoint, read from the monitoring namespace until it has
@@ -1633,13 +1638,24 @@ def teardown(svc):
     delete_data(svc.ns)
 
 
-def delete_data(ns):
+def delete_data(ns, wait=True):
     """Deletes a service's namespace with its data, as documented: the label the keep-data
-    policy asks for, then the namespace, then the policy (it outlives a deleted namespace)."""
+    policy asks for, then the namespace, then the policy (it outlives a deleted namespace).
+    `wait=False`: returns once the deletion is asked for (gone() waits for it later)."""
     k("label", "namespace", ns, "openservice.dev/delete-data=true", "--overwrite", check=False)
-    k("delete", "namespace", ns, "--wait=true", "--timeout=180s", check=False, timeout=200)
+    k("delete", "namespace", ns, f"--wait={str(wait).lower()}", "--timeout=180s", check=False, timeout=200)
     k("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", f"{ns}.keep-data.openservice.dev",
       "--ignore-not-found", check=False)
+
+
+def gone(namespaces, timeout=180):
+    """Waits until none of `namespaces` exists (their deletion asked for before); the ones left."""
+    deadline, left = time.time() + timeout, list(namespaces)
+    while left and time.time() < deadline:
+        left = [ns for ns in left if k("get", "namespace", ns, check=False).returncode == 0]
+        if left:
+            time.sleep(3)
+    return left
 
 
 LANES = {}  # service: (start, end) in seconds since the checks began
