@@ -528,8 +528,8 @@ def drills_to_run(d):
 
 
 def drill_bundle(svc, other, name, restore_from=None):
-    """The bundle of the backup drill's instance `name` of service `other`: one replica, backed
-    up to `svc` (keeping one backup), restoring `restore_from`'s latest."""
+    """The bundle of the backup drill's instance `name` of service `other`: one replica (or the
+    drill's `replicas`), backed up to `svc` (keeping one backup), restoring `restore_from`'s latest."""
     backup = {"keep": 1, "store": {"service": svc.name, "namespace": svc.ns, "bucket": DRILL_BUCKET}}
     if restore_from:
         backup["restore"] = {"instance": restore_from}
@@ -537,7 +537,8 @@ def drill_bundle(svc, other, name, restore_from=None):
     overlay.write_text(yaml.safe_dump({
         "apiVersion": "openservice.dev/v1alpha1", "kind": "Service",
         "extends": f"specs/{catalog.SERVICES[other].get('spec_file', other)}.yaml",
-        "metadata": {"name": name}, "redundancy": {"replicas": 1}, "slo": {"availability": 99},
+        "metadata": {"name": name}, "redundancy": {"replicas": catalog.SERVICES[other]["drill"].get("replicas", 1)},
+        "slo": {"availability": 99},
         "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}, "backup": backup}, sort_keys=False))
     args = [OSSC, "build", str(overlay)]
     for s in catalog.SERVICES[other].get("sets", []):

@@ -498,14 +498,13 @@ def nats_drill(name, args, timeout=60):
 
 
 def nats_drill_fill(name):
-    # a stream of 1000 messages with a durable consumer that acknowledged the first 10, and a
-    # key-value bucket (a stream too) with a value holding a comma and quotes; one server in
-    # the drill: replicas 1 (a stream keeps its count through a restore)
-    nats_drill(name, "stream add DRILL --subjects 'drill.>' --storage file --replicas 1 --defaults")
+    # a stream of 1000 messages on the three servers with a durable consumer that acknowledged
+    # the first 10, and a key-value bucket (a stream too) with a value holding a comma and quotes
+    nats_drill(name, "stream add DRILL --subjects 'drill.>' --storage file --replicas 3 --defaults")
     nats_drill(name, "pub drill.orders --count 1000 --jetstream 'order {{Count}}'", timeout=120)
     nats_drill(name, "consumer add DRILL worker --pull --deliver all --ack explicit --defaults")
     nats_drill(name, "consumer next DRILL worker --count 10 --ack")
-    nats_drill(name, "kv add shop --replicas 1")
+    nats_drill(name, "kv add shop --replicas 3")
     nats_drill(name, "kv put shop order-1 'paid, \"in full\"'")
 
 
@@ -521,8 +520,9 @@ def nats_drill_digest(name, probe=False):
 
 NATS = {
     # the backup drill (under minio): stream snapshots over the network, restored by a Job
-    "drill": {"fill": nats_drill_fill, "digest": nats_drill_digest, "files": {"names", "streams"},
-              "note": "a stream of 1000 messages with a consumer's acknowledgements, and a key-value bucket"},
+    # (three servers: one alone never starts JetStream in a cluster, and the entry refuses it)
+    "drill": {"fill": nats_drill_fill, "digest": nats_drill_digest, "files": {"names", "streams"}, "replicas": 3,
+              "note": "a stream of 1000 messages on three servers with a consumer's acknowledgements, and a key-value bucket"},
     # the tls-cert-manager check runs here: its routes' mutual TLS needs the certificate's
     # server and client uses both
     "cert_manager": True,
