@@ -541,7 +541,9 @@ def drill_bundle(svc, other, name, restore_from=None):
         "slo": {"availability": 99},
         "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}, "backup": backup}, sort_keys=False))
     args = [OSSC, "build", str(overlay)]
-    for s in catalog.SERVICES[other].get("sets", []):
+    # the drill's own settings when it has them (a smaller instance), else the entry's
+    drill = catalog.SERVICES[other]["drill"]
+    for s in drill.get("sets", catalog.SERVICES[other].get("sets", [])):
         args += ["--set", s]
     text = run(args, timeout=60).stdout
     (OUT / f"{name}-bundle.yaml").write_text(text)

@@ -521,7 +521,10 @@ def nats_drill_digest(name, probe=False):
 NATS = {
     # the backup drill (under minio): stream snapshots over the network, restored by a Job
     # (three servers: one alone never starts JetStream in a cluster, and the entry refuses it)
+    # at a tenth of a CPU each (the entry's checks give NATS 200m): MinIO's lane runs the drills
+    # and must still fit beside Cassandra's
     "drill": {"fill": nats_drill_fill, "digest": nats_drill_digest, "files": {"names", "streams"}, "replicas": 3,
+              "sets": ["capacity.cpu=100m", "capacity.memory=384Mi", "capacity.storage=1Gi", "settings.goMemoryLimit=256Mi"],
               "note": "a stream of 1000 messages on three servers with a consumer's acknowledgements, and a key-value bucket"},
     # the tls-cert-manager check runs here: its routes' mutual TLS needs the certificate's
     # server and client uses both
