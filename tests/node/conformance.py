@@ -306,11 +306,20 @@ def ensure_clients():
         k("wait", "--for=condition=Ready", f"pod/{name}", "-n", ns, "--timeout=180s", timeout=200)
 
 
+def masked(text):
+    """`text` with the passwords a client command carries replaced by *** (a URL's
+    `user:password@`, `--password X`, `-p X` unless X is a port number): failures are logged
+    and kept in results.json."""
+    text = re.sub(r"(://[^:/@\s'\"]*:)[^@\s'\"]+@", r"\1***@", text)
+    text = re.sub(r"(-p[ =]+)(?!\d+(?:\s|$))('[^']*'|\S+)", r"\1***", text)
+    return re.sub(r"((?:--password|--pass)[ =]+)('[^']*'|\S+)", r"\1***", text)
+
+
 def sh(script, pod="client", ns=CLIENT_NS, timeout=60, check=True):
     """Runs a shell script in a client pod; returns stdout."""
     p = k("exec", "-n", ns, pod, "--", "bash", "-c", script, timeout=timeout + 10, check=False)
     if check and p.returncode != 0:
-        raise Failure(f"client command failed ({p.returncode}): {script[:120]!r}: {(p.stderr or p.stdout).strip()[-400:]}")
+        raise Failure(f"client command failed ({p.returncode}): {masked(script)[:120]!r}: {(p.stderr or p.stdout).strip()[-400:]}")
     return p
 
 
