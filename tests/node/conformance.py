@@ -539,6 +539,7 @@ def drills_to_run(d):
 def drill_bundle(svc, other, name, restore_from=None):
     """The bundle of the backup drill's instance `name` of service `other`: one replica (or the
     drill's `replicas`), backed up to `svc` (keeping one backup), restoring `restore_from`'s latest."""
+    drill = catalog.SERVICES[other]["drill"]
     backup = {"keep": 1, "store": {"service": svc.name, "namespace": svc.ns, "bucket": DRILL_BUCKET}}
     if restore_from:
         backup["restore"] = {"instance": restore_from}
@@ -546,12 +547,11 @@ def drill_bundle(svc, other, name, restore_from=None):
     overlay.write_text(yaml.safe_dump({
         "apiVersion": "openservice.dev/v1alpha1", "kind": "Service",
         "extends": f"specs/{catalog.SERVICES[other].get('spec_file', other)}.yaml",
-        "metadata": {"name": name}, "redundancy": {"replicas": catalog.SERVICES[other]["drill"].get("replicas", 1)},
+        "metadata": {"name": name}, "redundancy": {"replicas": drill.get("replicas", 1)},
         "slo": {"availability": 99},
         "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}, "backup": backup}, sort_keys=False))
     args = [OSSC, "build", str(overlay)]
     # the drill's own settings when it has them (a smaller instance), else the entry's
-    drill = catalog.SERVICES[other]["drill"]
     for s in drill.get("sets", catalog.SERVICES[other].get("sets", [])):
         args += ["--set", s]
     text = run(args, timeout=60).stdout

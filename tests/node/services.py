@@ -1102,8 +1102,9 @@ GALERA["extra_checks"] = [("restart: no member safe to found", galera_all_waitin
 SERVICES["galera"] = GALERA
 
 
-# Each lane's seconds in a whole run (2026-12-05, three at a time; MinIO's with its four
-# drills, etcd's included, measured once the drills stopped repeating the keep: 1 check). The
+# Each lane's seconds in a whole run (2026-12-05, three at a time; MinIO's with its five
+# drills, NATS's included, the keep: 1 check in the first only, a drill's namespaces deleted
+# while the next one runs). The
 # tier starts Cassandra first: its scale check's new pod (0.9 CPU) finds room only when it runs
 # alone, so what runs beside it must end before that check (conformance.Ledger): MinIO (with
 # its backup drills) and ZooKeeper do. Then the longest first, so that the longest lanes
