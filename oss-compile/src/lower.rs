@@ -335,8 +335,32 @@ fn metrics_service(cx: &Context) -> Option<Service> {
     })
 }
 
+/// The scrape's scheme and, over https, how it verifies the target: https when the metrics are
+/// served on an endpoint that serves HTTPS with TLS on (`runtime.tls.https`: MinIO's S3 port),
+/// verified against the certificate Secret's CA for the client Service's name (which the
+/// certificate carries) rather than the pod's address.
+fn metrics_scheme(cx: &Context) -> (String, Option<monitoring::ScrapeTls>) {
+    let own = cx.spec.metrics_on_own_port().filter(|p| cx.tls().is_some_and(|t| t.https.contains(&p.name)));
+    match own {
+        None => ("http".to_owned(), None),
+        Some(_) => (
+            "https".to_owned(),
+            Some(monitoring::ScrapeTls {
+                ca: monitoring::SecretSource {
+                    secret: monitoring::SecretKey {
+                        name: format!("{}{}", cx.name, oss_spec::TLS_SECRET_SUFFIX),
+                        key: "ca.crt".to_owned(),
+                    },
+                },
+                server_name: format!("{}.{}.svc", cx.name, cx.namespace),
+            }),
+        ),
+    }
+}
+
 fn service_monitor(cx: &Context) -> Option<ServiceMonitor> {
     let m = cx.spec.runtime.metrics.as_ref()?;
+    let (scheme, tls_config) = metrics_scheme(cx);
     let mut labels = cx.selector();
     labels.insert("app.kubernetes.io/component".to_owned(), "metrics".to_owned());
     Some(ServiceMonitor {
@@ -348,8 +372,9 @@ fn service_monitor(cx: &Context) -> Option<ServiceMonitor> {
                 interval: "30s".to_owned(),
                 path: m.path.clone(),
                 port: METRICS_PORT_NAME.to_owned(),
-                scheme: "http".to_owned(),
+                scheme,
                 scrape_timeout: "10s".to_owned(),
+                tls_config,
             }],
             namespace_selector: NamespaceSelector { match_names: vec![cx.namespace.clone()] },
             selector: LabelSelector { match_labels: Some(labels), ..LabelSelector::default() },
@@ -362,6 +387,7 @@ fn service_monitor(cx: &Context) -> Option<ServiceMonitor> {
 /// rules select (as prometheus-operator sets it to the Service's name).
 fn pod_monitoring(cx: &Context) -> Option<PodMonitoring> {
     let m = cx.spec.runtime.metrics.as_ref()?;
+    let (scheme, tls) = metrics_scheme(cx);
     Some(PodMonitoring {
         api_version: monitoring::GMP_API_VERSION.to_owned(),
         kind: "PodMonitoring".to_owned(),
@@ -371,8 +397,9 @@ fn pod_monitoring(cx: &Context) -> Option<PodMonitoring> {
                 interval: "30s".to_owned(),
                 path: m.path.clone(),
                 port: metrics_target(cx),
-                scheme: "http".to_owned(),
+                scheme,
                 timeout: "10s".to_owned(),
+                tls,
             }],
             selector: LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() },
         },
@@ -565,14 +592,16 @@ fn service_account(cx: &Context) -> ServiceAccount {
     ServiceAccount { metadata: meta(cx, &cx.name, "server"), automount_service_account_token: Some(token), ..ServiceAccount::default() }
 }
 
-fn service_port(p: &PortSpec) -> ServicePort {
+fn service_port(cx: &Context, p: &PortSpec) -> ServicePort {
+    // an endpoint that serves HTTPS with TLS on (`runtime.tls.https`) says so
+    let https = cx.tls().is_some_and(|t| t.https.contains(&p.name));
     ServicePort {
         name: Some(p.name.to_string()),
         port: i32::from(p.port),
         target_port: Some(IntOrString::String(p.name.to_string())),
         protocol: Some(protocol(p.protocol)),
         // what Gateways and meshes read to speak the right protocol to the backend
-        app_protocol: p.app_protocol.map(|a| a.service_value().to_owned()),
+        app_protocol: p.app_protocol.map(|a| if https { oss_spec::model::AppProtocol::Https } else { a }.service_value().to_owned()),
         ..ServicePort::default()
     }
 }
@@ -631,7 +660,7 @@ fn replicas_service(cx: &Context) -> Option<Service> {
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".to_owned()),
             selector: Some(cx.selector()),
-            ports: Some(endpoints.iter().map(service_port).collect()),
+            ports: Some(endpoints.iter().map(|p| service_port(cx, p)).collect()),
             ..ServiceSpec::default()
         }),
         ..Service::default()
@@ -667,7 +696,7 @@ fn read_service(cx: &Context) -> Option<Service> {
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_owned()),
             selector: Some(role_selector(cx, Some(replica))),
-            ports: Some(endpoints.iter().map(service_port).collect()),
+            ports: Some(endpoints.iter().map(|p| service_port(cx, p)).collect()),
             ..ServiceSpec::default()
         }),
         ..Service::default()
@@ -684,7 +713,7 @@ fn client_service(cx: &Context) -> Option<Service> {
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_owned()),
             selector: Some(role_selector(cx, cx.spec.function.roles.as_ref().map(|r| r.primary.as_str()))),
-            ports: Some(endpoints.iter().map(service_port).collect()),
+            ports: Some(endpoints.iter().map(|p| service_port(cx, p)).collect()),
             ..ServiceSpec::default()
         }),
         ..Service::default()
@@ -711,7 +740,7 @@ fn external_service(cx: &Context) -> Option<Service> {
         spec: Some(ServiceSpec {
             type_: Some(expose.kind.name().to_owned()),
             selector: Some(cx.selector()),
-            ports: Some(ports.into_iter().map(service_port).collect()),
+            ports: Some(ports.into_iter().map(|p| service_port(cx, p)).collect()),
             load_balancer_source_ranges: lb.then(|| expose.source_ranges.clone()),
             ..ServiceSpec::default()
         }),
@@ -728,7 +757,7 @@ fn peer_service(cx: &Context) -> Service {
             cluster_ip: Some("None".to_owned()),
             publish_not_ready_addresses: Some(true),
             selector: Some(cx.selector()),
-            ports: Some(cx.spec.ports().map(service_port).collect()),
+            ports: Some(cx.spec.ports().map(|p| service_port(cx, p)).collect()),
             ..ServiceSpec::default()
         }),
         ..Service::default()
@@ -1203,7 +1232,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         let (sc_mounts, sc_disk) = writable_volumes(&format!("s{i}"), &sc.writable, &mut volumes);
         let (env, args) = expand_env_and_args(cx, &sc.args, sc.env.iter());
         let sc_ports: Vec<ContainerPort> = spec.ports().filter(|p| sc.ports.contains(&p.name)).map(container_port).collect();
-        let live = probe(&sc.health.live);
+        let live = probe(cx, &sc.health.live);
         let sc_serves = spec.function.endpoints.iter().any(|e| sc.ports.contains(&e.name));
         sidecars.push(Container {
             name: sc.name.clone(),
@@ -1214,7 +1243,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             env: (!env.is_empty()).then_some(env),
             ports: (!sc_ports.is_empty()).then_some(sc_ports),
             resources: Some(resources(sc.cpu.as_str(), sc.memory.as_str(), sc_disk)),
-            readiness_probe: sc.health.ready.as_ref().map(probe),
+            readiness_probe: sc.health.ready.as_ref().map(|c| probe(cx, c)),
             startup_probe: Some(startup_probe(&live, sc.health.startup_timeout, sc.health.live.period)),
             liveness_probe: Some(live),
             security_context: Some(security::container_security_context()),
@@ -1231,7 +1260,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             None => ports.push(metrics_port(m.port)),
             Some(e) => {
                 let period = oss_spec::values::Duration::from_secs(10);
-                let check = probe(&Check {
+                let check = probe(cx, &Check {
                     exec: None,
                     tcp: oss_spec::values::PortName::parse(METRICS_PORT_NAME).ok(),
                     http: None,
@@ -1273,7 +1302,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         }
     }
     let (env, args) = expand_env_and_args(cx, &rt.args, rt.env.iter());
-    let live = probe(&rt.health.live);
+    let live = probe(cx, &rt.health.live);
     let startup = startup_probe(&live, rt.health.startup_timeout, rt.health.live.period);
     let serves = spec.function.endpoints.iter().any(|e| spec.port_sidecar(&e.name).is_none());
     let lifecycle = pre_stop(&rt.stop.drain, rt, serves).map(|handler| Lifecycle { pre_stop: Some(handler), ..Lifecycle::default() });
@@ -1286,7 +1315,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         env: (!env.is_empty()).then_some(env),
         ports: (!ports.is_empty()).then_some(ports),
         resources: Some(main_resources),
-        readiness_probe: Some(probe(&rt.health.ready)),
+        readiness_probe: Some(probe(cx, &rt.health.ready)),
         liveness_probe: Some(live),
         startup_probe: Some(startup),
         lifecycle,
@@ -1377,9 +1406,12 @@ fn startup_probe(live: &Probe, timeout: oss_spec::values::Duration, period: oss_
     }
 }
 
-/// A Kubernetes probe from a health check. Ports are referred to by name.
+/// A Kubernetes probe from a health check. Ports are referred to by name; an HTTP check of an
+/// endpoint that serves HTTPS when TLS is on (`runtime.tls.https`) probes with HTTPS then
+/// (the kubelet does not verify the certificate).
 #[must_use]
-pub fn probe(check: &Check) -> Probe {
+pub fn probe(cx: &Context, check: &Check) -> Probe {
+    let https = |port: &oss_spec::values::PortName| cx.tls().is_some_and(|t| t.https.contains(port));
     let secs = |d: oss_spec::values::Duration| i32::try_from(d.secs_ceil()).unwrap_or(i32::MAX).max(1);
     Probe {
         exec: check.exec.as_ref().map(|c| ExecAction { command: Some(c.clone()) }),
@@ -1387,7 +1419,7 @@ pub fn probe(check: &Check) -> Probe {
         http_get: check.http.as_ref().map(|h| HTTPGetAction {
             path: Some(h.path.clone()),
             port: IntOrString::String(h.port.to_string()),
-            scheme: Some("HTTP".to_owned()),
+            scheme: Some(if https(&h.port) { "HTTPS" } else { "HTTP" }.to_owned()),
             ..HTTPGetAction::default()
         }),
         period_seconds: Some(secs(check.period)),

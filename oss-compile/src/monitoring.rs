@@ -92,10 +92,40 @@ pub struct Endpoint {
     pub path: String,
     /// Service port name.
     pub port: String,
-    /// `http`.
+    /// `http`, or `https` for a metrics endpoint that serves HTTPS with TLS on.
     pub scheme: String,
     /// Scrape timeout.
     pub scrape_timeout: String,
+    /// With `https`: the CA the target is verified against, and the name it is verified for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<ScrapeTls>,
+}
+
+/// How a scrape over https verifies its target (prometheus-operator's `tlsConfig`, GMP's
+/// `tls`: the same two fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScrapeTls {
+    /// The CA's certificate, from a Secret of the target's namespace.
+    pub ca: SecretSource,
+    /// The name the target's certificate is verified for.
+    pub server_name: String,
+}
+
+/// A value from a Secret's key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretSource {
+    /// The Secret and its key.
+    pub secret: SecretKey,
+}
+
+/// A Secret's key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretKey {
+    /// The key.
+    pub key: String,
+    /// The Secret's name.
+    pub name: String,
 }
 
 /// A PrometheusRule: recording and alerting rules.
@@ -185,10 +215,13 @@ pub struct ScrapeEndpoint {
     pub path: String,
     /// Container port name.
     pub port: String,
-    /// `http`.
+    /// `http`, or `https` for a metrics endpoint that serves HTTPS with TLS on.
     pub scheme: String,
     /// Scrape timeout.
     pub timeout: String,
+    /// With `https`: the CA the target is verified against, and the name it is verified for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ScrapeTls>,
 }
 
 /// Rules (GMP): recording and alerting rules over the series of the object's namespace.

@@ -123,7 +123,7 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("route.yaml"), bundle.to_yaml()));
         }
-        if ["nats", "kafka", "etcd", "cassandra", "valkey"].contains(&stem.as_str()) {
+        if ["nats", "kafka", "etcd", "cassandra", "valkey", "minio"].contains(&stem.as_str()) {
             // TLS on: the CA and certificate made in the cluster, mounted, in the binding
             // (Kafka: the TLS variables and binding keys replace the plain ones).
             let loaded = with_overlay(&spec, &format!("tests/tls/{stem}-tls.yaml"));

@@ -1055,3 +1055,52 @@ fn a_bootstrap_steps_own_home_replaces_osscs_default() {
     assert_eq!(homes(CASSANDRA), vec!["/tmp".to_owned()]);
     assert_eq!(homes(&CASSANDRA.replacen(anchor, &format!("        HOME: /var/tmp\n{anchor}"), 1)), vec!["/var/tmp".to_owned()]);
 }
+
+#[test]
+fn an_https_endpoint_is_probed_scraped_and_announced_as_https_only_when_tls_is_on() {
+    const MINIO: &str = include_str!("../../specs/minio.yaml");
+    let monitored = Options { monitoring: oss_compile::Monitoring::PrometheusOperator, ..Options::default() };
+    let gmp = Options { monitoring: oss_compile::Monitoring::GoogleManagedPrometheus, ..Options::default() };
+    let off = build_with(MINIO, &[], &monitored).unwrap_or_else(|e| panic!("{e:?}"));
+    let on = build_with(MINIO, &["access.tls.enabled=true"], &monitored).unwrap_or_else(|e| panic!("{e:?}"));
+    let schemes = |b: &oss_compile::Bundle| {
+        let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+        let c = &pod.containers[0];
+        [&c.readiness_probe, &c.liveness_probe, &c.startup_probe]
+            .iter()
+            .map(|p| p.as_ref().unwrap().http_get.as_ref().unwrap().scheme.clone().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(schemes(&off), ["HTTP", "HTTP", "HTTP"]);
+    assert_eq!(schemes(&on), ["HTTPS", "HTTPS", "HTTPS"]);
+    let (off_yaml, on_yaml) = (off.to_yaml(), on.to_yaml());
+    // the certificate under MinIO's own file names, and the nodes' list over https
+    assert!(on_yaml.contains("key: tls.crt\n            path: public.crt") && on_yaml.contains("path: CAs/ca.crt"), "{on_yaml}");
+    assert!(on_yaml.contains("https://minio-{0...3}.minio-peers.minio.svc:9000/data") && !on_yaml.contains("http://minio-{0"));
+    assert!(off_yaml.contains("http://minio-{0...3}.minio-peers.minio.svc:9000/data") && !off_yaml.contains("minio-tls"));
+    // the Service ports say https, the scrape goes over https verified against the CA
+    assert!(!off_yaml.contains("appProtocol: https") && on_yaml.contains("appProtocol: https"));
+    assert!(!off_yaml.contains("tlsConfig") && !off_yaml.contains("scheme: https"));
+    assert!(on_yaml.contains("scheme: https\n    scrapeTimeout: \"10s\"\n    tlsConfig:\n      ca:\n        secret:\n          key: ca.crt\n          name: minio-tls\n      serverName: minio.minio.svc"), "{on_yaml}");
+    let on_gmp = build_with(MINIO, &["access.tls.enabled=true"], &gmp).unwrap_or_else(|e| panic!("{e:?}")).to_yaml();
+    assert!(on_gmp.contains("scheme: https\n    timeout: \"10s\"\n    tls:\n      ca:\n        secret:\n          key: ca.crt\n          name: minio-tls"), "{on_gmp}");
+    // an exporter's metrics port is not the software's: still http (NATS's, with TLS on)
+    const NATS: &str = include_str!("../../specs/nats.yaml");
+    let nats = build_with(NATS, &["access.tls.enabled=true"], &monitored).unwrap_or_else(|e| panic!("{e:?}")).to_yaml();
+    assert!(!nats.contains("tlsConfig"));
+}
+
+#[test]
+fn tls_items_and_https_endpoints_are_checked() {
+    const MINIO: &str = include_str!("../../specs/minio.yaml");
+    let e = refused(MINIO, &["runtime.tls.https=[s3, s4]"]);
+    assert!(e.iter().any(|(c, m)| *c == Code::UnknownReference && m.contains("`runtime.tls.https` names `s4`, which is not an endpoint")), "{e:?}");
+    let e = refused(MINIO, &["runtime.tls.items=[{key: tls.crt, path: a}, {key: tls.crt, path: b}]"]);
+    assert!(e.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("key `tls.crt` is listed twice")), "{e:?}");
+    let e = refused(MINIO, &["runtime.tls.items=[{key: tls.crt, path: a}, {key: tls.key, path: a}]"]);
+    assert!(e.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("file `a` is given to two keys")), "{e:?}");
+    let e = refused(MINIO, &["runtime.tls.items=[{key: tls.pem, path: a}]"]);
+    assert!(e.iter().any(|(_, m)| m.contains("tls.pem")), "{e:?}");
+    let e = refused(MINIO, &["runtime.tls.items=[{key: tls.crt, path: ../a}]"]);
+    assert!(e.iter().any(|(c, m)| *c == Code::InvalidValue && m.contains("is not a file name under the mount")), "{e:?}");
+}

@@ -319,6 +319,6 @@ mod tests {
             (get(&nats, "access.tls.enabled")["kind"].as_str(), &get(&nats, "access.tls.enabled")["disabled"]),
             (Some("bool"), &Value::Null)
         );
-        assert!(get(&minio, "access.tls.enabled")["disabled"].as_str().unwrap().contains("cannot serve TLS"));
+        assert!(get(&form("function"), "access.tls.enabled")["disabled"].as_str().unwrap().contains("cannot serve TLS"));
     }
 }

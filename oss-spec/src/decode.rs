@@ -862,19 +862,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
                 d.list(n, p, |d, n, p| {
                     let mut f = d.fields(n, p, n.span)?;
                     let key = f.req(d, "key", Decoder::string);
-                    let path = f.req(d, "path", |d, n, p| {
-                        let s = d.string(n, p)?;
-                        if s.is_empty() || s.starts_with('/') || s.split('/').any(|part| part == ".." || part.is_empty()) {
-                            d.error(
-                                Code::InvalidValue,
-                                n,
-                                format!("`{s}` is not a file name under the mount"),
-                                "give a relative name without `..` or empty parts, e.g. `keyfile`",
-                            );
-                            return None;
-                        }
-                        Some(s)
-                    });
+                    let path = f.req(d, "path", |d, n, p| item_path(d, n, p, "keyfile"));
                     f.finish(d);
                     Some(SecretItem { key: key?, path: path? })
                 })
@@ -949,6 +937,16 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         let mut f = d.fields(n, p, owner(d, p, n))?;
         let path = f.req(d, "path", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
         let private = f.opt(d, "private", Decoder::boolean);
+        let items = f.opt(d, "items", |d, n, p| {
+            d.list(n, p, |d, n, p| {
+                let mut f = d.fields(n, p, n.span)?;
+                let key = f.req(d, "key", |d, n, p| d.choice(n, p, TlsKey::ALL));
+                let path = f.req(d, "path", |d, n, p| item_path(d, n, p, "public.crt"));
+                f.finish(d);
+                Some(TlsItem { key: key?, path: path? })
+            })
+        });
+        let https = f.opt(d, "https", |d, n, p| d.list(n, p, |d, n, p| d.parsed(n, p, false, PortName::parse)));
         let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| d.string(n, p)));
         let scheme = f.opt(d, "scheme", |d, n, p| d.parsed(n, p, false, uri_scheme));
         let files = f.opt(d, "files", |d, n, p| d.list(n, p, decode_file));
@@ -966,6 +964,8 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         Some(RuntimeTls {
             path: path?,
             private: private.unwrap_or(false),
+            items: items.unwrap_or_default(),
+            https: https.unwrap_or_default(),
             env: env.unwrap_or_default(),
             scheme,
             files: files.unwrap_or_default(),
@@ -1044,6 +1044,22 @@ fn decode_runtime_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeBa
         seed,
         timeout: timeout.unwrap_or_else(defaults::backup_timeout),
     })
+}
+
+/// A file name under a mount (`secretMounts[].items[].path`, `runtime.tls.items[].path`):
+/// relative, without `..` or empty parts; `example` is the help's.
+fn item_path(d: &mut Decoder, n: &Node, p: &str, example: &str) -> Option<String> {
+    let s = d.string(n, p)?;
+    if s.is_empty() || s.starts_with('/') || s.split('/').any(|part| part == ".." || part.is_empty()) {
+        d.error(
+            Code::InvalidValue,
+            n,
+            format!("`{s}` is not a file name under the mount"),
+            format!("give a relative name without `..` or empty parts, e.g. `{example}`"),
+        );
+        return None;
+    }
+    Some(s)
 }
 
 /// One of `runtime.files` (or `runtime.tls.files`): a path and its text.

@@ -232,7 +232,7 @@ fn with_tls(spec: &mut Spec) {
         secret: format!("${{service.name}}{TLS_SECRET_SUFFIX}"),
         path: tls.path,
         private: tls.private,
-        items: Vec::new(),
+        items: tls.items.iter().map(|it| model::SecretItem { key: it.key.name().to_owned(), path: it.path.clone() }).collect(),
     });
     for (k, v) in tls.env {
         spec.runtime.env.insert(k, model::EnvValue::Value(v));

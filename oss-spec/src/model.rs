@@ -655,6 +655,18 @@ pub struct RuntimeTls {
     /// group-readable key (PostgreSQL): as `secretMounts[].private`.
     #[schemars(default)]
     pub private: bool,
+    /// The certificate's files under other names, for software that looks for fixed ones
+    /// (MinIO's `public.crt`, `private.key` and `CAs/`): only these keys of `ca.crt`, `tls.crt`
+    /// and `tls.key`, each at the file name given (default: all three, under their own names).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub items: Vec<TlsItem>,
+    /// Endpoints that serve HTTPS when TLS is on (the software's own HTTP port, as MinIO's S3
+    /// and console ports): their HTTP health checks then probe with `scheme: HTTPS`, and a
+    /// metrics endpoint among them is scraped over https, verified against the CA.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub https: Vec<PortName>,
     /// Environment added to the software's container when TLS is on (what turns it on: a flag
     /// list, a variable its configuration reads); may use `${...}` references.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
@@ -1452,6 +1464,31 @@ pub struct SecretMount {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub items: Vec<SecretItem>,
+}
+
+crate::spelled_enum! {
+    serde
+    /// A key of the certificate Secret `<name>-tls`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+    pub enum TlsKey {
+        /// The CA's certificate.
+        CaCrt = "ca.crt",
+        /// The service's certificate.
+        TlsCrt = "tls.crt",
+        /// Its private key.
+        TlsKey = "tls.key",
+    }
+}
+
+/// One key of the certificate Secret and the file it becomes (`runtime.tls.items`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct TlsItem {
+    /// The Secret's key.
+    pub key: TlsKey,
+    /// The file's name under `runtime.tls.path` (a relative path without `..`).
+    #[schemars(regex(pattern = r"^(?!\.\.(/|$))(?!.*/\.\.(/|$))[^/]+(/[^/]+)*$"))]
+    pub path: String,
 }
 
 /// One key of a mounted Secret and the file it becomes.

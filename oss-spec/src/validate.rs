@@ -147,6 +147,30 @@ fn check_credentials(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             );
         }
     }
+    if let Some(tls) = &spec.runtime.tls {
+        // `https` names endpoints; `items` gives each key once and each file once
+        for (i, name) in tls.https.iter().enumerate() {
+            if !spec.function.endpoints.iter().any(|e| e.name == *name) {
+                diags.push(not_an_endpoint(spec, name, ("runtime.tls.https", "name")).at_opt(spans.get(&format!("runtime.tls.https.{i}"))));
+            }
+        }
+        for (i, item) in tls.items.iter().enumerate() {
+            let twice = if tls.items[..i].iter().any(|o| o.key == item.key) {
+                Some((format!("key `{}` is listed twice", item.key.name()), "key"))
+            } else if tls.items[..i].iter().any(|o| o.path == item.path) {
+                Some((format!("file `{}` is given to two keys", item.path), "path"))
+            } else {
+                None
+            };
+            if let Some((message, field)) = twice {
+                diags.push(
+                    Diagnostic::error(Code::Duplicate, format!("`runtime.tls.items`: {message}"))
+                        .at_opt(spans.get(&format!("runtime.tls.items.{i}.{field}")))
+                        .help("list each of `ca.crt`, `tls.crt` and `tls.key` at most once, each at a file name of its own"),
+                );
+            }
+        }
+    }
     if let Some(issuer) = &spec.access.tls.issuer {
         let problem = if spec.runtime.tls.is_none() {
             Some((
@@ -547,6 +571,22 @@ fn check_route(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                 format!("name one: `endpoint: {}`", http[0])
             }),
         ),
+    }
+    // the route's endpoint serves HTTPS with TLS on: the Gateway would send it plain HTTP
+    let routed = route.endpoint.as_ref().map(crate::values::PortName::as_str).or(if http.len() == 1 { Some(http[0]) } else { None });
+    let https = spec.runtime.tls.iter().flat_map(|t| &t.https).any(|p| Some(p.as_str()) == routed);
+    if let (Some(name), true, true) = (routed, https, spec.access.tls.enabled) {
+        diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!("`access.route` routes plain HTTP to endpoint `{name}`, which serves HTTPS when `access.tls.enabled` is true"),
+            )
+            .at_opt(spans.nearest("access.tls.enabled"))
+            .help(format!(
+                "turn TLS off (`access.tls.enabled: false`) for the Gateway's route, or expose `{name}` with `access.expose` (a LoadBalancer passes TLS through) instead of `access.route`"
+            ))
+            .fix(vec!["access.tls.enabled=false".to_owned()]),
+        );
     }
 }
 
