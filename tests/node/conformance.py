@@ -426,12 +426,14 @@ class Service:
         ca = f"printf %s {shlex.quote(b['ca.crt'])} > ca.crt; " if "ca.crt" in b else ""
         d = f"/tmp/try-{self.name}"
         pod = self.d.get("load_pod", "client")
-        if self.d.get("try_in_own_image"):
-            # the client the try line names ships with the service's own image (zkCli.sh, cqlsh):
-            # a client pod of that image, with the client's labels
+        image = self.d.get("try_image") or (self.spec["runtime"]["image"] if self.d.get("try_in_own_image") else None)
+        if image:
+            # the client the try line names ships with the service's own image (zkCli.sh, cqlsh)
+            # or another the entry names (the AWS CLI's, MinIO's): a client pod of that image,
+            # with the client's labels
             pod = f"try-{self.name}"
             spec = client_pod_yaml(CLIENT_NS, pod, CLIENT_LABEL)
-            spec["spec"]["containers"][0].update(image=self.spec["runtime"]["image"])
+            spec["spec"]["containers"][0].update(image=image)
             spec["spec"]["containers"][0]["resources"]["limits"]["memory"] = "768Mi"
             k("apply", "-f", "-", input=yaml.safe_dump(spec))
             k("wait", "--for=condition=Ready", f"pod/{pod}", "-n", CLIENT_NS, "--timeout=180s", timeout=200)
@@ -810,7 +812,7 @@ def check_service(svc, results):
     if svc.d.get("dependent"):
         attempt("dependency", dependency)
 
-    def backup_restore(other, keep_check):
+    def backup_restore(other, keep_check, store=(), tag=""):
         """Another service (one of the entry's `backup_drill`) backed up to this object store and
         restored from it into a new instance, as docs/backup.md says: an instance installed with
         `backup` naming this store, the store told to admit its namespace, rows written in two
@@ -819,9 +821,11 @@ def check_service(svc, results):
         the uploader's, the same for every service) a second one that must replace it
         (`keep: 1`), the instance deleted with its namespace and its data; then a new instance whose
         `backup.restore` names the old one gets every row back. Afterwards the store admits
-        only the test clients again."""
+        only the test clients again. `store`: the settings this store is applied with meanwhile
+        (the tls check's: TLS on); `tag` in the instances' names keeps them (and their backups'
+        prefix in the bucket) apart from the same service's other drill."""
         drill = catalog.SERVICES[other]["drill"]
-        src, dst = f"{other}-backed-up", f"{other}-restored"
+        src, dst = f"{other}{tag}-backed-up", f"{other}{tag}-restored"
         bucket, admitted = DRILL_BUCKET, [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]
 
         def job_done(ns, name, timeout):
@@ -864,7 +868,7 @@ def check_service(svc, results):
 
         def installed(name):
             k("apply", "--server-side", "-f", "-", input=bundles[name], timeout=120)
-            svc.apply(f"access.clients={json.dumps(admitted + [{'namespace': name}])}")
+            svc.apply(*store, f"access.clients={json.dumps(admitted + [{'namespace': name}])}")
             k("rollout", "status", f"statefulset/{name}", "-n", name, "--timeout=300s", timeout=320)
             retried(lambda: drill["digest"](name, probe=True), 120)
 
@@ -908,7 +912,7 @@ def check_service(svc, results):
             if after != before:
                 raise Failure(f"restored rows differ: before {before}, after {after}")
         finally:
-            svc.apply()
+            svc.apply(*store)
             # the next drill starts while these namespaces go (a restored instance's pods
             # take a minute to stop); the lane waits for all of them after its last drill
             for name in bundles:
@@ -1057,6 +1061,14 @@ def check_service(svc, results):
             tried = f"the connect text's try line answered ({retried(lambda: svc.run_try('access.tls.enabled=true'), 30)})"
         except Skip as e:
             tried = f"try line SKIPPED: {e}"
+        if svc.d.get("tls_drill"):
+            # an object store with TLS on: a backup's uploader and a restore reach it at
+            # https://, verifying it against the CA of its binding
+            other = svc.d["tls_drill"]
+            tried += f"; as a backup store over TLS: {backup_restore(other, False, ('access.tls.enabled=true',), '-tls')}"
+            left = gone([f"{other}-tls-backed-up", f"{other}-tls-restored"])
+            if left:
+                raise Failure(f"namespaces {', '.join(left)} still there 180 s after their deletion")
         svc.apply("access.tls.enabled=true")
         time.sleep(3)
         if secret_data(svc.ns, secret) != cert:
@@ -1643,7 +1655,7 @@ def dump(svc):
 def teardown(svc):
     if svc.d.get("client_image"):
         k("delete", "pod", "-n", CLIENT_NS, f"client-{svc.name}", "--wait=false", check=False)
-    if svc.d.get("try_in_own_image"):
+    if svc.d.get("try_in_own_image") or svc.d.get("try_image"):
         k("delete", "pod", "-n", CLIENT_NS, f"try-{svc.name}", "--ignore-not-found", "--wait=false", check=False)
     # the binding copy the Job wrote for the clients (not in the bundle: docs/security.md, uninstall)
     k("delete", "secret", "-n", CLIENT_NS, f"{svc.name}-binding", "--ignore-not-found", check=False)

@@ -834,13 +834,34 @@ SERVICES["cassandra"] = CASSANDRA
 
 
 # ---- minio: four nodes, one erasure set; S3 put/get with boto3; the consumer brings the Secret ----
-def s3(svc, body):
+def s3(svc, body, plain=False):
+    """boto3 with the binding: its uri, keys and region, and with TLS on (the binding has
+    ca.crt) verifying the server against the CA (`plain`: the same over http, which a TLS
+    MinIO must refuse)."""
     b = bind(svc)
-    return ("python3 - <<'PY'\nimport boto3, botocore.config\n"
-            f"s3 = boto3.client('s3', endpoint_url='{b['uri']}', aws_access_key_id='{b['username']}', "
-            f"aws_secret_access_key='{b['password']}', region_name='{b['region']}', config=botocore.config.Config("
+    ca, verify, uri = "", "", b["uri"]
+    if "ca.crt" in b:
+        if plain:
+            uri = uri.replace("https://", "http://", 1)
+        else:
+            ca, verify = save_ca(b, "/tmp/s3-ca.crt"), ", verify='/tmp/s3-ca.crt'"
+    return (f"{ca}python3 - <<'PY'\nimport boto3, botocore.config\n"
+            f"s3 = boto3.client('s3', endpoint_url='{uri}', aws_access_key_id='{b['username']}', "
+            f"aws_secret_access_key='{b['password']}', region_name='{b['region']}'{verify}, config=botocore.config.Config("
             "connect_timeout=5, read_timeout=10, retries={'max_attempts': 1}, s3={'addressing_style': 'path'}))\n"
             f"{body}\nPY")
+
+
+def minio_links_tls(svc):
+    """With TLS on, MinIO's nodes reach each other only at https:// (MINIO_VOLUMES; port 9000
+    serves nothing else): the cluster health endpoint answers 200 only with write quorum,
+    that is with the nodes connected."""
+    b = bind(svc)
+    out = c.sh(f"{save_ca(b, '/tmp/s3-ca.crt')}curl -sS -o /dev/null -w '%{{http_code}}' --max-time 10 --cacert /tmp/s3-ca.crt "
+               f"https://{svc.host()}:9000/minio/health/cluster").stdout.strip()
+    if out != "200":
+        raise c.Failure(f"/minio/health/cluster answered {out!r} with TLS on: the nodes have no write quorum over https")
+    return "the nodes' links https:// (the cluster's write quorum, /minio/health/cluster 200, over the only listener, TLS)"
 
 
 MINIO = {
@@ -867,6 +888,15 @@ MINIO = {
                      "from the binding) with boto3 through the client Service",
     # an anonymous GET of the bucket the function check made: 403 from MinIO
     "unauthenticated": lambda svc: f"curl -sf --max-time 5 http://{svc.host()}:9000/ossc/k1",
+    # the tls check: the binding's own keys over http to the TLS-only port, refused
+    "plaintext": lambda svc: s3(svc, "s3.list_buckets()", plain=True),
+    "peer_tls": minio_links_tls,
+    # the try line runs the AWS CLI: a pod of the backups' uploader image, which is that CLI
+    "try_image": "docker.io/amazon/aws-cli:2.23.6",
+    # the tls check also backs this drill's instance up to the store while its TLS is on and
+    # restores it: the uploader and the restore reach the store at https://, verifying it
+    # against the CA of the store's binding (AWS_CA_BUNDLE)
+    "tls_drill": "etcd",
 }
 SERVICES["minio"] = MINIO
 
