@@ -1303,7 +1303,11 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
     }
     let (env, args) = expand_env_and_args(cx, &rt.args, rt.env.iter());
     let live = probe(cx, &rt.health.live);
-    let startup = startup_probe(&live, rt.health.startup_timeout, rt.health.live.period);
+    // the start's own check when the spec has one (`health.started`), else liveness's
+    let startup = match &rt.health.started {
+        Some(started) => startup_probe(&probe(cx, started), rt.health.startup_timeout, started.period),
+        None => startup_probe(&live, rt.health.startup_timeout, rt.health.live.period),
+    };
     let serves = spec.function.endpoints.iter().any(|e| spec.port_sidecar(&e.name).is_none());
     let lifecycle = pre_stop(&rt.stop.drain, rt, serves).map(|handler| Lifecycle { pre_stop: Some(handler), ..Lifecycle::default() });
     let container = Container {

@@ -1104,3 +1104,24 @@ fn tls_items_and_https_endpoints_are_checked() {
     let e = refused(MINIO, &["runtime.tls.items=[{key: tls.crt, path: ../a}]"]);
     assert!(e.iter().any(|(c, m)| *c == Code::InvalidValue && m.contains("is not a file name under the mount")), "{e:?}");
 }
+
+#[test]
+fn a_start_check_of_its_own_is_the_startup_probe_and_its_period_sets_the_threshold() {
+    const NATS: &str = include_str!("../../specs/nats.yaml");
+    let b = build_with(NATS, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let c = &b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.as_ref().unwrap().containers[0];
+    let startup = c.startup_probe.as_ref().unwrap();
+    assert_eq!(startup.http_get.as_ref().unwrap().path.as_deref(), Some("/healthz"));
+    // 5m at 5 s
+    assert_eq!((startup.period_seconds, startup.failure_threshold), (Some(5), Some(60)));
+    assert!(c.liveness_probe.as_ref().unwrap().tcp_socket.is_some());
+    assert_eq!(c.readiness_probe.as_ref().unwrap().http_get.as_ref().unwrap().path.as_deref(), Some("/healthz?js-enabled-only=true"));
+    // without it, the liveness check (Cassandra)
+    let c = build(&[]);
+    let c = &c.statefulset().unwrap().spec.as_ref().unwrap().template.spec.as_ref().unwrap().containers[0];
+    let (startup, live) = (c.startup_probe.as_ref().unwrap(), c.liveness_probe.as_ref().unwrap());
+    assert_eq!((&startup.exec, &startup.tcp_socket, &startup.http_get), (&live.exec, &live.tcp_socket, &live.http_get));
+    // its port must be declared
+    let e = refused(NATS, &["runtime.health.started.http.port=monitr"]);
+    assert!(e.iter().any(|(c, m)| *c == Code::UnknownReference && m.contains("`monitr`")), "{e:?}");
+}

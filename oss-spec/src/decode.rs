@@ -1352,9 +1352,10 @@ fn decode_health(d: &mut Decoder, n: &Node, p: &str) -> Option<Health> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
     let ready = f.req(d, "ready", decode_check);
     let live = f.req(d, "live", decode_check);
+    let started = f.opt(d, "started", decode_check);
     let startup = f.opt(d, "startupTimeout", |d, n, p| d.parsed(n, p, false, Duration::parse));
     f.finish(d);
-    Some(Health { ready: ready?, live: live?, startup_timeout: startup.unwrap_or(Duration::from_secs(300)) })
+    Some(Health { ready: ready?, live: live?, started, startup_timeout: startup.unwrap_or(Duration::from_secs(300)) })
 }
 
 fn decode_check(d: &mut Decoder, n: &Node, p: &str) -> Option<Check> {

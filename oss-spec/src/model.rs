@@ -1251,6 +1251,11 @@ pub struct Health {
     pub ready: Check,
     /// When a replica is broken and must be restarted (liveness).
     pub live: Check,
+    /// When a replica has finished starting (the startup probe's check; default: `live`):
+    /// readiness and liveness wait for it, so a rolling update waits for it too. For software
+    /// whose start ends later than its process answers (NATS: its streams caught up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started: Option<Check>,
     /// The longest a replica may take to start; liveness waits this long (startup probe).
     #[schemars(default = "default_startup_timeout")]
     pub startup_timeout: Duration,

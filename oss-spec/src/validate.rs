@@ -444,7 +444,11 @@ fn check_health_ports(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     let mut containers = vec![(
         "runtime.health".to_owned(),
         main,
-        vec![("ready", Some(&spec.runtime.health.ready)), ("live", Some(&spec.runtime.health.live))],
+        vec![
+            ("ready", Some(&spec.runtime.health.ready)),
+            ("live", Some(&spec.runtime.health.live)),
+            ("started", spec.runtime.health.started.as_ref()),
+        ],
     )];
     for (i, sc) in spec.runtime.sidecars.iter().enumerate() {
         if sc.ports.iter().any(|p| !spec.ports().any(|d| d.name == *p)) {
