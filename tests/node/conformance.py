@@ -1401,6 +1401,10 @@ def check_service(svc, results):
         detail = (f"{old} ({role}) force-deleted during writes: {now}writes acknowledged again "
                   f"{resumed:.1f}s after the kill; {acked} writes acknowledged, {lost} of them missing afterwards; "
                   f"{old} back, {members} members, {time.time() - t:.0f}s later")
+        if svc.d.get("failover_log"):
+            # what the software said of its election (Valkey's Sentinels: split votes), so
+            # that a slow failover says why
+            detail += f"; {svc.d['failover_log'](svc, old)}"
         if new == old and not svc.d.get("multi_primary"):
             raise Failure(f"{old} is the primary again, no failover happened: {detail}")
         if resumed > svc.d.get("failover_bound", 30):

@@ -200,10 +200,28 @@ def vk_drill_digest(name, probe=False):
                                                  "(redis.call('HGET', 'order:1', 'state') or 'missing')") + " 0"),)
 
 
+def vk_election(svc, old):
+    """The surviving Sentinels' log lines of the failover: elections started (+try-failover),
+    lost to a split vote (-failover-abort-not-elected), won (+elected-leader)."""
+    counts = {"+try-failover": 0, "-failover-abort-not-elected": 0, "+elected-leader": 0}
+    for i in range(svc.replicas):
+        pod = f"{svc.name}-{i}"
+        if pod == old:
+            continue
+        out = c.k("logs", "-n", svc.ns, pod, "-c", "sentinel", "--since=3m", check=False).stdout
+        for line in out.splitlines():
+            for key in counts:
+                if f" {key} " in f" {line} ":
+                    counts[key] += 1
+    return (f"the Sentinels' logs: {counts['+try-failover']} elections started, "
+            f"{counts['-failover-abort-not-elected']} lost to a split vote, {counts['+elected-leader']} won")
+
+
 VALKEY = {
     # the backup drill (under minio): restored by seeding the new instance's data directory
     "drill": {"fill": vk_drill_fill, "digest": vk_drill_digest, "files": {"dump.rdb"}, "note": "1000 keys and a hash"},
     "metrics_series": r"^redis_up 1$",
+    "failover_log": vk_election,
     "sets": ["capacity.cpu=200m", "capacity.memory=256Mi", "capacity.storage=1Gi", "settings.maxMemory=128Mi"],
     "write": lambda svc, key, val: c.sh(vk(svc, f"set {key} {val}")),
     "read": lambda svc, key: c.sh(vk(svc, f"get {key}")).stdout,
