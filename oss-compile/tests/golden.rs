@@ -127,8 +127,21 @@ fn goldens() -> Vec<(PathBuf, String)> {
             // TLS on: the CA and certificate made in the cluster, mounted, in the binding
             // (Kafka: the TLS variables and binding keys replace the plain ones).
             let loaded = with_overlay(&spec, &format!("tests/tls/{stem}-tls.yaml"));
-            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
-            out.push((repo().join("golden").join(&stem).join("tls.yaml"), bundle.to_yaml()));
+            if stem == "minio" {
+                // metrics served on an endpoint that turns HTTPS with TLS: the scrape over https,
+                // verified against the CA, for both operators (their CRD schemas in the API-server tier)
+                for (file, monitoring) in [
+                    ("tls.yaml", oss_compile::Monitoring::PrometheusOperator),
+                    ("tls-gmp.yaml", oss_compile::Monitoring::GoogleManagedPrometheus),
+                ] {
+                    let options = oss_compile::Options { monitoring, ..oss_compile::Options::default() };
+                    let bundle = oss_compile::compile(&loaded, &options).unwrap_or_else(|d| panic!("{d:?}"));
+                    out.push((repo().join("golden").join(&stem).join(file), bundle.to_yaml()));
+                }
+            } else {
+                let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+                out.push((repo().join("golden").join(&stem).join("tls.yaml"), bundle.to_yaml()));
+            }
         }
         if stem == "postgres" {
             // Clients in two other namespaces: the binding is written there too.
