@@ -593,7 +593,7 @@ fn cron_schedule(s: &str) -> Result<String, ValueError> {
         for item in field.split(',') {
             let (range, step) = item.split_once('/').map_or((item, None), |(r, st)| (r, Some(st)));
             if step.is_some_and(|st| st.parse::<u32>().map_or(true, |v| v == 0)) {
-                return Err(bad(format!("the {what} field's step `{item}` is not a positive number")));
+                return Err(bad(format!("the {what} field's step `{item}` is not a whole number from 1 to 4294967295")));
             }
             if range == "*" || (range == "?" && matches!(what, "day of month" | "day of week")) {
                 continue;
@@ -2082,7 +2082,7 @@ mod tests {
             ("* * * 13 *", "month field"),
             ("* * * * 7", "day of week field"),
             ("30-10 * * * *", "minute range `30-10` runs backwards"),
-            ("*/0 * * * *", "is not a positive number"),
+            ("*/0 * * * *", "is not a whole number from 1 to 4294967295"),
             ("@reboot", "1 fields"),
         ] {
             let e = cron_schedule(bad).unwrap_err();
