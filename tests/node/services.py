@@ -531,7 +531,17 @@ def nats_drill_digest(name, probe=False):
         return nats_drill(name, "stream ls --names", timeout=20)
     field = "python3 -c 'import json, sys; d = json.load(sys.stdin); print(%s)'"
     state = nats_drill(name, "stream info DRILL --json | " + field % '"%(messages)s messages, %(bytes)s bytes, last %(last_seq)s" % d["state"]')
-    bodies = nats_drill(name, "sub 'drill.>' --stream DRILL --all --count 1000 --raw | md5sum | cut -d' ' -f1")
+    # the bodies, read to the last: a read that ends early (right after a restore the stream's
+    # leader may still be being elected, and the CLI's consumer ends with nothing) is read again
+    # for up to 60 s, never taken as the data differing
+    def bodies_read():
+        out = nats_drill(name, "sub 'drill.>' --stream DRILL --all --count 1000 --raw > /tmp/drill-bodies; "
+                               "echo \"$(wc -c < /tmp/drill-bodies) $(md5sum < /tmp/drill-bodies | cut -d' ' -f1)\"")
+        size, digest = out.split()
+        if int(size) == 0:
+            raise c.Failure("the stream's bodies read back empty")
+        return digest
+    bodies = c.retried(bodies_read, 60)
     worker = nats_drill(name, "consumer info DRILL worker --json | " + field % '"worker acked to", d["ack_floor"]["stream_seq"], "pending", d["num_pending"]')
     return state, bodies, worker, nats_drill(name, "kv get shop order-1 --raw")
 
