@@ -347,10 +347,7 @@ fn metrics_scheme(cx: &Context) -> (String, Option<monitoring::ScrapeTls>) {
             "https".to_owned(),
             Some(monitoring::ScrapeTls {
                 ca: monitoring::SecretSource {
-                    secret: monitoring::SecretKey {
-                        name: format!("{}{}", cx.name, oss_spec::TLS_SECRET_SUFFIX),
-                        key: "ca.crt".to_owned(),
-                    },
+                    secret: monitoring::SecretKey { name: format!("{}{}", cx.name, oss_spec::TLS_SECRET_SUFFIX), key: "ca.crt".to_owned() },
                 },
                 server_name: format!("{}.{}.svc", cx.name, cx.namespace),
             }),
@@ -1260,14 +1257,17 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             None => ports.push(metrics_port(m.port)),
             Some(e) => {
                 let period = oss_spec::values::Duration::from_secs(10);
-                let check = probe(cx, &Check {
-                    exec: None,
-                    tcp: oss_spec::values::PortName::parse(METRICS_PORT_NAME).ok(),
-                    http: None,
-                    period,
-                    timeout: oss_spec::values::Duration::from_secs(5),
-                    failures: 3,
-                });
+                let check = probe(
+                    cx,
+                    &Check {
+                        exec: None,
+                        tcp: oss_spec::values::PortName::parse(METRICS_PORT_NAME).ok(),
+                        http: None,
+                        period,
+                        timeout: oss_spec::values::Duration::from_secs(5),
+                        failures: 3,
+                    },
+                );
                 volumes.push(empty_dir("exporter-tmp", false, &format!("{EXPORTER_TMP_MIB}Mi")));
                 sidecars.push(Container {
                     name: "exporter".to_owned(),

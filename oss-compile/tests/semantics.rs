@@ -1083,7 +1083,12 @@ fn an_https_endpoint_is_probed_scraped_and_announced_as_https_only_when_tls_is_o
     assert!(!off_yaml.contains("tlsConfig") && !off_yaml.contains("scheme: https"));
     assert!(on_yaml.contains("scheme: https\n    scrapeTimeout: \"10s\"\n    tlsConfig:\n      ca:\n        secret:\n          key: ca.crt\n          name: minio-tls\n      serverName: minio.minio.svc"), "{on_yaml}");
     let on_gmp = build_with(MINIO, &["access.tls.enabled=true"], &gmp).unwrap_or_else(|e| panic!("{e:?}")).to_yaml();
-    assert!(on_gmp.contains("scheme: https\n    timeout: \"10s\"\n    tls:\n      ca:\n        secret:\n          key: ca.crt\n          name: minio-tls"), "{on_gmp}");
+    assert!(
+        on_gmp.contains(
+            "scheme: https\n    timeout: \"10s\"\n    tls:\n      ca:\n        secret:\n          key: ca.crt\n          name: minio-tls"
+        ),
+        "{on_gmp}"
+    );
     // an exporter's metrics port is not the software's: still http (NATS's, with TLS on)
     const NATS: &str = include_str!("../../specs/nats.yaml");
     let nats = build_with(NATS, &["access.tls.enabled=true"], &monitored).unwrap_or_else(|e| panic!("{e:?}")).to_yaml();
@@ -1094,7 +1099,10 @@ fn an_https_endpoint_is_probed_scraped_and_announced_as_https_only_when_tls_is_o
 fn tls_items_and_https_endpoints_are_checked() {
     const MINIO: &str = include_str!("../../specs/minio.yaml");
     let e = refused(MINIO, &["runtime.tls.https=[s3, s4]"]);
-    assert!(e.iter().any(|(c, m)| *c == Code::UnknownReference && m.contains("`runtime.tls.https` names `s4`, which is not an endpoint")), "{e:?}");
+    assert!(
+        e.iter().any(|(c, m)| *c == Code::UnknownReference && m.contains("`runtime.tls.https` names `s4`, which is not an endpoint")),
+        "{e:?}"
+    );
     let e = refused(MINIO, &["runtime.tls.items=[{key: tls.crt, path: a}, {key: tls.crt, path: b}]"]);
     assert!(e.iter().any(|(c, m)| *c == Code::Duplicate && m.contains("key `tls.crt` is listed twice")), "{e:?}");
     let e = refused(MINIO, &["runtime.tls.items=[{key: tls.crt, path: a}, {key: tls.key, path: a}]"]);
