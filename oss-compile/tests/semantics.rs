@@ -1116,7 +1116,8 @@ fn tls_items_and_https_endpoints_are_checked() {
 #[test]
 fn a_start_check_of_its_own_is_the_startup_probe_and_its_period_sets_the_threshold() {
     const NATS: &str = include_str!("../../specs/nats.yaml");
-    let b = build_with(NATS, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let started = ["runtime.health.started={http: {port: monitor, path: /healthz}, period: 5s}"];
+    let b = build_with(NATS, &started, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
     let c = &b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.as_ref().unwrap().containers[0];
     let startup = c.startup_probe.as_ref().unwrap();
     assert_eq!(startup.http_get.as_ref().unwrap().path.as_deref(), Some("/healthz"));
@@ -1124,12 +1125,13 @@ fn a_start_check_of_its_own_is_the_startup_probe_and_its_period_sets_the_thresho
     assert_eq!((startup.period_seconds, startup.failure_threshold), (Some(5), Some(60)));
     assert!(c.liveness_probe.as_ref().unwrap().tcp_socket.is_some());
     assert_eq!(c.readiness_probe.as_ref().unwrap().http_get.as_ref().unwrap().path.as_deref(), Some("/healthz?js-enabled-only=true"));
-    // without it, the liveness check (Cassandra)
-    let c = build(&[]);
-    let c = &c.statefulset().unwrap().spec.as_ref().unwrap().template.spec.as_ref().unwrap().containers[0];
+    // without it, the liveness check, at its period (NATS as the catalog has it)
+    let b = build_with(NATS, &[], &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let c = &b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.as_ref().unwrap().containers[0];
     let (startup, live) = (c.startup_probe.as_ref().unwrap(), c.liveness_probe.as_ref().unwrap());
     assert_eq!((&startup.exec, &startup.tcp_socket, &startup.http_get), (&live.exec, &live.tcp_socket, &live.http_get));
+    assert_eq!((startup.period_seconds, startup.failure_threshold), (Some(10), Some(30)));
     // its port must be declared
-    let e = refused(NATS, &["runtime.health.started.http.port=monitr"]);
+    let e = refused(NATS, &["runtime.health.started={http: {port: monitr, path: /healthz}}"]);
     assert!(e.iter().any(|(c, m)| *c == Code::UnknownReference && m.contains("`monitr`")), "{e:?}");
 }
