@@ -1015,7 +1015,9 @@ def check_service(svc, results):
         pods roll onto it; a client that has only the binding (uri, ca.crt) reads what was
         written before and writes; the same user and password over a plain connection is
         refused; the replicas' own links are TLS where the spec says so; re-applying keeps the
-        certificate; turning TLS off again rolls back to plain connections."""
+        certificate; turning TLS off again rolls back to plain connections. An object store
+        (the entry's `tls_drill`: MinIO's) also takes a backup drill while TLS is on, its
+        uploader and restore reaching it at https:// (plain http is refused, as checked)."""
         t = time.time()
         stopped = stop_for_tls_switch(svc)
         svc.apply("access.tls.enabled=true")
