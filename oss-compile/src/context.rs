@@ -144,6 +144,12 @@ impl<'a> Context<'a> {
         self.spec.runtime.tls.as_ref().filter(|_| self.spec.tls_on())
     }
 
+    /// Whether endpoint `port` serves HTTPS: TLS is on and `runtime.tls.https` names it.
+    #[must_use]
+    pub fn serves_https(&self, port: &oss_spec::values::PortName) -> bool {
+        self.tls().is_some_and(|t| t.https.contains(port))
+    }
+
     /// The cert-manager issuer of the certificate, when TLS is on and the consumer named one.
     #[must_use]
     pub fn tls_issuer(&self) -> Option<&oss_spec::model::TlsIssuer> {

@@ -340,19 +340,11 @@ fn metrics_service(cx: &Context) -> Option<Service> {
 /// verified against the certificate Secret's CA for the client Service's name (which the
 /// certificate carries) rather than the pod's address.
 fn metrics_scheme(cx: &Context) -> (String, Option<monitoring::ScrapeTls>) {
-    let own = cx.spec.metrics_on_own_port().filter(|p| cx.tls().is_some_and(|t| t.https.contains(&p.name)));
-    match own {
-        None => ("http".to_owned(), None),
-        Some(_) => (
-            "https".to_owned(),
-            Some(monitoring::ScrapeTls {
-                ca: monitoring::SecretSource {
-                    secret: monitoring::SecretKey { name: format!("{}{}", cx.name, oss_spec::TLS_SECRET_SUFFIX), key: "ca.crt".to_owned() },
-                },
-                server_name: format!("{}.{}.svc", cx.name, cx.namespace),
-            }),
-        ),
+    if !cx.spec.metrics_on_own_port().is_some_and(|p| cx.serves_https(&p.name)) {
+        return ("http".to_owned(), None);
     }
+    let ca = monitoring::SecretSource { secret: monitoring::SecretKey { name: cx.tls_secret(), key: "ca.crt".to_owned() } };
+    ("https".to_owned(), Some(monitoring::ScrapeTls { ca, server_name: cx.client_host() }))
 }
 
 fn service_monitor(cx: &Context) -> Option<ServiceMonitor> {
@@ -591,7 +583,7 @@ fn service_account(cx: &Context) -> ServiceAccount {
 
 fn service_port(cx: &Context, p: &PortSpec) -> ServicePort {
     // an endpoint that serves HTTPS with TLS on (`runtime.tls.https`) says so
-    let https = cx.tls().is_some_and(|t| t.https.contains(&p.name));
+    let https = cx.serves_https(&p.name);
     ServicePort {
         name: Some(p.name.to_string()),
         port: i32::from(p.port),
@@ -1415,7 +1407,6 @@ fn startup_probe(live: &Probe, timeout: oss_spec::values::Duration, period: oss_
 /// (the kubelet does not verify the certificate).
 #[must_use]
 pub fn probe(cx: &Context, check: &Check) -> Probe {
-    let https = |port: &oss_spec::values::PortName| cx.tls().is_some_and(|t| t.https.contains(port));
     let secs = |d: oss_spec::values::Duration| i32::try_from(d.secs_ceil()).unwrap_or(i32::MAX).max(1);
     Probe {
         exec: check.exec.as_ref().map(|c| ExecAction { command: Some(c.clone()) }),
@@ -1423,7 +1414,7 @@ pub fn probe(cx: &Context, check: &Check) -> Probe {
         http_get: check.http.as_ref().map(|h| HTTPGetAction {
             path: Some(h.path.clone()),
             port: IntOrString::String(h.port.to_string()),
-            scheme: Some(if https(&h.port) { "HTTPS" } else { "HTTP" }.to_owned()),
+            scheme: Some(if cx.serves_https(&h.port) { "HTTPS" } else { "HTTP" }.to_owned()),
             ..HTTPGetAction::default()
         }),
         period_seconds: Some(secs(check.period)),

@@ -1253,7 +1253,8 @@ pub struct Health {
     pub live: Check,
     /// When a replica has finished starting (the startup probe's check; default: `live`):
     /// readiness and liveness wait for it, so a rolling update waits for it too. For software
-    /// whose start ends later than its process answers (NATS: its streams caught up).
+    /// whose start ends later than its process answers; it must pass while the other members
+    /// are still on the old version (a check that needs them all deadlocks such a roll).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<Check>,
     /// The longest a replica may take to start; liveness waits this long (startup probe).
