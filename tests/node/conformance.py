@@ -13,6 +13,7 @@ as a table, into docs/runtime.md between the node-tier markers.
 """
 import base64
 import calendar
+import functools
 import http.client
 import json
 import os
@@ -427,6 +428,7 @@ class Service:
         d = f"/tmp/try-{self.name}"
         pod = self.d.get("load_pod", "client")
         image = self.d.get("try_image") or (self.spec["runtime"]["image"] if self.d.get("try_in_own_image") else None)
+        image = image() if callable(image) else image
         if image:
             # the client the try line names ships with the service's own image (zkCli.sh, cqlsh)
             # or another the entry names (the AWS CLI's, MinIO's): a client pod of that image,
@@ -559,6 +561,17 @@ def drill_bundle(svc, other, name, restore_from=None):
     text = run(args, timeout=60).stdout
     (OUT / f"{name}-bundle.yaml").write_text(text)
     return text
+
+
+@functools.cache
+def uploader_image():
+    """The image of the backups' uploader (the AWS CLI's), as the compiler pins it: read from
+    the `upload` container of a backup CronJob it builds, never written here a second time."""
+    text = run([OSSC, "build", "tests/backup/postgres-backup.yaml"], timeout=60).stdout
+    for doc in yaml.safe_load_all(text):
+        if (doc or {}).get("kind") == "CronJob":
+            return next(ct["image"] for ct in pod_template(doc)["containers"] if ct["name"] == "upload")
+    raise Failure("tests/backup/postgres-backup.yaml built no backup CronJob")
 
 
 def pod_template(doc):
