@@ -343,7 +343,7 @@ fn metrics_scheme(cx: &Context) -> (String, Option<monitoring::ScrapeTls>) {
     if !cx.spec.metrics_on_own_port().is_some_and(|p| cx.serves_https(&p.name)) {
         return ("http".to_owned(), None);
     }
-    let ca = monitoring::SecretSource { secret: monitoring::SecretKey { name: cx.tls_secret(), key: "ca.crt".to_owned() } };
+    let ca = monitoring::SecretSource { secret: SecretKeySelector { name: cx.tls_secret(), key: "ca.crt".to_owned(), optional: None } };
     ("https".to_owned(), Some(monitoring::ScrapeTls { ca, server_name: cx.client_host() }))
 }
 

@@ -4,6 +4,7 @@
 //! names follow the CRD schemas exactly (checked in the test suite against the
 //! prometheus-operator models, the GMP CRDs in tests/crds/, and a real API server).
 
+use k8s_openapi::api::core::v1::SecretKeySelector;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -112,20 +113,11 @@ pub struct ScrapeTls {
     pub server_name: String,
 }
 
-/// A value from a Secret's key.
+/// A value from a Secret's key (Kubernetes' own selector: both operators take its shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecretSource {
     /// The Secret and its key.
-    pub secret: SecretKey,
-}
-
-/// A Secret's key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SecretKey {
-    /// The key.
-    pub key: String,
-    /// The Secret's name.
-    pub name: String,
+    pub secret: SecretKeySelector,
 }
 
 /// A PrometheusRule: recording and alerting rules.
