@@ -1472,6 +1472,10 @@ pub struct SecretMount {
     pub items: Vec<SecretItem>,
 }
 
+/// A file name under a mount (`secretMounts[].items[].path`, `runtime.tls.items[].path`):
+/// relative, without `..` or empty parts (the decoder's `item_path` says the same).
+const ITEM_PATH: &str = r"^(?!\.\.(/|$))(?!.*/\.\.(/|$))[^/]+(/[^/]+)*$";
+
 crate::spelled_enum! {
     serde
     /// A key of the certificate Secret `<name>-tls`.
@@ -1493,7 +1497,7 @@ pub struct TlsItem {
     /// The Secret's key.
     pub key: TlsKey,
     /// The file's name under `runtime.tls.path` (a relative path without `..`).
-    #[schemars(regex(pattern = r"^(?!\.\.(/|$))(?!.*/\.\.(/|$))[^/]+(/[^/]+)*$"))]
+    #[schemars(regex(pattern = ITEM_PATH))]
     pub path: String,
 }
 
@@ -1504,7 +1508,7 @@ pub struct SecretItem {
     /// The Secret's key.
     pub key: String,
     /// The file's name under the mount (a relative path without `..`).
-    #[schemars(regex(pattern = r"^(?!\.\.(/|$))(?!.*/\.\.(/|$))[^/]+(/[^/]+)*$"))]
+    #[schemars(regex(pattern = ITEM_PATH))]
     pub path: String,
 }
 
