@@ -117,6 +117,17 @@ fn judgement(loaded: &Loaded, options: &Options) -> Diagnostics {
                 .to_owned(),
         ));
     }
+    if let Some(store) = loaded.spec.backup.as_ref().map(|b| &b.store) {
+        let namespace = options.namespace.as_deref().unwrap_or(loaded.spec.metadata.name.as_str());
+        if store.service == loaded.spec.metadata.name.as_str() && store.namespace() == namespace {
+            findings.push(Finding::new(
+                Code::Inconsistent,
+                "backup.store.service",
+                format!("`backup.store` is this instance itself (`{}` in namespace `{namespace}`): its backups would be lost with it, and each would hold the ones before", store.service),
+                "name another object store's instance in `backup.store` (`service` and `namespace`), one that does not share this instance's disks".to_owned(),
+            ));
+        }
+    }
     for f in findings {
         let severity_warning = matches!(f.code, Code::NoDisruptionBudget | Code::SloNotEnforced | Code::TargetDowngrade);
         let d = if severity_warning { Diagnostic::warning(f.code, f.message) } else { Diagnostic::error(f.code, f.message) };

@@ -1135,3 +1135,28 @@ fn a_start_check_of_its_own_is_the_startup_probe_and_its_period_sets_the_thresho
     let e = refused(NATS, &["runtime.health.started={http: {port: monitr, path: /healthz}}"]);
     assert!(e.iter().any(|(c, m)| *c == Code::UnknownReference && m.contains("`monitr`")), "{e:?}");
 }
+
+#[test]
+fn an_object_store_backs_up_to_another_instance_never_to_itself() {
+    const MINIO: &str = include_str!("../../specs/minio.yaml");
+    let to = |service: &str, namespace: &str| format!("backup={{store: {{service: {service}, namespace: {namespace}, bucket: media}}}}");
+    // the same name and namespace: its backups would go with it
+    let errors = build_with(MINIO, &[&to("minio", "minio")], &Options::default()).expect_err("refused");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, Code::Inconsistent);
+    assert!(errors[0].1.contains("is this instance itself (`minio` in namespace `minio`)"), "{errors:?}");
+    // the same name in the namespace it is built into (`--namespace`)
+    let options = Options { namespace: Some("storage".to_owned()), ..Options::default() };
+    assert!(build_with(MINIO, &[&to("minio", "storage")], &options).is_err());
+    // another instance, or the same name elsewhere: a CronJob whose software container is the
+    // AWS CLI with the instance's own root keys
+    for (sets, options) in [(to("archive", "archive"), Options::default()), (to("minio", "minio"), options)] {
+        let b = build_with(MINIO, &[&sets], &options).unwrap_or_else(|e| panic!("{e:?}"));
+        let Some(Object::CronJob(cron)) = b.first(Kind::CronJob) else { panic!("no CronJob") };
+        let pod = cron.spec.as_ref().unwrap().job_template.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+        let backup = pod.init_containers.iter().flatten().find(|c| c.name == "backup").unwrap();
+        assert_eq!(backup.image.as_deref(), Some(oss_compile::backup::UPLOADER_IMAGE));
+        let key = backup.env.iter().flatten().find(|e| e.name == "AWS_SECRET_ACCESS_KEY").unwrap();
+        assert_eq!(key.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap().name, "minio-credentials");
+    }
+}

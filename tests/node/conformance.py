@@ -866,7 +866,7 @@ def check_service(svc, results):
         def stored():
             """The store's objects under the instance's prefix, by backup stamp."""
             out = sh(catalog.s3(svc, f"for o in s3.list_objects_v2(Bucket='{bucket}', Prefix='{src}/{src}/')"
-                                     ".get('Contents', []):\n    print(o['Key'])")).stdout.split()
+                                     ".get('Contents', []):\n    print(o['Key'])")).stdout.splitlines()
             by_stamp = {}
             for key in out:
                 stamp, name = key.split("/")[2:4]

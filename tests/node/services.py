@@ -23,6 +23,7 @@ import re
 import secrets
 import shlex
 import time
+import types
 
 import conformance as c
 
@@ -892,19 +893,76 @@ def minio_links_tls(svc):
     return "the nodes' links https:// (the cluster's write quorum, /minio/health/cluster 200, over the only listener, TLS)"
 
 
+def minio_drill(name, body):
+    """boto3 against the drill's instance `name`, with its binding alone (TLS is off in the drill)."""
+    drill = types.SimpleNamespace(name=name, _binding=c.secret_data(c.CLIENT_NS, f"{name}-binding"))
+    return c.sh(s3(drill, body), timeout=120).stdout.strip()
+
+
+def minio_drill_fill(name):
+    # a versioned bucket with a policy and a lifecycle rule: 200 objects under nested prefixes
+    # (names with spaces and non-ASCII letters), one overwritten (its older version is not
+    # kept), one of 9.6 MB (the CLI copies it in parts); and an empty bucket
+    minio_drill(name, """import hashlib, json
+s3.create_bucket(Bucket='photos')
+s3.put_bucket_versioning(Bucket='photos', VersioningConfiguration={'Status': 'Enabled'})
+for i in range(200):
+    s3.put_object(Bucket='photos', Key=f'2026/{i % 7}/img {i}.jpg', Body=bytes([i % 256]) * (i * 97 + 1))
+s3.put_object(Bucket='photos', Key='2026/0/img 0.jpg', Body=b'second version')
+s3.put_object(Bucket='photos', Key='public/\u00fcber \u00f1and\u00fa.txt', Body='caf\u00e9'.encode())
+s3.put_object(Bucket='photos', Key='big.bin', Body=b''.join(hashlib.sha256(str(i).encode()).digest() for i in range(300000)))
+s3.put_bucket_policy(Bucket='photos', Policy=json.dumps({'Version': '2012-10-17', 'Statement': [{
+    'Effect': 'Allow', 'Principal': {'AWS': ['*']}, 'Action': ['s3:GetObject'], 'Resource': ['arn:aws:s3:::photos/public/*']}]}))
+s3.put_bucket_lifecycle_configuration(Bucket='photos', LifecycleConfiguration={'Rules': [
+    {'ID': 'expire-tmp', 'Status': 'Enabled', 'Filter': {'Prefix': 'tmp/'}, 'Expiration': {'Days': 7}}]})
+s3.create_bucket(Bucket='empty')""")
+
+
+def minio_drill_digest(name, probe=False):
+    if probe:
+        return minio_drill(name, "print(sorted(b['Name'] for b in s3.list_buckets()['Buckets']))")
+    # per bucket: each object's name and body, the versioning state, the policy and the rules
+    return tuple(minio_drill(name, """import hashlib, json
+md5 = lambda b: hashlib.md5(b).hexdigest()[:12]
+for b in sorted(x['Name'] for x in s3.list_buckets()['Buckets']):
+    objects = []
+    for page in s3.get_paginator('list_objects_v2').paginate(Bucket=b):
+        for o in page.get('Contents', []):
+            objects.append(o['Key'] + '=' + md5(s3.get_object(Bucket=b, Key=o['Key'])['Body'].read()))
+    versioning = s3.get_bucket_versioning(Bucket=b).get('Status', 'never')
+    try:
+        policy = md5(json.dumps(json.loads(s3.get_bucket_policy(Bucket=b)['Policy']), sort_keys=True).encode())
+    except s3.exceptions.ClientError:
+        policy = None
+    try:
+        rules = [r['ID'] for r in s3.get_bucket_lifecycle_configuration(Bucket=b)['Rules']]
+    except s3.exceptions.ClientError:
+        rules = None
+    print(f"{b}: {len(objects)} objects {md5(chr(10).join(objects).encode())}, versioning {versioning}, policy {policy}, lifecycle {rules}")""").splitlines())
+
+
 MINIO = {
     "metrics_series": r"^minio_node_",
     # the lost-disk check: MinIO heals a fresh drive from the others' erasure shards; the
     # bucket the function check made, with its object k1, is back on the new drive
     "disk_healed": ("/data/ossc", r"^k1$"),
     # the backup drills: each service backed up to this store and restored from it into a new instance
-    "backup_drill": ["postgres", "galera", "valkey", "etcd", "nats", "cassandra"],
+    "backup_drill": ["postgres", "galera", "valkey", "etcd", "nats", "cassandra", "minio"],
     # Cassandra's drill (two one-node Cassandra instances, about 8 minutes) would make MinIO's
     # lane outlast Cassandra's and keep MinIO from starting beside it (its fourth pod needs the
     # room): the whole tier (CI: 90 minutes in all) would grow by about 10 minutes. It runs on
     # demand; docs/backup.md has its last run.
     "drill_opt_in": {"cassandra": "Cassandra's drill adds about 10 minutes to the whole tier (MinIO's lane would outlast "
-                                  "Cassandra's, and MinIO could not start beside it); its last run is in docs/backup.md"},
+                                  "Cassandra's, and MinIO could not start beside it); its last run is in docs/backup.md",
+                     "minio": "MinIO's drill (two four-node MinIO instances) would lengthen MinIO's lane, already the "
+                              "tier's second longest, by about 5 minutes; its last run is in docs/backup.md"},
+    # the backup drill (under this store itself): another MinIO instance's buckets backed up
+    # to this one and restored into a third, by a Job; four nodes (the entry's least) at a
+    # tenth of a CPU each
+    "drill": {"fill": minio_drill_fill, "digest": minio_drill_digest, "files": {"buckets", "objects", "config"}, "replicas": 4,
+              "sets": ["capacity.cpu=100m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
+              "note": "a versioned bucket with a policy, a lifecycle rule and 202 objects (one overwritten, one of 9.6 MB), "
+                      "and an empty bucket"},
     "sets": ["capacity.cpu=200m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     "write": lambda svc, key, val: c.sh(s3(svc, "try:\n    s3.create_bucket(Bucket='ossc')\n"
                                                 "except s3.exceptions.BucketAlreadyOwnedByYou:\n    pass\n"
