@@ -20,7 +20,12 @@ use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplat
 use k8s_openapi::api::core::v1::{
     Container, EnvVar, EnvVarSource, KeyToPath, PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
 };
+use k8s_openapi::api::core::v1::{
+    ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, EnvVarSource as Source, ObjectFieldSelector, ProjectedVolumeSource,
+    ServiceAccount, ServiceAccountTokenProjection, VolumeProjection,
+};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicySpec};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use oss_spec::model::{Backup, RunState, RuntimeBackup};
 use std::collections::BTreeMap;
@@ -50,6 +55,24 @@ pub struct Objects {
     pub restore: Option<Job>,
     /// Their pods: nothing in; DNS, the service's endpoints and the store out.
     pub network_policy: NetworkPolicy,
+    /// With the restore: what lets its pod read and write the record of the restores done into
+    /// the instance's data ([`RestoreAccess`]).
+    pub restore_access: Option<RestoreAccess>,
+}
+
+/// The restore pod's own identity: it reads, and after a restore writes, the ConfigMap
+/// `<name>-restored` that records the restores done into the instance's data, owned by the
+/// first member's data claim (so it goes when the data goes, and stays while the data stays).
+#[derive(Debug)]
+pub struct RestoreAccess {
+    /// `<name>-restore`, whose token the restore pod mounts.
+    pub service_account: ServiceAccount,
+    /// Read the record and the first member's claim, create and patch the record.
+    pub role: Role,
+    /// The Role, bound to the identity.
+    pub role_binding: RoleBinding,
+    /// The restore pod's way to the API server (added to the backup pods' policy).
+    pub network_policy: NetworkPolicy,
 }
 
 /// The CronJob, the restore Job and their NetworkPolicy; nothing without `backup`.
@@ -64,6 +87,7 @@ pub fn objects(cx: &Context) -> Option<Objects> {
         // (a seeding procedure restores in the members' pods instead: `seed`)
         restore: backup.restore.as_ref().and(procedure.restore.as_deref()).map(|command| restore_job(cx, backup, procedure, command)),
         network_policy: network_policy(cx, backup),
+        restore_access: backup.restore.as_ref().and(procedure.restore.as_ref()).map(|_| restore_access(cx)),
     })
 }
 
@@ -272,6 +296,19 @@ fn uploader(name: &str, script: &str, env: Vec<EnvVar>, mounts: Vec<VolumeMount>
     }
 }
 
+/// An uploader that copies the backup (up, or down for a restore) with the procedure's CPU
+/// when the packager gave it more than the uploader's own: a procedure given more CPU moves
+/// more data, and the AWS CLI's copying is CPU-bound (at 100m each call takes about 7 s
+/// before it copies anything). Memory stays the uploader's. The pod's totals do not change:
+/// it counts its larger container (`larger_container`).
+fn copier(procedure: &RuntimeBackup, mut container: Container) -> Container {
+    let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
+    if procedure.pod.cpu.nanos() > q(UPLOADER.0) {
+        container.resources = Some(crate::lower::resources(procedure.pod.cpu.as_str(), UPLOADER.1, TMP_MIB << 20));
+    }
+    container
+}
+
 /// The `wait` init container: until the service's first endpoint (its client port, on the
 /// client Service) accepts a connection from the pod; none for a service without one.
 fn waiter(cx: &Context) -> Option<Container> {
@@ -319,21 +356,31 @@ fn store_ca_volume(name: &str, backup: &Backup) -> Volume {
     }
 }
 
-/// The pod both run in: the software's identity, no API token, `wait`, `init`, then `main`.
-fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (Container, Container), component: &str) -> PodTemplateSpec {
+/// The pod both run in: the software's identity, no API token mounted by the kubelet, `wait`,
+/// the `init` containers, then `main`. A restore's pod runs as its own ServiceAccount
+/// ([`RestoreAccess`]), whose token only its record's two steps mount; the record's check
+/// comes first, before `wait`.
+fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (Vec<Container>, Container), component: &str) -> PodTemplateSpec {
     let (_, user, group) = procedure.pod.identity(&cx.spec.runtime);
     let mut pod_labels = labels(cx);
     pod_labels.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
     let store_ca = store_ca_volume("store-ca", backup);
+    let api = component == "restore";
+    let (check, init): (Vec<Container>, Vec<Container>) = init.into_iter().partition(|c| c.name == "record-check");
     PodTemplateSpec {
-        metadata: Some(ObjectMeta { labels: Some(pod_labels), ..ObjectMeta::default() }),
+        metadata: Some(ObjectMeta {
+            labels: Some(pod_labels),
+            // `kubectl logs job/NAME`: the software's restore, not the record's step
+            annotations: api.then(|| BTreeMap::from([("kubectl.kubernetes.io/default-container".to_owned(), "restore".to_owned())])),
+            ..ObjectMeta::default()
+        }),
         spec: Some(PodSpec {
-            service_account_name: Some(cx.name.clone()),
+            service_account_name: Some(if api { restore_identity(cx) } else { cx.name.clone() }),
             automount_service_account_token: Some(false),
             enable_service_links: Some(false),
             restart_policy: Some("Never".to_owned()),
             security_context: Some(security::pod_security_context(cx.target.fixed_ids().then_some((user, group)), false)),
-            init_containers: Some(waiter(cx).into_iter().chain([init]).collect()),
+            init_containers: Some(check.into_iter().chain(waiter(cx)).chain(init).collect()),
             containers: vec![main],
             volumes: Some(
                 [
@@ -343,6 +390,7 @@ fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (
                 ]
                 .into_iter()
                 .chain(cx.tls().map(|_| crate::bootstrap::tls_ca_volume(cx)))
+                .chain(api.then(api_token_volume))
                 .collect(),
             ),
             ..PodSpec::default()
@@ -368,8 +416,8 @@ fn scratch_bytes(cx: &Context, backup: &Backup) -> i128 {
 fn cron_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, suspend: bool) -> CronJob {
     let scratch = scratch_bytes(cx, backup);
     let containers = (
-        software(cx, procedure, "backup", &procedure.run, scratch),
-        uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name), BACKUP_DIR), uploader_mounts()),
+        vec![software(cx, procedure, "backup", &procedure.run, scratch)],
+        copier(procedure, uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name), BACKUP_DIR), uploader_mounts())),
     );
     let mut m = meta(cx, format!("{}-backup", cx.name));
     m.annotations = skips(cx, procedure);
@@ -424,8 +472,15 @@ fn download_env(cx: &Context, backup: &Backup, dir: &str) -> Vec<EnvVar> {
 fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, command: &[String]) -> Job {
     let env = download_env(cx, backup, BACKUP_DIR);
     let scratch = scratch_bytes(cx, backup);
-    let containers = (uploader("download", DOWNLOAD_SCRIPT, env, uploader_mounts()), software(cx, procedure, "restore", command, scratch));
-    let template = pod(cx, backup, procedure, containers, "restore");
+    let key = restore_key(backup);
+    let check = restore_step("record-check", RESTORE_CHECK_SCRIPT, cx, &key);
+    let download = copier(procedure, uploader("download", &format!("{RESTORE_GATE}{DOWNLOAD_SCRIPT}{RESTORE_SOURCE}"), env, uploader_mounts()));
+    let mut restore = software(cx, procedure, "restore", command, scratch);
+    // the software's command, unless the record says this restore was done into this data
+    let gate = format!("{RESTORE_GATE}exec \"$@\"");
+    restore.command = Some(["/bin/sh".to_owned(), "-c".to_owned(), gate, "restore".to_owned()].into_iter().chain(restore.command.unwrap_or_default()).collect());
+    let record = restore_step("record", RESTORE_RECORD_SCRIPT, cx, &key);
+    let template = pod(cx, backup, procedure, (vec![check, download, restore], record), "restore");
     // The name carries a hash of everything the pod runs: a changed restore is a new Job, an
     // unchanged one is never run again.
     let content = serde_json::to_string(&template).unwrap_or_default();
@@ -444,6 +499,193 @@ fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, command
             ..JobSpec::default()
         }),
         ..Job::default()
+    }
+}
+
+/// The head of the download's and the software's scripts in a restore: nothing to do when
+/// the record has this restore already.
+const RESTORE_GATE: &str = r#"if [ -e /tmp/ossc-restored ]; then echo "this restore was done into this instance's data already: nothing to do"; exit 0; fi
+"#;
+
+/// The download's tail: which backup it fetched, for the record.
+const RESTORE_SOURCE: &str = r#"echo "$base/$stamp/" > /tmp/ossc-restore-source
+"#;
+
+/// The restore's first step (curl's image, with the restore's own API token): reads the
+/// record of the restores done into the instance's data (`$OSS_RESTORE_RECORD`, a ConfigMap)
+/// and leaves `/tmp/ossc-restored` (the pod's shared `/tmp`) when it has this one (`$OSS_RESTORE_KEY`, a hash of the
+/// request: the section, not what the pod runs).
+const RESTORE_CHECK_SCRIPT: &str = r#"set -eu
+sa=/var/run/secrets/kubernetes.io/serviceaccount
+url="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")/configmaps/$OSS_RESTORE_RECORD"
+code=$(curl -sS -A ossc-restore -o /tmp/record -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$url")
+case "$code" in
+  200)
+    done=$(tr -d '
+' < /tmp/record | sed -n "s/.*"$OSS_RESTORE_KEY": *"\([^"]*\)".*//p")
+    if [ -n "$done" ]; then
+      echo "restore $OSS_RESTORE_KEY was done into this instance's data already ($done): it is not run again"
+      : > /tmp/ossc-restored
+    else
+      echo "restore $OSS_RESTORE_KEY: not done into this instance's data yet"
+    fi ;;
+  404) echo "restore $OSS_RESTORE_KEY: no restore done into this instance's data yet" ;;
+  *) echo "reading ConfigMap $OSS_RESTORE_RECORD: HTTP $code" >&2; cat /tmp/record >&2; exit 1 ;;
+esac
+"#;
+
+/// The restore's last step (its main container: it runs once every other step succeeded):
+/// records this restore in the ConfigMap, created owned by the first member's data claim
+/// (`$OSS_RESTORE_CLAIM`), so that the record goes when the data goes.
+const RESTORE_RECORD_SCRIPT: &str = r#"set -eu
+[ ! -e /tmp/ossc-restored ] || exit 0
+sa=/var/run/secrets/kubernetes.io/serviceaccount
+api="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")"
+call() { curl -sS -A ossc-restore -o /tmp/body -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$@"; }
+fail() { echo "$1: HTTP $2" >&2; cat /tmp/body >&2; exit 1; }
+code=$(call "$api/persistentvolumeclaims/$OSS_RESTORE_CLAIM")
+[ "$code" = 200 ] || fail "reading claim $OSS_RESTORE_CLAIM" "$code"
+uid=$(tr -d ' 
+' < /tmp/body | sed -n 's/^[^{]*{[^{]*"metadata":{[^}]*"uid":"\([^"]*\)".*//p')
+[ -n "$uid" ] || fail "no uid in claim $OSS_RESTORE_CLAIM" "$code"
+what="$(cat /tmp/ossc-restore-source) by job $OSS_JOB"
+code=$(call -X POST -H 'Content-Type: application/json' --data-binary   "{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"$OSS_RESTORE_RECORD","labels":$OSS_RESTORE_LABELS,"ownerReferences":[{"apiVersion":"v1","kind":"PersistentVolumeClaim","name":"$OSS_RESTORE_CLAIM","uid":"$uid"}]},"data":{"$OSS_RESTORE_KEY":"$what"}}"   "$api/configmaps")
+if [ "$code" = 409 ]; then
+  code=$(call -X PATCH -H 'Content-Type: application/merge-patch+json' --data-binary "{"data":{"$OSS_RESTORE_KEY":"$what"}}" "$api/configmaps/$OSS_RESTORE_RECORD")
+fi
+case "$code" in
+  200|201) echo "recorded in ConfigMap $OSS_RESTORE_RECORD: restore $OSS_RESTORE_KEY ($what), owned by claim $OSS_RESTORE_CLAIM" ;;
+  *) fail "writing ConfigMap $OSS_RESTORE_RECORD" "$code" ;;
+esac
+"#;
+
+/// The restore's API token, mounted in its record's steps alone.
+const API_TOKEN_VOLUME: &str = "api-token";
+/// Where a pod's API token is, as if mounted by the kubelet (curl's steps read it there).
+const API_TOKEN_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// The token of the restore's ServiceAccount (an hour, renewed by the kubelet), the cluster's
+/// CA and the namespace: what the kubelet mounts into every container, for two containers.
+fn api_token_volume() -> Volume {
+    let file = |key: &str| KeyToPath { key: key.to_owned(), path: key.to_owned(), mode: None };
+    Volume {
+        name: API_TOKEN_VOLUME.to_owned(),
+        projected: Some(ProjectedVolumeSource {
+            default_mode: Some(0o444),
+            sources: Some(vec![
+                VolumeProjection {
+                    service_account_token: Some(ServiceAccountTokenProjection { path: "token".to_owned(), expiration_seconds: Some(3600), audience: None }),
+                    ..VolumeProjection::default()
+                },
+                VolumeProjection {
+                    config_map: Some(ConfigMapProjection { name: "kube-root-ca.crt".to_owned(), items: Some(vec![file("ca.crt")]), optional: None }),
+                    ..VolumeProjection::default()
+                },
+                VolumeProjection {
+                    downward_api: Some(DownwardAPIProjection {
+                        items: Some(vec![DownwardAPIVolumeFile {
+                            path: "namespace".to_owned(),
+                            field_ref: Some(ObjectFieldSelector { field_path: "metadata.namespace".to_owned(), api_version: None }),
+                            ..DownwardAPIVolumeFile::default()
+                        }]),
+                    }),
+                    ..VolumeProjection::default()
+                },
+            ]),
+        }),
+        ..Volume::default()
+    }
+}
+
+/// The record of the restores done into the instance's data.
+fn restore_record(cx: &Context) -> String {
+    format!("{}-restored", cx.name)
+}
+
+/// The restore pod's identity (ServiceAccount, Role and RoleBinding).
+fn restore_identity(cx: &Context) -> String {
+    format!("{}-restore", cx.name)
+}
+
+/// The first member's data claim, which owns the record.
+fn first_claim(cx: &Context) -> String {
+    format!("{}-{}-0", crate::lower::DATA_VOLUME, cx.name)
+}
+
+/// The restore asked for, as a key of the record: a hash of the section (which instance's
+/// backups, which backup, in which store), never of what the pod runs, so that another ossc
+/// or software version does not make it a new restore.
+fn restore_key(backup: &Backup) -> String {
+    let request = serde_json::to_string(&(&backup.restore, &backup.store)).unwrap_or_default();
+    format!("restore-{:08x}", crate::credentials::fnv1a(request.as_bytes()) >> 32)
+}
+
+/// A step of the restore pod in curl's image (the record's check and write).
+fn restore_step(name: &str, script: &str, cx: &Context, key: &str) -> Container {
+    let mut step = crate::credentials::step(name, crate::credentials::IMAGE, script.to_owned(), false);
+    let labels = serde_json::to_string(&BTreeMap::from([
+        ("app.kubernetes.io/instance", cx.name.as_str()),
+        ("app.kubernetes.io/name", POD_NAME_LABEL),
+        ("app.kubernetes.io/component", "restore"),
+        ("app.kubernetes.io/managed-by", "ossc"),
+    ]))
+    .unwrap_or_default();
+    // the API token in these two steps alone (the pod mounts none)
+    step.volume_mounts = Some(vec![mount("tmp", "/tmp", false), mount(API_TOKEN_VOLUME, API_TOKEN_DIR, true)]);
+    step.env = Some(vec![
+        plain("OSS_RESTORE_RECORD", restore_record(cx)),
+        plain("OSS_RESTORE_KEY", key),
+        plain("OSS_RESTORE_CLAIM", first_claim(cx)),
+        plain("OSS_RESTORE_LABELS", labels),
+        EnvVar {
+            name: "OSS_JOB".to_owned(),
+            value: None,
+            value_from: Some(Source {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: "metadata.labels['batch.kubernetes.io/job-name']".to_owned(),
+                    api_version: None,
+                }),
+                ..Source::default()
+            }),
+        },
+    ]);
+    step
+}
+
+/// The restore pod's identity and its way to the API server: it may read the record and the
+/// first member's claim, and create or patch the record (`create` cannot be limited to a
+/// name: RBAC knows none before the object exists).
+fn restore_access(cx: &Context) -> RestoreAccess {
+    let name = restore_identity(cx);
+    let rule = |resource: &str, verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
+        api_groups: Some(vec![String::new()]),
+        resources: Some(vec![resource.to_owned()]),
+        verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
+        resource_names: names,
+        ..PolicyRule::default()
+    };
+    let mut restore_pods = pod_selector(cx);
+    restore_pods.insert("app.kubernetes.io/component".to_owned(), "restore".to_owned());
+    RestoreAccess {
+        service_account: ServiceAccount { metadata: meta(cx, name.clone()), ..ServiceAccount::default() },
+        role: Role {
+            metadata: meta(cx, name.clone()),
+            rules: Some(vec![
+                rule("configmaps", &["get", "patch"], Some(vec![restore_record(cx)])),
+                rule("configmaps", &["create"], None),
+                rule("persistentvolumeclaims", &["get"], Some(vec![first_claim(cx)])),
+            ]),
+        },
+        role_binding: crate::lower::service_account_binding(meta(cx, name.clone()), &name, &cx.namespace),
+        network_policy: NetworkPolicy {
+            metadata: meta(cx, name),
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(LabelSelector { match_labels: Some(restore_pods), ..LabelSelector::default() }),
+                policy_types: Some(vec!["Egress".to_owned()]),
+                ingress: None,
+                egress: Some(vec![crate::lower::api_server_egress()]),
+            }),
+        },
     }
 }
 
@@ -500,8 +742,10 @@ pub fn seed(cx: &Context) -> Option<Seed> {
     let mut fetch_env = download_env(cx, backup, &dir);
     fetch_env.insert(2, plain("OSS_DATA_DIR", data.as_str()));
     let mounts = vec![mount(tmp, "/tmp", false), data_mount.clone(), mount(ca, STORE_CA_DIR, true)];
-    let fetch =
-        uploader("restore-fetch", &format!("{SEED_FETCH_SCRIPT}{}", DOWNLOAD_SCRIPT.trim_start_matches("set -eu\n")), fetch_env, mounts);
+    let fetch = copier(
+        procedure,
+        uploader("restore-fetch", &format!("{SEED_FETCH_SCRIPT}{}", DOWNLOAD_SCRIPT.trim_start_matches("set -eu\n")), fetch_env, mounts),
+    );
     let (image, user, group) = procedure.pod.identity(&cx.spec.runtime);
     let (mut env, command) = crate::lower::expand_env_and_args(cx, command, procedure.pod.env.iter());
     let mut head = crate::bootstrap::home_unless_set(procedure.pod.env.keys().map(oss_spec::values::EnvName::as_str));

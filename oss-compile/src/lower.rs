@@ -106,6 +106,12 @@ pub fn lower(cx: &Context) -> Vec<Object> {
     if let Some(b) = crate::backup::objects(cx) {
         objects.push(Object::NetworkPolicy(b.network_policy));
         objects.push(Object::CronJob(b.cron_job));
+        if let Some(a) = b.restore_access {
+            objects.push(Object::ServiceAccount(a.service_account));
+            objects.push(Object::Role(a.role));
+            objects.push(Object::RoleBinding(a.role_binding));
+            objects.push(Object::NetworkPolicy(a.network_policy));
+        }
         objects.extend(b.restore.map(Object::Job));
     }
     if spec.capacity.quota {

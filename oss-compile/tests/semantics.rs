@@ -734,7 +734,37 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
     let [Object::Job(restore)] = restores.as_slice() else { panic!("one restore Job: {restores:?}") };
     let restore_pod = restore.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
     let init: Vec<&str> = restore_pod.init_containers.iter().flatten().map(|c| c.name.as_str()).collect();
-    assert_eq!(init, ["wait", "download"]);
+    assert_eq!(init, ["record-check", "wait", "download", "restore"], "the record read, the way open, the backup fetched and restored");
+    assert_eq!(restore_pod.containers[0].name, "record", "recorded once every step succeeded");
+    // the API token: in the record's two steps alone, not in the software's or the uploader's
+    assert_eq!(restore_pod.automount_service_account_token, Some(false));
+    assert_eq!(restore_pod.service_account_name.as_deref(), Some("postgres-restore"));
+    let with_token: Vec<&str> = restore_pod
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(&restore_pod.containers)
+        .filter(|c| c.volume_mounts.iter().flatten().any(|m| m.mount_path == "/var/run/secrets/kubernetes.io/serviceaccount"))
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(with_token, ["record-check", "record"]);
+    // the software's command runs unless the record has this restore
+    let software = restore_pod.init_containers.iter().flatten().find(|c| c.name == "restore").unwrap();
+    let command = software.command.as_ref().unwrap();
+    assert!(command[2].starts_with("if [ -e /tmp/ossc-restored ]") && command[2].ends_with("exec \"$@\""), "{command:?}");
+    assert_eq!(command[3], "restore", "$0 of the gate");
+    assert_eq!(command[4..6], ["/bin/sh", "-ec"], "then the procedure's own command, as written");
+    let key = |b: &oss_compile::Bundle| {
+        let Some(Object::Job(job)) = b.objects().iter().find(|o| o.name().starts_with("postgres-restore-")) else { panic!("no restore Job") };
+        let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+        let record = &pod.containers[0];
+        record.env.iter().flatten().find(|e| e.name == "OSS_RESTORE_KEY").unwrap().value.clone().unwrap()
+    };
+    // what the pod runs changes the Job (a new name: a Job's pod is immutable), not the
+    // request's key: the new Job finds the record and restores nothing
+    let changed = build_with(POSTGRES, &[sets[0], "backup.scratch=2Gi"], &Options::default()).unwrap();
+    assert!(!changed.objects().iter().any(|o| o.name() == restore.metadata.name.as_deref().unwrap()));
+    assert_eq!(key(&changed), key(&b));
     // the old instance's backups: its namespace defaults to its name
     assert_eq!(prefix(restore.spec.as_ref().unwrap().template.spec.as_ref().unwrap()), "old-db/old-db");
     // the same spec builds the same restore Job (run once); another restore is another Job
@@ -747,6 +777,7 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
     )
     .unwrap();
     assert!(!other.objects().iter().any(|o| o.name() == restore.metadata.name.as_deref().unwrap()));
+    assert_ne!(key(&other), key(&b), "another backup: another restore");
     // stopped: suspended; the restore Job stays as it was (a Job pruned on stop and made again
     // on start would run the restore again, over newer data)
     let stopped = build_with(POSTGRES, &[sets[0], "lifecycle.state=stopped"], &Options::default()).unwrap();

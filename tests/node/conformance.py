@@ -540,9 +540,10 @@ def drills_to_run(d):
     return [x for x in every if x not in opt_in], {x: why for x, why in opt_in.items() if x in every}
 
 
-def drill_bundle(svc, other, name, restore_from=None):
+def drill_bundle(svc, other, name, restore_from=None, extra=()):
     """The bundle of the backup drill's instance `name` of service `other`: one replica (or the
-    drill's `replicas`), backed up to `svc` (keeping one backup), restoring `restore_from`'s latest."""
+    drill's `replicas`), backed up to `svc` (keeping one backup), restoring `restore_from`'s
+    latest; `extra`: more --set arguments."""
     drill = catalog.SERVICES[other]["drill"]
     backup = {"keep": 1, "store": {"service": svc.name, "namespace": svc.ns, "bucket": DRILL_BUCKET}}
     if restore_from:
@@ -556,7 +557,7 @@ def drill_bundle(svc, other, name, restore_from=None):
         "access": {"clients": [{"namespace": CLIENT_NS, "podLabels": CLIENT_LABEL}]}, "backup": backup}, sort_keys=False))
     args = [OSSC, "build", str(overlay)]
     # the drill's own settings when it has them (a smaller instance), else the entry's
-    for s in drill.get("sets", catalog.SERVICES[other].get("sets", [])):
+    for s in [*drill.get("sets", catalog.SERVICES[other].get("sets", [])), *extra]:
         args += ["--set", s]
     text = run(args, timeout=60).stdout
     (OUT / f"{name}-bundle.yaml").write_text(text)
@@ -924,6 +925,9 @@ def check_service(svc, results):
             after = drill["digest"](dst)
             if after != before:
                 raise Failure(f"restored rows differ: before {before}, after {after}")
+            once = ""
+            if restore and keep_check:
+                once = "; " + restored_once(other, src, dst, restore, job_done)
         finally:
             svc.apply(*store)
             # the next drill starts while these namespaces go (a restored instance's pods
@@ -933,7 +937,32 @@ def check_service(svc, results):
         return (f"{other} as {src}: {drill['note']}; a backup by a Job from its CronJob in {took:.0f}s ({', '.join(sorted(want))}), "
                 f"{'and with keep: 1 a second one replaced it; ' if keep_check else ''}{src} deleted with its namespace and data; {dst} with backup.restore "
                 f"naming it was Ready and restored {how} in {restored:.0f}s from its apply: the data equal to before "
-                f"({'; '.join(before)}) [{time.time() - t:.0f}s]")
+                f"({'; '.join(before)}){once} [{time.time() - t:.0f}s]")
+
+    def restored_once(other, src, dst, first, job_done):
+        """docs/backup.md: a restore runs once into an instance's data. The restored instance's
+        bundle built again with the same request but a pod that differs (another scratch size:
+        as another ossc or software version would make it) is a new Job; applied, it finds the
+        record the first one wrote (a ConfigMap owned by the first member's data claim) and
+        restores nothing."""
+        record = json.loads(k("get", "configmap", f"{dst}-restored", "-n", dst, "-o", "json").stdout)
+        owners = [(o["kind"], o["name"]) for o in record["metadata"].get("ownerReferences", [])]
+        if owners != [("PersistentVolumeClaim", f"data-{dst}-0")] or len(record.get("data", {})) != 1:
+            raise Failure(f"the restore's record {dst}-restored: owners {owners}, data {record.get('data')}")
+        again = drill_bundle(svc, other, dst, restore_from=src, extra=["backup.scratch=3Gi"])
+        k("apply", "--server-side", "-f", "-", input=again, timeout=120)
+        jobs = [j["metadata"]["name"] for j in json.loads(k("get", "jobs", "-n", dst, "-o", "json").stdout)["items"]]
+        second = next((j for j in jobs if j.startswith(f"{dst}-restore-") and j != first), None)
+        if not second:
+            raise Failure(f"the bundle built again with another scratch size made no new restore Job: {jobs}")
+        job_done(dst, second, 300)
+        said = k("logs", "-n", dst, f"job/{second}", "-c", "restore").stdout
+        checked = k("logs", "-n", dst, f"job/{second}", "-c", "record-check").stdout
+        if "nothing to do" not in said or "was done into this instance's data already" not in checked:
+            raise Failure(f"the second restore Job {second} ran the restore again: record-check said {checked.strip()[-300:]!r}, "
+                          f"restore said {said.strip()[-300:]!r}")
+        return (f"built again with another scratch size (a new restore Job, {second}), it found the record "
+                f"({next(iter(record['data'].values()))}, owned by claim data-{dst}-0) and restored nothing")
 
     # one check a drill, so that one failing hides none of the others
     run_now, left_out = drills_to_run(svc.d)
