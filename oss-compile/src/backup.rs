@@ -521,8 +521,7 @@ url="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")/con
 code=$(curl -sS -A ossc-restore -o /tmp/record -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$url")
 case "$code" in
   200)
-    done=$(tr -d '
-' < /tmp/record | sed -n "s/.*"$OSS_RESTORE_KEY": *"\([^"]*\)".*//p")
+    done=$(tr -d '\n' < /tmp/record | sed -n "s/.*\"$OSS_RESTORE_KEY\": *\"\([^\"]*\)\".*/\1/p")
     if [ -n "$done" ]; then
       echo "restore $OSS_RESTORE_KEY was done into this instance's data already ($done): it is not run again"
       : > /tmp/ossc-restored
@@ -545,13 +544,15 @@ call() { curl -sS -A ossc-restore -o /tmp/body -w '%{http_code}' --cacert "$sa/c
 fail() { echo "$1: HTTP $2" >&2; cat /tmp/body >&2; exit 1; }
 code=$(call "$api/persistentvolumeclaims/$OSS_RESTORE_CLAIM")
 [ "$code" = 200 ] || fail "reading claim $OSS_RESTORE_CLAIM" "$code"
-uid=$(tr -d ' 
-' < /tmp/body | sed -n 's/^[^{]*{[^{]*"metadata":{[^}]*"uid":"\([^"]*\)".*//p')
+uid=$(tr -d ' \n' < /tmp/body | sed -n 's/^[^{]*{[^{]*"metadata":{[^}]*"uid":"\([^"]*\)".*/\1/p')
 [ -n "$uid" ] || fail "no uid in claim $OSS_RESTORE_CLAIM" "$code"
 what="$(cat /tmp/ossc-restore-source) by job $OSS_JOB"
-code=$(call -X POST -H 'Content-Type: application/json' --data-binary   "{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"$OSS_RESTORE_RECORD","labels":$OSS_RESTORE_LABELS,"ownerReferences":[{"apiVersion":"v1","kind":"PersistentVolumeClaim","name":"$OSS_RESTORE_CLAIM","uid":"$uid"}]},"data":{"$OSS_RESTORE_KEY":"$what"}}"   "$api/configmaps")
+owner="{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"name\":\"$OSS_RESTORE_CLAIM\",\"uid\":\"$uid\"}"
+code=$(call -X POST -H 'Content-Type: application/json' --data-binary \
+  "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"$OSS_RESTORE_RECORD\",\"labels\":$OSS_RESTORE_LABELS,\"ownerReferences\":[$owner]},\"data\":{\"$OSS_RESTORE_KEY\":\"$what\"}}" \
+  "$api/configmaps")
 if [ "$code" = 409 ]; then
-  code=$(call -X PATCH -H 'Content-Type: application/merge-patch+json' --data-binary "{"data":{"$OSS_RESTORE_KEY":"$what"}}" "$api/configmaps/$OSS_RESTORE_RECORD")
+  code=$(call -X PATCH -H 'Content-Type: application/merge-patch+json' --data-binary "{\"data\":{\"$OSS_RESTORE_KEY\":\"$what\"}}" "$api/configmaps/$OSS_RESTORE_RECORD")
 fi
 case "$code" in
   200|201) echo "recorded in ConfigMap $OSS_RESTORE_RECORD: restore $OSS_RESTORE_KEY ($what), owned by claim $OSS_RESTORE_CLAIM" ;;
