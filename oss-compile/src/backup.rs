@@ -18,11 +18,11 @@ use crate::context::Context;
 use crate::security;
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, KeyToPath, PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
-};
-use k8s_openapi::api::core::v1::{
     ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, EnvVarSource as Source, ObjectFieldSelector, ProjectedVolumeSource,
     ServiceAccount, ServiceAccountTokenProjection, VolumeProjection,
+};
+use k8s_openapi::api::core::v1::{
+    Container, EnvVar, EnvVarSource, KeyToPath, PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicySpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
@@ -360,7 +360,13 @@ fn store_ca_volume(name: &str, backup: &Backup) -> Volume {
 /// the `init` containers, then `main`. A restore's pod runs as its own ServiceAccount
 /// ([`RestoreAccess`]), whose token only its record's two steps mount; the record's check
 /// comes first, before `wait`.
-fn pod(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, (init, main): (Vec<Container>, Container), component: &str) -> PodTemplateSpec {
+fn pod(
+    cx: &Context,
+    backup: &Backup,
+    procedure: &RuntimeBackup,
+    (init, main): (Vec<Container>, Container),
+    component: &str,
+) -> PodTemplateSpec {
     let (_, user, group) = procedure.pod.identity(&cx.spec.runtime);
     let mut pod_labels = labels(cx);
     pod_labels.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
@@ -417,7 +423,10 @@ fn cron_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, suspend: b
     let scratch = scratch_bytes(cx, backup);
     let containers = (
         vec![software(cx, procedure, "backup", &procedure.run, scratch)],
-        copier(procedure, uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name), BACKUP_DIR), uploader_mounts())),
+        copier(
+            procedure,
+            uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name), BACKUP_DIR), uploader_mounts()),
+        ),
     );
     let mut m = meta(cx, format!("{}-backup", cx.name));
     m.annotations = skips(cx, procedure);
@@ -474,11 +483,17 @@ fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, command
     let scratch = scratch_bytes(cx, backup);
     let key = restore_key(backup);
     let check = restore_step("record-check", RESTORE_CHECK_SCRIPT, cx, &key);
-    let download = copier(procedure, uploader("download", &format!("{RESTORE_GATE}{DOWNLOAD_SCRIPT}{RESTORE_SOURCE}"), env, uploader_mounts()));
+    let download =
+        copier(procedure, uploader("download", &format!("{RESTORE_GATE}{DOWNLOAD_SCRIPT}{RESTORE_SOURCE}"), env, uploader_mounts()));
     let mut restore = software(cx, procedure, "restore", command, scratch);
     // the software's command, unless the record says this restore was done into this data
     let gate = format!("{RESTORE_GATE}exec \"$@\"");
-    restore.command = Some(["/bin/sh".to_owned(), "-c".to_owned(), gate, "restore".to_owned()].into_iter().chain(restore.command.unwrap_or_default()).collect());
+    restore.command = Some(
+        ["/bin/sh".to_owned(), "-c".to_owned(), gate, "restore".to_owned()]
+            .into_iter()
+            .chain(restore.command.unwrap_or_default())
+            .collect(),
+    );
     let record = restore_step("record", RESTORE_RECORD_SCRIPT, cx, &key);
     let template = pod(cx, backup, procedure, (vec![check, download, restore], record), "restore");
     // The name carries a hash of everything the pod runs: a changed restore is a new Job, an
@@ -575,11 +590,19 @@ fn api_token_volume() -> Volume {
             default_mode: Some(0o444),
             sources: Some(vec![
                 VolumeProjection {
-                    service_account_token: Some(ServiceAccountTokenProjection { path: "token".to_owned(), expiration_seconds: Some(3600), audience: None }),
+                    service_account_token: Some(ServiceAccountTokenProjection {
+                        path: "token".to_owned(),
+                        expiration_seconds: Some(3600),
+                        audience: None,
+                    }),
                     ..VolumeProjection::default()
                 },
                 VolumeProjection {
-                    config_map: Some(ConfigMapProjection { name: "kube-root-ca.crt".to_owned(), items: Some(vec![file("ca.crt")]), optional: None }),
+                    config_map: Some(ConfigMapProjection {
+                        name: "kube-root-ca.crt".to_owned(),
+                        items: Some(vec![file("ca.crt")]),
+                        optional: None,
+                    }),
                     ..VolumeProjection::default()
                 },
                 VolumeProjection {
@@ -599,7 +622,7 @@ fn api_token_volume() -> Volume {
 }
 
 /// The record of the restores done into the instance's data.
-fn restore_record(cx: &Context) -> String {
+pub(crate) fn restore_record(cx: &Context) -> String {
     format!("{}-restored", cx.name)
 }
 

@@ -663,8 +663,11 @@ pub fn connect(cx: &Context) -> String {
         } else if b.restore.is_some() {
             let _ = writeln!(
                 o,
-                "restore   once, by a Job: kubectl -n {} wait --for=condition=complete job -l app.kubernetes.io/instance={},app.kubernetes.io/component=restore --timeout=1h",
-                cx.namespace, cx.name
+                "restore   once, by a Job: kubectl -n {} wait --for=condition=complete job -l app.kubernetes.io/instance={},app.kubernetes.io/component=restore --timeout=1h\n          done, recorded in: kubectl -n {} get configmap {} -o yaml",
+                cx.namespace,
+                cx.name,
+                cx.namespace,
+                crate::backup::restore_record(cx)
             );
         }
     }

@@ -755,7 +755,9 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
     assert_eq!(command[3], "restore", "$0 of the gate");
     assert_eq!(command[4..6], ["/bin/sh", "-ec"], "then the procedure's own command, as written");
     let key = |b: &oss_compile::Bundle| {
-        let Some(Object::Job(job)) = b.objects().iter().find(|o| o.name().starts_with("postgres-restore-")) else { panic!("no restore Job") };
+        let Some(Object::Job(job)) = b.objects().iter().find(|o| o.name().starts_with("postgres-restore-")) else {
+            panic!("no restore Job")
+        };
         let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
         let record = &pod.containers[0];
         record.env.iter().flatten().find(|e| e.name == "OSS_RESTORE_KEY").unwrap().value.clone().unwrap()
