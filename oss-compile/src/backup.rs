@@ -359,12 +359,12 @@ fn store_ca_volume(name: &str, backup: &Backup) -> Volume {
 /// The pod both run in: the software's identity, no API token mounted by the kubelet, `wait`,
 /// the `init` containers, then `main`. A restore's pod runs as its own ServiceAccount
 /// ([`RestoreAccess`]), whose token only its record's two steps mount; the record's check
-/// comes first, before `wait`.
+/// (`check`) comes first, before `wait`.
 fn pod(
     cx: &Context,
     backup: &Backup,
     procedure: &RuntimeBackup,
-    (init, main): (Vec<Container>, Container),
+    (check, init, main): (Option<Container>, Vec<Container>, Container),
     component: &str,
 ) -> PodTemplateSpec {
     let (_, user, group) = procedure.pod.identity(&cx.spec.runtime);
@@ -372,7 +372,6 @@ fn pod(
     pod_labels.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
     let store_ca = store_ca_volume("store-ca", backup);
     let api = component == "restore";
-    let (check, init): (Vec<Container>, Vec<Container>) = init.into_iter().partition(|c| c.name == "record-check");
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(pod_labels),
@@ -422,6 +421,7 @@ fn scratch_bytes(cx: &Context, backup: &Backup) -> i128 {
 fn cron_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, suspend: bool) -> CronJob {
     let scratch = scratch_bytes(cx, backup);
     let containers = (
+        None,
         vec![software(cx, procedure, "backup", &procedure.run, scratch)],
         copier(
             procedure,
@@ -495,9 +495,10 @@ fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, command
             .collect(),
     );
     let record = restore_step("record", RESTORE_RECORD_SCRIPT, cx, &key);
-    let template = pod(cx, backup, procedure, (vec![check, download, restore], record), "restore");
-    // The name carries a hash of everything the pod runs: a changed restore is a new Job, an
-    // unchanged one is never run again.
+    let template = pod(cx, backup, procedure, (Some(check), vec![download, restore], record), "restore");
+    // The name carries a hash of everything the pod runs (a Job's pod cannot change): an
+    // unchanged restore is never made again, and a changed pod is a new Job, which the record
+    // keeps from restoring again unless the request changed.
     let content = serde_json::to_string(&template).unwrap_or_default();
     let mut m = meta(cx, format!("{}-restore-{:08x}", cx.name, crate::credentials::fnv1a(content.as_bytes()) >> 32));
     if let Some(l) = m.labels.as_mut() {
@@ -529,11 +530,12 @@ const RESTORE_SOURCE: &str = r#"echo "$base/$stamp/" > /tmp/ossc-restore-source
 /// The restore's first step (curl's image, with the restore's own API token): reads the
 /// record of the restores done into the instance's data (`$OSS_RESTORE_RECORD`, a ConfigMap)
 /// and leaves `/tmp/ossc-restored` (the pod's shared `/tmp`) when it has this one (`$OSS_RESTORE_KEY`, a hash of the
-/// request: the section, not what the pod runs).
+/// request: the section, not what the pod runs). It runs before `wait`: its calls retry while
+/// a NetworkPolicy engine has not admitted the new pod yet (a refused or timed-out connection).
 const RESTORE_CHECK_SCRIPT: &str = r#"set -eu
 sa=/var/run/secrets/kubernetes.io/serviceaccount
 url="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")/configmaps/$OSS_RESTORE_RECORD"
-code=$(curl -sS -A ossc-restore -o /tmp/record -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$url")
+code=$(curl -sS -A ossc-restore --connect-timeout 5 --retry 10 --retry-delay 3 --retry-connrefused -o /tmp/record -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$url")
 case "$code" in
   200)
     done=$(tr -d '\n' < /tmp/record | sed -n "s/.*\"$OSS_RESTORE_KEY\": *\"\([^\"]*\)\".*/\1/p")
@@ -555,7 +557,7 @@ const RESTORE_RECORD_SCRIPT: &str = r#"set -eu
 [ ! -e /tmp/ossc-restored ] || exit 0
 sa=/var/run/secrets/kubernetes.io/serviceaccount
 api="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")"
-call() { curl -sS -A ossc-restore -o /tmp/body -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$@"; }
+call() { curl -sS -A ossc-restore --connect-timeout 5 --retry 10 --retry-delay 3 --retry-connrefused -o /tmp/body -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$@"; }
 fail() { echo "$1: HTTP $2" >&2; cat /tmp/body >&2; exit 1; }
 code=$(call "$api/persistentvolumeclaims/$OSS_RESTORE_CLAIM")
 [ "$code" = 200 ] || fail "reading claim $OSS_RESTORE_CLAIM" "$code"
