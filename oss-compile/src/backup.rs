@@ -62,12 +62,12 @@ pub struct Objects {
 
 /// The restore pod's own identity: it reads, and after a restore writes, the ConfigMap
 /// `<name>-restored` that records the restores done into the instance's data, owned by the
-/// first member's data claim (so it goes when the data goes, and stays while the data stays).
+/// claims of the instance (so it goes when the last of them goes, and stays while any stays).
 #[derive(Debug)]
 pub struct RestoreAccess {
     /// `<name>-restore`, whose token the restore pod mounts.
     pub service_account: ServiceAccount,
-    /// Read the record and the first member's claim, create and patch the record.
+    /// Read the record, list the claims, create and patch the record.
     pub role: Role,
     /// The Role, bound to the identity.
     pub role_binding: RoleBinding,
@@ -551,28 +551,32 @@ esac
 "#;
 
 /// The restore's last step (its main container: it runs once every other step succeeded):
-/// records this restore in the ConfigMap, created owned by the first member's data claim
-/// (`$OSS_RESTORE_CLAIM`), so that the record goes when the data goes.
+/// records this restore in the ConfigMap, created owned by every claim of the instance (those
+/// `$OSS_RESTORE_CLAIMS` selects: each member's data and other volumes), so that the record
+/// goes when the data goes: the garbage collector deletes it once its last owner is gone, and
+/// one member's lost disk (its claim made again) leaves it.
 const RESTORE_RECORD_SCRIPT: &str = r#"set -eu
 [ ! -e /tmp/ossc-restored ] || exit 0
 sa=/var/run/secrets/kubernetes.io/serviceaccount
 api="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")"
 call() { curl -sS -A ossc-restore --connect-timeout 5 --retry 10 --retry-delay 3 --retry-connrefused -o /tmp/body -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$@"; }
 fail() { echo "$1: HTTP $2" >&2; cat /tmp/body >&2; exit 1; }
-code=$(call "$api/persistentvolumeclaims/$OSS_RESTORE_CLAIM")
-[ "$code" = 200 ] || fail "reading claim $OSS_RESTORE_CLAIM" "$code"
-uid=$(tr -d ' \n' < /tmp/body | sed -n 's/^[^{]*{[^{]*"metadata":{[^}]*"uid":"\([^"]*\)".*/\1/p')
-[ -n "$uid" ] || fail "no uid in claim $OSS_RESTORE_CLAIM" "$code"
+# every claim of the instance owns the record: it goes only when the last of them goes
+code=$(call "$api/persistentvolumeclaims?labelSelector=$OSS_RESTORE_CLAIMS")
+[ "$code" = 200 ] || fail "listing the claims ($OSS_RESTORE_CLAIMS)" "$code"
+owners=$(tr -d ' \n' < /tmp/body | tr '{' '\n' \
+  | sed -n 's/^"name":"\([^"]*\)","namespace":"[^"]*","uid":"\([^"]*\)".*/{"apiVersion":"v1","kind":"PersistentVolumeClaim","name":"\1","uid":"\2"}/p' \
+  | tr '\n' ',' | sed 's/,$//')
+[ -n "$owners" ] || fail "no claim of the instance ($OSS_RESTORE_CLAIMS)" "$code"
 what="$(cat /tmp/ossc-restore-source) by job $OSS_JOB"
-owner="{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"name\":\"$OSS_RESTORE_CLAIM\",\"uid\":\"$uid\"}"
 code=$(call -X POST -H 'Content-Type: application/json' --data-binary \
-  "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"$OSS_RESTORE_RECORD\",\"labels\":$OSS_RESTORE_LABELS,\"ownerReferences\":[$owner]},\"data\":{\"$OSS_RESTORE_KEY\":\"$what\"}}" \
+  "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"$OSS_RESTORE_RECORD\",\"labels\":$OSS_RESTORE_LABELS,\"ownerReferences\":[$owners]},\"data\":{\"$OSS_RESTORE_KEY\":\"$what\"}}" \
   "$api/configmaps")
 if [ "$code" = 409 ]; then
   code=$(call -X PATCH -H 'Content-Type: application/merge-patch+json' --data-binary "{\"data\":{\"$OSS_RESTORE_KEY\":\"$what\"}}" "$api/configmaps/$OSS_RESTORE_RECORD")
 fi
 case "$code" in
-  200|201) echo "recorded in ConfigMap $OSS_RESTORE_RECORD: restore $OSS_RESTORE_KEY ($what), owned by claim $OSS_RESTORE_CLAIM" ;;
+  200|201) echo "recorded in ConfigMap $OSS_RESTORE_RECORD: restore $OSS_RESTORE_KEY ($what), owned by the claims of $OSS_RESTORE_CLAIMS" ;;
   *) fail "writing ConfigMap $OSS_RESTORE_RECORD" "$code" ;;
 esac
 "#;
@@ -633,9 +637,10 @@ fn restore_identity(cx: &Context) -> String {
     format!("{}-restore", cx.name)
 }
 
-/// The first member's data claim, which owns the record.
-fn first_claim(cx: &Context) -> String {
-    format!("{}-{}-0", crate::lower::DATA_VOLUME, cx.name)
+/// The label selector of the instance's claims (its pods' selector, which the StatefulSet's
+/// claims carry), as a query parameter's value: the record's owners.
+fn claims_selector(cx: &Context) -> String {
+    cx.selector().iter().map(|(k, v)| format!("{k}%3D{v}")).collect::<Vec<_>>().join("%2C")
 }
 
 /// The restore asked for, as a key of the record: a hash of the section (which instance's
@@ -661,7 +666,7 @@ fn restore_step(name: &str, script: &str, cx: &Context, key: &str) -> Container 
     step.env = Some(vec![
         plain("OSS_RESTORE_RECORD", restore_record(cx)),
         plain("OSS_RESTORE_KEY", key),
-        plain("OSS_RESTORE_CLAIM", first_claim(cx)),
+        plain("OSS_RESTORE_CLAIMS", claims_selector(cx)),
         plain("OSS_RESTORE_LABELS", labels),
         EnvVar {
             name: "OSS_JOB".to_owned(),
@@ -678,8 +683,8 @@ fn restore_step(name: &str, script: &str, cx: &Context, key: &str) -> Container 
     step
 }
 
-/// The restore pod's identity and its way to the API server: it may read the record and the
-/// first member's claim, and create or patch the record (`create` cannot be limited to a
+/// The restore pod's identity and its way to the API server: it may read the record, list the
+/// claims (their names and uids are the record's owners), and create or patch the record (`create` cannot be limited to a
 /// name: RBAC knows none before the object exists).
 fn restore_access(cx: &Context) -> RestoreAccess {
     let name = restore_identity(cx);
@@ -699,7 +704,8 @@ fn restore_access(cx: &Context) -> RestoreAccess {
             rules: Some(vec![
                 rule("configmaps", &["get", "patch"], Some(vec![restore_record(cx)])),
                 rule("configmaps", &["create"], None),
-                rule("persistentvolumeclaims", &["get"], Some(vec![first_claim(cx)])),
+                // the instance's claims, by its selector (`list` cannot be limited to names)
+                rule("persistentvolumeclaims", &["list"], None),
             ]),
         },
         role_binding: crate::lower::service_account_binding(meta(cx, name.clone()), &name, &cx.namespace),

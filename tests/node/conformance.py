@@ -943,12 +943,14 @@ def check_service(svc, results):
         """docs/backup.md: a restore runs once into an instance's data. The restored instance's
         bundle built again with the same request but a pod that differs (another scratch size:
         as another ossc or software version would make it) is a new Job; applied, it finds the
-        record the first one wrote (a ConfigMap owned by the first member's data claim) and
+        record the first one wrote (a ConfigMap owned by every claim of the instance) and
         restores nothing."""
         record = json.loads(k("get", "configmap", f"{dst}-restored", "-n", dst, "-o", "json").stdout)
-        owners = [(o["kind"], o["name"]) for o in record["metadata"].get("ownerReferences", [])]
-        if owners != [("PersistentVolumeClaim", f"data-{dst}-0")] or len(record.get("data", {})) != 1:
-            raise Failure(f"the restore's record {dst}-restored: owners {owners}, data {record.get('data')}")
+        owners = sorted((o["kind"], o["name"]) for o in record["metadata"].get("ownerReferences", []))
+        claims = sorted(("PersistentVolumeClaim", c["metadata"]["name"])
+                        for c in json.loads(k("get", "pvc", "-n", dst, "-o", "json").stdout)["items"])
+        if not claims or owners != claims or len(record.get("data", {})) != 1:
+            raise Failure(f"the restore's record {dst}-restored: owners {owners} (the claims: {claims}), data {record.get('data')}")
         again = drill_bundle(svc, other, dst, restore_from=src, extra=["backup.scratch=3Gi"])
         k("apply", "--server-side", "-f", "-", input=again, timeout=120)
         jobs = [j["metadata"]["name"] for j in json.loads(k("get", "jobs", "-n", dst, "-o", "json").stdout)["items"]]
@@ -962,7 +964,7 @@ def check_service(svc, results):
             raise Failure(f"the second restore Job {second} ran the restore again: record-check said {checked.strip()[-300:]!r}, "
                           f"restore said {said.strip()[-300:]!r}")
         return (f"built again with another scratch size (a new restore Job, {second}), it found the record "
-                f"({next(iter(record['data'].values()))}, owned by claim data-{dst}-0) and restored nothing")
+                f"({next(iter(record['data'].values()))}, owned by every claim: {', '.join(n for _, n in owners)}) and restored nothing")
 
     # one check a drill, so that one failing hides none of the others
     run_now, left_out = drills_to_run(svc.d)
