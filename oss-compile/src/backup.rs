@@ -481,7 +481,7 @@ fn download_env(cx: &Context, backup: &Backup, dir: &str) -> Vec<EnvVar> {
 fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, command: &[String]) -> Job {
     let env = download_env(cx, backup, BACKUP_DIR);
     let scratch = scratch_bytes(cx, backup);
-    let key = restore_key(backup);
+    let key = restore_key(cx, backup);
     let check = restore_step("record-check", RESTORE_CHECK_SCRIPT, cx, &key);
     let download =
         copier(procedure, uploader("download", &format!("{RESTORE_GATE}{DOWNLOAD_SCRIPT}{RESTORE_SOURCE}"), env, uploader_mounts()));
@@ -643,11 +643,14 @@ fn claims_selector(cx: &Context) -> String {
     cx.selector().iter().map(|(k, v)| format!("{k}%3D{v}")).collect::<Vec<_>>().join("%2C")
 }
 
-/// The restore asked for, as a key of the record: a hash of the section (which instance's
-/// backups, which backup, in which store), never of what the pod runs, so that another ossc
-/// or software version does not make it a new restore.
-fn restore_key(backup: &Backup) -> String {
-    let request = serde_json::to_string(&(&backup.restore, &backup.store)).unwrap_or_default();
+/// The restore asked for, as a key of the record: a hash of the request with its defaults
+/// filled in (which store and bucket, which instance's backups, which backup), never of what
+/// the pod runs, nor of how the model serializes: another ossc or software version must find
+/// the same key, or it would restore again. Its text is fixed (a unit test pins a key).
+fn restore_key(cx: &Context, backup: &Backup) -> String {
+    let (source, stamp) = restore_source(cx, backup);
+    let store = &backup.store;
+    let request = format!("s3://{}/{source}/{stamp} from {}.{}", store.bucket, store.service, store.namespace());
     format!("restore-{:08x}", crate::credentials::fnv1a(request.as_bytes()) >> 32)
 }
 
@@ -889,6 +892,27 @@ mod tests {
         ] {
             assert_eq!(longest_gap_hours(schedule), hours, "{schedule}");
         }
+    }
+
+    #[test]
+    fn the_restore_key_is_the_request_with_its_defaults_and_stays_fixed() {
+        let spec = |restore: &str| {
+            let set = format!("backup={{store: {{service: minio, bucket: db-backups}}, restore: {restore}}}");
+            let options = oss_spec::Options { sets: vec![set], ..oss_spec::Options::default() };
+            oss_spec::parse_with("t.yaml", include_str!("../../specs/postgres.yaml"), &options)
+                .unwrap_or_else(|f| panic!("{:?}", f.diagnostics))
+                .spec
+        };
+        let key = |restore: &str| {
+            let spec = spec(restore);
+            let cx = Context::new(&spec, &crate::Options::default());
+            restore_key(&cx, spec.backup.as_ref().unwrap_or_else(|| panic!("no backup")))
+        };
+        // pinned: a new ossc must find the key an older one recorded, or it restores again
+        assert_eq!(key("{instance: old-db}"), key("{instance: old-db, namespace: old-db, backup: latest}"));
+        assert_eq!(key("{instance: old-db}"), "restore-7e710167");
+        assert_ne!(key("{instance: old-db}"), key("{instance: old-db, backup: 20261204T031700Z}"));
+        assert_ne!(key("{instance: old-db}"), key("{}"));
     }
 
     #[test]
