@@ -25,7 +25,7 @@ use k8s_openapi::api::core::v1::{
     Container, EnvVar, EnvVarSource, KeyToPath, PodSpec, PodTemplateSpec, SecretKeySelector, SecretVolumeSource, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicySpec};
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use oss_spec::model::{Backup, RunState, RuntimeBackup};
 use std::collections::BTreeMap;
@@ -80,14 +80,16 @@ pub struct RestoreAccess {
 pub fn objects(cx: &Context) -> Option<Objects> {
     let (Some(backup), Some(procedure)) = (&cx.spec.backup, &cx.spec.runtime.backup) else { return None };
     let running = cx.spec.lifecycle.state == RunState::Running;
+    // a restore by a client of the service (a seeding procedure restores in the members'
+    // pods instead: `seed`)
+    let restore = backup.restore.as_ref().and(procedure.restore.as_deref());
     Some(Objects {
         cron_job: cron_job(cx, backup, procedure, !running),
         // in both states: a restore that left the bundle when the service stopped would be made
         // again (and run again, over newer data) when it starts, where GitOps prunes Jobs
-        // (a seeding procedure restores in the members' pods instead: `seed`)
-        restore: backup.restore.as_ref().and(procedure.restore.as_deref()).map(|command| restore_job(cx, backup, procedure, command)),
+        restore: restore.map(|command| restore_job(cx, backup, procedure, command)),
         network_policy: network_policy(cx, backup),
-        restore_access: backup.restore.as_ref().and(procedure.restore.as_ref()).map(|_| restore_access(cx)),
+        restore_access: restore.map(|_| restore_access(cx)),
     })
 }
 
@@ -302,8 +304,7 @@ fn uploader(name: &str, script: &str, env: Vec<EnvVar>, mounts: Vec<VolumeMount>
 /// before it copies anything). Memory stays the uploader's. The pod's totals do not change:
 /// it counts its larger container (`larger_container`).
 fn copier(procedure: &RuntimeBackup, mut container: Container) -> Container {
-    let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
-    if procedure.pod.cpu.nanos() > q(UPLOADER.0) {
+    if procedure.pod.cpu.nanos() > nanos(UPLOADER.0) {
         container.resources = Some(crate::lower::resources(procedure.pod.cpu.as_str(), UPLOADER.1, TMP_MIB << 20));
     }
     container
@@ -527,18 +528,25 @@ const RESTORE_GATE: &str = r#"if [ -e /tmp/ossc-restored ]; then echo "this rest
 const RESTORE_SOURCE: &str = r#"echo "$base/$stamp/" > /tmp/ossc-restore-source
 "#;
 
-/// The restore's first step (curl's image, with the restore's own API token): reads the
-/// record of the restores done into the instance's data (`$OSS_RESTORE_RECORD`, a ConfigMap)
-/// and leaves `/tmp/ossc-restored` (the pod's shared `/tmp`) when it has this one (`$OSS_RESTORE_KEY`, a hash of the
-/// request: the section, not what the pod runs). It runs before `wait`: its calls retry while
-/// a NetworkPolicy engine has not admitted the new pod yet (a refused or timed-out connection).
-const RESTORE_CHECK_SCRIPT: &str = r#"set -eu
+/// The head of both record steps' scripts (curl's image, the restore's own API token):
+/// `call ARGS…` prints the HTTP status (the body goes to /tmp/body), retrying while a
+/// NetworkPolicy engine has not admitted the new pod yet (the check runs before `wait`);
+/// `fail WHAT CODE` says what failed with the API's answer.
+const RESTORE_API: &str = r#"set -eu
 sa=/var/run/secrets/kubernetes.io/serviceaccount
-url="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")/configmaps/$OSS_RESTORE_RECORD"
-code=$(curl -sS -A ossc-restore --connect-timeout 5 --retry 10 --retry-delay 3 --retry-connrefused -o /tmp/record -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$url")
+api="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")"
+call() { curl -sS -A ossc-restore --connect-timeout 5 --retry 10 --retry-delay 3 --retry-connrefused -o /tmp/body -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$@"; }
+fail() { echo "$1: HTTP $2" >&2; cat /tmp/body >&2; exit 1; }
+"#;
+
+/// The restore's first step (after [`RESTORE_API`]): reads the record of the restores done
+/// into the instance's data (`$OSS_RESTORE_RECORD`, a ConfigMap) and leaves
+/// `/tmp/ossc-restored` (the pod's shared `/tmp`) when it has this one (`$OSS_RESTORE_KEY`, a
+/// hash of the request, not of what the pod runs).
+const RESTORE_CHECK_SCRIPT: &str = r#"code=$(call "$api/configmaps/$OSS_RESTORE_RECORD")
 case "$code" in
   200)
-    done=$(tr -d '\n' < /tmp/record | sed -n "s/.*\"$OSS_RESTORE_KEY\": *\"\([^\"]*\)\".*/\1/p")
+    done=$(tr -d '\n' < /tmp/body | sed -n "s/.*\"$OSS_RESTORE_KEY\": *\"\([^\"]*\)\".*/\1/p")
     if [ -n "$done" ]; then
       echo "restore $OSS_RESTORE_KEY was done into this instance's data already ($done): it is not run again"
       : > /tmp/ossc-restored
@@ -546,23 +554,19 @@ case "$code" in
       echo "restore $OSS_RESTORE_KEY: not done into this instance's data yet"
     fi ;;
   404) echo "restore $OSS_RESTORE_KEY: no restore done into this instance's data yet" ;;
-  *) echo "reading ConfigMap $OSS_RESTORE_RECORD: HTTP $code" >&2; cat /tmp/record >&2; exit 1 ;;
+  *) fail "reading ConfigMap $OSS_RESTORE_RECORD" "$code" ;;
 esac
 "#;
 
-/// The restore's last step (its main container: it runs once every other step succeeded):
-/// records this restore in the ConfigMap, created owned by every claim of the instance (those
-/// `$OSS_RESTORE_CLAIMS` selects: each member's data and other volumes), so that the record
-/// goes when the data goes: the garbage collector deletes it once its last owner is gone, and
-/// one member's lost disk (its claim made again) leaves it.
-const RESTORE_RECORD_SCRIPT: &str = r#"set -eu
-[ ! -e /tmp/ossc-restored ] || exit 0
-sa=/var/run/secrets/kubernetes.io/serviceaccount
-api="https://kubernetes.default.svc/api/v1/namespaces/$(cat "$sa/namespace")"
-call() { curl -sS -A ossc-restore --connect-timeout 5 --retry 10 --retry-delay 3 --retry-connrefused -o /tmp/body -w '%{http_code}' --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" "$@"; }
-fail() { echo "$1: HTTP $2" >&2; cat /tmp/body >&2; exit 1; }
+/// The restore's last step (after [`RESTORE_API`]; its main container: it runs once every
+/// other step succeeded): records this restore in the ConfigMap, created owned by every claim
+/// of the instance (those the label selector `$OSS_RESTORE_CLAIMS` lists: each member's data
+/// and other volumes), so that the record goes when the data goes: the garbage collector
+/// deletes it once its last owner is gone, and one member's lost disk (its claim made again)
+/// leaves it.
+const RESTORE_RECORD_SCRIPT: &str = r#"[ ! -e /tmp/ossc-restored ] || exit 0
 # every claim of the instance owns the record: it goes only when the last of them goes
-code=$(call "$api/persistentvolumeclaims?labelSelector=$OSS_RESTORE_CLAIMS")
+code=$(call -G --data-urlencode "labelSelector=$OSS_RESTORE_CLAIMS" "$api/persistentvolumeclaims")
 [ "$code" = 200 ] || fail "listing the claims ($OSS_RESTORE_CLAIMS)" "$code"
 owners=$(tr -d ' \n' < /tmp/body | tr '{' '\n' \
   | sed -n 's/^"name":"\([^"]*\)","namespace":"[^"]*","uid":"\([^"]*\)".*/{"apiVersion":"v1","kind":"PersistentVolumeClaim","name":"\1","uid":"\2"}/p' \
@@ -637,12 +641,6 @@ fn restore_identity(cx: &Context) -> String {
     format!("{}-restore", cx.name)
 }
 
-/// The label selector of the instance's claims (its pods' selector, which the StatefulSet's
-/// claims carry), as a query parameter's value: the record's owners.
-fn claims_selector(cx: &Context) -> String {
-    cx.selector().iter().map(|(k, v)| format!("{k}%3D{v}")).collect::<Vec<_>>().join("%2C")
-}
-
 /// The restore asked for, as a key of the record: a hash of the request with its defaults
 /// filled in (which store and bucket, which instance's backups, which backup), never of what
 /// the pod runs, nor of how the model serializes: another ossc or software version must find
@@ -656,7 +654,7 @@ fn restore_key(cx: &Context, backup: &Backup) -> String {
 
 /// A step of the restore pod in curl's image (the record's check and write).
 fn restore_step(name: &str, script: &str, cx: &Context, key: &str) -> Container {
-    let mut step = crate::credentials::step(name, crate::credentials::IMAGE, script.to_owned(), false);
+    let mut step = crate::credentials::step(name, crate::credentials::IMAGE, format!("{RESTORE_API}{script}"), false);
     let labels = serde_json::to_string(&BTreeMap::from([
         ("app.kubernetes.io/instance", cx.name.as_str()),
         ("app.kubernetes.io/name", POD_NAME_LABEL),
@@ -669,7 +667,8 @@ fn restore_step(name: &str, script: &str, cx: &Context, key: &str) -> Container 
     step.env = Some(vec![
         plain("OSS_RESTORE_RECORD", restore_record(cx)),
         plain("OSS_RESTORE_KEY", key),
-        plain("OSS_RESTORE_CLAIMS", claims_selector(cx)),
+        // the instance's claims carry its pods' selector (the StatefulSet puts it on them)
+        plain("OSS_RESTORE_CLAIMS", cx.selector_text()),
         plain("OSS_RESTORE_LABELS", labels),
         EnvVar {
             name: "OSS_JOB".to_owned(),
@@ -691,13 +690,7 @@ fn restore_step(name: &str, script: &str, cx: &Context, key: &str) -> Container 
 /// name: RBAC knows none before the object exists).
 fn restore_access(cx: &Context) -> RestoreAccess {
     let name = restore_identity(cx);
-    let rule = |resource: &str, verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
-        api_groups: Some(vec![String::new()]),
-        resources: Some(vec![resource.to_owned()]),
-        verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
-        resource_names: names,
-        ..PolicyRule::default()
-    };
+    let rule = |resource: &str, verbs: &[&str], names| crate::lower::policy_rule(&[""], &[resource], verbs, names);
     let mut restore_pods = pod_selector(cx);
     restore_pods.insert("app.kubernetes.io/component".to_owned(), "restore".to_owned());
     RestoreAccess {
@@ -857,8 +850,12 @@ pub fn seed_totals(spec: &oss_spec::Spec) -> (i128, i128) {
 /// CPU and memory (nano-units) of the larger of the procedure's container and the uploader:
 /// what a pod running them one after the other counts.
 fn larger_container(procedure: &RuntimeBackup) -> (i128, i128) {
-    let q = |s: &str| oss_spec::values::Quantity::parse(s).map_or(0, |q| q.nanos());
-    (procedure.pod.cpu.nanos().max(q(UPLOADER.0)), procedure.pod.memory.nanos().max(q(UPLOADER.1)))
+    (procedure.pod.cpu.nanos().max(nanos(UPLOADER.0)), procedure.pod.memory.nanos().max(nanos(UPLOADER.1)))
+}
+
+/// A quantity of this module's own (the uploader's CPU or memory) in nano-units.
+fn nanos(quantity: &str) -> i128 {
+    oss_spec::values::Quantity::parse(quantity).map_or(0, |q| q.nanos())
 }
 
 /// CPU and memory (nano-units) and pods of the backup and restore pods that may run at once:

@@ -63,6 +63,12 @@ impl<'a> Context<'a> {
         ])
     }
 
+    /// [`Self::selector`] as a label selector's text (`k=v,k=v`), for an API call.
+    #[must_use]
+    pub fn selector_text(&self) -> String {
+        self.selector().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    }
+
     /// The six `app.kubernetes.io/*` labels every object carries.
     #[must_use]
     pub fn labels(&self, component: &str) -> BTreeMap<String, String> {

@@ -13,7 +13,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Secret, ServiceAccount, VolumeMount};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use oss_spec::model::CredentialKey;
 use std::collections::BTreeMap;
@@ -720,13 +720,7 @@ pub fn generator(cx: &Context) -> Option<Generator> {
             readable.push(cx.tls_ca_secret());
         }
     }
-    let rule = |verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
-        api_groups: Some(vec![String::new()]),
-        resources: Some(vec!["secrets".to_owned()]),
-        verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
-        resource_names: names,
-        ..PolicyRule::default()
-    };
+    let rule = |verbs: &[&str], names| crate::lower::policy_rule(&[""], &["secrets"], verbs, names);
     let role = Role {
         metadata: meta(cx, &name),
         rules: Some(vec![

@@ -262,16 +262,23 @@ pub(crate) fn service_account_binding(metadata: ObjectMeta, name: &str, namespac
     }
 }
 
+/// A Role's rule: these verbs on these resources of these API groups (`""`: the core group),
+/// limited to `names` when given.
+pub(crate) fn policy_rule(groups: &[&str], resources: &[&str], verbs: &[&str], names: Option<Vec<String>>) -> PolicyRule {
+    let owned = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    PolicyRule {
+        api_groups: Some(owned(groups)),
+        resources: Some(owned(resources)),
+        verbs: owned(verbs),
+        resource_names: names,
+        ..PolicyRule::default()
+    }
+}
+
 fn operator_rbac(cx: &Context) -> (Role, RoleBinding) {
     let name = format!("{}-operators", cx.name);
     let workload = if cx.spec.runtime.state == State::Stateful { "statefulsets" } else { "deployments" };
-    let rule = |groups: &[&str], resources: &[&str], verbs: &[&str], names: Option<&str>| PolicyRule {
-        api_groups: Some(groups.iter().map(|s| (*s).to_owned()).collect()),
-        resources: Some(resources.iter().map(|s| (*s).to_owned()).collect()),
-        verbs: verbs.iter().map(|s| (*s).to_owned()).collect(),
-        resource_names: names.map(|n| vec![n.to_owned()]),
-        ..PolicyRule::default()
-    };
+    let rule = policy_rule;
     let role = Role {
         metadata: meta(cx, &name, "access"),
         rules: Some(vec![
@@ -284,7 +291,7 @@ fn operator_rbac(cx: &Context) -> (Role, RoleBinding) {
             ),
             rule(&["apps"], &[workload], &["get", "list", "watch"], None),
             // Roll it: `kubectl rollout restart` patches the pod template of this workload only.
-            rule(&["apps"], &[workload], &["patch"], Some(&cx.name)),
+            rule(&["apps"], &[workload], &["patch"], Some(vec![cx.name.clone()])),
         ]),
     };
     let binding = RoleBinding {

@@ -18,7 +18,7 @@ use crate::context::Context;
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{EnvVar, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use oss_spec::model::RunState;
 
@@ -125,13 +125,7 @@ pub fn schedule(namespace: &str, name: &str) -> String {
 pub fn objects(cx: &Context) -> Option<Objects> {
     cx.tls_issuer()?;
     let name = name(cx);
-    let rule = |group: &str, resource: &str, verb: &str, names: Option<Vec<String>>| PolicyRule {
-        api_groups: Some(vec![group.to_owned()]),
-        resources: Some(vec![resource.to_owned()]),
-        verbs: vec![verb.to_owned()],
-        resource_names: names,
-        ..PolicyRule::default()
-    };
+    let rule = |group: &str, resource: &str, verb: &str, names| crate::lower::policy_rule(&[group], &[resource], &[verb], names);
     let role = Role {
         metadata: meta(cx),
         rules: Some(vec![
@@ -142,7 +136,7 @@ pub fn objects(cx: &Context) -> Option<Objects> {
     };
     let role_binding = crate::lower::service_account_binding(meta(cx), &name, &cx.namespace);
     let network_policy = crate::credentials::api_client_network_policy(meta(cx), cx.helper_selector(POD_NAME_LABEL));
-    let selector = cx.selector().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+    let selector = cx.selector_text();
     let env = |k: &str, v: String| EnvVar { name: k.to_owned(), value: Some(v), ..EnvVar::default() };
     let mut container = crate::credentials::step("reload", crate::credentials::IMAGE, SCRIPT.to_owned(), false);
     container.env = Some(vec![env("CERTIFICATE", cx.tls_secret()), env("SELECTOR", selector), env("MARGIN", MARGIN_SECONDS.to_string())]);
