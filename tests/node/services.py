@@ -978,6 +978,8 @@ MINIO = {
     "plaintext": lambda svc: s3(svc, "s3.list_buckets()", plain=True),
     "peer_tls": minio_links_tls,
     # the try line runs the AWS CLI: a pod of the backups' uploader image, which is that CLI
+    # (a lambda: this module is imported while conformance is still loading, before it has
+    # uploader_image)
     "try_image": lambda: c.uploader_image(),
     # the tls check also backs this drill's instance up to the store while its TLS is on and
     # restores it: the uploader and the restore reach the store at https://, verifying it
