@@ -671,7 +671,64 @@ def rmq_read(key):
             "if m: ch.basic_nack(m.delivery_tag, requeue=True)")
 
 
+def rmq_drill(name, body, timeout=60):
+    """Python in the client pod against the drill's instance `name` with its binding alone (TLS
+    is off in the drill): `api(method, path, doc=None)` calls the management plugin's HTTP API
+    (port 15672) as the binding's user; `body` uses it, and `b`, the binding."""
+    b = c.secret_data(c.CLIENT_NS, f"{name}-binding")
+    return c.sh("python3 - <<'PY'\nimport base64, json, pika, urllib.request\n"
+                f"b = {json.dumps({k: b[k] for k in ('host', 'port', 'username', 'password')})}\n"
+                "def api(method, path, doc=None):\n"
+                "    r = urllib.request.Request(f\"http://{b['host']}:15672/api/{path}\", method=method,\n"
+                "        data=None if doc is None else json.dumps(doc).encode(), headers={'content-type': 'application/json',\n"
+                "        'authorization': 'Basic ' + base64.b64encode(f\"{b['username']}:{b['password']}\".encode()).decode()})\n"
+                "    with urllib.request.urlopen(r, timeout=20) as resp:\n"
+                "        text = resp.read()\n"
+                "    return json.loads(text) if text else None\n"
+                f"{body}\nPY", timeout=timeout).stdout.strip()
+
+
+def rmq_drill_fill(name):
+    # a virtual host with a user of its own (password and permissions), a topic exchange bound
+    # to a quorum queue and a policy; the instance's administrator is the binding's
+    rmq_drill(name, "api('PUT', 'vhosts/shop', {'description': 'orders'})\n"
+                    "api('PUT', 'users/orders', {'password': 'orders-Pa55, \"quoted\"', 'tags': 'monitoring'})\n"
+                    "api('PUT', 'permissions/shop/orders', {'configure': '^orders', 'write': '.*', 'read': '.*'})\n"
+                    "api('PUT', 'exchanges/shop/orders', {'type': 'topic', 'durable': True})\n"
+                    "api('PUT', 'queues/shop/orders.paid', {'durable': True, 'arguments': {'x-queue-type': 'quorum'}})\n"
+                    "api('POST', 'bindings/shop/e/orders/q/orders.paid', {'routing_key': 'paid.#'})\n"
+                    "api('PUT', 'policies/shop/orders-limit', {'pattern': '^orders\\\\.', 'definition': {'max-length': 10000},"
+                    " 'apply-to': 'queues'})")
+
+
+def rmq_drill_digest(name, probe=False):
+    if probe:
+        return rmq_drill(name, "print(api('GET', 'overview')['rabbitmq_version'])")
+    # the definitions without the instance's own administrator (its password is the instance's,
+    # on purpose) and what each instance names for itself (its cluster's name and id); then the
+    # restored user itself: it logs in over AMQP with its password into its virtual host and
+    # publishes through the exchange to the queue
+    return tuple(rmq_drill(name, "d = api('GET', 'definitions')\n"
+                                 "own = b['username']\n"
+                                 "keep = lambda xs, *ks: sorted(json.dumps({k: x.get(k) for k in ks}, sort_keys=True) for x in xs)\n"
+                                 "print(keep([u for u in d['users'] if u['name'] != own], 'name', 'password_hash', 'tags'))\n"
+                                 "print(keep(d['vhosts'], 'name'))\n"
+                                 "print(keep(d['permissions'], 'user', 'vhost', 'configure', 'write', 'read'))\n"
+                                 "print(keep([x for x in d['exchanges'] if x['vhost'] == 'shop'], 'name', 'type', 'durable'))\n"
+                                 "print(keep(d['queues'], 'vhost', 'name', 'durable', 'arguments'))\n"
+                                 "print(keep(d['bindings'], 'vhost', 'source', 'destination', 'routing_key'))\n"
+                                 "print(keep(d['policies'], 'vhost', 'name', 'pattern', 'definition'))\n"
+                                 "p = pika.ConnectionParameters(b['host'], int(b['port']), 'shop', pika.PlainCredentials('orders', 'orders-Pa55, \"quoted\"'),"
+                                 " socket_timeout=5, connection_attempts=1)\n"
+                                 "conn = pika.BlockingConnection(p)\nch = conn.channel()\nch.confirm_delivery()\n"
+                                 "ch.basic_publish('orders', 'paid.eu', b'order-1', mandatory=True)\n"
+                                 "print('orders logs in and publishes through orders to orders.paid')\nconn.close()").splitlines())
+
+
 RABBITMQ = {
+    # the backup drill (under minio): the definitions through the HTTP API, restored by a Job
+    "drill": {"fill": rmq_drill_fill, "digest": rmq_drill_digest, "files": {"definitions.json"},
+              "note": "a virtual host with its own user, permissions, a topic exchange bound to a quorum queue and a policy"},
     "metrics_series": r"^rabbitmq_",
     "sets": ["capacity.cpu=300m", "capacity.memory=512Mi", "capacity.storage=1Gi"],
     # write publishes (confirmed) and consumes it once to check it (basic.get, then nack with
@@ -947,7 +1004,7 @@ MINIO = {
     # bucket the function check made, with its object k1, is back on the new drive
     "disk_healed": ("/data/ossc", r"^k1$"),
     # the backup drills: each service backed up to this store and restored from it into a new instance
-    "backup_drill": ["postgres", "galera", "valkey", "etcd", "nats", "cassandra", "minio"],
+    "backup_drill": ["postgres", "galera", "valkey", "etcd", "nats", "cassandra", "minio", "rabbitmq"],
     # Cassandra's drill (two one-node Cassandra instances, about 8 minutes) would make MinIO's
     # lane outlast Cassandra's and keep MinIO from starting beside it (its fourth pod needs the
     # room): the whole tier (CI: 90 minutes in all) would grow by about 10 minutes. It runs on
@@ -955,7 +1012,9 @@ MINIO = {
     "drill_opt_in": {"cassandra": "Cassandra's drill adds about 10 minutes to the whole tier (MinIO's lane would outlast "
                                   "Cassandra's, and MinIO could not start beside it); its last run is in docs/backup.md",
                      "minio": "MinIO's drill (two four-node MinIO instances) would lengthen MinIO's lane, already the "
-                              "tier's second longest, by about 5 minutes; its last run is in docs/backup.md"},
+                              "tier's second longest, by about 5 minutes; its last run is in docs/backup.md",
+                     "rabbitmq": "RabbitMQ's drill (definitions only: it checks the HTTP API's export and import, not "
+                                 "data) would lengthen MinIO's lane by about 4 minutes; its last run is in docs/backup.md"},
     # the backup drill (under this store itself): another MinIO instance's buckets backed up
     # to this one and restored into a third, by a Job; four nodes (the entry's least) at a
     # tenth of a CPU each
