@@ -18,6 +18,7 @@ Each entry:
   skip        the reason the service cannot run here (printed as a loud SKIPPED line)
   known_failures  {check: what was observed}: a defect found and not fixed yet; SKIPPED, loudly
 """
+import base64
 import json
 import re
 import secrets
@@ -655,6 +656,22 @@ def rmq(svc, body, user=None, password=None, plain=False):
             f"{body}\nconn.close()\nPY")
 
 
+def rmq_api_tls(svc):
+    """With TLS on, a script that exits 0 (as a plain connection that was served does) when the
+    management plugin's HTTP API answers plain HTTP, or does not answer HTTPS verified against
+    the binding's CA, saying which; 1 when it is HTTPS only."""
+    b = bind(svc)
+    auth = base64.b64encode(f"{b['username']}:{b['password']}".encode()).decode()
+    return (f"{save_ca(b, '/tmp/rmq-ca.crt')}python3 - <<'PY'\nimport ssl, sys, urllib.request\n"
+            f"def get(scheme, ctx=None):\n"
+            f"    r = urllib.request.Request(f'{{scheme}}://{b['host']}:15672/api/overview', headers={{'authorization': 'Basic {auth}'}})\n"
+            f"    return urllib.request.urlopen(r, timeout=10, context=ctx).status\n"
+            "try:\n    print(f'the HTTP API answered plain HTTP: {get(\"http\")}'); sys.exit(0)\nexcept Exception:\n    pass\n"
+            "try:\n    get('https', ssl.create_default_context(cafile='/tmp/rmq-ca.crt'))\n"
+            "except Exception as e:\n    print(f'the HTTP API did not answer HTTPS verified by the CA: {e}'); sys.exit(0)\n"
+            "sys.exit(1)\nPY")
+
+
 def per_key(key):
     """The queue (RabbitMQ) or topic (Kafka) of a key: k1, the key every check reads from the
     head, is in `ossc`; a later key (the tls check's) in one of its own, so that reading it back
@@ -742,8 +759,9 @@ RABBITMQ = {
     "read_op": lambda svc, key: rmq(svc, "assert ch.queue_declare('ossc', passive=True).method.message_count >= 1"),
     "probe": tcp_probe(5672),
     "unauthenticated": lambda svc: rmq(svc, "pass", user="guest", password="guest"),
-    # with TLS on: the binding's user and password over a plain AMQP connection, refused
-    "plaintext": lambda svc: rmq(svc, "pass", plain=True),
+    # with TLS on: the binding's user and password over a plain AMQP connection, refused; and
+    # the HTTP API (the backups') refuses plain HTTP and answers HTTPS verified by the CA
+    "plaintext": lambda svc: f"if {rmq(svc, 'pass', plain=True)}\nthen exit 0; fi\n{rmq_api_tls(svc)}",
     "function_note": "publish (publisher confirms) to a durable quorum queue, then basic.get of it, with pika through the client Service",
     # 3 -> 5: the new nodes join through classic_config peer discovery
     "scale_to": 5,
