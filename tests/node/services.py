@@ -693,7 +693,7 @@ def rmq_drill(name, body, timeout=60):
     is off in the drill): `api(method, path, doc=None)` calls the management plugin's HTTP API
     (port 15672) as the binding's user; `body` uses it, and `b`, the binding."""
     b = c.secret_data(c.CLIENT_NS, f"{name}-binding")
-    return c.sh("python3 - <<'PY'\nimport base64, json, pika, urllib.request\n"
+    return c.sh("python3 - <<'PY'\nimport base64, hashlib, json, pika, urllib.request\n"
                 f"b = {json.dumps({k: b[k] for k in ('host', 'port', 'username', 'password')})}\n"
                 "def api(method, path, doc=None):\n"
                 "    r = urllib.request.Request(f\"http://{b['host']}:15672/api/{path}\", method=method,\n"
@@ -722,13 +722,14 @@ def rmq_drill_digest(name, probe=False):
     if probe:
         return rmq_drill(name, "print(api('GET', 'overview')['rabbitmq_version'])")
     # the definitions without the instance's own administrator (its password is the instance's,
-    # on purpose) and what each instance names for itself (its cluster's name and id); then the
+    # on purpose), each password hash as a digest of it (the log shows no hash); then the
     # restored user itself: it logs in over AMQP with its password into its virtual host and
     # publishes through the exchange to the queue
     return tuple(rmq_drill(name, "d = api('GET', 'definitions')\n"
                                  "own = b['username']\n"
                                  "keep = lambda xs, *ks: sorted(json.dumps({k: x.get(k) for k in ks}, sort_keys=True) for x in xs)\n"
-                                 "print(keep([u for u in d['users'] if u['name'] != own], 'name', 'password_hash', 'tags'))\n"
+                                 "users = [dict(u, password_hash=hashlib.sha256(u['password_hash'].encode()).hexdigest()[:16]) for u in d['users'] if u['name'] != own]\n"
+                                 "print(keep(users, 'name', 'password_hash', 'tags'))\n"
                                  "print(keep(d['vhosts'], 'name'))\n"
                                  "print(keep(d['permissions'], 'user', 'vhost', 'configure', 'write', 'read'))\n"
                                  "print(keep([x for x in d['exchanges'] if x['vhost'] == 'shop'], 'name', 'type', 'durable'))\n"
