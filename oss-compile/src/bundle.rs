@@ -4,7 +4,7 @@
 //! changelog entry), [`Object`], and sorting. Must not: build objects.
 
 use crate::certificate::Certificate;
-use crate::gateway::HttpRoute;
+use crate::gateway::{BackendTlsPolicy, HttpRoute};
 use crate::monitoring::{PodMonitoring, PrometheusRule, Rules, ServiceMonitor};
 use k8s_openapi::api::admissionregistration::v1::{ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -53,6 +53,9 @@ pub enum Kind {
     Service,
     /// `gateway.networking.k8s.io/v1/HTTPRoute` (`access.route`): after the Service it sends to.
     HttpRoute,
+    /// `gateway.networking.k8s.io/v1/BackendTLSPolicy` (`access.route` to an endpoint serving
+    /// HTTPS): beside its route.
+    BackendTlsPolicy,
     /// `apps/v1/StatefulSet`.
     StatefulSet,
     /// `apps/v1/Deployment`.
@@ -89,6 +92,7 @@ impl Kind {
         Kind::CronJob,
         Kind::Service,
         Kind::HttpRoute,
+        Kind::BackendTlsPolicy,
         Kind::StatefulSet,
         Kind::Deployment,
         Kind::PodDisruptionBudget,
@@ -116,6 +120,7 @@ pub enum Object {
     Secret(Secret),
     Certificate(Certificate),
     HttpRoute(HttpRoute),
+    BackendTlsPolicy(BackendTlsPolicy),
     Job(Job),
     CronJob(CronJob),
     Service(Service),
@@ -140,6 +145,7 @@ macro_rules! each_object {
             Object::Secret($x) => $e,
             Object::Certificate($x) => $e,
             Object::HttpRoute($x) => $e,
+            Object::BackendTlsPolicy($x) => $e,
             Object::Job($x) => $e,
             Object::CronJob($x) => $e,
             Object::ResourceQuota($x) => $e,
@@ -172,6 +178,7 @@ impl Object {
             Object::Secret(_) => Kind::Secret,
             Object::Certificate(_) => Kind::Certificate,
             Object::HttpRoute(_) => Kind::HttpRoute,
+            Object::BackendTlsPolicy(_) => Kind::BackendTlsPolicy,
             Object::Job(_) => Kind::Job,
             Object::CronJob(_) => Kind::CronJob,
             Object::ResourceQuota(_) => Kind::ResourceQuota,
@@ -216,6 +223,7 @@ impl Object {
             Kind::Secret => Object::Secret(serde_json::from_value(v)?),
             Kind::Certificate => Object::Certificate(serde_json::from_value(v)?),
             Kind::HttpRoute => Object::HttpRoute(serde_json::from_value(v)?),
+            Kind::BackendTlsPolicy => Object::BackendTlsPolicy(serde_json::from_value(v)?),
             Kind::Job => Object::Job(serde_json::from_value(v)?),
             Kind::CronJob => Object::CronJob(serde_json::from_value(v)?),
             Kind::ResourceQuota => Object::ResourceQuota(serde_json::from_value(v)?),

@@ -156,6 +156,21 @@ impl<'a> Context<'a> {
         self.tls().is_some_and(|t| t.https.contains(port))
     }
 
+    /// The endpoint `access.route` sends to, when it serves HTTPS (TLS on): the Gateway then
+    /// speaks HTTPS to it, by a BackendTLSPolicy.
+    #[must_use]
+    pub fn https_route_endpoint(&self) -> Option<&oss_spec::model::PortSpec> {
+        self.spec.route_endpoint().filter(|e| self.serves_https(&e.name))
+    }
+
+    /// The ConfigMap with the CA's certificate alone (`ca.crt`), which a Gateway's
+    /// BackendTLSPolicy reads: written by the credentials generator when
+    /// [`Self::https_route_endpoint`] is some (the Secret [`Self::tls_ca_secret`] holds the key too).
+    #[must_use]
+    pub fn route_ca_configmap(&self) -> String {
+        format!("{}-crt", self.tls_ca_secret())
+    }
+
     /// The cert-manager issuer of the certificate, when TLS is on and the consumer named one.
     #[must_use]
     pub fn tls_issuer(&self) -> Option<&oss_spec::model::TlsIssuer> {

@@ -382,9 +382,40 @@ fn tls_store_script(cx: &Context) -> String {
          code=$(call GET \"$api/{leaf}\")\n\
          [ \"$code\" = 200 ] || fail \"reading Secret {leaf} failed: HTTP $code\"\n\
          tls_ca=$(key 'ca\\.crt')\n\
-         [ -n \"$tls_ca\" ] || fail \"Secret {leaf} has no ca.crt: the binding cannot carry the CA clients need\"\n",
+         [ -n \"$tls_ca\" ] || fail \"Secret {leaf} has no ca.crt: the binding cannot carry the CA clients need\"\n{}",
         sh(&printf_format(&ca_doc)),
         sh(&printf_format(&leaf_doc)),
+        route_ca_script(cx),
+    )
+}
+
+/// With `access.route` to an endpoint serving HTTPS: the part of the main script that writes
+/// the CA's certificate (from `$tls_ca`) into the ConfigMap the Gateway's BackendTLSPolicy
+/// reads, on every run (a new CA, or cert-manager's, replaces it); nothing otherwise.
+fn route_ca_script(cx: &Context) -> String {
+    if cx.https_route_endpoint().is_none() {
+        return String::new();
+    }
+    let cm = cx.route_ca_configmap();
+    let doc = format!(
+        "{{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{{\"name\":{},\"labels\":{}}},\"data\":{{\"ca.crt\":\"%s\"}}}}",
+        json(&cm),
+        json_labels(&labels(cx))
+    );
+    format!(
+        "# the CA's certificate for the Gateway's BackendTLSPolicy (access.route to an HTTPS endpoint)\n\
+         configmaps=\"$namespaces/$(cat \"$sa/namespace\")/configmaps\"\n\
+         # shellcheck disable=SC2059\n\
+         printf {} \"$(printf %s \"$tls_ca\" | base64 -d | awk '{{printf \"%s\\\\n\", $0}}')\" > /tmp/ca-crt\n\
+         code=$(call POST \"$configmaps\" /tmp/ca-crt)\n\
+         case \"$code\" in\n\
+         \x20 201) echo \"created ConfigMap {cm} (the CA's certificate, for the Gateway)\" ;;\n\
+         \x20 409) code=$(call PUT \"$configmaps/{cm}\" /tmp/ca-crt)\n\
+         \x20   [ \"$code\" = 200 ] || fail \"updating ConfigMap {cm} failed: HTTP $code\"\n\
+         \x20   echo \"updated ConfigMap {cm} (the CA's certificate, for the Gateway)\" ;;\n\
+         \x20 *) fail \"creating ConfigMap {cm} failed: HTTP $code\" ;;\n\
+         esac\n",
+        sh(&printf_format(&doc)),
     )
 }
 
@@ -721,17 +752,21 @@ pub fn generator(cx: &Context) -> Option<Generator> {
         }
     }
     let rule = |verbs: &[&str], names| crate::lower::policy_rule(&[""], &["secrets"], verbs, names);
-    let role = Role {
-        metadata: meta(cx, &name),
-        rules: Some(vec![
-            // `create` cannot be limited to names (RBAC knows no name before the object exists).
-            rule(&["create"], None),
-            rule(&["get"], Some(readable.clone())),
-            // the binding, derived on every run; a generated credentials Secret, to add a key that
-            // a later version of the entry declares (never a consumer's own Secret)
-            rule(&["patch"], Some(if generated { vec![binding.clone(), cred] } else { vec![binding.clone()] })),
-        ]),
-    };
+    let mut rules = vec![
+        // `create` cannot be limited to names (RBAC knows no name before the object exists).
+        rule(&["create"], None),
+        rule(&["get"], Some(readable.clone())),
+        // the binding, derived on every run; a generated credentials Secret, to add a key that
+        // a later version of the entry declares (never a consumer's own Secret)
+        rule(&["patch"], Some(if generated { vec![binding.clone(), cred] } else { vec![binding.clone()] })),
+    ];
+    // the CA's certificate for the Gateway (access.route to an HTTPS endpoint)
+    let route_ca = cx.https_route_endpoint().map(|_| cx.route_ca_configmap());
+    if let Some(cm) = &route_ca {
+        let cm_rule = |verbs: &[&str], names| crate::lower::policy_rule(&[""], &["configmaps"], verbs, names);
+        rules.extend([cm_rule(&["create"], None), cm_rule(&["update"], Some(vec![cm.clone()]))]);
+    }
+    let role = Role { metadata: meta(cx, &name), rules: Some(rules) };
     let bind = |meta: ObjectMeta| crate::lower::service_account_binding(meta, &name, &cx.namespace);
     let role_binding = bind(meta(cx, &name));
     let client_roles = cx
@@ -747,10 +782,12 @@ pub fn generator(cx: &Context) -> Option<Generator> {
     let network_policy = api_client_network_policy(meta(cx, &name), job_selector(cx));
     let mut job_meta = meta(cx, &job_name);
     job_meta.annotations = Some(api_client_skips(format!(
-        "the generator talks to the API server: its token is mounted, and its Role may only create Secrets, read {} and patch {}{}",
+        "the generator talks to the API server: its token is mounted, and its Role may only create Secrets, read {} and patch {}{}{}",
         readable.join(", "),
         cx.binding_secret(),
-        if generated { format!(" and {}", cx.credentials_secret()) } else { String::new() }
+        if generated { format!(" and {}", cx.credentials_secret()) } else { String::new() },
+        route_ca
+            .map_or_else(String::new, |cm| format!(", and create and update the ConfigMap {cm} (the CA's certificate, for the Gateway)"))
     )));
     let job = Job {
         metadata: job_meta,

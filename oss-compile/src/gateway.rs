@@ -134,3 +134,98 @@ pub fn http_route(cx: &Context) -> Option<HttpRoute> {
         },
     })
 }
+
+/// A BackendTLSPolicy (`gateway.networking.k8s.io/v1`, standard channel since Gateway API
+/// v1.4): how the Gateway verifies the backend when the route's endpoint serves HTTPS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendTlsPolicy {
+    /// `gateway.networking.k8s.io/v1`.
+    pub api_version: String,
+    /// `BackendTLSPolicy`.
+    pub kind: String,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: BackendTlsPolicySpec,
+}
+
+/// Which Service port, and how its certificate is verified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendTlsPolicySpec {
+    /// The client Service's port.
+    pub target_refs: Vec<PolicyTargetRef>,
+    /// The CA and the name the certificate must carry.
+    pub validation: BackendTlsValidation,
+}
+
+/// A Service port a policy applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyTargetRef {
+    /// `""` (the core group).
+    pub group: String,
+    /// `Service`.
+    pub kind: String,
+    /// The client Service.
+    pub name: String,
+    /// The port's name.
+    pub section_name: String,
+}
+
+/// How the Gateway verifies the backend's certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendTlsValidation {
+    /// The ConfigMap with the CA (`ca.crt`).
+    pub ca_certificate_refs: Vec<LocalObjectRef>,
+    /// The name the Gateway sends (SNI) and verifies.
+    pub hostname: String,
+}
+
+/// An object in the policy's namespace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalObjectRef {
+    /// `""` (the core group).
+    pub group: String,
+    /// `ConfigMap`.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// With TLS on and `access.route` to an endpoint that then serves HTTPS: the BackendTLSPolicy
+/// that makes the Gateway speak HTTPS to it, verifying the certificate against the service's
+/// CA (the ConfigMap [`Context::route_ca_configmap`], which the credentials generator writes)
+/// for the client Service's name, which the certificate carries.
+#[must_use]
+pub fn backend_tls_policy(cx: &Context) -> Option<BackendTlsPolicy> {
+    let endpoint = cx.https_route_endpoint()?;
+    Some(BackendTlsPolicy {
+        api_version: API_VERSION.to_owned(),
+        kind: "BackendTLSPolicy".to_owned(),
+        metadata: ObjectMeta {
+            name: Some(cx.name.clone()),
+            namespace: Some(cx.namespace.clone()),
+            labels: Some(cx.labels("server")),
+            ..ObjectMeta::default()
+        },
+        spec: BackendTlsPolicySpec {
+            target_refs: vec![PolicyTargetRef {
+                group: String::new(),
+                kind: "Service".to_owned(),
+                name: cx.name.clone(),
+                section_name: endpoint.name.as_str().to_owned(),
+            }],
+            validation: BackendTlsValidation {
+                ca_certificate_refs: vec![LocalObjectRef {
+                    group: String::new(),
+                    kind: "ConfigMap".to_owned(),
+                    name: cx.route_ca_configmap(),
+                }],
+                hostname: cx.client_host(),
+            },
+        },
+    })
+}

@@ -96,6 +96,7 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         objects.push(Object::CronJob(r.cron_job));
     }
     objects.extend(crate::gateway::http_route(cx).map(Object::HttpRoute));
+    objects.extend(crate::gateway::backend_tls_policy(cx).map(Object::BackendTlsPolicy));
     objects.extend(crate::credentials::plain_binding(cx).into_iter().map(Object::Secret));
     // A stopped service cannot be bootstrapped: its steps come back with it.
     if running {

@@ -123,6 +123,13 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("route.yaml"), bundle.to_yaml()));
         }
+        if stem == "minio" {
+            // Behind a Gateway with TLS on: the route's endpoint serves HTTPS, so a
+            // BackendTLSPolicy, and the generator writes the CA's certificate for it.
+            let loaded = with_overlay(&spec, "tests/access/minio-route-tls.yaml");
+            let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            out.push((repo().join("golden").join(&stem).join("route-tls.yaml"), bundle.to_yaml()));
+        }
         if ["nats", "kafka", "etcd", "cassandra", "valkey", "minio"].contains(&stem.as_str()) {
             // TLS on: the CA and certificate made in the cluster, mounted, in the binding
             // (Kafka: the TLS variables and binding keys replace the plain ones).

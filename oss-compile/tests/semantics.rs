@@ -1066,6 +1066,45 @@ fn a_route_goes_to_the_one_http_endpoint_or_the_one_named() {
 }
 
 #[test]
+fn a_route_to_an_endpoint_serving_https_gets_a_backend_tls_policy_and_the_ca_for_it() {
+    const MINIO: &str = include_str!("../../specs/minio.yaml");
+    let route = ["access.route.gateway={name: public, namespace: gateways}", "access.route.endpoint=s3"];
+    let role_writes_configmaps = |b: &oss_compile::Bundle| {
+        b.objects().iter().any(|o| match o {
+            Object::Role(r) if r.metadata.name.as_deref() == Some("minio-credentials") => {
+                r.rules.iter().flatten().any(|rule| rule.resources.iter().flatten().any(|res| res == "configmaps"))
+            }
+            _ => false,
+        })
+    };
+    // TLS off: the route alone, and the generator writes no ConfigMap
+    let b = build_with(MINIO, &route, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(b.first(Kind::HttpRoute).is_some() && b.first(Kind::BackendTlsPolicy).is_none());
+    assert!(!role_writes_configmaps(&b));
+    // TLS on: the s3 port serves HTTPS; the Gateway verifies it by the CA's ConfigMap and the
+    // client Service's name, which the certificate carries
+    let sets = [route[0], route[1], "access.tls.enabled=true"];
+    let b = build_with(MINIO, &sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let Some(Object::BackendTlsPolicy(p)) = b.first(Kind::BackendTlsPolicy) else { panic!("no BackendTLSPolicy") };
+    assert_eq!((p.spec.target_refs[0].name.as_str(), p.spec.target_refs[0].section_name.as_str()), ("minio", "s3"));
+    assert_eq!(p.spec.validation.hostname, "minio.minio.svc");
+    assert_eq!(p.spec.validation.ca_certificate_refs[0].name, "minio-tls-ca-crt");
+    assert!(role_writes_configmaps(&b));
+    let generator = b
+        .objects()
+        .iter()
+        .find_map(|o| match o {
+            Object::Job(j) if j.metadata.name.as_deref().is_some_and(|n| n.starts_with("minio-credentials-")) => Some(j),
+            _ => None,
+        })
+        .expect("the generator");
+    let script = serde_json::to_string(generator).unwrap();
+    assert!(script.contains("minio-tls-ca-crt") && script.contains("configmaps"), "the generator writes the CA's ConfigMap");
+    // the certificate names the host the Gateway verifies
+    assert!(script.contains("DNS:minio.minio.svc"), "the certificate's names");
+}
+
+#[test]
 fn a_bootstrap_steps_own_home_replaces_osscs_default() {
     // ossc gives one-off containers HOME=/tmp; a step that sets HOME itself must not get it
     // twice (server-side apply refuses "duplicate entries for key")

@@ -576,22 +576,8 @@ fn check_route(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             }),
         ),
     }
-    // the route's endpoint serves HTTPS with TLS on: the Gateway would send it plain HTTP
-    let routed = route.endpoint.as_ref().map(crate::values::PortName::as_str).or(if http.len() == 1 { Some(http[0]) } else { None });
-    let https = spec.runtime.tls.iter().flat_map(|t| &t.https).any(|p| Some(p.as_str()) == routed);
-    if let (Some(name), true, true) = (routed, https, spec.access.tls.enabled) {
-        diags.push(
-            Diagnostic::error(
-                Code::Inconsistent,
-                format!("`access.route` routes plain HTTP to endpoint `{name}`, which serves HTTPS when `access.tls.enabled` is true"),
-            )
-            .at_opt(spans.nearest("access.tls.enabled"))
-            .help(format!(
-                "turn TLS off (`access.tls.enabled: false`) for the Gateway's route, or expose `{name}` with `access.expose` (a LoadBalancer passes TLS through) instead of `access.route`"
-            ))
-            .fix(vec!["access.tls.enabled=false".to_owned()]),
-        );
-    }
+    // a route to an endpoint that serves HTTPS with TLS on is fine: ossc adds a BackendTLSPolicy
+    // (oss-compile's gateway.rs), so the Gateway speaks HTTPS to it and verifies it
 }
 
 /// `runtime.dependencies`: names unique; the consumer's `access.dependencies` choose only
