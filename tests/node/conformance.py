@@ -1064,7 +1064,10 @@ def check_service(svc, results):
         uploader and restore reaching it at https:// (plain http is refused, as checked)."""
         t = time.time()
         stopped = stop_for_tls_switch(svc)
-        svc.apply("access.tls.enabled=true")
+        # the entry's `tls_route` (MinIO's): a Gateway route to an endpoint that serves HTTPS
+        # with TLS on, applied with it (its BackendTLSPolicy and the CA's ConfigMap checked below)
+        route = svc.d.get("tls_route", ())
+        svc.apply("access.tls.enabled=true", *route)
         generator = ("-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-credentials")
         p = k("wait", "--for=condition=complete", "job", *generator, "--timeout=180s", timeout=200, check=False)
         if p.returncode != 0:
@@ -1075,6 +1078,19 @@ def check_service(svc, results):
         cert = secret_data(svc.ns, secret)
         if sorted(cert) != ["ca.crt", "tls.crt", "tls.key"]:
             raise Failure(f"Secret {secret} has {sorted(cert)}, wanted ca.crt, tls.crt, tls.key")
+        routed = ""
+        if route:
+            # docs/spec.md, access.route: the generator wrote the CA's certificate into the
+            # ConfigMap the BackendTLSPolicy names, and the API server took the policy
+            cm = f"{svc.name}-tls-ca-crt"
+            got = json.loads(k("get", "configmap", cm, "-n", svc.ns, "-o", "json").stdout).get("data", {})
+            if got.get("ca.crt") != cert["ca.crt"]:
+                raise Failure(f"ConfigMap {cm} has {sorted(got)}, its ca.crt {'differs from' if 'ca.crt' in got else 'missing beside'} the certificate Secret's")
+            policy = json.loads(k("get", "backendtlspolicy", svc.name, "-n", svc.ns, "-o", "json").stdout)["spec"]["validation"]
+            if policy["caCertificateRefs"][0]["name"] != cm:
+                raise Failure(f"the BackendTLSPolicy verifies by {policy['caCertificateRefs']}, not ConfigMap {cm}")
+            routed = (f"; with access.route to the HTTPS port, the generator wrote the CA's certificate into ConfigMap {cm} "
+                      f"(equal to the certificate Secret's ca.crt), which the BackendTLSPolicy (hostname {policy['hostname']}) names")
         rollout(svc, lambda p: any((v.get("secret") or {}).get("secretName") == secret for v in p["spec"].get("volumes", [])))
         rolled = time.time() - t
         # the bootstrap steps are Jobs named by their content: with the CA added they run again,
@@ -1132,7 +1148,7 @@ def check_service(svc, results):
             raise Failure(f"with TLS off again, ktls read back {got!r}")
         how = "stopped first (runtime.tls.stopToSwitch), pods started on them" if stopped else "pods rolled onto them"
         return (f"CA and certificate made in the cluster, {how} in {rolled:.0f}s{steps}; a client with only the binding "
-                f"({tls_scheme}://, ca.crt) read and wrote; a plain connection refused; {peers}; {tried}; re-applying kept "
+                f"({tls_scheme}://, ca.crt) read and wrote; a plain connection refused{routed}; {peers}; {tried}; re-applying kept "
                 f"the certificate; TLS off again in {time.time() - t2:.0f}s, the data intact")
 
     if svc.spec["runtime"].get("tls"):

@@ -1019,6 +1019,10 @@ for b in sorted(x['Name'] for x in s3.list_buckets()['Buckets']):
 
 MINIO = {
     "metrics_series": r"^minio_node_",
+    # the tls check: with TLS on, a Gateway route to the S3 port (which then serves HTTPS), so
+    # a BackendTLSPolicy and the CA's ConfigMap the generator writes for it (no Gateway runs
+    # here: the objects are checked, not traffic through them)
+    "tls_route": ["access.route={gateway: {name: public, namespace: gateways}, endpoint: s3, hostnames: [s3.example.com]}"],
     # the lost-disk check: MinIO heals a fresh drive from the others' erasure shards; the
     # bucket the function check made, with its object k1, is back on the new drive
     "disk_healed": ("/data/ossc", r"^k1$"),
