@@ -358,7 +358,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         not_expressed.push("the client Service of the primary (the service's name reaches every replica)");
     }
     if spec.access.route.is_some() {
-        not_expressed.push("the Gateway API HTTPRoute of access.route (the endpoint's published port serves it)");
+        not_expressed.push("the Gateway API HTTPRoute (and BackendTLSPolicy) of access.route (the endpoint's published port serves it)");
     }
     if spec.backup.is_some() && spec.runtime.backup.is_some() {
         not_expressed
