@@ -582,6 +582,56 @@ fn printf_format(doc: &str) -> String {
     doc.replace('\\', "\\\\").replace('%', "%%").replace("\"%%s\"", "\"%s\"")
 }
 
+/// The `outside` lines of `ossc connect`: how clients outside the cluster reach the service,
+/// through `access.expose`'s Service and `access.route`'s Gateway.
+fn outside(cx: &Context, o: &mut String) {
+    use std::fmt::Write as _;
+    let s = cx.spec;
+    if let Some(expose) = &s.access.expose {
+        let ports: Vec<String> = s
+            .function
+            .endpoints
+            .iter()
+            .filter(|e| expose.endpoints.is_empty() || expose.endpoints.contains(&e.name))
+            .map(|e| format!("{} {}", e.name, e.port))
+            .collect();
+        let (kind, address) = match expose.kind {
+            oss_spec::model::ExposeType::LoadBalancer => ("LoadBalancer", "'{.status.loadBalancer.ingress[0]}'"),
+            oss_spec::model::ExposeType::NodePort => ("NodePort", "'{.spec.ports[*].nodePort}' (on any node's address)"),
+        };
+        let _ = writeln!(
+            o,
+            "outside   {kind} Service {name}-external ({}), from {}:\n          kubectl -n {} get service {name}-external -o jsonpath={address}",
+            ports.join(", "),
+            expose.source_ranges.join(", "),
+            cx.namespace,
+            name = cx.name,
+        );
+    }
+    if let (Some(route), Some(endpoint)) = (&s.access.route, s.route_endpoint()) {
+        let hosts = if route.hostnames.is_empty() { "every host of the listener".to_owned() } else { route.hostnames.join(", ") };
+        let _ = writeln!(
+            o,
+            "outside   through Gateway {}/{}{}: {hosts}, path {} to {} (HTTPRoute {})",
+            route.gateway.namespace,
+            route.gateway.name,
+            route.gateway.section_name.as_ref().map_or(String::new(), |l| format!(" (listener {l})")),
+            route.path_prefix,
+            endpoint.name,
+            cx.name
+        );
+        if cx.https_route_endpoint().is_some() {
+            let _ = writeln!(
+                o,
+                "          the Gateway speaks HTTPS to {}, verifying it by ConfigMap {} (BackendTLSPolicy {}; the Gateway must implement it)",
+                endpoint.name,
+                cx.route_ca_configmap(),
+                cx.name
+            );
+        }
+    }
+}
+
 /// What `ossc connect` prints: the addresses, the binding Secret and a first command.
 #[must_use]
 pub fn connect(cx: &Context) -> String {
@@ -618,6 +668,7 @@ pub fn connect(cx: &Context) -> String {
             .join("; ")
     };
     let _ = writeln!(o, "          reachable from {who} (access.clients)");
+    outside(cx, &mut o);
     if let Some(b) = &s.function.binding {
         let keys: Vec<String> = binding_keys(cx).into_iter().map(|(k, _)| k).collect();
         let namespaces = cx.binding_namespaces();

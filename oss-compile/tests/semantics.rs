@@ -866,6 +866,26 @@ fn connect_says_how_to_speak_tls_when_it_is_on() {
 }
 
 #[test]
+fn connect_says_how_clients_outside_the_cluster_reach_the_service() {
+    let connect = |spec: &str, sets: &[&str]| {
+        let opts = ParseOptions { sets: sets.iter().map(|s| (*s).to_owned()).collect(), ..ParseOptions::default() };
+        oss_compile::connect(&parse_with("t.yaml", spec, &opts).unwrap(), &Options::default())
+    };
+    const FUNCTION: &str = include_str!("../../specs/function.yaml");
+    const MINIO: &str = include_str!("../../specs/minio.yaml");
+    assert!(!connect(FUNCTION, &[]).contains("\noutside   "), "nothing outside without expose or route");
+    let exposed = connect(FUNCTION, &["access.expose={sourceRanges: [203.0.113.0/24]}"]);
+    assert!(exposed.contains("outside   LoadBalancer Service function-external (http 8080), from 203.0.113.0/24:"), "{exposed}");
+    assert!(exposed.contains("get service function-external -o jsonpath='{.status.loadBalancer.ingress[0]}'"), "{exposed}");
+    let route = ["access.route={gateway: {name: public, namespace: gateways}, endpoint: s3, hostnames: [s3.example.com]}"];
+    let plain = connect(MINIO, &route);
+    assert!(plain.contains("outside   through Gateway gateways/public: s3.example.com, path / to s3 (HTTPRoute minio)"), "{plain}");
+    assert!(!plain.contains("BackendTLSPolicy"), "{plain}");
+    let tls = connect(MINIO, &[route[0], "access.tls.enabled=true"]);
+    assert!(tls.contains("the Gateway speaks HTTPS to s3, verifying it by ConfigMap minio-tls-ca-crt (BackendTLSPolicy minio"), "{tls}");
+}
+
+#[test]
 fn tls_needs_a_spec_that_says_how_the_software_takes_it() {
     let e = refused(include_str!("../../specs/function.yaml"), &["access.tls.enabled=true"]);
     assert!(e.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("cannot serve TLS")), "{e:?}");
