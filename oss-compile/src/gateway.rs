@@ -1,8 +1,9 @@
 //! The service's HTTP endpoint behind a Gateway the cluster runs, as a Gateway API `HTTPRoute`
 //! (`gateway.networking.k8s.io/v1`, the standard channel), when the consumer sets
-//! `access.route`.
+//! `access.route`; and, when that endpoint serves HTTPS (TLS on), the `BackendTLSPolicy` that
+//! makes the Gateway speak HTTPS to it, verified by the service's CA.
 //!
-//! Owns the typed object. Only the fields ossc sets; field names follow the CRD schema exactly
+//! Owns the typed objects. Only the fields ossc sets; field names follow the CRD schema exactly
 //! (checked by the API-server tier against the Gateway API's own CRDs, from its Go module).
 
 use crate::context::Context;
