@@ -102,12 +102,7 @@ pub fn certificate(cx: &Context) -> Option<Certificate> {
     Some(Certificate {
         api_version: API_VERSION.to_owned(),
         kind: "Certificate".to_owned(),
-        metadata: ObjectMeta {
-            name: Some(secret.clone()),
-            namespace: Some(cx.namespace.clone()),
-            labels: Some(cx.labels("tls")),
-            ..ObjectMeta::default()
-        },
+        metadata: crate::lower::meta(cx, &secret, "tls"),
         spec: CertificateSpec {
             secret_name: secret,
             secret_template: SecretTemplate { labels: cx.labels("tls") },

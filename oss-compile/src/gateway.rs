@@ -108,12 +108,7 @@ pub fn http_route(cx: &Context) -> Option<HttpRoute> {
     Some(HttpRoute {
         api_version: API_VERSION.to_owned(),
         kind: "HTTPRoute".to_owned(),
-        metadata: ObjectMeta {
-            name: Some(cx.name.clone()),
-            namespace: Some(cx.namespace.clone()),
-            labels: Some(cx.labels("server")),
-            ..ObjectMeta::default()
-        },
+        metadata: crate::lower::meta(cx, &cx.name, "server"),
         spec: HttpRouteSpec {
             hostnames: route.hostnames.clone(),
             parent_refs: vec![ParentRef {
@@ -206,12 +201,7 @@ pub fn backend_tls_policy(cx: &Context) -> Option<BackendTlsPolicy> {
     Some(BackendTlsPolicy {
         api_version: API_VERSION.to_owned(),
         kind: "BackendTLSPolicy".to_owned(),
-        metadata: ObjectMeta {
-            name: Some(cx.name.clone()),
-            namespace: Some(cx.namespace.clone()),
-            labels: Some(cx.labels("server")),
-            ..ObjectMeta::default()
-        },
+        metadata: crate::lower::meta(cx, &cx.name, "server"),
         spec: BackendTlsPolicySpec {
             target_refs: vec![PolicyTargetRef {
                 group: String::new(),

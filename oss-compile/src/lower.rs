@@ -456,7 +456,8 @@ fn rule_groups(cx: &Context) -> Vec<monitoring::RuleGroup> {
     groups
 }
 
-fn meta(cx: &Context, name: &str, component: &str) -> ObjectMeta {
+/// The metadata of an object of the service in its namespace, labelled as `component`.
+pub(crate) fn meta(cx: &Context, name: &str, component: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_owned()),
         namespace: Some(cx.namespace.clone()),
