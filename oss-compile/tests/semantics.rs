@@ -1110,18 +1110,11 @@ fn a_route_to_an_endpoint_serving_https_gets_a_backend_tls_policy_and_the_ca_for
     assert_eq!(p.spec.validation.hostname, "minio.minio.svc");
     assert_eq!(p.spec.validation.ca_certificate_refs[0].name, "minio-tls-ca-crt");
     assert!(role_writes_configmaps(&b));
-    let generator = b
-        .objects()
-        .iter()
-        .find_map(|o| match o {
-            Object::Job(j) if j.metadata.name.as_deref().is_some_and(|n| n.starts_with("minio-credentials-")) => Some(j),
-            _ => None,
-        })
-        .expect("the generator");
-    let script = serde_json::to_string(generator).unwrap();
-    assert!(script.contains("minio-tls-ca-crt") && script.contains("configmaps"), "the generator writes the CA's ConfigMap");
+    let (init, main) = generator(&b);
+    assert!(main[0].1.contains("minio-tls-ca-crt") && main[0].1.contains("configmaps"), "the generator writes the CA's ConfigMap");
     // the certificate names the host the Gateway verifies
-    assert!(script.contains("DNS:minio.minio.svc"), "the certificate's names");
+    let issue = init.iter().find(|(name, _)| name == "tls-issue").expect("the tls-issue step");
+    assert!(issue.1.contains("DNS:minio.minio.svc"), "the certificate's names: {}", issue.1);
 }
 
 #[test]
