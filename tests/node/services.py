@@ -656,20 +656,33 @@ def rmq(svc, body, user=None, password=None, plain=False):
             f"{body}\nconn.close()\nPY")
 
 
+def rmq_api(b, body):
+    """A script for `python3 -` whose `api(method, path, doc=None, scheme='http', ctx=None,
+    timeout=20)` calls the management plugin's HTTP API (port 15672) as binding `b`'s user and
+    returns its JSON; then `body`, which may use it and `b` (host, port, username, password)."""
+    return ("import base64, hashlib, json, pika, ssl, sys, urllib.request\n"
+            f"b = {json.dumps({k: b[k] for k in ('host', 'port', 'username', 'password')})}\n"
+            "def api(method, path, doc=None, scheme='http', ctx=None, timeout=20):\n"
+            "    r = urllib.request.Request(f\"{scheme}://{b['host']}:15672/api/{path}\", method=method,\n"
+            "        data=None if doc is None else json.dumps(doc).encode(), headers={'content-type': 'application/json',\n"
+            "        'authorization': 'Basic ' + base64.b64encode(f\"{b['username']}:{b['password']}\".encode()).decode()})\n"
+            "    with urllib.request.urlopen(r, timeout=timeout, context=ctx) as resp:\n"
+            "        text = resp.read()\n"
+            "    return json.loads(text) if text else None\n"
+            f"{body}\n")
+
+
 def rmq_api_tls(svc):
     """With TLS on, a script that exits 0 (as a plain connection that was served does) when the
     management plugin's HTTP API answers plain HTTP, or does not answer HTTPS verified against
     the binding's CA, saying which; 1 when it is HTTPS only."""
     b = bind(svc)
-    auth = base64.b64encode(f"{b['username']}:{b['password']}".encode()).decode()
-    return (f"{save_ca(b, '/tmp/rmq-ca.crt')}python3 - <<'PY'\nimport ssl, sys, urllib.request\n"
-            f"def get(scheme, ctx=None):\n"
-            f"    r = urllib.request.Request(f'{{scheme}}://{b['host']}:15672/api/overview', headers={{'authorization': 'Basic {auth}'}})\n"
-            f"    return urllib.request.urlopen(r, timeout=10, context=ctx).status\n"
-            "try:\n    print(f'the HTTP API answered plain HTTP: {get(\"http\")}'); sys.exit(0)\nexcept Exception:\n    pass\n"
-            "try:\n    get('https', ssl.create_default_context(cafile='/tmp/rmq-ca.crt'))\n"
+    body = ("try:\n    api('GET', 'overview', timeout=10); print('the HTTP API answered plain HTTP'); sys.exit(0)\n"
+            "except Exception:\n    pass\n"
+            "try:\n    api('GET', 'overview', scheme='https', ctx=ssl.create_default_context(cafile='/tmp/rmq-ca.crt'), timeout=10)\n"
             "except Exception as e:\n    print(f'the HTTP API did not answer HTTPS verified by the CA: {e}'); sys.exit(0)\n"
-            "sys.exit(1)\nPY")
+            "sys.exit(1)")
+    return f"{save_ca(b, '/tmp/rmq-ca.crt')}python3 - <<'PY'\n{rmq_api(b, body)}PY"
 
 
 def per_key(key):
@@ -690,19 +703,9 @@ def rmq_read(key):
 
 def rmq_drill(name, body, timeout=60):
     """Python in the client pod against the drill's instance `name` with its binding alone (TLS
-    is off in the drill): `api(method, path, doc=None)` calls the management plugin's HTTP API
-    (port 15672) as the binding's user; `body` uses it, and `b`, the binding."""
+    is off in the drill): `body` uses `api` and `b` ([`rmq_api`])."""
     b = c.secret_data(c.CLIENT_NS, f"{name}-binding")
-    return c.sh("python3 - <<'PY'\nimport base64, hashlib, json, pika, urllib.request\n"
-                f"b = {json.dumps({k: b[k] for k in ('host', 'port', 'username', 'password')})}\n"
-                "def api(method, path, doc=None):\n"
-                "    r = urllib.request.Request(f\"http://{b['host']}:15672/api/{path}\", method=method,\n"
-                "        data=None if doc is None else json.dumps(doc).encode(), headers={'content-type': 'application/json',\n"
-                "        'authorization': 'Basic ' + base64.b64encode(f\"{b['username']}:{b['password']}\".encode()).decode()})\n"
-                "    with urllib.request.urlopen(r, timeout=20) as resp:\n"
-                "        text = resp.read()\n"
-                "    return json.loads(text) if text else None\n"
-                f"{body}\nPY", timeout=timeout).stdout.strip()
+    return c.sh(f"python3 - <<'PY'\n{rmq_api(b, body)}PY", timeout=timeout).stdout.strip()
 
 
 def rmq_drill_fill(name):
