@@ -588,13 +588,7 @@ fn outside(cx: &Context, o: &mut String) {
     use std::fmt::Write as _;
     let s = cx.spec;
     if let Some(expose) = &s.access.expose {
-        let ports: Vec<String> = s
-            .function
-            .endpoints
-            .iter()
-            .filter(|e| expose.endpoints.is_empty() || expose.endpoints.contains(&e.name))
-            .map(|e| format!("{} {}", e.name, e.port))
-            .collect();
+        let ports: Vec<String> = crate::lower::exposed_endpoints(cx).iter().map(|e| format!("{} {}", e.name, e.port)).collect();
         let (kind, address) = match expose.kind {
             oss_spec::model::ExposeType::LoadBalancer => ("LoadBalancer", "'{.status.loadBalancer.ingress[0]}'"),
             oss_spec::model::ExposeType::NodePort => ("NodePort", "'{.spec.ports[*].nodePort}' (on any node's address)"),

@@ -725,7 +725,7 @@ fn client_service(cx: &Context) -> Option<Service> {
 }
 
 /// The endpoints of `access.expose` (all of them when it names none).
-fn exposed_endpoints<'a>(cx: &Context<'a>) -> Vec<&'a PortSpec> {
+pub(crate) fn exposed_endpoints<'a>(cx: &Context<'a>) -> Vec<&'a PortSpec> {
     let Some(expose) = &cx.spec.access.expose else { return Vec::new() };
     cx.spec.function.endpoints.iter().filter(|e| expose.endpoints.is_empty() || expose.endpoints.contains(&e.name)).collect()
 }
