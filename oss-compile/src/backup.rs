@@ -45,6 +45,12 @@ const UPLOADER: (&str, &str) = ("100m", "256Mi");
 const TMP_MIB: i128 = 64;
 /// Where the store's CA is, when its binding has one (a store with TLS).
 const STORE_CA_DIR: &str = "/etc/ossc/store";
+/// Where the software's container finds the store's binding when its procedure keeps an
+/// archive (`$OSS_ARCHIVE_STORE`).
+pub const ARCHIVE_STORE_DIR: &str = "/etc/ossc/backup-store";
+/// The archive's place under an instance's prefix in the bucket; under it, `keep/` is never
+/// pruned.
+const ARCHIVE_DIR: &str = "archive";
 
 /// The backup objects of a service whose consumer asked for backups.
 #[derive(Debug)]
@@ -208,6 +214,23 @@ while read -r p; do
   echo "deleting $base/$p/"
   aws s3 rm --recursive --only-show-errors "$base/$p/"
 done < /tmp/all
+[ -n "${OSS_ARCHIVE_MARGIN:-}" ] || exit 0
+# the software's archive: what it wrote before the oldest backup kept began (its stamp less
+# the longest a backup takes) serves no restore; keep/ stays
+oldest=$(tail -n "$OSS_KEEP" /tmp/complete | head -n 1)
+s=$(echo "$oldest" | sed 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z$/\1-\2-\3 \4:\5:\6/')
+before=$(date -u -d "@$(( $(date -u -d "$s" +%s) - OSS_ARCHIVE_MARGIN ))" +%Y%m%d%H%M%S)
+aws s3 ls --recursive "$base/archive/" | awk -v before="$before" -v keep="$OSS_PREFIX/archive/keep/" '
+  { t = $1 $2; gsub(/[^0-9]/, "", t); k = $0; sub(/^[^ ]+ +[^ ]+ +[0-9]+ /, "", k) }
+  t < before && index(k, keep) != 1 { print k }' > /tmp/old
+n=$(wc -l < /tmp/old)
+[ "$n" -gt 0 ] || exit 0
+echo "deleting $n object(s) of the archive written before $before (UTC)"
+split -l 1000 /tmp/old /tmp/old.
+for part in /tmp/old.*; do
+  sed 's/[\\"]/\\&/g; s/.*/{"Key":"&"}/' "$part" | paste -sd, - | sed 's/^/{"Objects":[/; s/$/],"Quiet":true}/' > /tmp/delete.json
+  aws s3api delete-objects --bucket "$OSS_BUCKET" --delete file:///tmp/delete.json > /dev/null
+done
 "#;
 
 /// Waits until `$OSS_WAIT_FOR` (`HOST:PORT`, the service's client endpoint) accepts a TCP
@@ -231,8 +254,11 @@ export AWS_DEFAULT_REGION="${OSS_STORE_REGION:-us-east-1}" AWS_ENDPOINT_URL="$OS
 base="s3://$OSS_BUCKET/$OSS_PREFIX"
 stamp="$OSS_RESTORE"
 if [ "$stamp" = latest ]; then
-  stamp=$(aws s3 ls --recursive "$base/" | awk '{ print $4 }' | sed -n 's#^.*/\([0-9T]*Z\)/ossc-backup-complete$#\1#p' | sort | tail -n 1)
-  [ -n "$stamp" ] || { echo "no complete backup under $base/" >&2; exit 1; }
+  # with a time to restore to: the newest stored before it
+  before=$(echo "${OSS_RESTORE_TIME:-99999999999999}" | tr -dc 0-9)
+  stamp=$(aws s3 ls --recursive "$base/" | awk '{ print $4 }' | sed -n 's#^.*/\([0-9T]*Z\)/ossc-backup-complete$#\1#p' | sort \
+    | while read -r s; do [ "$(echo "$s" | tr -dc 0-9)" -le "$before" ] && echo "$s"; done | tail -n 1)
+  [ -n "$stamp" ] || { echo "no complete backup under $base/${OSS_RESTORE_TIME:+ stored before $OSS_RESTORE_TIME}" >&2; exit 1; }
 fi
 aws s3 ls "$base/$stamp/ossc-backup-complete" >/dev/null || { echo "$base/$stamp/ is not a complete backup" >&2; exit 1; }
 aws s3 cp --recursive --only-show-errors --exclude ossc-backup-complete "$base/$stamp/" "$OSS_BACKUP_DIR/"
@@ -273,6 +299,73 @@ fn uploader_env(backup: &Backup, prefix: String, dir: &str) -> Vec<EnvVar> {
         plain("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required"),
         plain("AWS_EC2_METADATA_DISABLED", "true"),
     ]
+}
+
+/// The upload's environment; with an archive, how long before the oldest backup kept the
+/// archive is still needed (the longest a backup may take: it began before its stamp).
+fn upload_env(cx: &Context, backup: &Backup, procedure: &RuntimeBackup) -> Vec<EnvVar> {
+    let mut env = uploader_env(backup, prefix(&cx.namespace, &cx.name), BACKUP_DIR);
+    if procedure.archive.is_some() {
+        env.push(plain("OSS_ARCHIVE_MARGIN", procedure.timeout.secs_ceil().to_string()));
+    }
+    env
+}
+
+/// A restore's moment and the archive it replays, for the download and the packager's
+/// restore or seed command of a procedure that keeps an archive: `$OSS_RESTORE_TIME` (empty
+/// for as far as the archive goes) and `$OSS_RESTORE_ARCHIVE_PREFIX`.
+fn restore_archive_env(cx: &Context, backup: &Backup, procedure: &RuntimeBackup) -> Vec<EnvVar> {
+    if procedure.archive.is_none() {
+        return vec![];
+    }
+    let (source, _) = restore_source(cx, backup);
+    let time = backup.restore.as_ref().and_then(|r| r.time.clone()).unwrap_or_default();
+    vec![plain("OSS_RESTORE_TIME", time), plain("OSS_RESTORE_ARCHIVE_PREFIX", format!("{source}/{ARCHIVE_DIR}"))]
+}
+
+/// The consumer's backups and the procedure, when it keeps an archive.
+fn archiving(spec: &oss_spec::Spec) -> Option<(&Backup, &RuntimeBackup)> {
+    let (Some(backup), Some(procedure)) = (&spec.backup, &spec.runtime.backup) else { return None };
+    procedure.archive.as_ref().map(|_| (backup, procedure))
+}
+
+/// What the software's container gets when its procedure keeps an archive: the store's
+/// binding (a volume, optional: the pods start before the store admits the namespace, and
+/// the kubelet adds the files when the Secret comes), its mount, and the variables.
+#[derive(Debug)]
+pub struct Archive {
+    /// The binding Secret, every key.
+    pub volume: Volume,
+    /// At [`ARCHIVE_STORE_DIR`], read-only.
+    pub mount: VolumeMount,
+    /// `OSS_ARCHIVE_STORE`, `OSS_ARCHIVE_BUCKET`, `OSS_ARCHIVE_PREFIX`.
+    pub env: Vec<EnvVar>,
+}
+
+/// The archive's pieces for the software's container; none unless the consumer asked for
+/// backups and the procedure keeps an archive.
+#[must_use]
+pub fn archive(cx: &Context) -> Option<Archive> {
+    let (backup, _) = archiving(cx.spec)?;
+    let name = "ossc-backup-store";
+    Some(Archive {
+        volume: Volume {
+            name: name.to_owned(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(format!("{}-binding", backup.store.service)),
+                default_mode: Some(0o440),
+                optional: Some(true),
+                items: None,
+            }),
+            ..Volume::default()
+        },
+        mount: mount(name, ARCHIVE_STORE_DIR, true),
+        env: vec![
+            plain("OSS_ARCHIVE_STORE", ARCHIVE_STORE_DIR),
+            plain("OSS_ARCHIVE_BUCKET", backup.store.bucket.clone()),
+            plain("OSS_ARCHIVE_PREFIX", format!("{}/{ARCHIVE_DIR}", prefix(&cx.namespace, &cx.name))),
+        ],
+    })
 }
 
 fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
@@ -424,10 +517,7 @@ fn cron_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, suspend: b
     let containers = (
         None,
         vec![software(cx, procedure, "backup", &procedure.run, scratch)],
-        copier(
-            procedure,
-            uploader("upload", UPLOAD_SCRIPT, uploader_env(backup, prefix(&cx.namespace, &cx.name), BACKUP_DIR), uploader_mounts()),
-        ),
+        copier(procedure, uploader("upload", UPLOAD_SCRIPT, upload_env(cx, backup, procedure), uploader_mounts())),
     );
     let mut m = meta(cx, format!("{}-backup", cx.name));
     m.annotations = skips(cx, procedure);
@@ -476,6 +566,9 @@ fn download_env(cx: &Context, backup: &Backup, dir: &str) -> Vec<EnvVar> {
     let mut env = uploader_env(backup, prefix, dir);
     env.retain(|e| e.name != "OSS_KEEP");
     env.push(plain("OSS_RESTORE", stamp));
+    if let Some(time) = backup.restore.as_ref().and_then(|r| r.time.as_ref()) {
+        env.push(plain("OSS_RESTORE_TIME", time.clone()));
+    }
     env
 }
 
@@ -487,6 +580,9 @@ fn restore_job(cx: &Context, backup: &Backup, procedure: &RuntimeBackup, command
     let download =
         copier(procedure, uploader("download", &format!("{RESTORE_GATE}{DOWNLOAD_SCRIPT}{RESTORE_SOURCE}"), env, uploader_mounts()));
     let mut restore = software(cx, procedure, "restore", command, scratch);
+    if let Some(env) = restore.env.as_mut() {
+        env.extend(restore_archive_env(cx, backup, procedure));
+    }
     // the software's command, unless the record says this restore was done into this data
     let gate = format!("{RESTORE_GATE}exec \"$@\"");
     restore.command = Some(
@@ -648,7 +744,11 @@ fn restore_identity(cx: &Context) -> String {
 fn restore_key(cx: &Context, backup: &Backup) -> String {
     let (source, stamp) = restore_source(cx, backup);
     let store = &backup.store;
-    let request = format!("s3://{}/{source}/{stamp} from {}.{}", store.bucket, store.service, store.namespace());
+    let mut request = format!("s3://{}/{source}/{stamp} from {}.{}", store.bucket, store.service, store.namespace());
+    // (a request without a time keeps the key older releases recorded)
+    if let Some(time) = backup.restore.as_ref().and_then(|r| r.time.as_ref()) {
+        request.push_str(&format!(" at {time}"));
+    }
     format!("restore-{:08x}", crate::credentials::fnv1a(request.as_bytes()) >> 32)
 }
 
@@ -778,6 +878,7 @@ pub fn seed(cx: &Context) -> Option<Seed> {
     let (mut env, command) = crate::lower::expand_env_and_args(cx, command, procedure.pod.env.iter());
     let mut head = crate::bootstrap::home_unless_set(procedure.pod.env.keys().map(oss_spec::values::EnvName::as_str));
     head.push(plain("OSS_BACKUP_DIR", dir.clone()));
+    head.extend(restore_archive_env(cx, backup, procedure));
     env.splice(0..0, head);
     let mut security_context = security::container_security_context();
     if (user, group) != (cx.spec.runtime.user, cx.spec.runtime.group) && cx.target.fixed_ids() {
@@ -804,11 +905,11 @@ pub fn seed(cx: &Context) -> Option<Seed> {
     })
 }
 
-/// The member pods' way to the store while they seed from it (every port of its pods, as the
-/// backup pods').
+/// The member pods' way to the store while they seed from it, or when the software writes
+/// its archive there (every port of its pods, as the backup pods').
 #[must_use]
-pub fn seed_egress(cx: &Context) -> Option<NetworkPolicyEgressRule> {
-    seeding(cx.spec).map(|(backup, _, _)| store_egress(backup))
+pub fn member_egress(cx: &Context) -> Option<NetworkPolicyEgressRule> {
+    seeding(cx.spec).map(|(backup, _, _)| backup).or_else(|| archiving(cx.spec).map(|(backup, _)| backup)).map(store_egress)
 }
 
 /// The way to the store's pods: every port (the store's port is its binding's, unknown here).

@@ -925,7 +925,7 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
     }
     // the services the software depends on, as the consumer chose them
     egress.extend(dependency_egress(cx));
-    egress.extend(crate::backup::seed_egress(cx));
+    egress.extend(crate::backup::member_egress(cx));
     for e in &cx.spec.access.egress {
         let to = match (&e.instance.service, &e.cidr) {
             (Some(service), _) => instance_pods(service, e.instance.namespace_of(service)),
@@ -1308,7 +1308,13 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
             }
         }
     }
-    let (env, args) = expand_env_and_args(cx, &rt.args, rt.env.iter());
+    let (mut env, args) = expand_env_and_args(cx, &rt.args, rt.env.iter());
+    // the software's own archive to the backups' store: its binding and where to write
+    if let Some(archive) = crate::backup::archive(cx) {
+        env.extend(archive.env);
+        mounts.push(archive.mount);
+        volumes.push(archive.volume);
+    }
     let live = probe(cx, &rt.health.live);
     // the start's own check when the spec has one (`health.started`), else liveness's
     let startup = match &rt.health.started {

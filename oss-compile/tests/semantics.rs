@@ -699,12 +699,12 @@ fn a_tls_binding_key_replaces_the_plain_one_and_turning_tls_off_rewrites_it() {
 
 #[test]
 fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
-    const POSTGRES: &str = include_str!("../../specs/postgres.yaml");
+    const ETCD: &str = include_str!("../../specs/etcd.yaml");
     let sets = ["backup={store: {service: minio, bucket: db-backups}, restore: {instance: old-db}}"];
-    let b = build_with(POSTGRES, &sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let b = build_with(ETCD, &sets, &Options::default()).unwrap_or_else(|e| panic!("{e:?}"));
     let Some(Object::CronJob(cron)) = b.first(Kind::CronJob) else { panic!("no CronJob") };
     let spec = cron.spec.as_ref().unwrap();
-    assert_eq!(spec.schedule, oss_compile::backup::default_schedule("postgres", "postgres"));
+    assert_eq!(spec.schedule, oss_compile::backup::default_schedule("etcd", "etcd"));
     let pod = spec.job_template.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
     let init: Vec<&str> = pod.init_containers.iter().flatten().map(|c| c.name.as_str()).collect();
     assert_eq!(init, ["wait", "backup"], "the way to the service open, then the software's command");
@@ -713,7 +713,7 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
     assert_eq!(wait.image.as_deref(), Some(oss_compile::backup::UPLOADER_IMAGE));
     assert_eq!(wait.command.as_ref().unwrap()[0], "/bin/bash");
     let target = wait.env.as_ref().unwrap().iter().find(|e| e.name == "OSS_WAIT_FOR").unwrap();
-    assert_eq!(target.value.as_deref(), Some("postgres:5432"));
+    assert_eq!(target.value.as_deref(), Some("etcd:2379"));
     let upload = &pod.containers[0];
     assert_eq!(upload.image.as_deref(), Some(oss_compile::backup::UPLOADER_IMAGE));
     let key = upload.env.as_ref().unwrap().iter().find(|e| e.name == "AWS_SECRET_ACCESS_KEY").unwrap();
@@ -729,8 +729,8 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
             .find_map(|c| c.env.as_ref()?.iter().find(|e| e.name == "OSS_PREFIX"));
         c.unwrap().value.clone().unwrap()
     };
-    assert_eq!(prefix(pod), "postgres/postgres");
-    let restores: Vec<_> = b.objects().iter().filter(|o| o.name().starts_with("postgres-restore-")).collect();
+    assert_eq!(prefix(pod), "etcd/etcd");
+    let restores: Vec<_> = b.objects().iter().filter(|o| o.name().starts_with("etcd-restore-")).collect();
     let [Object::Job(restore)] = restores.as_slice() else { panic!("one restore Job: {restores:?}") };
     let restore_pod = restore.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
     let init: Vec<&str> = restore_pod.init_containers.iter().flatten().map(|c| c.name.as_str()).collect();
@@ -738,7 +738,7 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
     assert_eq!(restore_pod.containers[0].name, "record", "recorded once every step succeeded");
     // the API token: in the record's two steps alone, not in the software's or the uploader's
     assert_eq!(restore_pod.automount_service_account_token, Some(false));
-    assert_eq!(restore_pod.service_account_name.as_deref(), Some("postgres-restore"));
+    assert_eq!(restore_pod.service_account_name.as_deref(), Some("etcd-restore"));
     let with_token: Vec<&str> = restore_pod
         .init_containers
         .iter()
@@ -753,27 +753,25 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
     let command = software.command.as_ref().unwrap();
     assert!(command[2].starts_with("if [ -e /tmp/ossc-restored ]") && command[2].ends_with("exec \"$@\""), "{command:?}");
     assert_eq!(command[3], "restore", "$0 of the gate");
-    assert_eq!(command[4..6], ["/bin/sh", "-ec"], "then the procedure's own command, as written");
+    assert_eq!(command[4..6], ["/bin/sh", "-c"], "then the procedure's own command, as written");
     let key = |b: &oss_compile::Bundle| {
-        let Some(Object::Job(job)) = b.objects().iter().find(|o| o.name().starts_with("postgres-restore-")) else {
-            panic!("no restore Job")
-        };
+        let Some(Object::Job(job)) = b.objects().iter().find(|o| o.name().starts_with("etcd-restore-")) else { panic!("no restore Job") };
         let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
         let record = &pod.containers[0];
         record.env.iter().flatten().find(|e| e.name == "OSS_RESTORE_KEY").unwrap().value.clone().unwrap()
     };
     // what the pod runs changes the Job (a new name: a Job's pod is immutable), not the
     // request's key: the new Job finds the record and restores nothing
-    let changed = build_with(POSTGRES, &[sets[0], "backup.scratch=2Gi"], &Options::default()).unwrap();
+    let changed = build_with(ETCD, &[sets[0], "backup.scratch=2Gi"], &Options::default()).unwrap();
     assert!(!changed.objects().iter().any(|o| o.name() == restore.metadata.name.as_deref().unwrap()));
     assert_eq!(key(&changed), key(&b));
     // the old instance's backups: its namespace defaults to its name
     assert_eq!(prefix(restore.spec.as_ref().unwrap().template.spec.as_ref().unwrap()), "old-db/old-db");
     // the same spec builds the same restore Job (run once); another restore is another Job
-    let again = build_with(POSTGRES, &sets, &Options::default()).unwrap();
+    let again = build_with(ETCD, &sets, &Options::default()).unwrap();
     assert!(again.objects().iter().any(|o| o.name() == restore.metadata.name.as_deref().unwrap()));
     let other = build_with(
-        POSTGRES,
+        ETCD,
         &["backup={store: {service: minio, bucket: db-backups}, restore: {instance: old-db, backup: 20261204T031700Z}}"],
         &Options::default(),
     )
@@ -782,16 +780,16 @@ fn backups_compile_to_a_cronjob_a_restore_once_and_a_line_in_connect() {
     assert_ne!(key(&other), key(&b), "another backup: another restore");
     // stopped: suspended; the restore Job stays as it was (a Job pruned on stop and made again
     // on start would run the restore again, over newer data)
-    let stopped = build_with(POSTGRES, &[sets[0], "lifecycle.state=stopped"], &Options::default()).unwrap();
+    let stopped = build_with(ETCD, &[sets[0], "lifecycle.state=stopped"], &Options::default()).unwrap();
     let Some(Object::CronJob(cron)) = stopped.first(Kind::CronJob) else { panic!("no CronJob") };
     assert_eq!(cron.spec.as_ref().unwrap().suspend, Some(true));
-    let kept = stopped.objects().iter().find(|o| o.name().starts_with("postgres-restore-")).expect("the restore Job");
+    let kept = stopped.objects().iter().find(|o| o.name().starts_with("etcd-restore-")).expect("the restore Job");
     assert_eq!(kept.name(), restore.metadata.name.as_deref().unwrap());
     let text = oss_compile::connect(
-        &parse_with("t.yaml", POSTGRES, &ParseOptions { sets: vec![sets[0].to_owned()], ..ParseOptions::default() }).unwrap(),
+        &parse_with("t.yaml", ETCD, &ParseOptions { sets: vec![sets[0].to_owned()], ..ParseOptions::default() }).unwrap(),
         &Options::default(),
     );
-    assert!(text.contains("kubectl -n postgres create job --from=cronjob/postgres-backup postgres-backup-now"), "{text}");
+    assert!(text.contains("kubectl -n etcd create job --from=cronjob/etcd-backup etcd-backup-now"), "{text}");
     assert!(text.contains("app.kubernetes.io/component=restore"), "{text}");
 }
 
@@ -841,6 +839,67 @@ fn a_seeding_restore_runs_in_each_member_before_the_software_and_only_then() {
     assert!(both.iter().any(|(c, m)| *c == Code::Inconsistent && m.contains("both `restore` and `seed`")), "{both:?}");
     let neither = refused(VALKEY, &["runtime.backup.seed=null"]);
     assert!(neither.iter().any(|(c, m)| *c == Code::MissingField && m.contains("not how to restore")), "{neither:?}");
+}
+
+#[test]
+fn an_archive_reaches_the_store_from_the_software_and_a_restore_replays_it_to_a_time() {
+    const POSTGRES: &str = include_str!("../../specs/postgres.yaml");
+    let store = "backup={store: {service: minio, namespace: storage, bucket: db-backups}";
+    let b =
+        build_with(POSTGRES, &[&format!("{store}, restore: {{instance: old-db, time: '2026-12-04T03:17:00Z'}}}}")], &Options::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    let main = &pod.containers[0];
+    let env = |c: &k8s_openapi::api::core::v1::Container, name: &str| {
+        c.env.iter().flatten().find(|e| e.name == name).and_then(|e| e.value.clone()).unwrap_or_else(|| panic!("no {name} in {}", c.name))
+    };
+    // the software writes its archive under its own prefix, with the store's binding
+    assert_eq!(env(main, "OSS_ARCHIVE_PREFIX"), "postgres/postgres/archive");
+    assert_eq!(env(main, "OSS_ARCHIVE_BUCKET"), "db-backups");
+    assert_eq!(env(main, "OSS_ARCHIVE_STORE"), oss_compile::backup::ARCHIVE_STORE_DIR);
+    let mount = main.volume_mounts.iter().flatten().find(|m| m.mount_path == oss_compile::backup::ARCHIVE_STORE_DIR).unwrap();
+    let volume = pod.volumes.iter().flatten().find(|v| v.name == mount.name).unwrap().secret.clone().unwrap();
+    assert_eq!(volume.secret_name.as_deref(), Some("minio-binding"));
+    assert_eq!(volume.optional, Some(true), "the database starts before the store admits its namespace");
+    assert!(main.volume_mounts.iter().flatten().any(|m| m.mount_path == "/etc/patroni/wal-archive.yml"), "the archive's files");
+    // the restore: the backup before the time, then the old instance's archive to that time
+    let fetch = pod.init_containers.iter().flatten().find(|c| c.name == "restore-fetch").unwrap();
+    assert_eq!(env(fetch, "OSS_RESTORE_TIME"), "2026-12-04T03:17:00Z");
+    let seed = pod.init_containers.iter().flatten().find(|c| c.name == "restore-seed").unwrap();
+    assert_eq!(env(seed, "OSS_RESTORE_TIME"), "2026-12-04T03:17:00Z");
+    assert_eq!(env(seed, "OSS_RESTORE_ARCHIVE_PREFIX"), "old-db/old-db/archive");
+    // the upload prunes the archive older than the oldest backup kept, less the procedure's timeout
+    let Some(Object::CronJob(cron)) = b.first(Kind::CronJob) else { panic!("no CronJob") };
+    let job = cron.spec.as_ref().unwrap().job_template.spec.as_ref().unwrap().template.spec.clone().unwrap();
+    assert_eq!(env(&job.containers[0], "OSS_ARCHIVE_MARGIN"), "3600");
+    // the members reach the store (for the archive, not only while they seed)
+    let reaches_store = |b: &oss_compile::Bundle| {
+        let np = b.objects().iter().find_map(|o| match o {
+            Object::NetworkPolicy(np) if np.metadata.name.as_deref() == Some("postgres") => Some(np.clone()),
+            _ => None,
+        });
+        np.unwrap().spec.unwrap().egress.unwrap_or_default().iter().flat_map(|e| e.to.iter().flatten()).any(|p| {
+            p.namespace_selector.as_ref().is_some_and(|s| s.match_labels.as_ref().unwrap()["kubernetes.io/metadata.name"] == "storage")
+        })
+    };
+    assert!(reaches_store(&b));
+    let backups = build_with(POSTGRES, &[&format!("{store}}}")], &Options::default()).unwrap();
+    assert!(reaches_store(&backups), "backups without a restore: the archive still goes to the store");
+    // another time is another restore
+    let key = |b: &oss_compile::Bundle| {
+        let pod = b.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+        env(pod.init_containers.iter().flatten().find(|c| c.name == "restore-seed").unwrap(), "OSS_RESTORE_TIME")
+    };
+    let later =
+        build_with(POSTGRES, &[&format!("{store}, restore: {{instance: old-db, time: '2026-12-05T00:00:00Z'}}}}")], &Options::default())
+            .unwrap();
+    assert_ne!(key(&later), key(&b));
+    // without backups: none of it, and Patroni's own initdb
+    let none = build_with(POSTGRES, &[], &Options::default()).unwrap();
+    let pod = none.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();
+    assert!(!pod.containers[0].env.iter().flatten().any(|e| e.name.starts_with("OSS_ARCHIVE")));
+    assert!(!pod.containers[0].volume_mounts.iter().flatten().any(|m| m.mount_path.contains("wal-archive")));
+    assert!(!reaches_store(&none));
 }
 
 #[test]

@@ -538,8 +538,14 @@ fn decode_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<Backup> {
         let instance = f.opt(d, "instance", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
         let namespace = f.opt(d, "namespace", |d, n, p| Some(d.parsed(n, p, false, namespace_name)));
         let backup = f.opt(d, "backup", |d, n, p| d.parsed(n, p, false, backup_stamp));
+        let time = f.opt(d, "time", |d, n, p| Some(d.parsed(n, p, false, restore_time)));
         f.finish(d);
-        Some(Restore { instance: given(instance)?, namespace: given(namespace)?, backup: backup.unwrap_or_else(|| "latest".to_owned()) })
+        Some(Restore {
+            instance: given(instance)?,
+            namespace: given(namespace)?,
+            backup: backup.unwrap_or_else(|| "latest".to_owned()),
+            time: given(time)?,
+        })
     });
     f.finish(d);
     Some(Backup { schedule: given(schedule)?, keep: keep.unwrap_or(7), scratch: given(scratch)?, store: store?, restore })
@@ -646,6 +652,25 @@ fn backup_stamp(s: &str) -> Result<String, ValueError> {
             format!("`{s}` names no backup"),
             "write `latest`, or a backup's time stamp as the store lists it (`aws s3 ls s3://BUCKET/NAMESPACE/INSTANCE/`), e.g. `20261204T031700Z`",
         ))
+    }
+}
+
+/// A moment to restore to: an RFC 3339 time in UTC to the second, `2026-12-04T03:17:00Z`.
+fn restore_time(s: &str) -> Result<String, ValueError> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| {
+        b.get(r).filter(|d| d.iter().all(u8::is_ascii_digit)).map(|d| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')))
+    };
+    let separators =
+        b.len() == 20 && [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')].iter().all(|&(i, c)| b[i] == c);
+    let fields = (num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
+    match (separators, fields) {
+        (true, (Some(_), Some(1..=12), Some(1..=31), Some(0..=23), Some(0..=59), Some(0..=59))) => Ok(s.to_owned()),
+        _ => Err(ValueError::new(
+            Code::InvalidValue,
+            format!("`{s}` is not a moment in UTC"),
+            "write the time in UTC to the second as RFC 3339 has it, e.g. `2026-12-04T03:17:00Z` (`date -u +%Y-%m-%dT%H:%M:%SZ` prints now)",
+        )),
     }
 }
 
@@ -1029,6 +1054,20 @@ fn decode_runtime_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeBa
         "seed",
         command("give the command that writes the files in $OSS_BACKUP_DIR into the data directory, e.g. `[/bin/sh, -c, \"...\"]`"),
     );
+    let archive = f.opt(d, "archive", |d, n, p| {
+        let mut f = d.fields(n, p, owner(d, p, n))?;
+        let description = f.req(d, "description", |d, n, p| {
+            d.non_blank(
+                n,
+                p,
+                "the description is empty",
+                "say what the archive holds, e.g. `the write-ahead log, every segment as it fills`",
+            )
+        });
+        let files = f.opt(d, "files", |d, n, p| d.list(n, p, decode_file));
+        f.finish(d);
+        Some(BackupArchive { description: description?, files: files.unwrap_or_default() })
+    });
     let (pod, timeout) = decode_pod_fields(
         d,
         &mut f,
@@ -1043,6 +1082,7 @@ fn decode_runtime_backup(d: &mut Decoder, n: &Node, p: &str) -> Option<RuntimeBa
         restore,
         seed,
         timeout: timeout.unwrap_or_else(defaults::backup_timeout),
+        archive,
     })
 }
 

@@ -216,6 +216,7 @@ pub fn load(inputs: &[Input], options: &Options, resolver: &dyn Resolver) -> Res
     match spec {
         Some(mut spec) if !diagnostics.has_errors() => {
             with_tls(&mut spec);
+            with_archive(&mut spec);
             Ok(Loaded { spec, spans, sources, warnings: diagnostics })
         }
         _ => Err(Failure { sources, diagnostics }),
@@ -247,6 +248,17 @@ fn with_tls(spec: &mut Spec) {
             env.insert(k.clone(), model::EnvValue::Value(v.clone()));
         }
     }
+}
+
+/// Backups asked for (`backup`) of a service whose procedure keeps an archive
+/// (`runtime.backup.archive`): its files join `runtime.files`, as TLS's do. The store's
+/// binding, the variables and the way to the store are the lowering's (they name the store).
+fn with_archive(spec: &mut Spec) {
+    if spec.backup.is_none() {
+        return;
+    }
+    let files = spec.runtime.backup.as_ref().and_then(|b| b.archive.as_ref()).map(|a| a.files.clone()).unwrap_or_default();
+    spec.runtime.files.extend(files);
 }
 
 /// The certificate Secret's name is the instance name and this suffix (`<name>-tls`).

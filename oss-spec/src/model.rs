@@ -512,6 +512,36 @@ pub struct RuntimeBackup {
     /// How long a backup or a restore may take in all, retries included (default `1h`).
     #[schemars(default = "defaults::backup_timeout")]
     pub timeout: Duration,
+    /// The software's own continuous archive (PostgreSQL's write-ahead log), which lets a
+    /// restore go to any moment after the oldest backup kept (`backup.restore.time`), not
+    /// only to the moment of a backup. With the consumer's backups on, ossc gives the
+    /// software's pods the store's binding and a way to its pods; the software writes the
+    /// archive itself, under the instance's prefix in the bucket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive: Option<BackupArchive>,
+}
+
+/// The packager's continuous archive: what turns it on in the software. With the consumer's
+/// backups on, the software's container gets the store's binding Secret (optional: the pods
+/// start before the store admits the namespace) at `/etc/ossc/backup-store` (`uri`,
+/// `username`, `password`, `region`, `ca.crt`) and `$OSS_ARCHIVE_STORE`, `$OSS_ARCHIVE_BUCKET`
+/// and `$OSS_ARCHIVE_PREFIX` (`NAMESPACE/INSTANCE/archive`, where it writes). After each
+/// backup the uploader deletes what the archive holds from before the oldest backup kept
+/// (less the procedure's `timeout`), except under `PREFIX/keep/`. A restore's commands get
+/// `$OSS_RESTORE_ARCHIVE_PREFIX` (the archive to replay) and `$OSS_RESTORE_TIME` (the moment
+/// asked for, empty for as far as the archive goes).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct BackupArchive {
+    /// What the archive holds (shown by `catalog show`).
+    #[schemars(length(min = 1))]
+    pub description: String,
+    /// Configuration files added when the consumer asks for backups, as `runtime.files` (what
+    /// turns the archive on, and the scripts it runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub files: Vec<ConfigFile>,
 }
 
 /// The consumer's backups: when, how many, where (an object store ossc installed, by its
@@ -586,9 +616,16 @@ pub struct Restore {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
     pub namespace: Option<String>,
-    /// `latest` (the newest complete backup) or a backup's time stamp, `20261204T031700Z`.
+    /// `latest` (the newest complete backup) or a backup's time stamp, `20261204T031700Z`;
+    /// with `time`, `latest` is the newest complete backup stored before that moment.
     #[schemars(regex(pattern = r"^(latest|[0-9]{8}T[0-9]{6}Z)$"), default = "defaults::latest")]
     pub backup: String,
+    /// A point in time to restore to, in UTC (`2026-12-04T03:17:00Z`), for a service whose
+    /// procedure keeps an archive (`runtime.backup.archive`): the backup, then the archive
+    /// replayed up to that moment. Without it such a service replays the whole archive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$"))]
+    pub time: Option<String>,
 }
 
 /// A service the software needs, reached through that service's binding Secret.

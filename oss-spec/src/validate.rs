@@ -797,6 +797,9 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     for (i, file) in spec.runtime.tls.iter().flat_map(|t| &t.files).enumerate() {
         templates.push((format!("runtime.tls.files.{i}.content"), &file.content));
     }
+    for (i, file) in spec.runtime.backup.iter().flat_map(|b| b.archive.iter()).flat_map(|a| &a.files).enumerate() {
+        templates.push((format!("runtime.backup.archive.files.{i}.content"), &file.content));
+    }
     for (i, file) in spec.runtime.files.iter().enumerate() {
         templates.push((format!("runtime.files.{i}.content"), &file.content));
     }
@@ -888,8 +891,11 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                 );
             }
             // a seed runs in each member's pod, before the software: its replica is known
+            let files = path.starts_with("runtime.files.")
+                || path.starts_with("runtime.tls.files.")
+                || path.starts_with("runtime.backup.archive.files.");
             let in_own_pod = path.starts_with("runtime.bootstrap.")
-                || (path.starts_with("runtime.backup.") && !path.starts_with("runtime.backup.seed."));
+                || (path.starts_with("runtime.backup.") && !path.starts_with("runtime.backup.seed.") && !files);
             if pod_ref && in_own_pod {
                 let what = if path.starts_with("runtime.backup.") { "a backup or a restore" } else { "a bootstrap step" };
                 diags.push(
@@ -898,7 +904,7 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                         .help("reach the service by its client Service, `${service.name}` (or a replica by `${service.seed}`); write `$${` for a literal `${`"),
                 );
             }
-            if pod_ref && (path.starts_with("runtime.files.") || path.starts_with("runtime.tls.files.")) {
+            if pod_ref && files {
                 diags.push(
                     Diagnostic::error(Code::UnknownReference, format!("`{path}` refers to a replica's pod, and every replica gets the same file"))
                         .at_opt(span)
@@ -1081,6 +1087,9 @@ fn check_backup(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             .help("remove `backup`; `ossc catalog show NAME` says which services take backups (as the packager: add `runtime.backup`)"),
         );
     }
+    if let Some(restore) = spec.backup.as_ref().and_then(|b| b.restore.as_ref()) {
+        check_restore_time(spec, restore, spans, diags);
+    }
     let Some(procedure) = &spec.runtime.backup else { return };
     if spec.runtime.state == State::Stateless {
         diags.push(
@@ -1120,6 +1129,34 @@ fn check_backup(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
             )
             .at_opt(spans.get("runtime.backup"))
             .help("declare the port clients use under `function.endpoints`, or remove `runtime.backup`"),
+        );
+    }
+}
+
+/// A restore to a point in time needs a procedure that keeps an archive, and a backup from
+/// before that point.
+fn check_restore_time(spec: &Spec, restore: &crate::model::Restore, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let Some(time) = &restore.time else { return };
+    let archives = spec.runtime.backup.as_ref().is_some_and(|b| b.archive.is_some());
+    if spec.runtime.backup.is_some() && !archives {
+        diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                format!("`{}` keeps no archive between its backups, so it cannot be restored to a point in time", spec.metadata.name),
+            )
+            .at_opt(spans.get("backup.restore.time"))
+            .help("remove `time`: a restore brings back the moment a backup was taken (`backup: latest` or a backup's stamp); `ossc catalog show NAME` says which services keep an archive")
+            .fix(vec!["backup.restore.time=null".to_owned()]),
+        );
+    }
+    // a stamp is `YYYYMMDDTHHMMSSZ`, a time `YYYY-MM-DDTHH:MM:SSZ`: their digits compare
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    if restore.backup != "latest" && digits(&restore.backup) > digits(time) {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, format!("backup {} was stored after {time}, the moment to restore to", restore.backup))
+                .at_opt(spans.get("backup.restore.backup"))
+                .help("name a backup stored before that moment, or `latest` (the newest stored before it)")
+                .fix(vec!["backup.restore.backup=latest".to_owned()]),
         );
     }
 }
@@ -1196,7 +1233,9 @@ fn check_writable_paths(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics)
     let mut total = 0usize;
     let files = spec.runtime.files.iter().enumerate().map(|(i, f)| (format!("runtime.files.{i}.path"), f));
     let tls_files = spec.runtime.tls.iter().flat_map(|t| &t.files).enumerate().map(|(i, f)| (format!("runtime.tls.files.{i}.path"), f));
-    for (path, file) in files.chain(tls_files) {
+    let archive_files = spec.runtime.backup.iter().flat_map(|b| b.archive.iter()).flat_map(|a| &a.files);
+    let archive_files = archive_files.enumerate().map(|(i, f)| (format!("runtime.backup.archive.files.{i}.path"), f));
+    for (path, file) in files.chain(tls_files).chain(archive_files) {
         if let Some(first) = seen.insert(file.path.as_str(), path.clone()) {
             diags.push(
                 Diagnostic::error(Code::Duplicate, format!("path `{}` is mounted twice", file.path))

@@ -5,12 +5,14 @@
 # /bin/sh /launch.sh (runit, and configure_spilo.py writing Patroni's configuration from SPILO_*
 # and PG* variables), LC_ALL en_US.utf-8. The catalog runs `patroni` with a configuration of its
 # own, so only that contract matters: patroni and the PostgreSQL 17 binaries on PATH, the user,
-# group and home. Here: Debian trixie's postgresql-17 and patroni (4.0.x), linked into
-# /usr/local/bin, the same user, group, home and PATH; LC_ALL C.UTF-8 (no en_US locale; the
-# catalog's initdb asks for C.UTF-8 in both); launch.sh, runit and WAL-G are not copied.
+# group and home; for the write-ahead log archive (backups), python3 with boto3 (upstream's
+# python3-boto3, build_scripts/patroni_wale.sh). Here: Debian trixie's postgresql-17, patroni
+# (4.0.x) and python3-boto3, linked into /usr/local/bin, the same user, group, home and PATH;
+# LC_ALL C.UTF-8 (no en_US locale; the catalog's initdb asks for C.UTF-8 in both); launch.sh,
+# runit and WAL-G are not copied.
 REFS="ghcr.io/zalando/spilo-17:4.0-p3"
 build() {
-  debian trixie postgresql-17 patroni procps
+  debian trixie postgresql-17 patroni procps python3-boto3
   rm -rf "$ROOT/etc/postgresql/17" "$ROOT/var/lib/postgresql/17"
   sed -i '/^postgres:/d' "$ROOT/etc/passwd" "$ROOT/etc/group" "$ROOT/etc/shadow"
   echo "postgres:x:101:103:PostgreSQL administrator:/home/postgres:/bin/bash" >> "$ROOT/etc/passwd"

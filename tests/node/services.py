@@ -386,9 +386,68 @@ def pg_drill_digest(name, probe=False):
     return pg_drill_sql(name, rows), pg_drill_sql(name, rows, db="shop")
 
 
+def pg_drill_pitr(name):
+    """After the backups: a row written, then the moment to restore to, then a row changed, one
+    added and one written in the second database; the write-ahead log switched and archived.
+    A restore to that moment must have the first row and none of the later ones. Returns the
+    moment, the digest a restore to it must give, and what was done."""
+    pg_drill_sql(name, "INSERT INTO drill VALUES ('pitr-before', 'kept')")
+    want = pg_drill_digest(name)
+    time.sleep(1.2)
+    at = pg_drill_sql(name, "SELECT to_char(date_trunc('second', now() AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+    time.sleep(1.2)
+    pg_drill_sql(name, "INSERT INTO drill VALUES ('pitr-after', 'lost'); UPDATE drill SET v = 'changed' WHERE k = 'k1'")
+    pg_drill_sql(name, "INSERT INTO drill VALUES ('order-2', 'after')", db="shop")
+    segment = pg_drill_sql(name, "SELECT pg_walfile_name(pg_switch_wal())")
+    t, state = time.time(), ""
+    while time.time() - t < 120:
+        state = pg_drill_sql(name, "SELECT coalesce(last_archived_wal, '-') || ' ' || archived_count || ' archived, ' || failed_count "
+                                   "|| ' failed (last ' || coalesce(last_failed_wal, '-') || ')' FROM pg_stat_archiver")
+        if state.split()[0] != "-" and state.split()[0] >= segment:
+            break
+        time.sleep(2)
+    else:
+        raise c.Failure(f"segment {segment} not archived 120 s after pg_switch_wal: pg_stat_archiver says {state}")
+    return at, want, (f"then a row written, the time {at} taken, a row changed, one added and one in shop, "
+                      f"segment {segment} archived in {time.time() - t:.0f}s ({state})")
+
+
+def pg_drill_restored(name):
+    """After a restore: the member that restored said so, every member dropped its copy of
+    the backup, and the replicas stream from the restored primary."""
+    restored, kept = [], []
+    for i in range(POSTGRES["drill"]["replicas"]):
+        pod = f"{name}-{i}"
+        logs = c.k("logs", "-n", name, pod, "-c", name, check=False).stdout
+        if "restoring the backup the member was seeded with" in logs:
+            restored.append(pod)
+        left = c.k("exec", "-n", name, pod, "-c", name, "--", "ls", "-A", "/home/postgres/pgdata", check=False).stdout.split()
+        if "ossc-restore-data" in left:
+            kept.append(pod)
+    if len(restored) != 1 or kept:
+        raise c.Failure(f"members that restored: {restored} (one wanted); still holding their copy of the backup: {kept}")
+    want, t, streaming = POSTGRES["drill"]["replicas"] - 1, time.time(), ""
+    while time.time() - t < 90:
+        streaming = c.sh(pg_drill_uri_cmd(name, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")).stdout.strip()
+        if streaming == str(want):
+            break
+        time.sleep(3)
+    else:
+        raise c.Failure(f"{streaming} replica(s) streaming from the restored primary 90 s after the restore, not {want}")
+    return (f"{restored[0]} restored the backup and replayed the archive to that moment, the other member dropped its copy and "
+            f"streams from it ({time.time() - t:.0f}s after the data was checked)")
+
+
+def pg_drill_uri_cmd(name, sql):
+    uri = c.secret_data(c.CLIENT_NS, f"{name}-binding")["uri"]
+    return f"env PGCONNECT_TIMEOUT=5 psql {shlex.quote(uri)} -v ON_ERROR_STOP=1 -tAXc {shlex.quote(sql)}"
+
+
 POSTGRES = {
-    # the backup drill (under minio): what it writes and compares, and the files a backup holds
-    "drill": {"fill": pg_drill_fill, "digest": pg_drill_digest, "files": {"roles.sql", "databases", "db-postgres.dump", "db-shop.dump"},
+    # the backup drill (under minio): what it writes and compares, and the files a backup holds;
+    # two members, both seeded, one restoring; then a restore to a moment between backups
+    "drill": {"fill": pg_drill_fill, "digest": pg_drill_digest, "files": {"base.tar.gz", "pg_wal.tar.gz", "backup_manifest"},
+              "replicas": 2, "availability": 98, "pitr": pg_drill_pitr, "restored": pg_drill_restored,
               "note": "1000 rows in postgres and 1 in a second database"},
     "metrics_series": r"^pg_up 1$",
     # the dependency check: PgBouncer in front of this instance, through its binding
