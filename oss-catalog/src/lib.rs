@@ -253,10 +253,16 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
 /// Whether and how the entry takes backups (`runtime.backup`), in one line.
 fn backup_line(s: &oss_spec::Spec) -> String {
     match &s.runtime.backup {
-        Some(b) => format!(
-            "{} Set `backup.store` to an object store that admits this namespace (docs/backup.md).",
-            b.description.split_whitespace().collect::<Vec<_>>().join(" ")
-        ),
+        Some(b) => {
+            let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+            let archive = b.archive.as_ref().map_or_else(String::new, |a| {
+                format!(" Point-in-time restore (`backup.restore.time`), from its archive: {}.", words(&a.description))
+            });
+            format!(
+                "{}{archive} Set `backup.store` to an object store that admits this namespace (docs/backup.md).",
+                words(&b.description)
+            )
+        }
         None => "none yet: the entry has no backup procedure (`runtime.backup`); docs/backup.md says what to do instead".to_owned(),
     }
 }

@@ -386,18 +386,22 @@ def pg_drill_digest(name, probe=False):
     return pg_drill_sql(name, rows), pg_drill_sql(name, rows, db="shop")
 
 
-def pg_drill_pitr(name):
+def pg_drill_pitr(name, moment=True):
     """After the backups: a row written, then the moment to restore to, then a row changed, one
     added and one written in the second database; the write-ahead log switched and archived.
-    A restore to that moment must have the first row and none of the later ones. Returns the
-    moment, the digest a restore to it must give, and what was done."""
+    A restore to that moment must have the first row and none of the later ones. Without a
+    `moment` (a restore to the end of the archive): every one of them. Returns the moment (or
+    None), the digest a restore must give, and what was done."""
     pg_drill_sql(name, "INSERT INTO drill VALUES ('pitr-before', 'kept')")
-    want = pg_drill_digest(name)
-    time.sleep(1.2)
-    at = pg_drill_sql(name, "SELECT to_char(date_trunc('second', now() AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
-    time.sleep(1.2)
+    want, at = pg_drill_digest(name), None
+    if moment:
+        time.sleep(1.2)
+        at = pg_drill_sql(name, "SELECT to_char(date_trunc('second', now() AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+        time.sleep(1.2)
     pg_drill_sql(name, "INSERT INTO drill VALUES ('pitr-after', 'lost'); UPDATE drill SET v = 'changed' WHERE k = 'k1'")
     pg_drill_sql(name, "INSERT INTO drill VALUES ('order-2', 'after')", db="shop")
+    if not moment:
+        want = pg_drill_digest(name)
     segment = pg_drill_sql(name, "SELECT pg_walfile_name(pg_switch_wal())")
     t, state = time.time(), ""
     while time.time() - t < 120:
@@ -408,7 +412,8 @@ def pg_drill_pitr(name):
         time.sleep(2)
     else:
         raise c.Failure(f"segment {segment} not archived 120 s after pg_switch_wal: pg_stat_archiver says {state}")
-    return at, want, (f"then a row written, the time {at} taken, a row changed, one added and one in shop, "
+    taken = f"the time {at} taken, " if at else ""
+    return at, want, (f"then a row written, {taken}a row changed, one added and one in shop, "
                       f"segment {segment} archived in {time.time() - t:.0f}s ({state})")
 
 
@@ -1127,8 +1132,9 @@ MINIO = {
     "try_image": lambda: c.uploader_image(),
     # the tls check also backs this drill's instance up to the store while its TLS is on and
     # restores it: the uploader and the restore reach the store at https://, verifying it
-    # against the CA of the store's binding (AWS_CA_BUNDLE)
-    "tls_drill": "etcd",
+    # against the CA of the store's binding (AWS_CA_BUNDLE), and so does PostgreSQL's archive
+    # (its boto3 script, with the binding's ca.crt mounted in the database's pods)
+    "tls_drill": "postgres",
 }
 SERVICES["minio"] = MINIO
 
