@@ -200,9 +200,8 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         if !mounts.is_empty() {
             s.insert("volumes".into(), json!(mounts));
         }
-        if !rt.files.is_empty() {
-            let configs: Vec<Value> = rt
-                .files
+        if !files(cx).is_empty() {
+            let configs: Vec<Value> = files(cx)
                 .iter()
                 .enumerate()
                 .map(|(i, f)| json!({"source": format!("{}-file{i}", cx.name), "target": f.path.as_str(), "mode": 0o444}))
@@ -362,7 +361,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     }
     if spec.backup.is_some() && spec.runtime.backup.is_some() {
         not_expressed
-            .push("backups and the restore of `backup` (Compose has no scheduled or one-off jobs that read another service's binding)");
+            .push("backups, the restore and the software's archive of `backup` (Compose has no scheduled or one-off jobs that read another service's binding; the archive's files are left out)");
     }
     if spec.tls_issuer().is_some() {
         not_expressed.push("the cert-manager Certificate of access.tls.issuer (the certificate's files are yours to provide)");
@@ -381,7 +380,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     escape_dollars(&mut services);
     // The files as Compose configs with inline content (Compose 2.23+), `$` escaped likewise.
     let mut configs = Value::Object(
-        rt.files
+        files(cx)
             .iter()
             .enumerate()
             .map(|(i, f)| (format!("{}-file{i}", cx.name), json!({"content": crate::lower::expand_plain(cx, &f.content)})))
@@ -418,8 +417,17 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     if !volumes.is_empty() {
         file.insert("volumes".into(), Value::Object(volumes));
     }
-    if !rt.files.is_empty() {
+    if !files(cx).is_empty() {
         file.insert("configs".into(), configs);
     }
     ComposeFile { yaml: crate::emit::to_yaml(&Value::Object(file)), warnings }
+}
+
+/// The configuration files Compose mounts: `runtime.files` less those of a backup archive
+/// (`runtime.backup.archive.files`), which would turn on an archive to a store Compose cannot
+/// give the software (backups are not expressed).
+fn files<'a>(cx: &Context<'a>) -> Vec<&'a oss_spec::model::ConfigFile> {
+    let archive: Vec<&oss_spec::model::ConfigFile> =
+        cx.spec.runtime.backup.iter().flat_map(|b| b.archive.iter()).flat_map(|a| &a.files).collect();
+    cx.spec.runtime.files.iter().filter(|f| !archive.contains(f)).collect()
 }

@@ -894,6 +894,10 @@ fn an_archive_reaches_the_store_from_the_software_and_a_restore_replays_it_to_a_
         build_with(POSTGRES, &[&format!("{store}, restore: {{instance: old-db, time: '2026-12-05T00:00:00Z'}}}}")], &Options::default())
             .unwrap();
     assert_ne!(key(&later), key(&b));
+    // Compose expresses no backups: nor does it turn the archive on
+    let opts = ParseOptions { sets: vec![format!("{store}}}")], ..ParseOptions::default() };
+    let compose = oss_compile::compile_compose(&parse_with("t.yaml", POSTGRES, &opts).unwrap(), &Options::default()).unwrap();
+    assert!(compose.yaml.contains("/etc/patroni/patroni.yml") && !compose.yaml.contains("wal-archive"), "{}", compose.yaml);
     // without backups: none of it, and Patroni's own initdb
     let none = build_with(POSTGRES, &[], &Options::default()).unwrap();
     let pod = none.statefulset().unwrap().spec.as_ref().unwrap().template.spec.clone().unwrap();

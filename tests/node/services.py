@@ -439,7 +439,7 @@ def pg_drill_restored(name):
         time.sleep(3)
     else:
         raise c.Failure(f"{streaming} replica(s) streaming from the restored primary 90 s after the restore, not {want}")
-    return (f"{restored[0]} restored the backup and replayed the archive to that moment, the other member dropped its copy and "
+    return (f"{restored[0]} restored the backup and replayed the archive, the other member dropped its copy and "
             f"streams from it ({time.time() - t:.0f}s after the data was checked)")
 
 
