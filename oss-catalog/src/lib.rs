@@ -258,10 +258,7 @@ fn backup_line(s: &oss_spec::Spec) -> String {
             let archive = b.archive.as_ref().map_or_else(String::new, |a| {
                 format!(" Point-in-time restore (`backup.restore.time`), from its archive: {}.", words(&a.description))
             });
-            format!(
-                "{}{archive} Set `backup.store` to an object store that admits this namespace (docs/backup.md).",
-                words(&b.description)
-            )
+            format!("{}{archive} Set `backup.store` to an object store that admits this namespace (docs/backup.md).", words(&b.description))
         }
         None => "none yet: the entry has no backup procedure (`runtime.backup`); docs/backup.md says what to do instead".to_owned(),
     }
