@@ -1014,6 +1014,13 @@ mod tests {
     }
 
     #[test]
+    fn the_upload_prunes_the_archive_where_the_software_writes_it() {
+        // the script names the place itself; the software is told it by OSS_ARCHIVE_PREFIX
+        assert!(UPLOAD_SCRIPT.contains(&format!("\"$base/{ARCHIVE_DIR}/\"")), "{UPLOAD_SCRIPT}");
+        assert!(UPLOAD_SCRIPT.contains(&format!("keep=\"$OSS_PREFIX/{ARCHIVE_DIR}/keep/\"")), "{UPLOAD_SCRIPT}");
+    }
+
+    #[test]
     fn default_schedule_is_a_valid_daily_time_that_differs_between_instances() {
         let a = default_schedule("db", "postgres");
         let fields: Vec<u64> = a.split(' ').take(2).map(|f| f.parse().unwrap()).collect();
