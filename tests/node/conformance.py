@@ -826,6 +826,8 @@ def check_service(svc, results):
     if svc.d.get("dependent"):
         attempt("dependency", dependency)
 
+    checked_once = []
+
     def backup_restore(other, keep_check, store=(), tag=""):
         """Another service (one of the entry's `backup_drill`) backed up to this object store and
         restored from it into a new instance, as docs/backup.md says: an instance installed with
@@ -834,8 +836,10 @@ def check_service(svc, results):
         create job --from` does), then (`keep_check`: the first drill of a run; the pruning is
         the uploader's, the same for every service) a second one that must replace it
         (`keep: 1`), the instance deleted with its namespace and its data; then a new instance whose
-        `backup.restore` names the old one gets every row back. Afterwards the store admits
-        only the test clients again. `store`: the settings this store is applied with meanwhile
+        `backup.restore` names the old one gets every row back (a service that keeps an archive,
+        the drill's `pitr`: to a moment between writes made after the backups). The first drill
+        of a run whose restore is a Job also checks that it runs once (`restored_once`).
+        Afterwards the store admits only the test clients again. `store`: the settings this store is applied with meanwhile
         (the tls check's: TLS on); `tag` in the instances' names keeps them (and their backups'
         prefix in the bucket) apart from the same service's other drill."""
         drill = catalog.SERVICES[other]["drill"]
@@ -937,7 +941,9 @@ def check_service(svc, results):
             if drill.get("restored"):
                 pitr += f"; {drill['restored'](dst)}"
             once = ""
-            if restore and keep_check:
+            # the first drill of a run that restores by a Job (PostgreSQL's, the first, seeds)
+            if restore and not checked_once and not tag:
+                checked_once.append(other)
                 once = "; " + restored_once(other, src, dst, restore, job_done)
         finally:
             svc.apply(*store)
