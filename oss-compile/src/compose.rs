@@ -132,6 +132,7 @@ fn process<'e>(
 pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     let spec = cx.spec;
     let rt = &spec.runtime;
+    let files = files(cx);
     let stateful = rt.state == State::Stateful;
     let mut unsupported: Vec<String> = Vec::new();
     let mut services = Map::new();
@@ -200,8 +201,8 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         if !mounts.is_empty() {
             s.insert("volumes".into(), json!(mounts));
         }
-        if !files(cx).is_empty() {
-            let configs: Vec<Value> = files(cx)
+        if !files.is_empty() {
+            let configs: Vec<Value> = files
                 .iter()
                 .enumerate()
                 .map(|(i, f)| json!({"source": format!("{}-file{i}", cx.name), "target": f.path.as_str(), "mode": 0o444}))
@@ -380,7 +381,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     escape_dollars(&mut services);
     // The files as Compose configs with inline content (Compose 2.23+), `$` escaped likewise.
     let mut configs = Value::Object(
-        files(cx)
+        files
             .iter()
             .enumerate()
             .map(|(i, f)| (format!("{}-file{i}", cx.name), json!({"content": crate::lower::expand_plain(cx, &f.content)})))
@@ -417,7 +418,7 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
     if !volumes.is_empty() {
         file.insert("volumes".into(), Value::Object(volumes));
     }
-    if !files(cx).is_empty() {
+    if !files.is_empty() {
         file.insert("configs".into(), configs);
     }
     ComposeFile { yaml: crate::emit::to_yaml(&Value::Object(file)), warnings }
@@ -427,7 +428,6 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
 /// (`runtime.backup.archive.files`), which would turn on an archive to a store Compose cannot
 /// give the software (backups are not expressed).
 fn files<'a>(cx: &Context<'a>) -> Vec<&'a oss_spec::model::ConfigFile> {
-    let archive: Vec<&oss_spec::model::ConfigFile> =
-        cx.spec.runtime.backup.iter().flat_map(|b| b.archive.iter()).flat_map(|a| &a.files).collect();
+    let archive: Vec<_> = cx.spec.runtime.archive_files().collect();
     cx.spec.runtime.files.iter().filter(|f| !archive.contains(f)).collect()
 }

@@ -257,7 +257,7 @@ fn with_archive(spec: &mut Spec) {
     if spec.backup.is_none() {
         return;
     }
-    let files = spec.runtime.backup.as_ref().and_then(|b| b.archive.as_ref()).map(|a| a.files.clone()).unwrap_or_default();
+    let files: Vec<_> = spec.runtime.archive_files().cloned().collect();
     spec.runtime.files.extend(files);
 }
 

@@ -870,6 +870,12 @@ pub struct ContainerTls {
 }
 
 impl Runtime {
+    /// The configuration files of the backup procedure's archive (`runtime.backup.archive.files`),
+    /// added to `runtime.files` when the consumer asks for backups.
+    pub fn archive_files(&self) -> impl Iterator<Item = &ConfigFile> {
+        self.backup.iter().flat_map(|b| &b.archive).flat_map(|a| &a.files)
+    }
+
     /// The sidecars and the exporter that take TLS (their `tls`), each with its path in the
     /// spec (`runtime.sidecars.<i>.tls`, `runtime.metrics.exporter.tls`).
     pub fn tls_takers(&self) -> impl Iterator<Item = (String, &ContainerTls)> {

@@ -797,7 +797,7 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     for (i, file) in spec.runtime.tls.iter().flat_map(|t| &t.files).enumerate() {
         templates.push((format!("runtime.tls.files.{i}.content"), &file.content));
     }
-    for (i, file) in spec.runtime.backup.iter().flat_map(|b| b.archive.iter()).flat_map(|a| &a.files).enumerate() {
+    for (i, file) in spec.runtime.archive_files().enumerate() {
         templates.push((format!("runtime.backup.archive.files.{i}.content"), &file.content));
     }
     for (i, file) in spec.runtime.files.iter().enumerate() {
@@ -1233,8 +1233,7 @@ fn check_writable_paths(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics)
     let mut total = 0usize;
     let files = spec.runtime.files.iter().enumerate().map(|(i, f)| (format!("runtime.files.{i}.path"), f));
     let tls_files = spec.runtime.tls.iter().flat_map(|t| &t.files).enumerate().map(|(i, f)| (format!("runtime.tls.files.{i}.path"), f));
-    let archive_files = spec.runtime.backup.iter().flat_map(|b| b.archive.iter()).flat_map(|a| &a.files);
-    let archive_files = archive_files.enumerate().map(|(i, f)| (format!("runtime.backup.archive.files.{i}.path"), f));
+    let archive_files = spec.runtime.archive_files().enumerate().map(|(i, f)| (format!("runtime.backup.archive.files.{i}.path"), f));
     for (path, file) in files.chain(tls_files).chain(archive_files) {
         if let Some(first) = seen.insert(file.path.as_str(), path.clone()) {
             diags.push(

@@ -407,7 +407,8 @@ def pg_drill_pitr(name, moment=True):
     while time.time() - t < 120:
         state = pg_drill_sql(name, "SELECT coalesce(last_archived_wal, '-') || ' ' || archived_count || ' archived, ' || failed_count "
                                    "|| ' failed (last ' || coalesce(last_failed_wal, '-') || ')' FROM pg_stat_archiver")
-        if state.split()[0] != "-" and state.split()[0] >= segment:
+        last = state.split()[0]
+        if last != "-" and last >= segment:
             break
         time.sleep(2)
     else:
@@ -433,7 +434,7 @@ def pg_drill_restored(name):
         raise c.Failure(f"members that restored: {restored} (one wanted); still holding their copy of the backup: {kept}")
     want, t, streaming = POSTGRES["drill"]["replicas"] - 1, time.time(), ""
     while time.time() - t < 90:
-        streaming = c.sh(pg_drill_uri_cmd(name, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")).stdout.strip()
+        streaming = pg_drill_sql(name, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
         if streaming == str(want):
             break
         time.sleep(3)
@@ -441,11 +442,6 @@ def pg_drill_restored(name):
         raise c.Failure(f"{streaming} replica(s) streaming from the restored primary 90 s after the restore, not {want}")
     return (f"{restored[0]} restored the backup and replayed the archive, the other member dropped its copy and "
             f"streams from it ({time.time() - t:.0f}s after the data was checked)")
-
-
-def pg_drill_uri_cmd(name, sql):
-    uri = c.secret_data(c.CLIENT_NS, f"{name}-binding")["uri"]
-    return f"env PGCONNECT_TIMEOUT=5 psql {shlex.quote(uri)} -v ON_ERROR_STOP=1 -tAXc {shlex.quote(sql)}"
 
 
 POSTGRES = {
