@@ -240,6 +240,9 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
         }
     );
     let _ = writeln!(o, "backups: {}", backup_line(s));
+    if let Some(m) = s.runtime.metrics.as_ref().filter(|m| !m.alerts.is_empty()) {
+        let _ = writeln!(o, "alerts (beside ossc's own): {}", alerts_text(m));
+    }
     if let Some(b) = &s.function.binding {
         let _ = writeln!(
             o,
@@ -377,7 +380,25 @@ fn metrics_line(s: &oss_spec::Spec) -> String {
         || "no objective by default (`slo.availability`)".to_owned(),
         |a| format!("{a}% availability by default ([slo.md](slo.md)), measured by {sli}"),
     );
-    format!("`:{}{}` from {source}; {slo}", m.port, m.path)
+    let alerts = alerts_text(m);
+    let alerts = if alerts.is_empty() { String::new() } else { format!("; alerts of its own: {alerts}") };
+    format!("`:{}{}` from {source}; {slo}{alerts}", m.port, m.path)
+}
+
+/// The entry's own alerts (`runtime.metrics.alerts`), each with when it is in the bundle and
+/// its summary; empty without any.
+fn alerts_text(m: &oss_spec::model::Metrics) -> String {
+    m.alerts
+        .iter()
+        .map(|a| {
+            let when = match a.when {
+                Some(oss_spec::model::AlertWhen::Backup) => " (with backups)",
+                None => "",
+            };
+            format!("`{}`{when}, {}: {}", a.name, a.severity.label(), a.summary)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A commented consumer overlay for `entry`: `extends`, every knob with its default and

@@ -437,12 +437,7 @@ fn rule_groups(cx: &Context) -> Vec<monitoring::RuleGroup> {
     let mut groups = Vec::new();
     if let (Some(objective), Some(m)) = (spec.slo.availability, &spec.runtime.metrics) {
         let sli = m.sli.as_ref().map_or_else(default_sli, |s| SliQueries { errors: s.errors.clone(), total: s.total.clone() });
-        let target = SloTarget {
-            service: &cx.name,
-            selector: format!("namespace=\"{}\", job=\"{}\"", cx.namespace, metrics_service_name(cx)),
-            objective,
-            sli,
-        };
+        let target = SloTarget { service: &cx.name, selector: metrics_selector(cx), objective, sli };
         groups.extend(derive_slo_rules(&target));
     }
     let mut service = derive_service_alerts(&Workload {
@@ -452,8 +447,42 @@ fn rule_groups(cx: &Context) -> Vec<monitoring::RuleGroup> {
         quorum: spec.redundancy.quorum,
     });
     service.rules.extend(crate::backup::alert(cx));
+    service.rules.extend(software_alerts(cx));
     groups.push(service);
     groups
+}
+
+/// The label matchers of this instance's scraped series (`${selector}` in an SLI or an alert).
+fn metrics_selector(cx: &Context) -> String {
+    format!("namespace=\"{}\", job=\"{}\"", cx.namespace, metrics_service_name(cx))
+}
+
+/// The packager's alerts (`runtime.metrics.alerts`) this bundle carries: `${selector}` filled
+/// in as the SLI's, `when: backup` ones only with the consumer's backups.
+fn software_alerts(cx: &Context) -> Vec<monitoring::Rule> {
+    let Some(m) = &cx.spec.runtime.metrics else { return Vec::new() };
+    let selector = metrics_selector(cx);
+    m.alerts
+        .iter()
+        .filter(|a| match a.when {
+            None => true,
+            Some(oss_spec::model::AlertWhen::Backup) => cx.spec.backup.is_some(),
+        })
+        .map(|a| {
+            let mut annotations = BTreeMap::from([("summary".to_owned(), format!("{}: {}", cx.name, a.summary))]);
+            if let Some(d) = &a.description {
+                annotations.insert("description".to_owned(), d.clone());
+            }
+            monitoring::Rule {
+                alert: Some(a.name.clone()),
+                expr: a.expr.replace("${selector}", &selector),
+                for_: Some(a.for_.to_string()),
+                labels: BTreeMap::from([("service".to_owned(), cx.name.clone()), ("severity".to_owned(), a.severity.label().to_owned())]),
+                annotations,
+                ..monitoring::Rule::default()
+            }
+        })
+        .collect()
 }
 
 /// The metadata of an object of the service in its namespace, labelled as `component`.
@@ -1641,6 +1670,29 @@ mod tests {
         assert_ne!(a, instance_uid("kafka", "kafka-2"));
         // the boundary between namespace and name is part of the input
         assert_ne!(instance_uid("ab", "c"), instance_uid("a", "bc"));
+    }
+
+    #[test]
+    fn an_entrys_alerts_are_scoped_to_the_instance_and_backup_ones_come_with_backups() {
+        let alerts = |sets: Vec<String>| {
+            let options = oss_spec::Options { sets, ..oss_spec::Options::default() };
+            let loaded =
+                oss_spec::parse_with("t.yaml", include_str!("../../specs/postgres.yaml"), &options).unwrap_or_else(|d| panic!("{d:?}"));
+            let compile_options = crate::Options { namespace: Some("shop".to_owned()), ..crate::Options::default() };
+            let cx = Context::new(&loaded.spec, &compile_options);
+            software_alerts(&cx)
+        };
+        assert!(alerts(vec![]).is_empty(), "the archive's alert without backups");
+        let with = alerts(vec!["backup={store: {service: minio, bucket: db-backups}}".to_owned()]);
+        let names: Vec<_> = with.iter().filter_map(|r| r.alert.as_deref()).collect();
+        assert_eq!(names, ["PostgresWalArchiveFailing"]);
+        let rule = &with[0];
+        assert!(rule.expr.contains(r#"pg_stat_archiver_failed_count{namespace="shop", job="postgres-metrics"}[10m]"#), "{}", rule.expr);
+        assert!(!rule.expr.contains("${"), "{}", rule.expr);
+        assert_eq!(rule.for_.as_deref(), Some("5m"));
+        assert_eq!(rule.labels.get("severity").map(String::as_str), Some("warning"));
+        assert_eq!(rule.labels.get("service").map(String::as_str), Some("postgres"));
+        assert!(rule.annotations["summary"].starts_with("postgres: "), "{:?}", rule.annotations);
     }
 
     #[test]

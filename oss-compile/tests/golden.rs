@@ -40,8 +40,13 @@ fn build_for(path: &Path, target: oss_compile::Target) -> String {
 fn monitoring_objects(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).expect("read spec");
     let loaded = oss_spec::parse("spec.yaml", &text).unwrap_or_else(|f| panic!("{f}"));
+    added_by_monitoring(&loaded)
+}
+
+/// What `--monitoring prometheus-operator` adds to the bundle of `loaded`, if anything.
+fn added_by_monitoring(loaded: &oss_spec::Loaded) -> Option<String> {
     let with = oss_compile::compile(
-        &loaded,
+        loaded,
         &oss_compile::Options { monitoring: oss_compile::Monitoring::PrometheusOperator, ..oss_compile::Options::default() },
     )
     .expect("compiles");
@@ -50,7 +55,7 @@ fn monitoring_objects(path: &Path) -> Option<String> {
         .iter()
         .cloned()
         .partition(|o| matches!(o.kind(), oss_compile::Kind::ServiceMonitor | oss_compile::Kind::PrometheusRule));
-    let without = oss_compile::compile(&loaded, &oss_compile::Options::default()).expect("compiles");
+    let without = oss_compile::compile(loaded, &oss_compile::Options::default()).expect("compiles");
     assert_eq!(oss_compile::Bundle::new(rest).to_yaml(), without.to_yaml(), "--monitoring changes more than it adds");
     (!added.is_empty()).then(|| oss_compile::Bundle::new(added).to_yaml())
 }
@@ -168,6 +173,12 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let loaded = with_overlay(&spec, &overlay);
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("backup.yaml"), bundle.to_yaml()));
+            // and, for an entry with alerts of its own (`runtime.metrics.alerts`, PostgreSQL's
+            // on its archive with `when: backup`), the monitoring objects backups bring
+            let own_alerts = loaded.spec.runtime.metrics.as_ref().is_some_and(|m| !m.alerts.is_empty());
+            if let Some(monitoring) = added_by_monitoring(&loaded).filter(|_| own_alerts) {
+                out.push((repo().join("golden").join(&stem).join("backup-monitoring.yaml"), monitoring));
+            }
         }
         // Every service as a Compose file (a level deeper: it is not a Kubernetes bundle).
         let text = std::fs::read_to_string(&spec).unwrap();

@@ -1358,8 +1358,51 @@ fn decode_metrics(d: &mut Decoder, n: &Node, p: &str) -> Option<Metrics> {
         f.finish(d);
         Some(Sli { errors: errors?, total: total? })
     });
+    let alerts = f.opt(d, "alerts", |d, n, p| d.list(n, p, decode_metric_alert));
     f.finish(d);
-    Some(Metrics { port: port?, path: path.unwrap_or_else(|| "/metrics".to_owned()), exporter, sli })
+    Some(Metrics { port: port?, path: path.unwrap_or_else(|| "/metrics".to_owned()), exporter, sli, alerts: alerts.unwrap_or_default() })
+}
+
+fn decode_metric_alert(d: &mut Decoder, n: &Node, p: &str) -> Option<MetricAlert> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let name = f.req(d, "name", |d, n, p| d.parsed(n, p, false, alert_name));
+    let expr = f.req(d, "expr", |d, n, p| {
+        d.non_blank(
+            n,
+            p,
+            "the alert's `expr` is empty",
+            "write the PromQL that returns a series while the condition holds, e.g. `pg_up{${selector}} == 0`",
+        )
+    });
+    let for_ = f.opt(d, "for", |d, n, p| d.parsed(n, p, false, Duration::parse));
+    let severity = f.opt(d, "severity", |d, n, p| d.choice(n, p, &[("warning", AlertSeverity::Warning), ("page", AlertSeverity::Page)]));
+    let summary = f.req(d, "summary", |d, n, p| d.non_blank(n, p, "the alert's `summary` is empty", "say in one line what is wrong"));
+    let description = f.opt(d, "description", Decoder::string);
+    let when = f.opt(d, "when", |d, n, p| d.choice(n, p, &[("backup", AlertWhen::Backup)]));
+    f.finish(d);
+    Some(MetricAlert {
+        name: name?,
+        expr: expr?,
+        for_: for_.unwrap_or_else(defaults::alert_for),
+        severity: severity.unwrap_or_default(),
+        summary: summary?,
+        description,
+        when,
+    })
+}
+
+/// An alert's name: PascalCase, as Prometheus's conventions and ossc's own alerts.
+fn alert_name(s: &str) -> Result<String, ValueError> {
+    let mut chars = s.chars();
+    if chars.next().is_some_and(|c| c.is_ascii_uppercase()) && chars.all(|c| c.is_ascii_alphanumeric()) && s.len() <= 63 {
+        Ok(s.to_owned())
+    } else {
+        Err(ValueError::new(
+            Code::InvalidName,
+            format!("`{s}` is not an alert name"),
+            "name an alert in PascalCase: a capital letter, then letters and digits, at most 63 (e.g. `WalArchiveFailing`)",
+        ))
+    }
 }
 
 fn decode_env_value(d: &mut Decoder, n: &Node, p: &str) -> Option<EnvValue> {

@@ -1212,6 +1212,75 @@ pub struct Metrics {
     /// The availability SLI as PromQL; without it ossc uses its default SLI (docs/slo.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sli: Option<Sli>,
+    /// Alerts of the software's own, from its metrics (a failing write-ahead-log archive, a
+    /// replica far behind): added to the service's alert group beside ossc's, each scoped to
+    /// this instance by `${selector}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub alerts: Vec<MetricAlert>,
+}
+
+/// An alert the packager derives from the software's metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+pub struct MetricAlert {
+    /// The alert's name: PascalCase, unique among the service's alerts (ossc's own begin with
+    /// `Ossc`).
+    #[schemars(regex(pattern = r"^[A-Z][A-Za-z0-9]{0,62}$"))]
+    pub name: String,
+    /// PromQL that returns a series while the condition holds, with `${selector}` standing for
+    /// this service's label matchers (required: without it the alert would see every instance).
+    #[schemars(regex(pattern = r"\$\{selector\}"))]
+    pub expr: String,
+    /// How long the condition must hold before the alert fires (default `10m`).
+    #[serde(rename = "for")]
+    #[schemars(default = "defaults::alert_for")]
+    pub for_: Duration,
+    /// `warning` (default: someone looks at it today) or `page` (someone looks now).
+    #[schemars(default)]
+    pub severity: AlertSeverity,
+    /// One line for whoever receives it (the alert's `summary`).
+    #[schemars(length(min = 1))]
+    pub summary: String,
+    /// What to look at and what to do (the alert's `description`); may use Prometheus's
+    /// templates (`{{ $labels.pod }}`, `{{ $value }}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `backup`: only when the consumer asks for backups (an alert on what backups turn on, as
+    /// PostgreSQL's archive). Always, without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<AlertWhen>,
+}
+
+/// How urgent an alert is (its `severity` label, as ossc's own alerts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AlertSeverity {
+    /// Someone looks at it within the working day.
+    #[default]
+    Warning,
+    /// Someone looks now.
+    Page,
+}
+
+impl AlertSeverity {
+    /// The `severity` label's value.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Page => "page",
+        }
+    }
+}
+
+/// When a packager's alert is in the bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AlertWhen {
+    /// Only when the consumer asks for backups (`backup`).
+    Backup,
 }
 
 /// An exporter sidecar.
@@ -1359,6 +1428,9 @@ pub(crate) mod defaults {
     }
     pub fn backup_keep() -> u32 {
         7
+    }
+    pub fn alert_for() -> Duration {
+        Duration::from_secs(600)
     }
     pub fn latest() -> String {
         "latest".to_owned()

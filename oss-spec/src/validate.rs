@@ -6,7 +6,7 @@
 
 use crate::decode::SpanIndex;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::model::{EnvValue, KnobType, KnobValue, Spec, State};
+use crate::model::{AlertWhen, EnvValue, KnobType, KnobValue, Spec, State};
 use crate::source::{Sources, Span};
 use crate::template::{self, Part, QuantityFormat, Reference};
 use std::collections::BTreeMap;
@@ -29,6 +29,7 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
     check_topology_numbers(spec, spans, diags);
     check_writable_paths(spec, spans, diags);
     check_metrics(spec, spans, diags);
+    check_alerts(spec, spans, diags);
     check_replica_rule(spec, spans, diags);
     check_credentials(spec, spans, diags);
     check_knob_shares(spec, spans, diags);
@@ -303,27 +304,14 @@ fn check_metrics(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     if let Some(sli) = &m.sli {
         for (field, q) in [("errors", &sli.errors), ("total", &sli.total)] {
             let path = format!("runtime.metrics.sli.{field}");
-            let mut rest = q.as_str();
-            while let Some(i) = rest.find("${") {
-                let body = &rest[i + 2..];
-                let Some(end) = body.find('}') else {
-                    diags.push(
-                        Diagnostic::error(Code::UnknownReference, format!("`${{` without a closing `}}` in `{path}`"))
-                            .at_opt(spans.get(&path))
-                            .help("close the placeholder"),
-                    );
-                    break;
-                };
-                let name = &body[..end];
-                if name != "window" && name != "selector" {
-                    diags.push(
-                        Diagnostic::error(Code::UnknownReference, format!("unknown placeholder `${{{name}}}` in `{path}`"))
-                            .at_opt(spans.get(&path))
-                            .help("an SLI may use `${window}` (the range, e.g. 5m) and `${selector}` (this service's label matchers)"),
-                    );
-                }
-                rest = &body[end + 1..];
-            }
+            check_placeholders(
+                q,
+                &path,
+                &["window", "selector"],
+                "an SLI may use `${window}` (the range, e.g. 5m) and `${selector}` (this service's label matchers)",
+                spans,
+                diags,
+            );
             if !q.contains("${window}") {
                 diags.push(
                     Diagnostic::error(Code::InvalidValue, format!("`{path}` does not use `${{window}}`"))
@@ -331,6 +319,75 @@ fn check_metrics(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
                         .help("write the range as `[${window}]` so that ossc can compute the SLI over 5m, 30m, 1h, 2h, 6h, 1d and 3d"),
                 );
             }
+        }
+    }
+}
+
+/// Reports every `${...}` of `text` (the field at `path`) that is not one of `known`, and a
+/// `${` left open.
+fn check_placeholders(text: &str, path: &str, known: &[&str], help: &str, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        let body = &rest[i + 2..];
+        let Some(end) = body.find('}') else {
+            diags.push(
+                Diagnostic::error(Code::UnknownReference, format!("`${{` without a closing `}}` in `{path}`"))
+                    .at_opt(spans.get(path))
+                    .help("close the placeholder"),
+            );
+            break;
+        };
+        let name = &body[..end];
+        if !known.contains(&name) {
+            diags.push(
+                Diagnostic::error(Code::UnknownReference, format!("unknown placeholder `${{{name}}}` in `{path}`"))
+                    .at_opt(spans.get(path))
+                    .help(help),
+            );
+        }
+        rest = &body[end + 1..];
+    }
+}
+
+/// The packager's alerts: scoped to the instance, named once, and `when: backup` only where
+/// there is a backup procedure.
+fn check_alerts(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let Some(m) = &spec.runtime.metrics else { return };
+    let mut seen = BTreeMap::new();
+    for (i, a) in m.alerts.iter().enumerate() {
+        let at = format!("runtime.metrics.alerts.{i}");
+        let expr = format!("{at}.expr");
+        check_placeholders(
+            &a.expr,
+            &expr,
+            &["selector"],
+            "an alert may use `${selector}` (this service's label matchers) only",
+            spans,
+            diags,
+        );
+        if !a.expr.contains("${selector}") {
+            diags.push(
+                Diagnostic::error(Code::InvalidValue, format!("alert `{}` does not use `${{selector}}`", a.name))
+                    .at_opt(spans.get(&expr))
+                    .help("put `${selector}` in the braces of every metric it reads, e.g. `pg_up{${selector}} == 0`, so that it sees this instance's series only"),
+            );
+        }
+        if let Some(first) = seen.insert(a.name.as_str(), i) {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, format!("alerts {first} and {i} are both named `{}`", a.name))
+                    .at_opt(spans.get(&format!("{at}.name")))
+                    .help("give each alert a name of its own"),
+            );
+        }
+        if a.when == Some(AlertWhen::Backup) && spec.runtime.backup.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    Code::Inconsistent,
+                    format!("alert `{}` is for backups (`when: backup`), but the service has no `runtime.backup`", a.name),
+                )
+                .at_opt(spans.get(&format!("{at}.when")))
+                .help("remove `when: backup`, or declare the backup procedure (`runtime.backup`)"),
+            );
         }
     }
 }

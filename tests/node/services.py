@@ -415,7 +415,27 @@ def pg_drill_pitr(name, moment=True):
         raise c.Failure(f"segment {segment} not archived 120 s after pg_switch_wal: pg_stat_archiver says {state}")
     taken = f"the time {at} taken, " if at else ""
     return at, want, (f"then a row written, {taken}a row changed, one added and one in shop, "
-                      f"segment {segment} archived in {time.time() - t:.0f}s ({state})")
+                      f"segment {segment} archived in {time.time() - t:.0f}s ({state}); {pg_archiver_series(name)}")
+
+
+def pg_archiver_series(name):
+    """The series the entry's PostgresWalArchiveFailing alert reads, as a scraper in the
+    monitoring namespace gets them from every member's exporter: the primary's archived_count
+    above 0, a failed_count on every member."""
+    seen, archiving = [], []
+    for p in c.pods(name, f"app.kubernetes.io/instance={name},app.kubernetes.io/name={name}"):
+        pod, ip = p["metadata"]["name"], p["status"].get("podIP")
+        out = c.sh(f"curl -sS --max-time 10 http://{ip}:9187/metrics", pod="scraper", ns=c.MONITORING_NS, check=False).stdout
+        got = dict(re.findall(r"^pg_stat_archiver_(archived|failed)_count(?:\{[^}]*\})? (\S+)$", out, re.M))
+        if set(got) != {"archived", "failed"}:
+            raise c.Failure(f"{pod}'s exporter has no pg_stat_archiver_archived_count and _failed_count "
+                            f"(what PostgresWalArchiveFailing reads): {out.strip()[-300:]!r}")
+        seen.append(f"{pod} {float(got['archived']):.0f} archived, {float(got['failed']):.0f} failed")
+        if float(got["archived"]) > 0:
+            archiving.append(pod)
+    if len(archiving) != 1:
+        raise c.Failure(f"expected exactly one member (the primary) to report archived segments: {'; '.join(seen)}")
+    return f"the exporters' pg_stat_archiver series (what PostgresWalArchiveFailing reads): {'; '.join(seen)}"
 
 
 def pg_drill_restored(name):
