@@ -364,6 +364,14 @@ pub fn compose(loaded: &Loaded, cx: &Context) -> ComposeFile {
         not_expressed
             .push("backups, the restore and the software's archive of `backup` (Compose has no scheduled or one-off jobs that read another service's binding; the archive's files are left out)");
     }
+    let components: Vec<&str> = spec.runtime.components.iter().map(|c| c.name.as_str()).collect();
+    let components_note = format!(
+        "the components of runtime.components ({}): workloads of their own, which software that needs them waits for",
+        components.join(", ")
+    );
+    if !components.is_empty() {
+        not_expressed.push(&components_note);
+    }
     if spec.tls_issuer().is_some() {
         not_expressed.push("the cert-manager Certificate of access.tls.issuer (the certificate's files are yours to provide)");
     }

@@ -177,13 +177,25 @@ pub fn containers(bundle: &Bundle, replica: Option<&Replica>) -> String {
             _ => continue,
         };
         let Some(spec) = spec else { continue };
-        let title = match (replica, o) {
-            (Some(r), Object::StatefulSet(_) | Object::Deployment(_)) => format!("{title}, replica {} (pod {})", r.index, r.pod_name),
-            _ => title,
+        // each StatefulSet's pods are named after it (the software's and each component's)
+        let own = match (replica, o) {
+            (Some(r), Object::StatefulSet(s)) => {
+                let count = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+                if i64::from(r.index) >= i64::from(count) && count > 0 {
+                    let _ = writeln!(out, "{title}: no replica {} (it runs {count})\n", r.index);
+                    continue;
+                }
+                Some(Replica { pod_name: format!("{}-{}", o.name(), r.index), ..r.clone() })
+            }
+            (Some(r), Object::Deployment(_)) => Some(r.clone()),
+            // A Job's pod is no replica: its downward fields are its own.
+            _ => None,
         };
-        // A Job's pod is no replica: its downward fields are its own.
-        let replica = if matches!(o, Object::Job(_) | Object::CronJob(_)) { None } else { replica };
-        pod(&mut out, &title, spec, replica);
+        let title = match &own {
+            Some(r) => format!("{title}, replica {} (pod {})", r.index, r.pod_name),
+            None => title,
+        };
+        pod(&mut out, &title, spec, own.as_ref());
     }
     out
 }

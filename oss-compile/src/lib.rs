@@ -10,6 +10,7 @@ pub mod batch;
 pub mod bootstrap;
 pub mod bundle;
 pub mod certificate;
+pub mod component;
 pub mod compose;
 pub mod context;
 pub mod credentials;

@@ -156,6 +156,7 @@ pub fn lower(cx: &Context) -> Vec<Object> {
         }
         State::Stateless => objects.push(Object::Deployment(deployment(cx))),
     }
+    objects.extend(crate::component::objects(cx));
     // A stopped service keeps its data and nothing that would block node drains or alert on
     // the absence of pods it was asked not to run.
     if running {
@@ -625,7 +626,7 @@ fn service_account(cx: &Context) -> ServiceAccount {
     ServiceAccount { metadata: meta(cx, &cx.name, "server"), automount_service_account_token: Some(token), ..ServiceAccount::default() }
 }
 
-fn service_port(cx: &Context, p: &PortSpec) -> ServicePort {
+pub(crate) fn service_port(cx: &Context, p: &PortSpec) -> ServicePort {
     // an endpoint that serves HTTPS with TLS on (`runtime.tls.https`) says so
     let https = cx.serves_https(&p.name);
     ServicePort {
@@ -639,7 +640,7 @@ fn service_port(cx: &Context, p: &PortSpec) -> ServicePort {
     }
 }
 
-fn protocol(p: Protocol) -> String {
+pub(crate) fn protocol(p: Protocol) -> String {
     p.name().to_owned()
 }
 
@@ -655,7 +656,7 @@ fn private_copy_command(source: &str, target: &str) -> String {
     format!("for f in {s}/*; do cp \"$f\" {t}/ && chmod 0400 {t}/\"$(basename \"$f\")\" || exit 1; done")
 }
 
-fn seed_command(source: &str, target: &str) -> String {
+pub(crate) fn seed_command(source: &str, target: &str) -> String {
     let (s, t) = (crate::shell::quote(source), crate::shell::quote(target));
     format!("for f in {s}/* {s}/.[!.]* {s}/..?*; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then cp -a \"$f\" {t}/ || exit 1; fi; done")
 }
@@ -942,7 +943,11 @@ fn network_policy(cx: &Context) -> NetworkPolicy {
         // Replicas of the other active clusters (multi-cluster active-active).
         ingress.push(NetworkPolicyIngressRule { from: Some(remote.clone()), ports: Some(peer_ports.clone()) });
     }
+    // the service's components: they reach the software, and it reaches them
+    let (from_components, to_components) = crate::component::software_rules(cx);
+    ingress.extend(from_components);
     let mut egress = vec![dns_egress()];
+    egress.extend(to_components);
     if cx.spec.runtime.kubernetes_api.is_some() {
         egress.push(api_server_egress());
     }
@@ -999,6 +1004,36 @@ fn selector(cx: &Context) -> LabelSelector {
     LabelSelector { match_labels: Some(cx.selector()), ..LabelSelector::default() }
 }
 
+/// A StatefulSet's claim template `name` of `size`, in the storage class `class`, else the
+/// service's (`capacity.storageClass`), else the target's default.
+pub(crate) fn claim_template(
+    cx: &Context,
+    name: &str,
+    mut labels: BTreeMap<String, String>,
+    size: &oss_spec::values::Quantity,
+    class: Option<&String>,
+) -> PersistentVolumeClaim {
+    // No version label: claim templates are immutable, so a label that changes with every
+    // release would make every upgrade a rejected update.
+    labels.remove("app.kubernetes.io/version");
+    PersistentVolumeClaim {
+        metadata: ObjectMeta { name: Some(name.to_owned()), labels: Some(labels), ..ObjectMeta::default() },
+        spec: Some(PersistentVolumeClaimSpec {
+            access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
+            storage_class_name: class
+                .or(cx.spec.capacity.storage_class.as_ref())
+                .cloned()
+                .or_else(|| cx.target.default_storage_class().map(str::to_owned)),
+            resources: Some(VolumeResourceRequirements {
+                requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(size.to_string()))])),
+                ..VolumeResourceRequirements::default()
+            }),
+            ..PersistentVolumeClaimSpec::default()
+        }),
+        ..PersistentVolumeClaim::default()
+    }
+}
+
 fn statefulset(cx: &Context) -> StatefulSet {
     let spec = cx.spec;
     let update_strategy = match spec.lifecycle.upgrade.strategy {
@@ -1018,33 +1053,7 @@ fn statefulset(cx: &Context) -> StatefulSet {
             }
         }
     };
-    let claim = |name: &str, size: &oss_spec::values::Quantity, class: Option<&String>| PersistentVolumeClaim {
-        // No version label: claim templates are immutable, so a label that changes with every
-        // release would make every upgrade a rejected update.
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            labels: Some({
-                let mut l = cx.labels("server");
-                l.remove("app.kubernetes.io/version");
-                l
-            }),
-            ..ObjectMeta::default()
-        },
-        spec: Some(PersistentVolumeClaimSpec {
-            access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
-            storage_class_name: class
-                .or(spec.capacity.storage_class.as_ref())
-                .cloned()
-                .or_else(|| cx.target.default_storage_class().map(str::to_owned)),
-            resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(size.to_string()))])),
-                ..VolumeResourceRequirements::default()
-            }),
-            ..PersistentVolumeClaimSpec::default()
-        }),
-        ..PersistentVolumeClaim::default()
-    };
-    let claims = claim_templates(spec).map(|(name, size, class)| claim(name, size, class)).collect();
+    let claims = claim_templates(spec).map(|(name, size, class)| claim_template(cx, name, cx.labels("server"), size, class)).collect();
     StatefulSet {
         metadata: workload_meta(cx),
         spec: Some(StatefulSetSpec {
@@ -1124,7 +1133,7 @@ pub(crate) fn empty_dir(name: &str, memory: bool, size: &str) -> Volume {
 
 /// The emptyDir volumes of a container's writable paths (added to `volumes`, named after
 /// `owner` and the path), their mounts in order, and the bytes the disk-backed ones may hold.
-fn writable_volumes(owner: &str, writable: &[oss_spec::model::Writable], volumes: &mut Vec<Volume>) -> (Vec<VolumeMount>, i128) {
+pub(crate) fn writable_volumes(owner: &str, writable: &[oss_spec::model::Writable], volumes: &mut Vec<Volume>) -> (Vec<VolumeMount>, i128) {
     let mut disk_bytes = 0;
     let mounts = writable
         .iter()
@@ -1414,7 +1423,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
 
 /// The same placement as preferences: hard topology spread becomes `ScheduleAnyway`, required
 /// anti-affinity becomes preferred (weight 100).
-fn soften(p: crate::derive::placement::Placement) -> crate::derive::placement::Placement {
+pub(crate) fn soften(p: crate::derive::placement::Placement) -> crate::derive::placement::Placement {
     use k8s_openapi::api::core::v1::{PodAntiAffinity, WeightedPodAffinityTerm};
     let affinity = p.affinity.map(|mut a| {
         if let Some(anti) = a.pod_anti_affinity.take() {
@@ -1444,7 +1453,7 @@ fn soften(p: crate::derive::placement::Placement) -> crate::derive::placement::P
 
 /// The startup probe for a container whose liveness probe is `live`, run every `period`: the
 /// same check, allowed to fail until `timeout` has passed, so liveness never fires before start.
-fn startup_probe(live: &Probe, timeout: oss_spec::values::Duration, period: oss_spec::values::Duration) -> Probe {
+pub(crate) fn startup_probe(live: &Probe, timeout: oss_spec::values::Duration, period: oss_spec::values::Duration) -> Probe {
     Probe {
         failure_threshold: Some(i32::try_from(timeout.millis().div_ceil(period.millis().max(1))).unwrap_or(i32::MAX).max(1)),
         success_threshold: Some(1),
@@ -1634,6 +1643,7 @@ pub fn resolve(cx: &Context, r: &Reference) -> String {
                 .join(",")
         }
         Reference::CredentialsSecret => cx.credentials_secret(),
+        Reference::Component(name, fact) => crate::component::resolve(cx, name, *fact),
         // Kubernetes fills these in (`$(OSS_POD_*)`, `$(OSS_DEP_*)`); validation keeps them out
         // of every other place
         Reference::PodName

@@ -909,6 +909,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
     });
     let bootstrap = f.opt(d, "bootstrap", |d, n, p| d.list(n, p, decode_bootstrap_step));
     let sidecars = f.opt(d, "sidecars", |d, n, p| d.list(n, p, decode_sidecar));
+    let components = f.opt(d, "components", |d, n, p| d.list(n, p, decode_component));
     let dependencies = f.opt(d, "dependencies", |d, n, p| {
         d.list(n, p, |d, n, p| {
             let mut f = d.fields(n, p, n.span)?;
@@ -1023,6 +1024,7 @@ fn decode_runtime(d: &mut Decoder, n: &Node, p: &str) -> Option<Runtime> {
         volumes: volumes.unwrap_or_default(),
         bootstrap: bootstrap.unwrap_or_default(),
         sidecars: sidecars.unwrap_or_default(),
+        components: components.unwrap_or_default(),
         kubernetes_api,
         tls,
         dependencies: dependencies.unwrap_or_default(),
@@ -1154,6 +1156,44 @@ fn volume_name(d: &mut Decoder, n: &Node, p: &str) -> Option<String> {
         return None;
     }
     Some(s)
+}
+
+fn decode_component(d: &mut Decoder, n: &Node, p: &str) -> Option<Component> {
+    let mut f = d.fields(n, p, owner(d, p, n))?;
+    let name = f.req(d, "name", |d, n, p| label_name(d, n, p, 20, ("component", "controller")));
+    let description = f.opt(d, "description", Decoder::string);
+    let replicas = f.req(d, "replicas", |d, n, p| d.int(n, p, 1u32, 9));
+    let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
+    let command = f.opt(d, "command", Decoder::strings);
+    let args = f.opt(d, "args", Decoder::strings);
+    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
+    let ports = f.opt(d, "ports", |d, n, p| d.list(n, p, decode_port));
+    let health = f.req(d, "health", decode_health);
+    let writable = f.opt(d, "writable", |d, n, p| d.list(n, p, decode_writable));
+    let data_path = f.opt(d, "dataPath", |d, n, p| d.parsed(n, p, false, AbsPath::parse));
+    let storage = f.opt(d, "storage", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let cpu = f.req(d, "cpu", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let memory = f.req(d, "memory", |d, n, p| d.parsed(n, p, true, Quantity::parse));
+    let start_order =
+        f.opt(d, "startOrder", |d, n, p| d.choice(n, p, &[("ordered", StartOrder::Ordered), ("parallel", StartOrder::Parallel)]));
+    f.finish(d);
+    Some(Component {
+        name: name?,
+        description,
+        replicas: replicas?,
+        image,
+        command: command.unwrap_or_default(),
+        args: args.unwrap_or_default(),
+        env: env.unwrap_or_default(),
+        ports: ports.unwrap_or_default(),
+        health: health?,
+        writable: writable.unwrap_or_default(),
+        data_path,
+        storage,
+        cpu: cpu?,
+        memory: memory?,
+        start_order: start_order.unwrap_or_default(),
+    })
 }
 
 fn decode_sidecar(d: &mut Decoder, n: &Node, p: &str) -> Option<Sidecar> {

@@ -450,6 +450,13 @@ pub struct Runtime {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub sidecars: Vec<Sidecar>,
+    /// More workloads of the service, beside the software's own replicas (Kafka's KRaft
+    /// controllers beside its brokers): each its own pods, count, disk and disruption budget, in
+    /// the service's namespace, under its policy, reached by the software at
+    /// `${components.NAME.hosts}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub components: Vec<Component>,
     /// The software's own use of the Kubernetes API, in its namespace (Patroni keeps its leader
     /// lock in ConfigMaps and labels its pods): a Role with these rules for the pods'
     /// ServiceAccount, its token mounted, and egress to the API server. Never Secrets.
@@ -854,6 +861,82 @@ pub struct Sidecar {
     /// over TLS).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<ContainerTls>,
+}
+
+/// A workload of the service beside the software's replicas: a StatefulSet of its own (pods
+/// `<name>-<component>-N`), with the software's user, hardening and spread.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("additionalProperties" = false))]
+#[schemars(extend("dependentRequired" = {"dataPath": ["storage"], "storage": ["dataPath"]}))]
+pub struct Component {
+    /// Its name: a DNS label of at most 20 characters, unique, not one of the names ossc gives
+    /// the service's own objects (`peers`, `read`, `metrics`, ...).
+    #[schemars(regex(pattern = r"^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$"))]
+    pub name: String,
+    /// What it does (shown by `catalog show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How many pods it runs (1 to 9), whatever the software's own count.
+    #[schemars(range(min = 1, max = 9))]
+    pub replicas: u32,
+    /// Its image, pinned like `runtime.image` (default: the service's own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
+    /// Entrypoint override; the image's own when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub command: Vec<String>,
+    /// Arguments; may contain `${...}` references, `${pod.*}` (its own pod's) included.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub args: Vec<String>,
+    /// Environment, as `runtime.env`.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(default)]
+    pub env: IndexMap<EnvName, EnvValue>,
+    /// The ports it serves: reached by the software's pods and the service's other
+    /// components' (never by clients).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    pub ports: Vec<PortSpec>,
+    /// Its health checks, as `runtime.health`, on its own ports.
+    pub health: Health,
+    /// Paths it writes besides its data path (emptyDirs), as `runtime.writable`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    #[schemars(with = "Vec<WritableInput>")]
+    pub writable: Vec<Writable>,
+    /// Where its data volume is mounted (with `storage`): a claim per pod, kept as the
+    /// software's are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_path: Option<AbsPath>,
+    /// Size of each pod's data volume (with `dataPath`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Quantity>,
+    /// CPU of each pod, requested and limited.
+    pub cpu: Quantity,
+    /// Memory of each pod, requested and limited.
+    pub memory: Quantity,
+    /// `ordered` (default) or `parallel`, as `runtime.startOrder`.
+    #[schemars(default)]
+    pub start_order: StartOrder,
+}
+
+impl Component {
+    /// Its image: its own, or the service's.
+    #[must_use]
+    pub fn image<'a>(&'a self, rt: &'a Runtime) -> &'a ImageRef {
+        self.image.as_ref().unwrap_or(&rt.image)
+    }
+
+    /// The pods' disruption budget: most of them must stay up (a quorum), so as many may be
+    /// down at once as leave a majority; none for one or two pods.
+    #[must_use]
+    pub fn min_available(&self) -> Option<u32> {
+        let keep = self.replicas / 2 + 1;
+        (self.replicas > keep).then_some(keep)
+    }
 }
 
 /// What a sidecar or the exporter takes when TLS is on: the certificate Secret at

@@ -69,7 +69,30 @@ pub enum Reference {
     /// dependency NAME (`runtime.dependencies`), through the variable [`dependency_variable`]
     /// names, from that Secret (Kubernetes expands `$(VAR)`).
     Dependency(String, String),
+    /// `${components.NAME.FACT}`: a fact of the service's component NAME (`runtime.components`).
+    Component(String, ComponentFact),
 }
+
+/// What a `${components.NAME.FACT}` reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentFact {
+    /// `name`: its StatefulSet's name, `<service>-<component>`, also its pods' prefix.
+    Name,
+    /// `hosts`: every pod's DNS name, comma-separated, in ordinal order.
+    Hosts,
+    /// `replicas`: its pod count.
+    Replicas,
+    /// `domain`: its pods' DNS domain, `<service>-<component>.<namespace>.svc`.
+    Domain,
+}
+
+/// The facts of a component a reference may name.
+pub const COMPONENT_FACTS: &[(&str, ComponentFact)] = &[
+    ("name", ComponentFact::Name),
+    ("hosts", ComponentFact::Hosts),
+    ("replicas", ComponentFact::Replicas),
+    ("domain", ComponentFact::Domain),
+];
 
 /// The variable a dependency reference becomes: `OSS_DEP_<NAME>_<KEY>`, upper-cased, every
 /// character that may not be in a variable name (`-`, `.`) as `_`.
@@ -233,6 +256,11 @@ fn resolve(name: &str) -> Option<Reference> {
         let (dep, key) = rest.split_once('.')?;
         let key_ok = !key.is_empty() && key.len() <= 253 && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
         return (crate::values::is_dns_label(dep) && key_ok).then(|| Reference::Dependency(dep.to_owned(), key.to_owned()));
+    }
+    if let Some(rest) = name.strip_prefix("components.") {
+        let (component, fact) = rest.split_once('.')?;
+        let fact = COMPONENT_FACTS.iter().find(|(n, _)| *n == fact)?.1;
+        return crate::values::is_dns_label(component).then(|| Reference::Component(component.to_owned(), fact));
     }
     if let Some(knob) = name.strip_prefix("knobs.") {
         let (knob, format) = match knob.split_once('.') {

@@ -21,6 +21,7 @@ pub fn validate(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &mut D
     check_references(spec, spans, sources, diags);
     check_bootstrap(spec, spans, diags);
     check_sidecars(spec, spans, diags);
+    check_components(spec, spans, diags);
     check_expose(spec, spans, diags);
     check_dependencies(spec, spans, diags);
     check_backup(spec, spans, diags);
@@ -49,6 +50,9 @@ fn check_reserved_env(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     add("runtime".to_owned(), rt.env.keys().collect());
     for (i, sc) in rt.sidecars.iter().enumerate() {
         add(format!("runtime.sidecars.{i}"), sc.env.keys().collect());
+    }
+    for (i, c) in rt.components.iter().enumerate() {
+        add(format!("runtime.components.{i}"), c.env.keys().collect());
     }
     for (path, tls) in rt.tls_takers() {
         add(path, tls.env.keys().collect());
@@ -702,6 +706,134 @@ fn check_roles(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
     }
 }
 
+/// Suffixes of the names ossc gives a service's own objects (`<name>-peers`, ...): a component
+/// named so would take the object's name.
+const RESERVED_COMPONENT_NAMES: &[&str] = &[
+    "peers",
+    "read",
+    "replicas",
+    "metrics",
+    "credentials",
+    "binding",
+    "tls",
+    "tls-reload",
+    "files",
+    "external",
+    "backup",
+    "restore",
+    "restored",
+    "operators",
+    "crt",
+    "ca",
+    "bootstrap",
+    "availability",
+    "generator",
+];
+
+/// Components: unique names that no object of the service has, their own ports, checks on
+/// those ports, a data path with a size, and what they cannot take yet (TLS, several clusters).
+fn check_components(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
+    let components = &spec.runtime.components;
+    for (i, c) in components.iter().enumerate() {
+        let at = format!("runtime.components.{i}");
+        if RESERVED_COMPONENT_NAMES.contains(&c.name.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    Code::Duplicate,
+                    format!("component name `{}` is the name of an object ossc makes for the service", c.name),
+                )
+                .at_opt(spans.get(&format!("{at}.name")))
+                .help(format!(
+                    "name the component after what it runs, e.g. `controller`; taken: {}",
+                    RESERVED_COMPONENT_NAMES.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                )),
+            );
+        } else if components[..i].iter().any(|o| o.name == c.name) {
+            diags.push(
+                Diagnostic::error(Code::Duplicate, format!("component `{}` is declared twice", c.name))
+                    .at_opt(spans.get(&format!("{at}.name")))
+                    .help("give every component a name of its own"),
+            );
+        }
+        for (j, p) in c.ports.iter().enumerate() {
+            let path = format!("{at}.ports.{j}");
+            if let Some(first) = c.ports[..j].iter().find(|o| o.name == p.name || o.port == p.port) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Duplicate,
+                        format!("component `{}` declares port `{}` ({}) twice", c.name, first.name, first.port),
+                    )
+                    .at_opt(spans.get(&path))
+                    .help("give every port of the component a name and a number of its own"),
+                );
+            }
+        }
+        for (which, check) in [("ready", Some(&c.health.ready)), ("live", Some(&c.health.live)), ("started", c.health.started.as_ref())] {
+            let Some(check) = check else { continue };
+            let (port, path) = match (&check.tcp, &check.http) {
+                (Some(p), _) => (p, format!("{at}.health.{which}.tcp")),
+                (_, Some(h)) => (&h.port, format!("{at}.health.{which}.http.port")),
+                _ => continue,
+            };
+            if !c.ports.iter().any(|p| p.name == *port) {
+                let help = match did_you_mean(port.as_str(), c.ports.iter().map(|p| p.name.as_str())) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => format!("declare the port under `{at}.ports` (the component's own), then name it here"),
+                };
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnknownReference,
+                        format!("component `{}` checks port `{port}`, which it does not declare", c.name),
+                    )
+                    .at_opt(spans.get(&path))
+                    .help(help),
+                );
+            }
+        }
+        if c.data_path.is_some() != c.storage.is_some() {
+            let (has, lacks) = if c.data_path.is_some() { ("dataPath", "storage") } else { ("storage", "dataPath") };
+            diags.push(
+                Diagnostic::error(Code::Inconsistent, format!("component `{}` has `{has}` but no `{lacks}`", c.name))
+                    .at_opt(spans.get(&format!("{at}.{has}")))
+                    .help(format!(
+                        "give both (`dataPath`: where its volume is mounted, `storage`: its size, e.g. `10Gi`), or remove `{has}`"
+                    )),
+            );
+        }
+        for (j, w) in c.writable.iter().enumerate() {
+            let path = format!("{at}.writable.{j}");
+            if c.data_path.as_ref().is_some_and(|d| d.as_str() == w.path.as_str()) || c.writable[..j].iter().any(|o| o.path == w.path) {
+                diags.push(
+                    Diagnostic::error(Code::Duplicate, format!("component `{}` mounts `{}` twice", c.name, w.path))
+                        .at_opt(spans.get(&path))
+                        .help("list a path once: under `dataPath` (kept) or `writable` (emptied at every start)"),
+                );
+            }
+        }
+    }
+    if components.is_empty() {
+        return;
+    }
+    if spec.tls_on() {
+        diags.push(
+            Diagnostic::error(
+                Code::Inconsistent,
+                "TLS (`access.tls.enabled`) does not reach a service's components yet: their traffic would stay plain",
+            )
+            .at_opt(spans.get("access.tls.enabled"))
+            .help("turn TLS off (`access.tls.enabled: false`); the components' traffic stays inside the service's NetworkPolicy")
+            .fix(vec!["access.tls.enabled=false".to_owned()]),
+        );
+    }
+    if spec.runtime.multi_cluster.is_some() {
+        diags.push(
+            Diagnostic::error(Code::Inconsistent, "`runtime.multiCluster` does not place a service's components yet")
+                .at_opt(spans.get("runtime.multiCluster"))
+                .help("run the service in one cluster, or remove `runtime.components`"),
+        );
+    }
+}
+
 /// Sidecars: unique names that are not the software's or ossc's own containers, declared
 /// ports each served by one container, writable paths of their own.
 fn check_sidecars(spec: &Spec, spans: &SpanIndex, diags: &mut Diagnostics) {
@@ -835,6 +967,9 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
     for (i, sc) in spec.runtime.sidecars.iter().enumerate() {
         container_templates(&mut templates, &format!("runtime.sidecars.{i}"), ("args", &sc.args), &sc.env);
     }
+    for (i, c) in spec.runtime.components.iter().enumerate() {
+        container_templates(&mut templates, &format!("runtime.components.{i}"), ("args", &c.args), &c.env);
+    }
     for (path, tls) in spec.runtime.tls_takers() {
         for (k, v) in &tls.env {
             templates.push((format!("{path}.env.{k}"), v));
@@ -868,6 +1003,12 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
             .dependencies
             .iter()
             .flat_map(|d| ["host", "port", "username", "password", "uri"].map(|k| format!("dependencies.{}.{k}", d.name))),
+    );
+    valid.extend(
+        spec.runtime
+            .components
+            .iter()
+            .flat_map(|c| template::COMPONENT_FACTS.iter().map(move |(fact, _)| format!("components.{}.{fact}", c.name))),
     );
     // the variables dependency references become, with the `name.key` each stands for
     let mut dep_vars: Vec<(String, String)> = Vec::new();
@@ -923,6 +1064,23 @@ fn check_references(spec: &Spec, spans: &SpanIndex, sources: &Sources, diags: &m
                     Some(_) => {}
                     None => dep_vars.push((var, this)),
                 }
+            }
+            if let Reference::Component(name, _) = r
+                && !spec.runtime.components.iter().any(|c| c.name == *name)
+            {
+                let names: Vec<String> = spec.runtime.components.iter().map(|c| format!("`{}`", c.name)).collect();
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnknownReference,
+                        format!("`{path}` refers to component `{name}`, which `runtime.components` does not declare"),
+                    )
+                    .at_opt(span)
+                    .help(if names.is_empty() {
+                        "declare the component under `runtime.components`, or remove the reference".to_owned()
+                    } else {
+                        format!("the components are {}", names.join(", "))
+                    }),
+                );
             }
             let kube_var = match r {
                 Reference::Dependency(name, key) => crate::template::dependency_variable(name, key),
@@ -1060,7 +1218,9 @@ fn dependency_reference(spec: &Spec, (path, span): (&str, Option<Span>), (name, 
     }
     let segments: Vec<&str> = path.split('.').collect();
     let container_field = match segments.as_slice() {
-        ["runtime", "sidecars" | "bootstrap", _, field, ..] | ["runtime", field, ..] => matches!(*field, "args" | "env" | "run"),
+        ["runtime", "sidecars" | "bootstrap" | "components", _, field, ..] | ["runtime", field, ..] => {
+            matches!(*field, "args" | "env" | "run")
+        }
         _ => false,
     };
     if !container_field || path.ends_with(".secretKeyRef.name") {

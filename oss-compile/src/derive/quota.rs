@@ -36,10 +36,16 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
     let (backup_pods, backup_cpu, backup_mem) = crate::backup::pod_totals(spec);
     // And the restart onto a renewed certificate (`access.tls.issuer`).
     let (reload_pods, reload_cpu, reload_mem) = crate::reload::pod_totals(spec);
+    // And the components' pods (`runtime.components`), each at its own size; a rolling update
+    // replaces a pod after the old one is gone, so no surge.
+    let components = &spec.runtime.components;
+    let comp_pods: i128 = components.iter().map(|c| i128::from(c.replicas)).sum();
+    let comp_cpu: i128 = components.iter().map(|c| i128::from(c.replicas) * c.cpu.nanos()).sum();
+    let comp_mem: i128 = components.iter().map(|c| i128::from(c.replicas) * c.memory.nanos()).sum();
     let (gen_pods, gen_cpu, gen_mem) = (
-        gen_pods + i128::try_from(spec.runtime.bootstrap.len()).unwrap_or(0) + backup_pods + reload_pods,
-        gen_cpu + boot_cpu + backup_cpu + reload_cpu,
-        gen_mem + boot_mem + backup_mem + reload_mem,
+        gen_pods + i128::try_from(spec.runtime.bootstrap.len()).unwrap_or(0) + backup_pods + reload_pods + comp_pods,
+        gen_cpu + boot_cpu + backup_cpu + reload_cpu + comp_cpu,
+        gen_mem + boot_mem + backup_mem + reload_mem + comp_mem,
     );
     let mut hard = BTreeMap::from([
         ("pods".to_owned(), Quantity((pods + gen_pods).to_string())),
@@ -48,12 +54,19 @@ pub fn derive_quota(spec: &Spec) -> ResourceQuotaSpec {
         ("requests.memory".to_owned(), Quantity(format_bytes(mem * pods + gen_mem))),
         ("limits.memory".to_owned(), Quantity(format_bytes(mem * pods + gen_mem))),
     ]);
-    if stateful {
-        // Per replica: every claim its StatefulSet makes.
-        let (claims, bytes) =
-            crate::lower::claim_templates(spec).fold((0i128, 0i128), |(n, sum), (_, size, _)| (n + 1, sum + size.nanos()));
-        hard.insert("persistentvolumeclaims".to_owned(), Quantity((claims * i128::from(most)).to_string()));
-        hard.insert("requests.storage".to_owned(), Quantity(format_bytes(bytes * i128::from(most))));
+    // Per replica: every claim its StatefulSet makes; and the components' claims.
+    let (comp_claims, comp_bytes) = components
+        .iter()
+        .filter_map(|c| c.storage.as_ref().map(|s| (i128::from(c.replicas), i128::from(c.replicas) * s.nanos())))
+        .fold((0i128, 0i128), |(n, sum), (k, b)| (n + k, sum + b));
+    if stateful || comp_claims > 0 {
+        let (claims, bytes) = if stateful {
+            crate::lower::claim_templates(spec).fold((0i128, 0i128), |(n, sum), (_, size, _)| (n + 1, sum + size.nanos()))
+        } else {
+            (0, 0)
+        };
+        hard.insert("persistentvolumeclaims".to_owned(), Quantity((claims * i128::from(most) + comp_claims).to_string()));
+        hard.insert("requests.storage".to_owned(), Quantity(format_bytes(bytes * i128::from(most) + comp_bytes)));
     }
     ResourceQuotaSpec { hard: Some(hard), ..ResourceQuotaSpec::default() }
 }
