@@ -271,7 +271,10 @@ pub fn diff(old: &[Value], new: &Bundle, service: Service) -> Vec<Change> {
                 match kind {
                     "StatefulSet" => {
                         let field = path.strip_prefix("spec.").and_then(|p| p.split(['.', '[']).next()).unwrap_or("");
-                        if path == "spec.replicas" {
+                        let component = n["metadata"]["labels"]["app.kubernetes.io/component"].as_str().filter(|c| *c != "server");
+                        if let (Some(component), "spec.replicas") = (component, path.as_str()) {
+                            component_count(component, &a, &b)
+                        } else if path == "spec.replicas" {
                             let (class, note, steps) = members_leave(&a, &b, ns, name, service, old_budget(name));
                             commands = steps;
                             (class, note)
@@ -423,6 +426,23 @@ fn quantity_shrinks(a: &Option<Value>, b: &Option<Value>) -> bool {
         },
         _ => false,
     }
+}
+
+/// A component's pod count changed (`runtime.components`): its pods and the software's were
+/// told the count and the members at start (`${components.NAME.*}`), so software with a fixed
+/// member list (a KRaft voter set) must be reconfigured by hand first. Stopping and starting
+/// (to and from 0) is the lifecycle's, and safe.
+fn component_count(component: &str, a: &Option<Value>, b: &Option<Value>) -> (Class, String) {
+    let (from, to) = (a.as_ref().and_then(Value::as_i64).unwrap_or(0), b.as_ref().and_then(Value::as_i64).unwrap_or(0));
+    if from == 0 || to == 0 {
+        return (Class::Safe, format!("component `{component}` {}", if to == 0 { "stops" } else { "starts" }));
+    }
+    (
+        Class::NeedsManualStep,
+        format!(
+            "changes component `{component}` from {from} to {to} pods; its pods and the software's were told its count and members at start (`${{components.{component}.*}}`), so software with a fixed member list (a quorum's voters) must be reconfigured by hand first, as its documentation says; then apply (a new install may start with this count)"
+        ),
+    )
 }
 
 /// A StatefulSet's replica change: the budget rule, and, for software whose members must leave

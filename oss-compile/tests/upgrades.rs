@@ -338,3 +338,18 @@ fn a_tls_switch_the_members_cannot_roll_across_asks_for_a_stop_first() {
     const NATS: &str = include_str!("../../specs/nats.yaml");
     assert!(stop(&changes(NATS, &[], &["access.tls.enabled=true"])).is_none());
 }
+
+const KAFKA_ISOLATED: &str = include_str!("../../examples/kafka-isolated.yaml");
+
+#[test]
+fn a_components_count_needs_a_manual_step_and_its_stop_does_not() {
+    let grow = changes(KAFKA_ISOLATED, &[], &["runtime.components.0.replicas=5"]);
+    let count = grow.iter().find(|c| c.object == "StatefulSet/kafka-isolated-controller" && c.path == "spec.replicas").unwrap();
+    assert_eq!(count.class, Class::NeedsManualStep, "{}", count.note);
+    assert!(count.note.contains("component `controller` from 3 to 5"), "{}", count.note);
+    // the software's own scaling reason is not quoted for a component
+    assert!(!count.note.contains("kafka-reassign-partitions"), "{}", count.note);
+    let stop = changes(KAFKA_ISOLATED, &[], &["lifecycle.state=stopped"]);
+    let count = stop.iter().find(|c| c.object == "StatefulSet/kafka-isolated-controller" && c.path == "spec.replicas").unwrap();
+    assert_eq!(count.class, Class::Safe, "{}", count.note);
+}

@@ -1641,7 +1641,9 @@ def run_on_claim(svc, claim, user, script):
 
 def pdb_floor(svc):
     """The fewest healthy pods the service's PodDisruptionBudget allows."""
-    spec = json.loads(k("get", "pdb", "-n", svc.ns, "-o", "json").stdout)["items"][0]["spec"]
+    # the software's own budget (a component has one of its own, named after it)
+    items = json.loads(k("get", "pdb", "-n", svc.ns, "-o", "json").stdout)["items"]
+    spec = next((p for p in items if p["metadata"]["name"] == svc.name), items[0])["spec"]
     if "minAvailable" in spec:
         return int(spec["minAvailable"])
     return svc.replicas - int(spec.get("maxUnavailable", 0))

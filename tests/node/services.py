@@ -1341,6 +1341,15 @@ def kafka_controller_lost(svc, data_back):
             f"{time.time() - t:.0f}s after it (waited {back:.0f}s), no broker restarted") + data_back()
 
 
+def kafka_brokers_registered(svc):
+    """The brokers the controllers know (KRaft observers, MetadataQuorumCommand describe
+    --replication)."""
+    out = c.sh(kafka_client_config(svc) + "KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh "
+               f"org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-server {svc.host()}:9092 "
+               "--command-config /tmp/client.properties describe --replication", pod=svc.d["load_pod"], timeout=60).stdout
+    return sum(1 for line in out.splitlines() if line.rstrip().endswith("Observer"))
+
+
 KAFKA_ISOLATED = {
     **KAFKA,
     "spec_file": "kafka-isolated",
@@ -1350,6 +1359,10 @@ KAFKA_ISOLATED = {
     "sets": KAFKA["sets"] + ["runtime.components.0.cpu=200m", "runtime.components.0.memory=768Mi",
                              "runtime.components.0.storage=1Gi"],
     "extra_checks": [("component: active controller lost", kafka_controller_lost)],
+    # brokers register with the controllers: their count grows without touching the voter set
+    "scale_to": 4,
+    "scale_note": " (brokers registered with the controllers, KRaft observers; the three voters unchanged)",
+    "members": kafka_brokers_registered,
 }
 SERVICES["kafka-isolated"] = KAFKA_ISOLATED
 
