@@ -1323,8 +1323,8 @@ pub struct MetricAlert {
     /// `warning` (default: someone looks at it today) or `page` (someone looks now).
     #[schemars(default)]
     pub severity: AlertSeverity,
-    /// One line for whoever receives it (the alert's `summary`).
-    #[schemars(length(min = 1))]
+    /// One line for whoever receives it (the alert's `summary`), not blank.
+    #[schemars(regex(pattern = r"\S"))]
     pub summary: String,
     /// What to look at and what to do (the alert's `description`); may use Prometheus's
     /// templates (`{{ $labels.pod }}`, `{{ $value }}`).

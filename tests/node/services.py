@@ -1343,11 +1343,15 @@ def kafka_controller_lost(svc, data_back):
 
 def kafka_brokers_registered(svc):
     """The brokers the controllers know (KRaft observers, MetadataQuorumCommand describe
-    --replication)."""
+    --replication), with the voters checked to be the three controllers still."""
     out = c.sh(kafka_client_config(svc) + "KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh "
                f"org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-server {svc.host()}:9092 "
                "--command-config /tmp/client.properties describe --replication", pod=svc.d["load_pod"], timeout=60).stdout
-    return sum(1 for line in out.splitlines() if line.rstrip().endswith("Observer"))
+    rows = [line.split() for line in out.splitlines() if line.strip()]
+    voters = sorted(r[0] for r in rows if r[-1] in ("Leader", "Follower"))
+    if voters != ["0", "1", "2"]:
+        raise c.Failure(f"the voters are {voters}, not the three controllers 0, 1, 2: {out.strip()[-400:]!r}")
+    return sum(1 for r in rows if r[-1] == "Observer")
 
 
 KAFKA_ISOLATED = {
@@ -1361,7 +1365,7 @@ KAFKA_ISOLATED = {
     "extra_checks": [("component: active controller lost", kafka_controller_lost)],
     # brokers register with the controllers: their count grows without touching the voter set
     "scale_to": 4,
-    "scale_note": " (brokers registered with the controllers, KRaft observers; the three voters unchanged)",
+    "scale_note": " (brokers registered with the controllers as KRaft observers; the voters still controllers 0, 1 and 2)",
     "members": kafka_brokers_registered,
 }
 SERVICES["kafka-isolated"] = KAFKA_ISOLATED
