@@ -206,6 +206,12 @@ pub fn show(entry: &Entry, loaded: &Loaded) -> String {
             let _ = writeln!(o, "  {}: {}", sc.name, sc.description.as_deref().unwrap_or("(no description)").trim());
         }
     }
+    if !s.runtime.components.is_empty() {
+        let _ = writeln!(o, "components (workloads of their own beside the software):");
+        for c in &s.runtime.components {
+            let _ = writeln!(o, "  {} ({} pods): {}", c.name, c.replicas, c.description.as_deref().unwrap_or("(no description)").trim());
+        }
+    }
     if let Some(ha) = &s.function.high_availability {
         let _ = writeln!(o, "\nhigh availability:\n  {}", ha.trim());
     }
@@ -344,6 +350,15 @@ pub fn markdown(loaded: &[(Entry, Loaded)]) -> String {
         }
         for sc in &s.runtime.sidecars {
             let _ = writeln!(o, "- sidecar `{}`: {}", sc.name, sc.description.as_deref().unwrap_or("(no description)").trim());
+        }
+        for c in &s.runtime.components {
+            let _ = writeln!(
+                o,
+                "- component `{}` ({} pods): {}",
+                c.name,
+                c.replicas,
+                c.description.as_deref().unwrap_or("(no description)").trim()
+            );
         }
         let _ = writeln!(o, "- metrics: {}", metrics_line(s));
         let _ = writeln!(o, "- backups: {}", backup_line(s));
