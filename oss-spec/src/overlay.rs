@@ -4,7 +4,7 @@
 //! files), cycle and depth checks, and the merge rules (docs/overlays.md):
 //! - mappings merge key by key; a later file's value wins;
 //! - `null` in a later file removes the key;
-//! - named lists (`function.endpoints`, `function.peerPorts`) merge item by item by `name`;
+//! - named lists (`function.endpoints`, `function.peerPorts`, `runtime.components`) merge item by item by `name`;
 //! - every other list is replaced whole;
 //! - a mapping meeting a non-mapping is a type clash (OSS028).
 //!
@@ -39,7 +39,7 @@ impl Resolver for NoResolver {
 pub const MAX_CHAIN: usize = 16;
 
 /// Lists merged item by item by their `name`.
-const NAMED_LISTS: &[&str] = &["function.endpoints", "function.peerPorts"];
+const NAMED_LISTS: &[&str] = &["function.endpoints", "function.peerPorts", "runtime.components"];
 
 /// Parses `source` and follows its `extends` chain; returns the merged tree without `extends`.
 pub(crate) fn expand(

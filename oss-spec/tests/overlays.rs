@@ -68,6 +68,20 @@ fn named_lists_merge_by_name_and_other_lists_are_replaced() {
 }
 
 #[test]
+fn components_merge_by_name() {
+    let isolated = include_str!("../../examples/kafka-isolated.yaml");
+    let m = tree(&[("kafka-isolated", isolated)]);
+    let l =
+        run(&[("o.yaml", "extends: kafka-isolated\nruntime:\n  components:\n    - {name: controller, replicas: 5, memory: 2Gi}\n")], &m)
+            .unwrap_or_else(|f| panic!("{f}"));
+    let c = &l.spec.runtime.components;
+    assert_eq!(c.len(), 1);
+    assert_eq!((c[0].replicas, c[0].memory.as_str()), (5, "2Gi"));
+    assert_eq!(c[0].cpu.as_str(), "500m", "the base's other fields kept");
+    assert!(c[0].args.first().is_some_and(|a| a.contains("KAFKA_CONTROLLER_QUORUM_VOTERS")), "the base's start script kept");
+}
+
+#[test]
 fn files_layer_in_order() {
     let l = ok(&[("a.yaml", "extends: cassandra\nredundancy: {replicas: 5}\n"), ("b.yaml", "redundancy: {replicas: 7}\n")]);
     assert_eq!(l.spec.redundancy.replicas, 7);
