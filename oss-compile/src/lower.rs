@@ -1692,11 +1692,11 @@ mod tests {
             let cx = Context::new(&loaded.spec, &compile_options);
             software_alerts(&cx)
         };
-        assert!(alerts(vec![]).is_empty(), "the archive's alert without backups");
+        let names = |rules: &[monitoring::Rule]| rules.iter().filter_map(|r| r.alert.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&alerts(vec![])), ["PostgresReplicaLagging"], "the archive's alert without backups");
         let with = alerts(vec!["backup={store: {service: minio, bucket: db-backups}}".to_owned()]);
-        let names: Vec<_> = with.iter().filter_map(|r| r.alert.as_deref()).collect();
-        assert_eq!(names, ["PostgresWalArchiveFailing"]);
-        let rule = &with[0];
+        assert_eq!(names(&with), ["PostgresReplicaLagging", "PostgresWalArchiveFailing"]);
+        let rule = &with[1];
         assert!(rule.expr.contains(r#"pg_stat_archiver_failed_count{namespace="shop", job="postgres-metrics"}[10m]"#), "{}", rule.expr);
         assert!(!rule.expr.contains("${"), "{}", rule.expr);
         assert_eq!(rule.for_.as_deref(), Some("5m"));

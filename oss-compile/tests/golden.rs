@@ -173,9 +173,15 @@ fn goldens() -> Vec<(PathBuf, String)> {
             let loaded = with_overlay(&spec, &overlay);
             let bundle = oss_compile::compile(&loaded, &oss_compile::Options::default()).unwrap_or_else(|d| panic!("{d:?}"));
             out.push((repo().join("golden").join(&stem).join("backup.yaml"), bundle.to_yaml()));
-            // and, for an entry with alerts of its own (`runtime.metrics.alerts`, PostgreSQL's
-            // on its archive with `when: backup`), the monitoring objects backups bring
-            let own_alerts = loaded.spec.runtime.metrics.as_ref().is_some_and(|m| !m.alerts.is_empty());
+            // and, for an entry with alerts of its own that come with backups
+            // (`runtime.metrics.alerts` with `when: backup`: PostgreSQL's on its archive), the
+            // monitoring objects backups bring
+            let own_alerts = loaded
+                .spec
+                .runtime
+                .metrics
+                .as_ref()
+                .is_some_and(|m| m.alerts.iter().any(|a| a.when == Some(oss_spec::model::AlertWhen::Backup)));
             if let Some(monitoring) = added_by_monitoring(&loaded).filter(|_| own_alerts) {
                 out.push((repo().join("golden").join(&stem).join("backup-monitoring.yaml"), monitoring));
             }

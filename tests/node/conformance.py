@@ -1021,6 +1021,22 @@ def check_service(svc, results):
             return ""
         return f"; the exporter over TLS: {len(scrape(svc))} replicas' metrics have {svc.d.get('metrics_series')!r}"
 
+    def alert_series(ips, port, path):
+        """The series the entry's own alerts read (`runtime.metrics.alerts`, those in every
+        bundle: not `when: backup`), each in some replica's metrics: an alert on a series the
+        exporter does not have would never fire."""
+        alerts = [a for a in svc.spec["runtime"]["metrics"].get("alerts", []) if a.get("when") != "backup"]
+        names = sorted({n for a in alerts for n in re.findall(r"([A-Za-z_:][A-Za-z0-9_:]*)\{\$\{selector\}\}", a["expr"])})
+        if not names:
+            return ""
+        text = "\n".join(sh(f"curl -sS --max-time 10 http://{ip}:{port}{path}", pod="scraper", ns=MONITORING_NS, check=False).stdout
+                         for ip in ips)
+        missing = [n for n in names if not re.search(rf"^{re.escape(n)}[{{ ]", text, re.M)]
+        if missing:
+            raise Failure(f"the entry's alerts ({', '.join(a['name'] for a in alerts)}) read {', '.join(missing)}, "
+                          f"which no replica's metrics have")
+        return f"; every series its alerts read is there ({', '.join(names)})"
+
     def metrics():
         """Every replica's metrics endpoint answers Prometheus text to a scraper in the monitoring
         namespace, with the series that says the target is up; a client pod is refused."""
@@ -1038,7 +1054,7 @@ def check_service(svc, results):
         if p.returncode == 0:
             raise Failure(f"{CLIENT_NS}/{pod}, outside the monitoring namespace, read {ips[0]}:{port}{path}")
         who = f"{CLIENT_NS}/unlisted refused (the port is the service's own, which listed clients reach)" if shared else "a client pod refused"
-        note = svc.d.get("metrics_note", "")
+        note = svc.d.get("metrics_note", "") + alert_series(ips, port, path)
         return (f"{len(ips)} replicas answer on :{port}{path} to a scraper in namespace {MONITORING_NS} "
                 f"(series {want!r}); {who}{note}")
 
