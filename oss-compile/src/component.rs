@@ -24,7 +24,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use oss_spec::model::{Component, RunState, StartOrder};
+use oss_spec::model::{Component, RunState};
 use oss_spec::template::ComponentFact;
 use std::collections::BTreeMap;
 
@@ -217,21 +217,9 @@ fn statefulset(cx: &Context, c: &Component) -> StatefulSet {
         _ => Vec::new(),
     };
     let (env, args) = lower::expand_env_and_args(cx, &c.args, c.env.iter());
-    let ports: Vec<ContainerPort> = c
-        .ports
-        .iter()
-        .map(|p| ContainerPort {
-            name: Some(p.name.to_string()),
-            container_port: i32::from(p.port),
-            protocol: Some(lower::protocol(p.protocol)),
-            ..ContainerPort::default()
-        })
-        .collect();
+    let ports: Vec<ContainerPort> = c.ports.iter().map(lower::container_port).collect();
     let live = lower::probe(cx, &c.health.live);
-    let startup = match &c.health.started {
-        Some(started) => lower::startup_probe(&lower::probe(cx, started), c.health.startup_timeout, started.period),
-        None => lower::startup_probe(&live, c.health.startup_timeout, c.health.live.period),
-    };
+    let startup = lower::startup_probe_of(cx, &c.health, &live);
     let container = Container {
         name: c.name.clone(),
         image: Some(c.image(rt).to_string()),
@@ -257,10 +245,7 @@ fn statefulset(cx: &Context, c: &Component) -> StatefulSet {
     let secret_env = c.env.values().any(|v| matches!(v, oss_spec::model::EnvValue::Secret { .. }));
     let skips = security::skips_for(c.image(rt).has_digest(), rt.user, cx.target, secret_env, false, false);
     let mut metadata = component_meta(cx, c);
-    if !skips.is_empty() {
-        metadata.annotations =
-            Some(skips.iter().enumerate().map(|(i, s)| (format!("checkov.io/skip{}", i + 1), format!("{}={}", s.id, s.reason))).collect());
-    }
+    metadata.annotations = lower::checkov_annotations(&skips);
     let replicas = match spec.lifecycle.state {
         RunState::Stopped => 0,
         RunState::Running => i32::try_from(c.replicas).unwrap_or(i32::MAX),
@@ -271,13 +256,7 @@ fn statefulset(cx: &Context, c: &Component) -> StatefulSet {
             replicas: Some(replicas),
             service_name: Some(name),
             selector: LabelSelector { match_labels: Some(selector(cx, &c.name)), ..LabelSelector::default() },
-            pod_management_policy: Some(
-                match c.start_order {
-                    StartOrder::Ordered => "OrderedReady",
-                    StartOrder::Parallel => "Parallel",
-                }
-                .to_owned(),
-            ),
+            pod_management_policy: Some(lower::pod_management_policy(c.start_order)),
             update_strategy: Some(StatefulSetUpdateStrategy {
                 type_: Some("RollingUpdate".to_owned()),
                 rolling_update: Some(RollingUpdateStatefulSetStrategy {

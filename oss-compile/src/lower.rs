@@ -992,12 +992,42 @@ fn replicas(cx: &Context) -> Option<i32> {
 
 fn workload_meta(cx: &Context) -> ObjectMeta {
     let mut m = meta(cx, &cx.name, "server");
-    let skips = security::checkov_skips(cx.spec, cx.target);
-    if !skips.is_empty() {
-        m.annotations =
-            Some(skips.iter().enumerate().map(|(i, s)| (format!("checkov.io/skip{}", i + 1), format!("{}={}", s.id, s.reason))).collect());
-    }
+    m.annotations = checkov_annotations(&security::checkov_skips(cx.spec, cx.target));
     m
+}
+
+/// A workload's `checkov.io/skipN` annotations, one per deliberate skip; none without skips.
+pub(crate) fn checkov_annotations(skips: &[&security::Skip]) -> Option<BTreeMap<String, String>> {
+    (!skips.is_empty())
+        .then(|| skips.iter().enumerate().map(|(i, s)| (format!("checkov.io/skip{}", i + 1), format!("{}={}", s.id, s.reason))).collect())
+}
+
+/// A StatefulSet's `podManagementPolicy` for a start order.
+pub(crate) fn pod_management_policy(order: StartOrder) -> String {
+    match order {
+        StartOrder::Ordered => "OrderedReady",
+        StartOrder::Parallel => "Parallel",
+    }
+    .to_owned()
+}
+
+/// A declared port as a container port.
+pub(crate) fn container_port(p: &PortSpec) -> ContainerPort {
+    ContainerPort {
+        name: Some(p.name.to_string()),
+        container_port: i32::from(p.port),
+        protocol: Some(protocol(p.protocol)),
+        ..ContainerPort::default()
+    }
+}
+
+/// The startup probe of a container with `health` and the liveness probe `live`: the start's
+/// own check when there is one (`health.started`), else liveness's.
+pub(crate) fn startup_probe_of(cx: &Context, health: &oss_spec::model::Health, live: &Probe) -> Probe {
+    match &health.started {
+        Some(started) => startup_probe(&probe(cx, started), health.startup_timeout, started.period),
+        None => startup_probe(live, health.startup_timeout, health.live.period),
+    }
 }
 
 fn selector(cx: &Context) -> LabelSelector {
@@ -1060,13 +1090,7 @@ fn statefulset(cx: &Context) -> StatefulSet {
             replicas: replicas(cx),
             service_name: Some(cx.peers.clone()),
             selector: selector(cx),
-            pod_management_policy: Some(
-                match spec.runtime.start_order {
-                    StartOrder::Ordered => "OrderedReady",
-                    StartOrder::Parallel => "Parallel",
-                }
-                .to_owned(),
-            ),
+            pod_management_policy: Some(pod_management_policy(spec.runtime.start_order)),
             update_strategy: Some(update_strategy),
             persistent_volume_claim_retention_policy: Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
                 when_deleted: Some("Retain".to_owned()),
@@ -1262,12 +1286,6 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         protocol: Some("TCP".to_owned()),
         ..ContainerPort::default()
     };
-    let container_port = |p: &PortSpec| ContainerPort {
-        name: Some(p.name.to_string()),
-        container_port: i32::from(p.port),
-        protocol: Some(protocol(p.protocol)),
-        ..ContainerPort::default()
-    };
     let mut ports: Vec<ContainerPort> = spec.ports().filter(|p| spec.port_sidecar(&p.name).is_none()).map(container_port).collect();
     let mut sidecars = Vec::new();
     for (i, sc) in rt.sidecars.iter().enumerate() {
@@ -1354,11 +1372,7 @@ fn pod_template(cx: &Context) -> PodTemplateSpec {
         volumes.push(archive.volume);
     }
     let live = probe(cx, &rt.health.live);
-    // the start's own check when the spec has one (`health.started`), else liveness's
-    let startup = match &rt.health.started {
-        Some(started) => startup_probe(&probe(cx, started), rt.health.startup_timeout, started.period),
-        None => startup_probe(&live, rt.health.startup_timeout, rt.health.live.period),
-    };
+    let startup = startup_probe_of(cx, &rt.health, &live);
     let serves = spec.function.endpoints.iter().any(|e| spec.port_sidecar(&e.name).is_none());
     let lifecycle = pre_stop(&rt.stop.drain, rt, serves).map(|handler| Lifecycle { pre_stop: Some(handler), ..Lifecycle::default() });
     let container = Container {
