@@ -1296,11 +1296,16 @@ SERVICES["kafka"] = KAFKA
 
 # ---- kafka-isolated: the packaging guide's example of `runtime.components`
 # (examples/kafka-isolated.yaml): brokers, and three KRaft controllers as a component ----
+def kafka_quorum(svc, what, check=True):
+    """MetadataQuorumCommand `describe --WHAT` through the brokers, as the binding's user."""
+    return c.sh(kafka_client_config(svc) + "KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh "
+                f"org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-server {svc.host()}:9092 "
+                f"--command-config /tmp/client.properties describe --{what}", pod=svc.d["load_pod"], timeout=60, check=check).stdout
+
+
 def kafka_quorum_leader(svc):
     """The active controller's id, as the brokers report it (MetadataQuorumCommand), or None."""
-    out = c.sh(kafka_client_config(svc) + "KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh "
-               f"org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-server {svc.host()}:9092 "
-               "--command-config /tmp/client.properties describe --status", pod=svc.d["load_pod"], timeout=60, check=False).stdout
+    out = kafka_quorum(svc, "status", check=False)
     m = re.search(r"^LeaderId:\s+(\d+)", out, re.M)
     return int(m.group(1)) if m else None
 
@@ -1344,9 +1349,7 @@ def kafka_controller_lost(svc, data_back):
 def kafka_brokers_registered(svc):
     """The brokers the controllers know (KRaft observers, MetadataQuorumCommand describe
     --replication), with the voters checked to be the three controllers still."""
-    out = c.sh(kafka_client_config(svc) + "KAFKA_HEAP_OPTS=-Xmx128m timeout 40 /opt/kafka/bin/kafka-run-class.sh "
-               f"org.apache.kafka.tools.MetadataQuorumCommand --bootstrap-server {svc.host()}:9092 "
-               "--command-config /tmp/client.properties describe --replication", pod=svc.d["load_pod"], timeout=60).stdout
+    out = kafka_quorum(svc, "replication")
     rows = [line.split() for line in out.splitlines() if line.strip()]
     voters = sorted(r[0] for r in rows if r[-1] in ("Leader", "Follower"))
     if voters != ["0", "1", "2"]:
