@@ -1158,15 +1158,29 @@ fn volume_name(d: &mut Decoder, n: &Node, p: &str) -> Option<String> {
     Some(s)
 }
 
+/// The process a sidecar or a component runs: its `image` (the service's when absent),
+/// `command`, `args` and `env`, decoded alike for both.
+struct Process {
+    image: Option<ImageRef>,
+    command: Vec<String>,
+    args: Vec<String>,
+    env: IndexMap<EnvName, EnvValue>,
+}
+
+fn decode_process(d: &mut Decoder, f: &mut Fields) -> Process {
+    let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
+    let command = f.opt(d, "command", Decoder::strings);
+    let args = f.opt(d, "args", Decoder::strings);
+    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
+    Process { image, command: command.unwrap_or_default(), args: args.unwrap_or_default(), env: env.unwrap_or_default() }
+}
+
 fn decode_component(d: &mut Decoder, n: &Node, p: &str) -> Option<Component> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
     let name = f.req(d, "name", |d, n, p| label_name(d, n, p, 20, ("component", "controller")));
     let description = f.opt(d, "description", Decoder::string);
     let replicas = f.req(d, "replicas", |d, n, p| d.int(n, p, 1u32, 9));
-    let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
-    let command = f.opt(d, "command", Decoder::strings);
-    let args = f.opt(d, "args", Decoder::strings);
-    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
+    let Process { image, command, args, env } = decode_process(d, &mut f);
     let ports = f.opt(d, "ports", |d, n, p| d.list(n, p, decode_port));
     let health = f.req(d, "health", decode_health);
     let writable = f.opt(d, "writable", |d, n, p| d.list(n, p, decode_writable));
@@ -1182,9 +1196,9 @@ fn decode_component(d: &mut Decoder, n: &Node, p: &str) -> Option<Component> {
         description,
         replicas: replicas?,
         image,
-        command: command.unwrap_or_default(),
-        args: args.unwrap_or_default(),
-        env: env.unwrap_or_default(),
+        command,
+        args,
+        env,
         ports: ports.unwrap_or_default(),
         health: health?,
         writable: writable.unwrap_or_default(),
@@ -1200,10 +1214,7 @@ fn decode_sidecar(d: &mut Decoder, n: &Node, p: &str) -> Option<Sidecar> {
     let mut f = d.fields(n, p, owner(d, p, n))?;
     let name = f.req(d, "name", |d, n, p| label_name(d, n, p, 63, ("sidecar", "sentinel")));
     let description = f.opt(d, "description", Decoder::string);
-    let image = f.opt(d, "image", |d, n, p| d.parsed(n, p, false, ImageRef::parse));
-    let command = f.opt(d, "command", Decoder::strings);
-    let args = f.opt(d, "args", Decoder::strings);
-    let env = f.opt(d, "env", |d, n, p| d.map(n, p, EnvName::parse, |d, _, n, p| decode_env_value(d, n, p)));
+    let Process { image, command, args, env } = decode_process(d, &mut f);
     let ports = f.opt(d, "ports", |d, n, p| d.list(n, p, |d, n, p| d.parsed(n, p, false, PortName::parse)));
     let health = f.req(d, "health", |d, n, p| {
         let mut f = d.fields(n, p, owner(d, p, n))?;
@@ -1223,9 +1234,9 @@ fn decode_sidecar(d: &mut Decoder, n: &Node, p: &str) -> Option<Sidecar> {
         name: name?,
         description,
         image,
-        command: command.unwrap_or_default(),
-        args: args.unwrap_or_default(),
-        env: env.unwrap_or_default(),
+        command,
+        args,
+        env,
         ports: ports.unwrap_or_default(),
         health: health?,
         writable: writable.unwrap_or_default(),
