@@ -2060,6 +2060,11 @@ def main():
     log("lanes (seconds after the checks began): " + ", ".join(
         f"{n} {a:.0f}-{b:.0f} ({b - a:.0f})" for n, (a, b) in sorted(LANES.items(), key=lambda x: x[1][0])))
     log(sampler.summary())
+    # the failures again, last: a CI log kept only by its tail still names them (stop 46's
+    # first CI run kept the lanes' last lines, and its three failures had to be found again)
+    for r in results:
+        if r["status"] == "FAIL":
+            log(f"FAILED  {r['service']} {r['check']}: {r['detail'].splitlines()[0][:300] if r['detail'] else ''}")
     log(f"node tier: {passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 
