@@ -7,7 +7,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    // read when the script runs, not baked in when it is compiled: CI shares one target
+    // directory between clean clones, and a script compiled in another (since deleted) clone
+    // read that clone's specs/ (found by a test build in a second clone of this repository)
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let specs = Path::new(&manifest).join("../specs");
     println!("cargo:rerun-if-changed={}", specs.display());
     let mut files: Vec<_> = std::fs::read_dir(&specs)
         .expect("specs/ directory")

@@ -22,8 +22,15 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// A directory of this test binary's own under Cargo's scratch space for integration tests
+/// (`target/tmp`), the same on every run: a run leaves nothing in the system's /tmp (these were
+/// once `/tmp/ossc-cli-<pid>`, one set per run, never removed) and `cargo clean` takes it.
+fn tmp(kind: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ossc-cli-{kind}"))
+}
+
 fn scratch(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ossc-cli-{}", std::process::id()));
+    let dir = tmp("scratch");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -218,7 +225,7 @@ fn catalog_lists_at_least_twelve_services_and_each_builds_by_name() {
 
 #[test]
 fn a_path_on_disk_wins_over_a_catalog_name() {
-    let dir = std::env::temp_dir().join(format!("ossc-cli-wins-{}", std::process::id()));
+    let dir = tmp("wins");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("etcd"), cassandra()).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_ossc")).args(["build", "etcd"]).current_dir(&dir).output().unwrap();
@@ -245,7 +252,7 @@ fn output_formats_json_and_directory() {
     assert_eq!(list["kind"], "List");
     let yaml = stdout(&ossc(&["build", "cassandra"]));
     assert_eq!(list["items"].as_array().unwrap().len(), yaml.matches("---\n").count());
-    let dir = std::env::temp_dir().join(format!("ossc-cli-out-{}", std::process::id()));
+    let dir = tmp("out");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("99-stale-object.yaml"), "stale").unwrap();
@@ -304,7 +311,7 @@ fn compose_and_multi_cluster_outputs() {
         stdout(&o)
     );
     assert_eq!(stderr(&o).matches("warning[OSS032]: Compose leaves out the ownership of volume `binlog`").count(), 1, "{}", stderr(&o));
-    let dir = std::env::temp_dir().join(format!("ossc-cli-mc-{}", std::process::id()));
+    let dir = tmp("mc");
     let _ = std::fs::remove_dir_all(&dir);
     let o = ossc(&["build", "cassandra", "--cluster", "eu=active", "--cluster", "us=active", "-o", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
