@@ -238,14 +238,14 @@ VALKEY = {
     # and how many of the acknowledged ones (ids in file f) are missing afterwards
     "primary": vk_primary,
     "failover_write": lambda svc: f"timeout 2 {vk(svc, 'set fo:$i $i')} 2>/dev/null | grep -q '^OK'",
-    # valkey-cli exits 0 whatever the server answers and a pipeline has the status of its last
-    # command, so a read that met an error (a connection closed between primaries, LOADING)
-    # once counted every acknowledged write as lost (a whole run, stop 46): every reply must be
-    # a number or empty (a key missing), one per write, or the read fails and is tried again
-    "failover_missing": lambda svc, f: (f"cut -d' ' -f1 {f} | sed 's/^/GET fo:/' | {vk(svc, '')} > {f}.got || exit 3; "
-                                        f"[ \"$(wc -l < {f}.got)\" = \"$(wc -l < {f})\" ] && ! grep -qvE '^[0-9]*$' {f}.got "
-                                        f"|| {{ echo \"reading the writes back failed: $(grep -vE '^[0-9]*$' {f}.got | sort | uniq -c | head -n 3)\" >&2; exit 3; }}; "
-                                        f"paste -d' ' <(cut -d' ' -f1 {f}) {f}.got | awk '$1 != $2' | wc -l"),
+    # the values read back (each write's value is its id), through the SQL services' count
+    # (`ids_missing`). valkey-cli exits 0 whatever the server answers, so a read that met an
+    # error (a connection closed between primaries, LOADING) once counted every acknowledged
+    # write as lost (a whole run, stop 46): the read fails, and is tried again, unless every
+    # reply is a number or empty (a key missing), one per write; the others go to stderr
+    "failover_missing": lambda svc, f: ids_missing(f, (
+        f"cut -d' ' -f1 {f} | sed 's/^/GET fo:/' | {vk(svc, '')} > {f}.got && "
+        f"[ \"$(wc -l < {f}.got)\" = \"$(wc -l < {f})\" ] && ! grep -vE '^[0-9]*$' {f}.got >&2 && cat {f}.got")),
     "failover_bound": 30,  # seconds to a new primary serving writes
     "scale_to": 5,
     "scale_note": " (the primary's INFO replication lists every other member online)",
