@@ -894,6 +894,10 @@ def check_service(svc, results):
             k("apply", "--server-side", "-f", "-", input=bundles[name], timeout=120)
             svc.apply(*store, f"access.clients={json.dumps(admitted + [{'namespace': name}])}")
             k("rollout", "status", f"statefulset/{name}", "-n", name, "--timeout=300s", timeout=320)
+            # the service's bootstrap steps done (etcd's enables auth: its client works
+            # before, its backup's login does not)
+            if "app.kubernetes.io/name: ossc-bootstrap" in bundles[name]:
+                wait_bootstrap_jobs(name)
             retried(lambda: drill["digest"](name, probe=True), 120)
 
         bundles = {src: drill_bundle(svc, other, src), dst: drill_bundle(svc, other, dst, restore_from=src)}
@@ -1699,13 +1703,18 @@ def stop_for_tls_switch(svc, *current):
 
 
 def wait_bootstrap(svc):
-    """Waits until every bootstrap Job of the service completed (10 minutes at most); returns
-    the steps' names, or "" for a spec without bootstrap steps."""
+    """Waits until every bootstrap Job of the service completed; returns the steps' names, or
+    "" for a spec without bootstrap steps."""
     steps = svc.spec["runtime"].get("bootstrap", [])
     if steps:
-        k("wait", "--for=condition=complete", "job", "-n", svc.ns, "-l", "app.kubernetes.io/name=ossc-bootstrap",
-          "--timeout=600s", timeout=620)
+        wait_bootstrap_jobs(svc.ns)
     return ", ".join(s["name"] for s in steps)
+
+
+def wait_bootstrap_jobs(ns):
+    """Waits until every bootstrap Job in namespace `ns` completed (10 minutes at most)."""
+    k("wait", "--for=condition=complete", "job", "-n", ns, "-l", "app.kubernetes.io/name=ossc-bootstrap",
+      "--timeout=600s", timeout=620)
 
 
 def tls_off(svc):
